@@ -1,0 +1,291 @@
+"""Typed configuration: every setting, its default (the seed's), its env var and its validation.
+
+One table (`FIELDS`) drives the OctoPrint settings defaults, the standalone mode's environment
+variables and validation, so the three can never drift apart. Validation never raises: it returns
+one clear message per bad field, and `build_config` falls back to the default for that field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional
+from urllib.parse import urlsplit
+
+FAILURE_ACTIONS = ("notify", "pause", "cancel")
+CAMERA_SOURCES = ("auto", "webcam", "rtsp", "snapshot")
+
+_ARN_OR_MODEL_ID = re.compile(
+    r"^(arn:aws[a-z-]*:bedrock:[a-z0-9-]+:(\d{12})?:"
+    r"(inference-profile|application-inference-profile|foundation-model|provisioned-model)/\S+"
+    r"|(?!arn:)[a-z0-9][a-z0-9.:_-]*)$"
+)
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_MQTT_TOPIC = re.compile(r"^[^#+\x00]+$")
+
+
+def _url_check(*schemes: str) -> Callable[[str], Optional[str]]:
+    def check(value: str) -> Optional[str]:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not parts.hostname:
+            return "must be a URL starting with " + " or ".join(f"{s}://" for s in schemes)
+        return None
+
+    return check
+
+
+def _pattern_check(pattern: re.Pattern, what: str) -> Callable[[str], Optional[str]]:
+    def check(value: str) -> Optional[str]:
+        if value and not pattern.match(value):
+            return f"is not a valid {what}"
+        return None
+
+    return check
+
+
+def _choice_check(choices: tuple) -> Callable[[str], Optional[str]]:
+    def check(value: str) -> Optional[str]:
+        return None if value in choices else "must be one of " + ", ".join(choices)
+
+    return check
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: its key in OctoPrint's settings, type, default, env var and rules."""
+
+    key: str
+    kind: type
+    default: Any
+    env: Optional[str] = None
+    minimum: Optional[float] = None
+    maximum: Optional[float] = None
+    check: Optional[Callable[[Any], Optional[str]]] = None
+    secret: bool = False
+
+
+FIELDS: tuple[Field, ...] = (
+    # Camera
+    Field("camera_source", str, "auto", "CAMERA_SOURCE", check=_choice_check(CAMERA_SOURCES)),
+    Field("rtsp_url", str, "", "RTSP_URL", check=_url_check("rtsp", "rtsps")),
+    Field("rtsp_transport", str, "tcp", "RTSP_TRANSPORT", check=_choice_check(("tcp", "udp"))),
+    Field("snapshot_url", str, "", "SNAPSHOT_URL", check=_url_check("http", "https")),
+    Field("webcam_name", str, "", "WEBCAM_NAME"),
+    Field("camera_timeout", float, 10.0, "CAMERA_TIMEOUT", minimum=1, maximum=120),
+    # Model & AWS
+    Field("aws_region", str, "us-west-2", "AWS_REGION", check=_pattern_check(_REGION, "AWS region")),
+    Field("aws_role_arn", str, "", "AWS_ROLE_ARN", check=_pattern_check(_ROLE_ARN, "IAM role ARN")),
+    Field(
+        "inference_profile_arn",
+        str,
+        "",
+        "INFERENCE_PROFILE_ARN",
+        check=_pattern_check(_ARN_OR_MODEL_ID, "inference profile ARN or model id"),
+    ),
+    Field("aws_profile", str, "default", "APP_AWS_PROFILE"),
+    Field("credentials_file", str, "/creds/credentials", "AWS_CREDENTIALS_FILE"),
+    Field("aws_access_key_id", str, "", "AWS_ACCESS_KEY_ID", secret=True),
+    Field("aws_secret_access_key", str, "", "AWS_SECRET_ACCESS_KEY", secret=True),
+    Field("bedrock_endpoint_url", str, "", "BEDROCK_ENDPOINT_URL", check=_url_check("http", "https")),
+    Field("sts_endpoint_url", str, "", "STS_ENDPOINT_URL", check=_url_check("http", "https")),
+    Field("model_timeout", float, 60.0, "MODEL_TIMEOUT", minimum=1, maximum=600),
+    Field("about_printer", str, "", "ABOUT_PRINTER"),
+    # Detection (seed S1-S4, S8)
+    Field("test_mode", bool, False, "TEST_MODE"),
+    Field("images_per_series", int, 3, "IMAGES_PER_SERIES", minimum=1, maximum=20),
+    Field("interval_between_images", float, 10.0, "INTERVAL_BETWEEN_IMAGES", minimum=0.5, maximum=3600),
+    Field("verification_series", int, 4, "VERIFICATION_SERIES", minimum=1, maximum=10),
+    Field("verification_required", int, 3, "VERIFICATION_REQUIRED", minimum=1, maximum=10),
+    Field("verification_interval", float, 2.0, "VERIFICATION_INTERVAL", minimum=0.5, maximum=600),
+    Field("pipeline_verification", bool, True, "PIPELINE_VERIFICATION"),
+    Field("cooldown_minutes", float, 15.0, "COOLDOWN_MINUTES", minimum=0, maximum=24 * 60),
+    Field("error_limit", int, 5, "ERROR_LIMIT", minimum=1, maximum=100),
+    Field("error_backoff_seconds", float, 60.0, "ERROR_BACKOFF_SECONDS", minimum=0, maximum=3600),
+    # Actions
+    Field("failure_action", str, "notify", "FAILURE_ACTION", check=_choice_check(FAILURE_ACTIONS)),
+    Field("allow_cancel", bool, False, "ALLOW_CANCEL"),
+    # Alerts
+    Field(
+        "discord_webhook_url",
+        str,
+        "",
+        "DISCORD_WEBHOOK_URL",
+        check=_url_check("https", "http"),
+        secret=True,
+    ),
+    Field(
+        "mqtt_broker_url",
+        str,
+        "",
+        "MQTT_BROKER_URL",
+        check=_url_check("mqtt", "mqtts", "ws", "wss", "tcp"),
+    ),
+    Field("mqtt_topic", str, "", "MQTT_TOPIC", check=_pattern_check(_MQTT_TOPIC, "MQTT topic")),
+    Field("mqtt_username", str, "", "MQTT_USERNAME"),
+    Field("mqtt_password", str, "", "MQTT_PASSWORD", secret=True),
+    # Advanced
+    Field("verbose_logging", bool, False, "VERBOSE_LOGGING"),
+)
+
+FIELDS_BY_KEY = {field.key: field for field in FIELDS}
+SECRET_KEYS = tuple(field.key for field in FIELDS if field.secret)
+DEFAULTS = {field.key: field.default for field in FIELDS}
+
+
+@dataclass(frozen=True)
+class FailwatchConfig:
+    """The validated settings the engine and its edges run on."""
+
+    camera_source: str
+    rtsp_url: str
+    rtsp_transport: str
+    snapshot_url: str
+    webcam_name: str
+    camera_timeout: float
+    aws_region: str
+    aws_role_arn: str
+    inference_profile_arn: str
+    aws_profile: str
+    credentials_file: str
+    aws_access_key_id: str
+    aws_secret_access_key: str
+    bedrock_endpoint_url: str
+    sts_endpoint_url: str
+    model_timeout: float
+    about_printer: str
+    test_mode: bool
+    images_per_series: int
+    interval_between_images: float
+    verification_series: int
+    verification_required: int
+    verification_interval: float
+    pipeline_verification: bool
+    cooldown_minutes: float
+    error_limit: int
+    error_backoff_seconds: float
+    failure_action: str
+    allow_cancel: bool
+    discord_webhook_url: str
+    mqtt_broker_url: str
+    mqtt_topic: str
+    mqtt_username: str
+    mqtt_password: str
+    verbose_logging: bool
+
+    @property
+    def cooldown_seconds(self) -> float:
+        return self.cooldown_minutes * 60.0
+
+    def missing_for_monitoring(self) -> list[str]:
+        """What still has to be set before a print can be watched (empty when ready)."""
+        missing = []
+        if self.camera_source == "rtsp" and not self.rtsp_url:
+            missing.append("RTSP URL")
+        if self.camera_source == "snapshot" and not self.snapshot_url:
+            missing.append("snapshot URL")
+        if not self.inference_profile_arn:
+            missing.append("inference profile ARN or model id")
+        return missing
+
+
+assert {f.name for f in dataclasses.fields(FailwatchConfig)} == set(DEFAULTS)
+
+
+def coerce(field: Field, raw: Any) -> tuple[Any, Optional[str]]:
+    """Turns a raw value (settings JSON or env string) into the field's type, or an error text."""
+    if raw is None:
+        return field.default, None
+    if field.kind is bool:
+        if isinstance(raw, bool):
+            return raw, None
+        text = str(raw).strip().lower()
+        if text in ("true", "1", "yes", "on"):
+            return True, None
+        if text in ("false", "0", "no", "off", ""):
+            return False, None
+        return field.default, "must be true or false"
+    if field.kind in (int, float):
+        if isinstance(raw, bool):
+            return field.default, "must be a number"
+        try:
+            number = field.kind(float(raw)) if field.kind is int else float(raw)
+        except (TypeError, ValueError, OverflowError):
+            return field.default, "must be a number"
+        if field.kind is int and float(raw) != number:
+            return field.default, "must be a whole number"
+        if math.isnan(number) or math.isinf(number):
+            return field.default, "must be a finite number"
+        if field.minimum is not None and number < field.minimum:
+            return field.default, f"must be at least {field.minimum:g}"
+        if field.maximum is not None and number > field.maximum:
+            return field.default, f"must be at most {field.maximum:g}"
+        return number, None
+    if not isinstance(raw, str):
+        return field.default, "must be text"
+    value = raw.strip()
+    if len(value) > 4096:
+        return field.default, "is too long"
+    if field.check:
+        problem = field.check(value)
+        if problem:
+            return field.default, problem
+    return value, None
+
+
+def validate(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Returns (typed values, errors by key); a bad field keeps its default in the values."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field in FIELDS:
+        value, problem = coerce(field, raw.get(field.key))
+        values[field.key] = value
+        if problem:
+            errors[field.key] = problem
+    if (
+        "verification_required" not in errors
+        and "verification_series" not in errors
+        and values["verification_required"] > values["verification_series"]
+    ):
+        errors["verification_required"] = (
+            f"cannot be more than the number of verification series ({values['verification_series']})"
+        )
+        values["verification_required"] = min(
+            DEFAULTS["verification_required"], values["verification_series"]
+        )
+    if values["failure_action"] == "cancel" and not values["allow_cancel"]:
+        errors["failure_action"] = "cancel needs the explicit opt-in 'allow cancelling prints'"
+        values["failure_action"] = DEFAULTS["failure_action"]
+    return values, errors
+
+
+def build_config(raw: Mapping[str, Any]) -> tuple[FailwatchConfig, dict[str, str]]:
+    """Builds the typed config; invalid fields fall back to defaults and are reported."""
+    values, errors = validate(raw)
+    return FailwatchConfig(**values), errors
+
+
+def describe_errors(errors: Mapping[str, str]) -> list[str]:
+    """Human sentences for the UI and log, e.g. 'Interval between images: must be at least 0.5'."""
+    return [f"{label(key)}: {message}" for key, message in errors.items()]
+
+
+_WORDS = {"aws": "AWS", "arn": "ARN", "rtsp": "RTSP", "mqtt": "MQTT", "url": "URL", "id": "ID", "sts": "STS"}
+
+
+def label(key: str) -> str:
+    """A readable name for a settings key: 'aws_role_arn' -> 'AWS role ARN'."""
+    words = [_WORDS.get(word, word) for word in key.split("_")]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
+def from_environment(environ: Mapping[str, str]) -> tuple[FailwatchConfig, dict[str, str]]:
+    """The standalone mode's config, read from the seed's environment variable names."""
+    raw = {field.key: environ[field.env] for field in FIELDS if field.env and field.env in environ}
+    if "rtsp_url" in raw and "camera_source" not in raw:
+        raw["camera_source"] = "rtsp"
+    return build_config(raw)

@@ -1,0 +1,116 @@
+"""What every vision-model backend shares: the verdict, the error type, the prompt and the answer schema.
+
+A backend is any callable `analyse(frames) -> Verdict` that raises `AnalysisError` with a message a
+user can act on. The parser here is the only place that turns model output into a `Verdict`, so
+garbage from any backend becomes an error, never a verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol, Sequence
+
+FAILURE_TYPES = (
+    "none",
+    "spaghetti",
+    "detached",
+    "nozzle_blob",
+    "layer_shift",
+    "air_printing",
+    "other",
+)
+
+TOOL_NAME = "report_print_status"
+
+VERDICT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "print_failed": {
+            "type": "boolean",
+            "description": "true only if the newest images clearly show a failing print",
+        },
+        "confidence": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "how sure you are of print_failed, 0 to 1",
+        },
+        "failure_type": {"type": "string", "enum": list(FAILURE_TYPES)},
+        "explanation": {
+            "type": "string",
+            "description": "one or two short sentences for the printer's owner",
+        },
+    },
+    "required": ["print_failed", "confidence", "failure_type", "explanation"],
+}
+
+PROMPT = """You watch a 3D printer through a camera. The images are frames of one print, \
+oldest first, each labelled with its capture time. Decide whether the print is failing now.
+
+A failure looks like: loose, tangled or stringy filament ("spaghetti") growing instead of a part; \
+the part detached from the bed, knocked over or moved; a blob of plastic around the nozzle; \
+layers shifted sideways; the nozzle extruding into mid-air above nothing.
+Not a failure: support structures, purge lines, skirts and brims, infill patterns, textured or \
+printed logos on the bed, reflections and glare, an empty bed at the start, a hand or tool in the frame.
+
+Judge the newest frames most; use the older ones to see what changes. Only report a failure you \
+can see. Answer with the {tool} tool."""
+
+
+class AnalysisError(Exception):
+    """The model could not give a verdict; the message says why in words a user can act on."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The model's judgement of one series, with what it cost."""
+
+    print_failed: bool
+    confidence: float
+    failure_type: str
+    explanation: str
+    latency: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    model: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Detector(Protocol):
+    def __call__(self, frames: Sequence[Any]) -> Verdict: ...
+
+
+def build_prompt(about_printer: str = "") -> str:
+    prompt = PROMPT.format(tool=TOOL_NAME)
+    if about_printer.strip():
+        prompt += "\n\nAbout this printer (from its owner): " + about_printer.strip()[:1000]
+    return prompt
+
+
+def parse_verdict(answer: Any) -> Verdict:
+    """Validates the tool input a model returned; anything off raises AnalysisError."""
+    if not isinstance(answer, dict):
+        raise AnalysisError("model answer is not a JSON object")
+    failed = answer.get("print_failed")
+    if not isinstance(failed, bool):
+        raise AnalysisError("model answer has no true/false 'print_failed'")
+    confidence = answer.get("confidence")
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
+        raise AnalysisError("model answer has no numeric 'confidence'")
+    if math.isnan(confidence) or not 0 <= confidence <= 1:
+        raise AnalysisError("model answer has a confidence outside 0..1")
+    failure_type = answer.get("failure_type", "other" if failed else "none")
+    if not isinstance(failure_type, str) or failure_type not in FAILURE_TYPES:
+        failure_type = "other" if failed else "none"
+    explanation = answer.get("explanation")
+    if not isinstance(explanation, str) or not explanation.strip():
+        raise AnalysisError("model answer has an empty explanation")
+    return Verdict(
+        print_failed=failed,
+        confidence=float(confidence),
+        failure_type=failure_type,
+        explanation=explanation.strip()[:500],
+    )

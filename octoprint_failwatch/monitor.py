@@ -1,0 +1,399 @@
+"""The detection engine: series, verification, cooldown and error backoff as a tick-driven state machine.
+
+It knows nothing of OctoPrint, boto3 or HTTP. It is given a `capture()` that returns a Frame, an
+`analyse(frames)` that returns a Verdict, a clock, an executor for the slow model calls and a sink
+for events. Each `tick()` is short: it takes the frames that are due, hands full series to the
+executor and collects finished verdicts, so stopping is instant and verification can be pipelined.
+
+Seed policy (the defaults): a series of N frames spaced by the interval is analysed in one call; a
+positive starts V verification series at the short interval; K positives confirm; a confirmed
+failure starts a cooldown without model calls; after `error_limit` consecutive errors the engine
+waits `error_backoff_seconds`. With `pipeline_verification` the next verification series is
+captured while the previous one is analysed, and verification stops as soon as it is decided.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Callable, Optional, Protocol, Sequence
+
+from .config import FailwatchConfig
+from .detector import Verdict
+from .frame import Frame
+
+COOLDOWN_LOG_EVERY = 30.0  # seed S4: status at most every 30 s while cooling down
+
+
+class State(str, Enum):
+    IDLE = "idle"
+    NOT_CONFIGURED = "not_configured"
+    WATCHING = "watching"
+    VERIFYING = "verifying"
+    COOLDOWN = "cooldown"
+    ERROR_BACKOFF = "error_backoff"
+    PAUSED = "paused"
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+    def time(self) -> float: ...
+
+
+class SystemClock:
+    monotonic = staticmethod(time.monotonic)
+    time = staticmethod(time.time)
+
+
+class Executor(Protocol):
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future: ...
+
+
+@dataclass
+class Verification:
+    """The verification round started by one positive series."""
+
+    trigger: Verdict
+    started_at: float
+    series_captured: int = 0
+    results: list[Optional[Verdict]] = field(default_factory=list)  # None = analysis error
+
+    @property
+    def positives(self) -> int:
+        return sum(1 for v in self.results if v is not None and v.print_failed)
+
+
+@dataclass
+class Status:
+    """What the UI, the API and MQTT show; plain data, copied out under the engine's lock."""
+
+    state: str = State.IDLE.value
+    message: str = ""
+    last_verdict: Optional[dict] = None
+    last_check: Optional[float] = None
+    cooldown_until: Optional[float] = None
+    backoff_until: Optional[float] = None
+    error: str = ""
+    consecutive_errors: int = 0
+    verification: Optional[dict] = None
+    counters: dict = field(
+        default_factory=lambda: {
+            "series": 0,
+            "calls": 0,
+            "errors": 0,
+            "detections": 0,
+            "confirmed": 0,
+            "rejected": 0,
+            "input_tokens": 0,
+            "output_tokens": 0,
+        }
+    )
+
+
+EventSink = Callable[[str, dict], None]
+
+
+class Monitor:
+    """One print's watcher. Thread-safe: `tick` runs on a timer, the rest on request threads."""
+
+    def __init__(
+        self,
+        config: FailwatchConfig,
+        capture: Callable[[], Frame],
+        analyse: Callable[[Sequence[Frame]], Verdict],
+        executor: Executor,
+        on_event: EventSink,
+        clock: Clock = SystemClock(),
+        logger: Optional[logging.Logger] = None,
+    ):
+        self._config = config
+        self._capture = capture
+        self._analyse = analyse
+        self._executor = executor
+        self._on_event = on_event
+        self._clock = clock
+        self._logger = logger or logging.getLogger(__name__)
+
+        self._state_lock = threading.RLock()  # guards everything below
+        self._state = State.IDLE
+        self._generation = 0  # bumped on start/stop so late verdicts of an old run are dropped
+        self._frames: list[Frame] = []
+        self._next_capture_at = 0.0
+        self._in_flight: list[tuple[int, str, Future]] = []
+        self._verification: Optional[Verification] = None
+        self._until = 0.0  # end of cooldown or error backoff
+        self._next_cooldown_log = 0.0
+        self._once = False
+        self._status = Status()
+
+    # ----- control (called from OctoPrint's event handlers or the API) -----
+
+    def start(self, once: bool = False) -> None:
+        """Starts (or resumes) watching; `once` runs a single cycle (seed test mode)."""
+        with self._state_lock:
+            missing = self._config.missing_for_monitoring()
+            if missing:
+                self._set_state(State.NOT_CONFIGURED, "not configured: set the " + ", ".join(missing))
+                return
+            self._generation += 1
+            self._once = once
+            self._begin_watching(self._clock.monotonic(), "watching")
+
+    def suspend(self) -> None:
+        """The print is paused: no captures, no model calls, late verdicts dropped."""
+        with self._state_lock:
+            self._generation += 1
+            self._reset_series()
+            self._set_state(State.PAUSED, "print paused: monitoring suspended")
+
+    def stop(self) -> None:
+        with self._state_lock:
+            self._generation += 1
+            self._reset_series()
+            self._set_state(State.IDLE, "no print running")
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    def status(self) -> dict:
+        with self._state_lock:
+            status = Status(**vars(self._status))
+            status.counters = dict(self._status.counters)
+            return vars(status)
+
+    # ----- the tick -----
+
+    def tick(self) -> None:
+        """Advances the engine; never raises (an exception here would kill OctoPrint's timer)."""
+        try:
+            with self._state_lock:
+                self._collect_verdicts()
+                self._advance(self._clock.monotonic())
+        except Exception as exc:  # a bug must not stop monitoring: log it, count it, go on
+            self._logger.exception("Failwatch tick failed")
+            with self._state_lock:
+                self._count_error(f"internal error: {exc}")
+
+    def _advance(self, now: float) -> None:
+        if self._state == State.WATCHING:
+            self._capture_main(now)
+        elif self._state == State.VERIFYING:
+            self._capture_verification(now)
+        elif self._state == State.COOLDOWN:
+            self._cool_down(now)
+        elif self._state == State.ERROR_BACKOFF and now >= self._until:
+            self._logger.info("Failwatch error backoff over, monitoring again")
+            self._status.consecutive_errors = 0
+            self._begin_watching(now, "watching again after errors")
+
+    def _capture_main(self, now: float) -> None:
+        if self._in_flight or now < self._next_capture_at:
+            return  # seed: the next series starts once the last verdict is in
+        frame = self._take_frame(now, self._config.interval_between_images)
+        if frame is None:
+            return
+        self._frames.append(frame)
+        if len(self._frames) >= self._config.images_per_series:
+            self._submit("main", self._frames)
+            self._frames = []
+
+    def _capture_verification(self, now: float) -> None:
+        verification = self._verification
+        config = self._config
+        if verification.series_captured >= config.verification_series or now < self._next_capture_at:
+            return
+        if self._in_flight and not config.pipeline_verification:
+            return
+        frame = self._take_frame(now, config.verification_interval)
+        if frame is None:
+            return
+        self._frames.append(frame)
+        if len(self._frames) >= config.images_per_series:
+            verification.series_captured += 1
+            self._submit("verify", self._frames)
+            self._frames = []
+            self._publish_verification()
+
+    def _cool_down(self, now: float) -> None:
+        if now >= self._until:
+            self._logger.info("Failwatch cooldown ended, monitoring again")
+            self._status.cooldown_until = None
+            self._begin_watching(now, "watching again after cooldown")
+        elif now >= self._next_cooldown_log:
+            self._next_cooldown_log = now + COOLDOWN_LOG_EVERY
+            self._logger.info("Failwatch in cooldown, %.0f s left", self._until - now)
+
+    def _take_frame(self, now: float, interval: float) -> Optional[Frame]:
+        self._next_capture_at = now + interval
+        try:
+            return self._capture()
+        except Exception as exc:
+            self._frames = []  # a series never spans a camera gap
+            self._count_error(f"camera: {exc}")
+            return None
+
+    def _submit(self, kind: str, frames: list[Frame]) -> None:
+        self._status.counters["calls"] += 1
+        if kind == "main":
+            self._status.counters["series"] += 1
+        self._in_flight.append((self._generation, kind, self._executor.submit(self._analyse, list(frames))))
+
+    # ----- verdicts -----
+
+    def _collect_verdicts(self) -> None:
+        finished = [item for item in self._in_flight if item[2].done()]
+        self._in_flight = [item for item in self._in_flight if not item[2].done()]
+        for generation, kind, future in finished:
+            if generation != self._generation:
+                continue  # from a run that was stopped, paused or decided meanwhile
+            error = future.exception()
+            self._handle(kind, None if error else future.result(), error)
+
+    def _handle(self, kind: str, verdict: Optional[Verdict], error: Optional[BaseException]) -> None:
+        if error is not None:
+            self._count_error(f"model: {error}")
+        else:
+            self._record(verdict)
+        if kind == "main" and self._state == State.WATCHING:
+            if verdict is not None and verdict.print_failed:
+                self._begin_verification(verdict)
+            elif self._once:
+                self._finish_once()
+        elif kind == "verify" and self._state == State.VERIFYING:
+            self._verification.results.append(verdict)
+            self._decide_verification()
+
+    def _record(self, verdict: Verdict) -> None:
+        status = self._status
+        status.consecutive_errors = 0
+        status.error = ""
+        status.last_verdict = verdict.as_dict()
+        status.last_check = self._clock.time()
+        status.counters["input_tokens"] += verdict.input_tokens
+        status.counters["output_tokens"] += verdict.output_tokens
+        self._emit("analysis", {"verdict": verdict.as_dict(), "state": self._state.value})
+
+    def _begin_verification(self, trigger: Verdict) -> None:
+        now = self._clock.monotonic()
+        self._status.counters["detections"] += 1
+        self._verification = Verification(trigger=trigger, started_at=now)
+        self._frames = []  # verification never reuses the frames that triggered it
+        self._next_capture_at = now
+        self._set_state(State.VERIFYING, "possible failure, verifying")
+        self._publish_verification()
+        self._emit("failure_detected", {"verdict": trigger.as_dict()})
+
+    def _decide_verification(self) -> None:
+        verification = self._verification
+        config = self._config
+        done = len(verification.results)
+        positives = verification.positives
+        self._publish_verification()
+        confirmed = positives >= config.verification_required
+        unreachable = positives + (config.verification_series - done) < config.verification_required
+        if not (confirmed or unreachable or done >= config.verification_series):
+            return
+        verdicts = [v.as_dict() for v in verification.results if v is not None]
+        self._generation += 1  # drop verification calls still in flight: the round is decided
+        self._frames = []
+        self._verification = None
+        self._status.verification = None
+        payload = {
+            "trigger": verification.trigger.as_dict(),
+            "verdicts": verdicts,
+            "positives": positives,
+            "required": config.verification_required,
+            "series": config.verification_series,
+        }
+        if confirmed:
+            self._status.counters["confirmed"] += 1
+            now = self._clock.monotonic()
+            self._until = now + config.cooldown_seconds
+            self._next_cooldown_log = now
+            self._status.cooldown_until = self._clock.time() + config.cooldown_seconds
+            self._set_state(State.COOLDOWN, "FAILURE confirmed: " + verification.trigger.explanation)
+            self._emit("failure_confirmed", payload)
+            if self._once:
+                self._finish_once()
+        else:
+            self._status.counters["rejected"] += 1
+            self._emit("verification_rejected", payload)
+            if self._once:
+                self._finish_once()
+            else:
+                self._begin_watching(self._clock.monotonic(), "watching (last alarm not confirmed)")
+
+    def _publish_verification(self) -> None:
+        verification = self._verification
+        self._status.verification = {
+            "done": len(verification.results),
+            "captured": verification.series_captured,
+            "positives": verification.positives,
+            "required": self._config.verification_required,
+            "series": self._config.verification_series,
+        }
+        self._emit("status", {})
+
+    # ----- errors -----
+
+    def _count_error(self, text: str) -> None:
+        status = self._status
+        status.error = text
+        status.consecutive_errors += 1
+        status.counters["errors"] += 1
+        self._logger.warning("Failwatch error (%d in a row): %s", status.consecutive_errors, text)
+        if status.consecutive_errors >= self._config.error_limit and self._state in (
+            State.WATCHING,
+            State.VERIFYING,
+        ):
+            self._generation += 1
+            self._reset_series()
+            backoff = self._config.error_backoff_seconds
+            self._until = self._clock.monotonic() + backoff
+            self._status.backoff_until = self._clock.time() + backoff
+            self._set_state(
+                State.ERROR_BACKOFF,
+                f"{status.consecutive_errors} errors in a row, waiting {backoff:.0f} s: {text}",
+            )
+        else:
+            self._emit("status", {})
+
+    # ----- helpers -----
+
+    def _begin_watching(self, now: float, message: str) -> None:
+        self._reset_series()
+        self._next_capture_at = now
+        self._status.backoff_until = None
+        self._set_state(State.WATCHING, message)
+
+    def _finish_once(self) -> None:
+        self._generation += 1
+        self._reset_series()
+        self._status.cooldown_until = None
+        self._set_state(State.IDLE, "test finished")
+
+    def _reset_series(self) -> None:
+        self._frames = []
+        self._verification = None
+        self._status.verification = None
+        self._in_flight = [item for item in self._in_flight if item[0] == self._generation]
+
+    def _set_state(self, state: State, message: str) -> None:
+        if state != self._state or message != self._status.message:
+            self._logger.info("Failwatch: %s", message)
+        self._state = state
+        self._status.state = state.value
+        self._status.message = message
+        self._emit("status", {})
+
+    def _emit(self, name: str, payload: dict) -> None:
+        try:
+            self._on_event(name, payload)
+        except Exception:  # a broken alert edge must not break detection
+            self._logger.exception("Failwatch event handler for %s failed", name)

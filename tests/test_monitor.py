@@ -1,0 +1,188 @@
+"""The engine in simulated time: seed timings, verification, cooldown, error backoff, lifecycle."""
+
+import logging
+
+import pytest
+from engine_fakes import Harness, ScriptedModel, always, model_error
+
+
+def test_healthy_print_is_analysed_in_series_of_three_frames_ten_seconds_apart():
+    h = Harness(always(False))
+    h.monitor.start()
+    h.run(65)
+    assert h.camera.times == [1000 + 10 * i for i in range(7)]
+    assert [[f.captured_at for f in call] for call in h.model.calls] == [
+        [1000, 1010, 1020],
+        [1030, 1040, 1050],
+    ]
+    assert h.state() == "watching"
+    assert h.named("failure_detected") == []
+
+
+def test_failure_is_confirmed_by_three_of_four_fresh_verification_series():
+    h = Harness(always(True))
+    h.monitor.start()
+    h.run(60)
+    detected = h.named("failure_detected")
+    confirmed = h.named("failure_confirmed")
+    assert len(detected) == 1 and len(confirmed) == 1
+    trigger_frames = h.model.calls[0]
+    verification_frames = [f for call in h.model.calls[1:] for f in call]
+    assert not {f.captured_at for f in trigger_frames} & {f.captured_at for f in verification_frames}
+    times = [f.captured_at for f in verification_frames]
+    assert [round(b - a, 6) for a, b in zip(times, times[1:])] == [2.0] * (len(times) - 1)
+    # K=3 positives are in after three series: the fourth is not needed
+    assert len(h.model.calls) == 4
+    assert confirmed[0][1]["positives"] == 3
+    assert confirmed[0][0] == pytest.approx(1020.1 + 8 * 2 + 0.1, abs=0.11)
+    assert h.state() == "cooldown"
+
+
+def test_alarm_is_rejected_as_soon_as_three_positives_cannot_be_reached():
+    h = Harness(ScriptedModel(lambda n, frames: n == 1))
+    h.monitor.start()
+    h.run(40)
+    rejected = h.named("verification_rejected")
+    assert len(rejected) == 1
+    assert rejected[0][1]["positives"] == 0
+    assert h.named("failure_confirmed") == []
+    assert len(h.model.calls) == 3  # the trigger + two negatives make 3 of 4 unreachable
+    assert h.state() == "watching"
+
+
+def test_verification_with_errors_never_confirms():
+    h = Harness(ScriptedModel(lambda n, frames: True if n == 1 else model_error()))
+    h.monitor.start()
+    h.run(40)
+    assert h.named("failure_confirmed") == []
+    assert len(h.named("verification_rejected")) == 1
+
+
+def test_sequential_verification_waits_for_each_verdict_when_pipelining_is_off():
+    h = Harness(always(True), latency=3.0, pipeline_verification=False)
+    h.monitor.start()
+    h.run(80)
+    starts = [call[0].captured_at for call in h.model.calls[1:]]
+    ends = [call[-1].captured_at for call in h.model.calls[1:]]
+    for previous_end, next_start in zip(ends, starts[1:]):
+        assert next_start >= previous_end + 3.0
+
+
+def test_pipelined_verification_captures_the_next_series_while_the_model_thinks():
+    sequential = Harness(always(True), latency=3.0, pipeline_verification=False)
+    pipelined = Harness(always(True), latency=3.0)
+    for h in (sequential, pipelined):
+        h.monitor.start()
+        h.run(90)
+    assert len(pipelined.named("failure_confirmed")) == 1
+    gap = pipelined.model.calls[2][0].captured_at - pipelined.model.calls[1][-1].captured_at
+    assert gap == pytest.approx(2.0)
+    t_pipelined = pipelined.named("failure_confirmed")[0][0]
+    t_sequential = sequential.named("failure_confirmed")[0][0]
+    assert t_pipelined < t_sequential
+
+
+def test_cooldown_makes_no_model_calls_and_logs_at_most_every_30_seconds(caplog):
+    h = Harness(always(True))
+    h.monitor.start()
+    h.run(40)
+    assert h.state() == "cooldown"
+    calls_before = len(h.model.calls)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        h.run(15 * 60 - 10)
+        assert len(h.model.calls) == calls_before
+        cooldown_lines = [r for r in caplog.records if "cooldown" in r.getMessage()]
+        assert 25 <= len(cooldown_lines) <= 31
+        h.run(20)
+    assert any("cooldown ended" in r.getMessage() for r in caplog.records)
+    assert h.state() == "watching"
+    h.run(30)
+    assert len(h.model.calls) > calls_before
+
+
+def test_five_consecutive_errors_wait_sixty_seconds_then_monitoring_goes_on():
+    h = Harness(ScriptedModel(lambda n, frames: model_error()))
+    h.monitor.start()
+    # each failed series takes 20 s of frames + the next frame 10 s later: the 5th fails at 1140.1
+    h.run(5 * 30)
+    status = h.monitor.status()
+    assert status["state"] == "error_backoff"
+    assert "ThrottlingException" in status["error"]
+    calls = len(h.model.calls)
+    assert calls == 5
+    h.run(45)  # the backoff lasts until 1200.1
+    assert len(h.model.calls) == calls and h.state() == "error_backoff"
+    h.run(40)
+    assert h.state() == "watching"
+    assert len(h.model.calls) == calls + 1
+
+
+def test_camera_outage_is_counted_and_no_series_spans_the_gap():
+    h = Harness(always(False))
+    h.monitor.start()
+    h.run(15)  # frames at 0 and 10
+    h.camera.broken = True
+    h.run(10)
+    assert "connection refused" in h.monitor.status()["error"]
+    h.camera.broken = False
+    h.run(30)
+    for call in h.model.calls:
+        assert call[-1].captured_at - call[0].captured_at == pytest.approx(20.0)
+    assert h.monitor.status()["error"] == ""
+
+
+def test_unconfigured_monitor_says_what_is_missing():
+    h = Harness(always(False))
+    h.monitor._config = h.monitor._config.__class__(
+        **{**vars(h.monitor._config), "inference_profile_arn": ""}
+    )
+    h.monitor.start()
+    status = h.monitor.status()
+    assert status["state"] == "not_configured"
+    assert "model id" in status["message"]
+    h.run(30)
+    assert h.camera.times == []
+
+
+def test_a_verdict_arriving_after_stop_is_dropped():
+    h = Harness(always(True), latency=5.0)
+    h.monitor.start()
+    h.run(21)  # the series is with the model
+    h.monitor.stop()
+    h.run(10)
+    assert h.state() == "idle"
+    assert h.named("failure_detected") == []
+
+
+def test_paused_print_is_not_watched_and_resume_starts_a_fresh_series():
+    h = Harness(always(False))
+    h.monitor.start()
+    h.run(15)
+    h.monitor.suspend()
+    frames = len(h.camera.times)
+    h.run(60)
+    assert len(h.camera.times) == frames and h.state() == "paused"
+    h.monitor.start()
+    h.run(25)
+    assert h.model.calls[0][0].captured_at >= 1075
+
+
+def test_once_mode_runs_one_cycle_and_returns_to_idle():
+    h = Harness(always(False))
+    h.monitor.start(once=True)
+    h.run(60)
+    assert len(h.model.calls) == 1
+    assert h.state() == "idle"
+
+
+def test_a_broken_event_handler_does_not_stop_detection():
+    h = Harness(always(True))
+
+    def explode(name, payload):
+        raise RuntimeError("webhook down")
+
+    h.monitor._on_event = explode
+    h.monitor.start()
+    h.run(60)
+    assert h.state() == "cooldown"
