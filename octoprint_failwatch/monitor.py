@@ -37,6 +37,7 @@ class State(str, Enum):
     COOLDOWN = "cooldown"
     ERROR_BACKOFF = "error_backoff"
     PAUSED = "paused"
+    SNOOZED = "snoozed"
 
 
 class Clock(Protocol):
@@ -78,6 +79,8 @@ class Status:
     last_check: Optional[float] = None
     cooldown_until: Optional[float] = None
     backoff_until: Optional[float] = None
+    snoozed_until: Optional[float] = None
+    acknowledged: bool = True
     error: str = ""
     consecutive_errors: int = 0
     verification: Optional[dict] = None
@@ -157,9 +160,30 @@ class Monitor:
             self._reset_series()
             self._set_state(State.IDLE, "no print running")
 
+    def snooze(self, seconds: float) -> None:
+        """The user asked for quiet: no captures or model calls until the time is up."""
+        with self._state_lock:
+            if self._state in (State.IDLE, State.NOT_CONFIGURED, State.PAUSED):
+                return
+            self._generation += 1
+            self._reset_series()
+            self._until = self._clock.monotonic() + seconds
+            self._status.snoozed_until = self._clock.time() + seconds
+            self._status.cooldown_until = None
+            self._set_state(State.SNOOZED, f"snoozed for {seconds / 60:.0f} min")
+
+    def acknowledge(self) -> None:
+        with self._state_lock:
+            self._status.acknowledged = True
+            self._emit("status", {})
+
     @property
     def state(self) -> State:
         return self._state
+
+    @staticmethod
+    def idle_status() -> dict:
+        return vars(Status(message="no print running"))
 
     def status(self) -> dict:
         with self._state_lock:
@@ -187,6 +211,9 @@ class Monitor:
             self._capture_verification(now)
         elif self._state == State.COOLDOWN:
             self._cool_down(now)
+        elif self._state == State.SNOOZED and now >= self._until:
+            self._status.snoozed_until = None
+            self._begin_watching(now, "watching again after snooze")
         elif self._state == State.ERROR_BACKOFF and now >= self._until:
             self._logger.info("Failwatch error backoff over, monitoring again")
             self._status.consecutive_errors = 0
@@ -313,6 +340,7 @@ class Monitor:
         }
         if confirmed:
             self._status.counters["confirmed"] += 1
+            self._status.acknowledged = False
             now = self._clock.monotonic()
             self._until = now + config.cooldown_seconds
             self._next_cooldown_log = now

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+
 from engine_fakes import Harness, ScriptedModel, always, model_error
 
 
@@ -186,3 +187,18 @@ def test_a_broken_event_handler_does_not_stop_detection():
     h.monitor.start()
     h.run(60)
     assert h.state() == "cooldown"
+
+
+def test_snooze_stops_captures_until_the_time_is_up_and_acknowledge_clears_the_alarm():
+    h = Harness(always(True))
+    h.monitor.start()
+    h.run(40)
+    assert h.monitor.status()["acknowledged"] is False
+    h.monitor.acknowledge()
+    assert h.monitor.status()["acknowledged"] is True
+    h.monitor.snooze(10 * 60)
+    frames = len(h.camera.times)
+    h.run(10 * 60 - 1)
+    assert h.state() == "snoozed" and len(h.camera.times) == frames
+    h.run(2)
+    assert h.state() == "watching"

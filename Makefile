@@ -1,0 +1,28 @@
+# Two commands for people: `make run` and `make test`. Everything else is set up by them.
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: run test lint bench clean
+
+$(VENV)/.installed: pyproject.toml setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+# OctoPrint on http://127.0.0.1:5000 (admin/admin) with Failwatch, the virtual printer,
+# the demo camera and a local stand-in for Bedrock.
+run: $(VENV)/.installed
+	$(PY) -m demo.run
+
+test: $(VENV)/.installed
+	bash scripts/install_system_deps.sh
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .run build dist *.egg-info

@@ -1,0 +1,105 @@
+"""Demo camera: an HTTP snapshot endpoint showing the synthetic printer scene, switchable at run time.
+
+GET  /snapshot.jpg      a fresh JPEG of the scene
+POST /mode?set=healthy  switch to healthy | failed | black | frozen | html | error | down
+Run: python -m demo.camera_server --port 8081
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from demo.scene import encode_jpeg, render
+
+MODES = ("healthy", "failed", "black", "frozen", "html", "error", "down")
+
+
+class CameraServer:
+    """Runs in a thread; `mode` can be changed directly by tests or over HTTP."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, mode: str = "healthy"):
+        self.mode = mode
+        self.requests = 0
+        self._frozen: bytes = b""
+        self._started = time.monotonic()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                server.requests += 1
+                if urlsplit(self.path).path != "/snapshot.jpg":
+                    return self._reply(404, b"not found", "text/plain")
+                mode = server.mode
+                if mode == "down":
+                    self.connection.close()
+                    return
+                if mode == "html":
+                    return self._reply(200, b"<html><body>login required</body></html>", "text/html")
+                if mode == "error":
+                    return self._reply(500, b"camera error", "text/plain")
+                self._reply(200, server.snapshot(), "image/jpeg")
+
+            def do_POST(self):
+                query = parse_qs(urlsplit(self.path).query)
+                mode = query.get("set", [""])[0]
+                if mode not in MODES:
+                    return self._reply(400, b"unknown mode", "text/plain")
+                server.set_mode(mode)
+                self._reply(200, mode.encode(), "text/plain")
+
+            def _reply(self, code: int, body: bytes, content_type: str):
+                self.send_response(code)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._httpd = ThreadingHTTPServer((host, port), Handler)
+        self._httpd.daemon_threads = True
+        self.port = self._httpd.server_address[1]
+        self.url = f"http://{host}:{self.port}/snapshot.jpg"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-camera", daemon=True)
+
+    def set_mode(self, mode: str) -> None:
+        if mode == "frozen":
+            self._frozen = self.snapshot()
+        self.mode = mode
+
+    def snapshot(self) -> bytes:
+        if self.mode == "frozen" and self._frozen:
+            return self._frozen
+        scene = self.mode if self.mode in ("failed", "black") else "healthy"
+        return encode_jpeg(render(scene, time.monotonic() - self._started))
+
+    def start(self) -> CameraServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    args = parser.parse_args()
+    server = CameraServer(args.host, args.port).start()
+    print(f"demo camera at {server.url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""A local stand-in for AWS: Bedrock's Converse API and STS AssumeRole, with fault injection.
+
+Real boto3 talks to it through `endpoint_url`. By default it "sees" the demo scene: a series is a
+failure when its newest frame shows the orange strands. Tests can force verdicts, queue faults
+(throttling, 5xx, expired token, access denied, malformed output, max_tokens, text, hang) and read
+what each request carried (access key, images, sizes).
+Run: python -m demo.model_server --port 8082
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import math
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote
+
+import cv2
+import numpy as np
+
+from demo.scene import shows_failure
+
+TOOL = "report_print_status"
+ERRORS = {
+    "throttle": (429, "ThrottlingException", "Too many requests, please wait before trying again."),
+    "5xx": (500, "InternalServerException", "The server encountered an internal error."),
+    "unavailable": (503, "ServiceUnavailableException", "Service is unavailable."),
+    "expired": (403, "ExpiredTokenException", "The security token included in the request is expired"),
+    "denied": (403, "AccessDeniedException", "You don't have access to the model with the specified model ID."),
+    "model_timeout": (408, "ModelTimeoutException", "Model has timed out in processing the request."),
+}
+
+
+def _tokens_for(jpeg: bytes) -> int:
+    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        return 0
+    height, width = image.shape[:2]
+    return min(1600, math.ceil(width * height / 750))
+
+
+class ModelServer:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self.verdict = "scene"  # scene | healthy | failed
+        self.faults: list[str] = []  # consumed one per Converse request
+        self.hang_seconds = 30.0
+        self.expired_keys: set[str] = set()
+        self.denied_roles: set[str] = set()
+        self.converse_requests: list[dict] = []
+        self.assume_role_requests: list[dict] = []
+        self._lock = threading.Lock()
+        self._session_counter = 0
+        self._stopping = threading.Event()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                access_key = _access_key(self.headers.get("Authorization", ""))
+                if self.path.startswith("/model/") and self.path.endswith("/converse"):
+                    model_id = unquote(self.path[len("/model/"):-len("/converse")])
+                    code, payload, headers = server.converse(model_id, json.loads(body or b"{}"), access_key)
+                    self._reply(code, json.dumps(payload).encode(), "application/json", headers)
+                elif self.path == "/":
+                    code, xml = server.assume_role(parse_qs(body.decode()), access_key)
+                    self._reply(code, xml.encode(), "text/xml", {})
+                else:
+                    self._reply(404, b"{}", "application/json", {})
+
+            def _reply(self, code, body, content_type, headers):
+                self.send_response(code)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("x-amzn-RequestId", "local-1")
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._httpd = ThreadingHTTPServer((host, port), Handler)
+        self._httpd.daemon_threads = True
+        self.port = self._httpd.server_address[1]
+        self.url = f"http://{host}:{self.port}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-model", daemon=True)
+
+    # ----- Converse -----
+
+    def converse(self, model_id: str, request: dict, access_key: str):
+        content = (request.get("messages") or [{}])[0].get("content", [])
+        images = [base64.b64decode(block["image"]["source"]["bytes"]) for block in content if "image" in block]
+        record = {
+            "model_id": model_id,
+            "access_key": access_key,
+            "images": images,
+            "texts": [block["text"] for block in content if "text" in block],
+            "tool_choice": request.get("toolConfig", {}).get("toolChoice"),
+            "temperature": request.get("inferenceConfig", {}).get("temperature"),
+            "time": time.monotonic(),
+        }
+        with self._lock:
+            self.converse_requests.append(record)
+            fault = self.faults.pop(0) if self.faults else None
+        if access_key in self.expired_keys:
+            fault = "expired"
+        if fault == "hang":
+            self._stopping.wait(self.hang_seconds)
+        if fault in ERRORS:
+            status, code, message = ERRORS[fault]
+            return status, {"message": message}, {"x-amzn-ErrorType": f"{code}:http://internal.amazon.com/"}
+        failed = self._decide(images)
+        tool_input = {
+            "print_failed": failed,
+            "confidence": 0.92 if failed else 0.08,
+            "failure_type": "spaghetti" if failed else "none",
+            "explanation": "Tangled strands of filament around the part." if failed
+            else "The part is building normally.",
+        }
+        stop_reason = "tool_use"
+        blocks = [{"toolUse": {"toolUseId": "t1", "name": TOOL, "input": tool_input}}]
+        if fault == "malformed":
+            blocks[0]["toolUse"]["input"] = {"print_failed": "yes", "confidence": "high"}
+        elif fault == "max_tokens":
+            stop_reason = "max_tokens"
+        elif fault == "text":
+            blocks, stop_reason = [{"text": "The print looks failed to me."}], "end_turn"
+        elif isinstance(fault, str) and fault.startswith("explain:"):
+            blocks[0]["toolUse"]["input"]["explanation"] = fault[len("explain:"):]
+        input_tokens = sum(_tokens_for(image) for image in images) + 250
+        return 200, {
+            "output": {"message": {"role": "assistant", "content": blocks}},
+            "stopReason": stop_reason,
+            "usage": {"inputTokens": input_tokens, "outputTokens": 45, "totalTokens": input_tokens + 45},
+            "metrics": {"latencyMs": 5},
+        }, {}
+
+    def _decide(self, images: list[bytes]) -> bool:
+        if self.verdict in ("healthy", "failed"):
+            return self.verdict == "failed"
+        return bool(images) and shows_failure(images[-1])
+
+    # ----- STS -----
+
+    def assume_role(self, form: dict, access_key: str):
+        role = form.get("RoleArn", [""])[0]
+        with self._lock:
+            self.assume_role_requests.append({"role": role, "access_key": access_key})
+            self._session_counter += 1
+            number = self._session_counter
+        if role in self.denied_roles:
+            return 403, (
+                '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+                f"<Code>AccessDenied</Code><Message>User is not authorized to perform: sts:AssumeRole on {role}"
+                "</Message></Error><RequestId>local-1</RequestId></ErrorResponse>"
+            )
+        expiration = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return 200, (
+            '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>'
+            f"<Credentials><AccessKeyId>ASIASESSION{number:04d}</AccessKeyId>"
+            f"<SecretAccessKey>session-secret-{number}</SecretAccessKey>"
+            f"<SessionToken>session-token-{number}</SessionToken><Expiration>{expiration}</Expiration></Credentials>"
+            f"<AssumedRoleUser><AssumedRoleId>AROA:failwatch</AssumedRoleId><Arn>{role}</Arn></AssumedRoleUser>"
+            "</AssumeRoleResult><ResponseMetadata><RequestId>local-1</RequestId></ResponseMetadata>"
+            "</AssumeRoleResponse>"
+        )
+
+    # ----- lifecycle -----
+
+    def start(self) -> ModelServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # releases hanging requests
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+
+def _access_key(authorization: str) -> str:
+    marker = "Credential="
+    if marker not in authorization:
+        return ""
+    return authorization.split(marker, 1)[1].split("/", 1)[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8082)
+    args = parser.parse_args()
+    server = ModelServer(args.host, args.port).start()
+    print(f"local Bedrock/STS at {server.url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""A real OctoPrint for tests and `make run`: temp basedir, admin + plain user with API keys, virtual printer.
+
+The plugin is whatever is installed in the running interpreter's environment (`make test` installs
+the working tree in editable mode). Helpers connect the virtual printer, upload and start a
+G-code, and read the plugin's status.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+import requests
+import yaml
+
+ADMIN_KEY = "failwatch-test-admin-key-0123456789"
+VIEWER_KEY = "failwatch-test-viewer-key-0123456789"
+START_TIMEOUT = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str, poll: float = 0.2):
+    """Polls until condition() is truthy; the bound is a deadline, not a sleep that makes timing pass."""
+    deadline = time.monotonic() + timeout
+    last_error: Optional[BaseException] = None
+    while time.monotonic() < deadline:
+        try:
+            result = condition()
+            if result:
+                return result
+        except (requests.RequestException, KeyError, ValueError) as exc:
+            last_error = exc
+        time.sleep(poll)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what} (last error: {last_error})")
+
+
+def long_gcode(seconds: int) -> bytes:
+    """A print that lasts about `seconds` on the virtual printer (dwell lines between small moves)."""
+    lines = ["; failwatch test print", "G28", "G90", "M82", "G92 E0"]
+    for i in range(seconds):
+        lines.append(f"G1 X{10 + i % 50} Y{10 + i % 40} Z{0.2 + i * 0.01:.2f} E{i * 0.1:.2f} F3000")
+        lines.append("G4 P1000")
+    return ("\n".join(lines) + "\n").encode()
+
+
+class OctoPrintServer:
+    def __init__(self, basedir: Path, plugin_settings: dict, port: Optional[int] = None,
+                 admin_password: str = "admin-password", python: str = sys.executable):
+        self.basedir = basedir
+        self.octoprint_command = str(Path(python).with_name("octoprint"))
+        self.port = port or free_port()
+        self.admin_password = admin_password
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.plugin_settings = plugin_settings
+        self.process: Optional[subprocess.Popen] = None
+        self.admin = self._session(ADMIN_KEY)
+        self.viewer = self._session(VIEWER_KEY)
+        self.anonymous = requests.Session()
+
+    @staticmethod
+    def _session(key: str) -> requests.Session:
+        session = requests.Session()
+        session.headers["X-Api-Key"] = key
+        return session
+
+    # ----- set-up -----
+
+    def _octoprint(self, *args: str) -> None:
+        command = [self.octoprint_command, "-b", str(self.basedir), *args]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def prepare(self) -> None:
+        """Writes config.yaml and the users; an existing basedir (from an earlier `make run`) is kept."""
+        if (self.basedir / "users.yaml").exists():
+            return
+        self.basedir.mkdir(parents=True, exist_ok=True)
+        config = {
+            "server": {
+                "firstRun": False,
+                "onlineCheck": {"enabled": False},
+                "pluginBlacklist": {"enabled": False},
+                "seenWizards": {"corewizard": 4, "backup": None, "tracking": None},
+            },
+            "devel": {"enableRateLimiter": False},
+            "plugins": {
+                "_disabled": ["announcements", "tracking", "discovery", "errortracking", "softwareupdate"],
+                "virtual_printer": {"enabled": True, "okAfterResend": True},
+                "failwatch": self.plugin_settings,
+            },
+        }
+        (self.basedir / "config.yaml").write_text(yaml.safe_dump(config))
+        self._octoprint("user", "add", "--password", self.admin_password, "--admin", "admin")
+        self._octoprint("user", "add", "--password", "viewer-password", "--group", "users", "viewer")
+        users_file = self.basedir / "users.yaml"
+        users = yaml.safe_load(users_file.read_text())
+        users["admin"]["apikey"] = ADMIN_KEY
+        users["viewer"]["apikey"] = VIEWER_KEY
+        users_file.write_text(yaml.safe_dump(users))
+
+    def start(self) -> OctoPrintServer:
+        log = open(self.basedir / "serve.log", "ab")
+        self.process = subprocess.Popen(
+            [self.octoprint_command, "-b", str(self.basedir), "serve",
+             "--host", "127.0.0.1", "--port", str(self.port), "--iknowwhatimdoing"],
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        log.close()
+        wait_for(self._ready, START_TIMEOUT, "OctoPrint to serve its API")
+        self._arm_anonymous_csrf()
+        return self
+
+    def _arm_anonymous_csrf(self) -> None:
+        """Anonymous browsers carry OctoPrint's CSRF cookie + header; without them a POST is a 400, not a 403."""
+        self.anonymous = requests.Session()
+        self.anonymous.get(f"{self.url}/", timeout=30)
+        token = self.anonymous.cookies.get(f"csrf_token_P{self.port}")
+        if token:
+            self.anonymous.headers["X-CSRF-Token"] = token
+
+    def _ready(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"OctoPrint exited with {self.process.returncode}; see {self.basedir}/serve.log")
+        response = self.admin.get(f"{self.url}/api/version", timeout=5)
+        return response.status_code == 200 and "server" in response.json()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    # ----- helpers -----
+
+    def api(self, method: str, path: str, session: Optional[requests.Session] = None, **kwargs):
+        return (session or self.admin).request(method, f"{self.url}{path}", timeout=30, **kwargs)
+
+    def plugin_status(self, session: Optional[requests.Session] = None) -> dict:
+        response = self.api("GET", "/api/plugin/failwatch", session)
+        response.raise_for_status()
+        return response.json()
+
+    def wait_for_state(self, *states: str, timeout: float = 60.0) -> dict:
+        return wait_for(lambda: (s := self.plugin_status())["state"] in states and s, timeout,
+                        f"Failwatch state {states}")
+
+    def save_settings(self, values: dict) -> requests.Response:
+        response = self.api("POST", "/api/settings", json={"plugins": {"failwatch": values}})
+        response.raise_for_status()
+        return response
+
+    def connect_printer(self) -> None:
+        if self.printer_state() in ("Operational", "Printing", "Paused"):
+            return
+        self.api("POST", "/api/connection", json={"command": "connect", "port": "VIRTUAL", "baudrate": 115200})
+        wait_for(lambda: self.printer_state() == "Operational", 60, "the virtual printer to connect")
+
+    def printer_state(self) -> str:
+        return self.api("GET", "/api/connection").json()["current"]["state"]
+
+    def job_state(self) -> str:
+        return self.api("GET", "/api/job").json()["state"]
+
+    def start_print(self, seconds: int = 600, name: str = "failwatch_test.gcode") -> None:
+        self.connect_printer()
+        files = {"file": (name, long_gcode(seconds), "application/octet-stream")}
+        response = self.api("POST", "/api/files/local", files=files, data={"select": "true", "print": "true"})
+        response.raise_for_status()
+        wait_for(lambda: self.job_state().startswith("Printing"), 60, "the print to start")
+
+    def cancel_print(self) -> None:
+        self.api("POST", "/api/job", json={"command": "cancel"})
+        wait_for(lambda: self.job_state() in ("Operational", "Cancelling") or "Operational" in self.job_state(),
+                 60, "the print to be cancelled")
+
+    def log_text(self) -> str:
+        return (self.basedir / "logs" / "octoprint.log").read_text(errors="replace")

@@ -1,0 +1,59 @@
+"""`make run`: OctoPrint with Failwatch, the virtual printer, the demo camera and a local stand-in for Bedrock.
+
+Everything listens on localhost. The plugin is pointed at the demo camera and the local model the
+first time; change the settings to use your own camera and AWS Bedrock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from pathlib import Path
+
+from demo.camera_server import CameraServer
+from demo.model_server import ModelServer
+from demo.octoprint_instance import OctoPrintServer
+
+DEMO_MODEL = "us.amazon.nova-lite-v1:0"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--basedir", default=".run/octoprint")
+    args = parser.parse_args()
+
+    camera = CameraServer(port=8081).start()
+    model = ModelServer(port=8082).start()
+    octoprint = OctoPrintServer(
+        Path(args.basedir),
+        {
+            "snapshot_url": camera.url,
+            "inference_profile_arn": DEMO_MODEL,
+            "bedrock_endpoint_url": model.url,
+            "aws_access_key_id": "AKIADEMO",
+            "aws_secret_access_key": "demo-secret",
+        },
+        port=args.port,
+        admin_password="admin",
+    )
+    octoprint.prepare()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        octoprint.start()
+        print(f"\nOctoPrint with Failwatch: {octoprint.url}  (login: admin / admin)")
+        print(f"Demo camera: {camera.url}  — make it fail: curl -X POST 'http://127.0.0.1:{camera.port}/mode?set=failed'")
+        print("Connect to the VIRTUAL port, upload any G-code and print. Ctrl-C stops everything.\n", flush=True)
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        octoprint.stop()
+        camera.stop()
+        model.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""A synthetic printer scene (bed, nozzle, growing part) that can show a failure: tangled orange strands.
+
+Used by the demo camera and by the local model server, which recognises the strands' colour, so a
+whole chain — camera, JPEG, boto3, verdict — can be tested without a real printer or model.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+SPAGHETTI_BGR = (0, 140, 255)  # orange strands only drawn in the failure scene
+
+
+def render(mode: str, t: float, width: int = 1280, height: int = 720) -> np.ndarray:
+    """One BGR frame of the scene at time t (seconds); mode is 'healthy', 'failed' or 'black'."""
+    image = np.full((height, width, 3), (60, 60, 60), np.uint8)
+    if mode == "black":
+        return np.zeros_like(image)
+    bed_top = int(height * 0.7)
+    cv2.rectangle(image, (int(width * 0.1), bed_top), (int(width * 0.9), int(height * 0.85)), (30, 30, 30), -1)
+    part_height = int(40 + (t % 600) / 600 * height * 0.3)
+    centre = width // 2
+    cv2.rectangle(image, (centre - 120, bed_top - part_height), (centre + 120, bed_top), (200, 80, 40), -1)
+    nozzle_x = int(centre + 100 * math.sin(t))
+    nozzle_y = bed_top - part_height - 30
+    cv2.rectangle(image, (nozzle_x - 30, nozzle_y - 60), (nozzle_x + 30, nozzle_y), (180, 180, 180), -1)
+    if mode == "failed":
+        rng = np.random.default_rng(int(t * 10))
+        for _ in range(40):
+            points = rng.integers([centre - 300, bed_top - 300], [centre + 300, bed_top], size=(6, 2))
+            cv2.polylines(image, [points.astype(np.int32)], False, SPAGHETTI_BGR, 4)
+    cv2.putText(image, f"t={t:8.1f}", (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2)
+    return image
+
+
+def encode_jpeg(image: np.ndarray, quality: int = 85) -> bytes:
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return data.tobytes()
+
+
+def shows_failure(jpeg: bytes) -> bool:
+    """True when the frame has the failure scene's strands (what the local model 'sees')."""
+    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        return False
+    lower = np.array([0, 100, 200], np.uint8)
+    upper = np.array([60, 180, 255], np.uint8)
+    return int(cv2.inRange(image, lower, upper).sum() // 255) > image.shape[0] * image.shape[1] // 200

@@ -1,0 +1,379 @@
+"""OctoPrint-Failwatch: the plugin class. OctoPrint wiring only — settings, events, API, assets, hooks.
+
+The detection itself lives in `monitor.Monitor`; this class builds one from the settings, drives
+it with a `RepeatedTimer` while a print runs, turns its events into OctoPrint events, UI messages
+and print actions, and answers the API. Nothing here blocks OctoPrint's event thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Optional
+
+import flask
+import octoprint.plugin
+from flask_babel import gettext
+from octoprint.access import ADMIN_GROUP, READONLY_GROUP, USER_GROUP
+from octoprint.access.permissions import Permissions
+from octoprint.util import RepeatedTimer
+
+from . import config as cfg
+from .actions import PAUSED, PrintActions
+from .camera import describe_source, make_camera
+from .monitor import Monitor, State, SystemClock
+
+TICK_SECONDS = 0.5
+TEST_RUN_LIMIT = 15 * 60.0  # a "Test now" cycle that has not finished by then is abandoned
+CUSTOM_EVENTS = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
+
+
+def make_detector(config: cfg.FailwatchConfig, clock):
+    from .aws import AwsSession
+    from .detector.bedrock import BedrockDetector
+
+    return BedrockDetector(config, AwsSession(config, clock))
+
+
+class FailwatchPlugin(
+    octoprint.plugin.StartupPlugin,
+    octoprint.plugin.ShutdownPlugin,
+    octoprint.plugin.SettingsPlugin,
+    octoprint.plugin.TemplatePlugin,
+    octoprint.plugin.AssetPlugin,
+    octoprint.plugin.SimpleApiPlugin,
+    octoprint.plugin.EventHandlerPlugin,
+):
+    def __init__(self):
+        super().__init__()
+        self._clock = SystemClock()
+        self._monitor_lock = threading.RLock()  # guards the monitor, its timer and the test run
+        self._monitor: Optional[Monitor] = None
+        self._timer: Optional[RepeatedTimer] = None
+        self._test_monitor: Optional[Monitor] = None
+        self._test_result: Optional[dict] = None
+        self._executor: Optional[ThreadPoolExecutor] = None
+        self._config: Optional[cfg.FailwatchConfig] = None
+        self._settings_errors: dict[str, str] = {}
+        self._rejected_settings: dict[str, str] = {}
+        self._last_failure: Optional[dict] = None
+        self._actions: Optional[PrintActions] = None
+
+    def initialize(self):
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="failwatch-model")
+        self._actions = PrintActions(self._printer, self._logger)
+        self._load_config()
+
+    # ----- configuration -----
+
+    def _load_config(self) -> None:
+        self._config, self._settings_errors = cfg.build_config(self._settings.get_all_data(merged=True))
+        self._logger.setLevel(logging.DEBUG if self._config.verbose_logging else logging.INFO)
+        for line in cfg.describe_errors(self._settings_errors):
+            self._logger.warning("Failwatch setting ignored, default used: %s", line)
+
+    def get_settings_defaults(self):
+        return dict(cfg.DEFAULTS)
+
+    def get_settings_restricted_paths(self):
+        return {"admin": [[key] for key in cfg.SECRET_KEYS]}
+
+    def on_settings_save(self, data):
+        current = self._settings.get_all_data(merged=True)
+        _, errors = cfg.validate({**current, **data})
+        self._rejected_settings = {key: message for key, message in errors.items() if key in data}
+        for key in self._rejected_settings:
+            data.pop(key)  # keep the last good value; the message says why
+        for line in cfg.describe_errors(self._rejected_settings):
+            self._logger.warning("Failwatch did not save a setting: %s", line)
+        result = octoprint.plugin.SettingsPlugin.on_settings_save(self, data)
+        self._load_config()
+        self._settings_errors.update(self._rejected_settings)
+        with self._monitor_lock:
+            if self._monitor is not None and self._monitor.state not in (State.IDLE, State.PAUSED):
+                self._start_monitoring("settings changed")
+        self._push_status()
+        return result
+
+    # ----- lifecycle -----
+
+    def on_after_startup(self):
+        if self._printer.is_printing():
+            self._start_monitoring("OctoPrint started during a print")
+        elif self._printer.is_paused():
+            self._start_monitoring("OctoPrint started during a paused print")
+            self._monitor.suspend()
+
+    def on_shutdown(self):
+        self._stop_monitoring()
+        if self._executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def on_event(self, event, payload):
+        # runs on OctoPrint's event thread: only quick state changes here, the work is on the timer
+        if event == "PrintStarted":
+            self._actions.new_print()
+            self._start_monitoring("print started")
+        elif event == "PrintResumed":
+            self._start_monitoring("print resumed")
+        elif event == "PrintPaused":
+            with self._monitor_lock:
+                if self._monitor is not None:
+                    self._monitor.suspend()
+        elif event in ("PrintDone", "PrintFailed", "PrintCancelled", "Disconnected"):
+            self._stop_monitoring()
+
+    def _build_monitor(self, config: cfg.FailwatchConfig, on_event) -> Monitor:
+        return Monitor(
+            config,
+            capture=make_camera(config, self._clock, self._plugin_manager),
+            analyse=make_detector(config, self._clock),
+            executor=self._executor,
+            on_event=on_event,
+            clock=self._clock,
+            logger=self._logger,
+        )
+
+    def _start_monitoring(self, reason: str) -> None:
+        with self._monitor_lock:
+            if self._monitor is not None:
+                self._monitor.stop()
+            self._monitor = self._build_monitor(self._config, self._on_monitor_event)
+            self._logger.info("Failwatch: %s", reason)
+            if self._config.test_mode:
+                self._monitor.stop()
+                self._push_status()
+                return  # seed test mode: only "Test now" runs a cycle
+            self._monitor.start()
+            if self._timer is None:
+                self._timer = RepeatedTimer(TICK_SECONDS, self._tick, daemon=True)
+                self._timer.start()
+
+    def _stop_monitoring(self) -> None:
+        with self._monitor_lock:
+            if self._monitor is not None:
+                self._monitor.stop()
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        self._push_status()
+
+    def _tick(self) -> None:
+        monitor = self._monitor
+        if monitor is not None:
+            monitor.tick()  # never raises
+
+    # ----- engine events -----
+
+    def _on_monitor_event(self, name: str, payload: dict, test_run: bool = False) -> None:
+        if name == "status" or name == "analysis":
+            self._push_status()
+            return
+        if name == "failure_confirmed":
+            action = self._actions.on_confirmed_failure(self._config, test_run)
+            payload = {**payload, "action": action, "test_run": test_run}
+            self._last_failure = {
+                "explanation": payload["trigger"]["explanation"],
+                "confidence": payload["trigger"]["confidence"],
+                "failure_type": payload["trigger"]["failure_type"],
+                "action": action,
+                "test_run": test_run,
+            }
+            self._logger.warning(
+                "Failwatch: print failure confirmed (%d of %d): %s; action: %s",
+                payload["positives"], payload["series"], payload["trigger"]["explanation"], action,
+            )
+            self._plugin_manager.send_plugin_message(self._identifier, {"type": "failure", **self._last_failure})
+            if action == PAUSED:
+                self._event_bus.fire("plugin_failwatch_paused", {"explanation": self._last_failure["explanation"]})
+        self._event_bus.fire(f"plugin_failwatch_{name}", payload)
+        self._push_status()
+
+    # ----- status -----
+
+    def status(self) -> dict:
+        # no plugin lock here: the engine calls this while holding its own lock
+        monitor = self._monitor
+        status = monitor.status() if monitor else Monitor.idle_status()
+        config = self._config
+        if config.test_mode and status["state"] == State.IDLE.value:
+            status["message"] = "test mode: monitoring runs only when you press Test now"
+        missing = config.missing_for_monitoring()
+        if missing and status["state"] == State.IDLE.value:
+            status["state"] = State.NOT_CONFIGURED.value
+            status["message"] = "not configured: set the " + ", ".join(missing)
+        status.update(
+            camera=describe_source(config),
+            model=config.inference_profile_arn,
+            action=config.failure_action,
+            settings_errors=dict(self._settings_errors),
+            settings_messages=cfg.describe_errors(self._settings_errors),
+            last_failure=self._last_failure,
+            test=self._test_result,
+        )
+        return status
+
+    def _push_status(self) -> None:
+        try:
+            self._plugin_manager.send_plugin_message(self._identifier, {"type": "status", "status": self.status()})
+        except Exception:
+            self._logger.exception("Failwatch could not push its status to the browser")
+
+    # ----- "Test now" (seed test mode): one full cycle, never touches the print -----
+
+    def _test_now(self) -> bool:
+        with self._monitor_lock:
+            if self._test_monitor is not None:
+                return False
+            self._test_result = {"running": True, "message": "test running"}
+            config = self._config
+            self._test_monitor = self._build_monitor(
+                config, lambda name, payload: self._on_test_event(name, payload)
+            )
+        threading.Thread(target=self._run_test, name="failwatch-test", daemon=True).start()
+        return True
+
+    def _on_test_event(self, name: str, payload: dict) -> None:
+        if name in ("failure_confirmed",):
+            self._on_monitor_event(name, payload, test_run=True)
+        if name == "analysis":
+            self._test_result = {**(self._test_result or {}), "verdict": payload["verdict"]}
+        self._push_status()
+
+    def _run_test(self) -> None:
+        monitor = self._test_monitor
+        finished = threading.Event()
+        monitor.start(once=True)
+        deadline = self._clock.monotonic() + TEST_RUN_LIMIT
+        while monitor.state not in (State.IDLE, State.NOT_CONFIGURED) and self._clock.monotonic() < deadline:
+            monitor.tick()
+            finished.wait(TICK_SECONDS)
+        status = monitor.status()
+        with self._monitor_lock:
+            self._test_result = {
+                **(self._test_result or {}),
+                "running": False,
+                "message": status["message"] if status["state"] != State.IDLE.value else "test finished",
+                "error": status["error"],
+                "counters": status["counters"],
+            }
+            self._test_monitor = None
+        monitor.stop()
+        self._push_status()
+
+    # ----- API -----
+
+    def is_api_protected(self):
+        return True
+
+    def get_api_commands(self):
+        return {"test_now": [], "acknowledge": [], "snooze": ["minutes"], "validate_settings": ["settings"]}
+
+    def on_api_get(self, request):
+        if not Permissions.PLUGIN_FAILWATCH_VIEW.can():
+            flask.abort(403)
+        return flask.jsonify(self.status())
+
+    def on_api_command(self, command, data):
+        if command == "validate_settings":
+            if not Permissions.SETTINGS.can():
+                flask.abort(403)
+            candidate = data.get("settings")
+            if not isinstance(candidate, dict):
+                flask.abort(400, description="settings must be an object")
+            _, errors = cfg.validate({**self._settings.get_all_data(merged=True), **candidate})
+            return flask.jsonify(errors=errors, messages=cfg.describe_errors(errors))
+        if not Permissions.PLUGIN_FAILWATCH_CONTROL.can():
+            flask.abort(403)
+        if command == "test_now":
+            return flask.jsonify(started=self._test_now())
+        with self._monitor_lock:
+            monitor = self._monitor
+        if command == "acknowledge":
+            self._last_failure = None
+            if monitor is not None:
+                monitor.acknowledge()
+        elif command == "snooze":
+            try:
+                minutes = float(data["minutes"])
+            except (TypeError, ValueError):
+                flask.abort(400, description="minutes must be a number")
+            if not 0 < minutes <= 24 * 60:
+                flask.abort(400, description="minutes must be between 0 and 1440")
+            if monitor is not None:
+                monitor.snooze(minutes * 60)
+        self._push_status()
+        return flask.jsonify(self.status())
+
+    # ----- UI -----
+
+    def get_assets(self):
+        return {"js": ["js/failwatch.js"], "css": ["css/failwatch.css"]}
+
+    def get_template_configs(self):
+        return [
+            {"type": "navbar", "custom_bindings": True, "classes": ["dropdown"]},
+            {"type": "settings", "custom_bindings": True},
+        ]
+
+    def is_template_autoescaped(self):
+        return True
+
+    # ----- hooks -----
+
+    def get_additional_permissions(self, *args, **kwargs):
+        return [
+            {
+                "key": "VIEW",
+                "name": "View status",
+                "description": gettext("Allows to see Failwatch's monitoring status"),
+                "roles": ["view"],
+                "default_groups": [ADMIN_GROUP, USER_GROUP, READONLY_GROUP],
+            },
+            {
+                "key": "CONTROL",
+                "name": "Control",
+                "description": gettext("Allows to run Test now, snooze and acknowledge Failwatch alerts"),
+                "roles": ["control"],
+                "default_groups": [ADMIN_GROUP],
+            },
+        ]
+
+    def register_custom_events(self, *args, **kwargs):
+        return list(CUSTOM_EVENTS)
+
+    def get_update_information(self, *args, **kwargs):
+        return {
+            "failwatch": {
+                "displayName": "Failwatch",
+                "displayVersion": self._plugin_version,
+                "type": "github_release",
+                "user": "failwatch",
+                "repo": "OctoPrint-Failwatch",
+                "current": self._plugin_version,
+                "pip": "https://github.com/failwatch/OctoPrint-Failwatch/archive/{target_version}.zip",
+            }
+        }
+
+
+__plugin_name__ = "Failwatch"
+__plugin_version__ = "0.1.0"
+__plugin_author__ = "The Failwatch developers"
+__plugin_url__ = "https://github.com/failwatch/OctoPrint-Failwatch"
+__plugin_license__ = "AGPLv3"
+__plugin_description__ = (
+    "Watches the print through the camera, asks a vision model whether it is failing, "
+    "verifies, alerts and optionally pauses."
+)
+__plugin_pythoncompat__ = ">=3.9,<4"
+
+
+def __plugin_load__():
+    global __plugin_implementation__, __plugin_hooks__
+    __plugin_implementation__ = FailwatchPlugin()
+    __plugin_hooks__ = {
+        "octoprint.access.permissions": __plugin_implementation__.get_additional_permissions,
+        "octoprint.events.register_custom_events": __plugin_implementation__.register_custom_events,
+        "octoprint.plugin.softwareupdate.check_config": __plugin_implementation__.get_update_information,
+    }

@@ -1,0 +1,109 @@
+"""AWS Bedrock backend: one Converse call per series, structured output through a forced tool.
+
+Throttling and 5xx are retried by botocore's standard mode (exponential backoff with jitter,
+bounded attempts). Expired or unrecognised credentials are refreshed once and the call retried,
+as the seed did. Every other failure becomes an `AnalysisError` with a message for the user.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Sequence
+
+from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
+
+from ..aws import AwsSession, CredentialError, is_expired_error
+from ..config import FailwatchConfig
+from ..frame import Frame
+from . import TOOL_NAME, VERDICT_SCHEMA, AnalysisError, Verdict, build_prompt, parse_verdict
+
+MAX_IMAGES = 20  # Converse limit per request
+MAX_IMAGE_BYTES = int(3.75 * 1024 * 1024)
+
+
+class BedrockDetector:
+    def __init__(self, config: FailwatchConfig, session: AwsSession):
+        self._config = config
+        self._session = session
+        self._system = [{"text": build_prompt(config.about_printer)}]
+
+    def __call__(self, frames: Sequence[Frame]) -> Verdict:
+        request = self.build_request(frames)
+        started = time.monotonic()
+        response = self._converse(request)
+        verdict = self.parse_response(response)
+        usage = response.get("usage") or {}
+        return Verdict(
+            **{
+                **verdict.as_dict(),
+                "latency": time.monotonic() - started,
+                "input_tokens": int(usage.get("inputTokens") or 0),
+                "output_tokens": int(usage.get("outputTokens") or 0),
+                "model": self._config.inference_profile_arn,
+            }
+        )
+
+    def build_request(self, frames: Sequence[Frame]) -> dict:
+        if not frames:
+            raise AnalysisError("no frames to analyse")
+        if len(frames) > MAX_IMAGES:
+            raise AnalysisError(f"Bedrock takes at most {MAX_IMAGES} images per call, got {len(frames)}")
+        content: list[dict] = []
+        for number, frame in enumerate(frames, start=1):
+            if len(frame.jpeg) > MAX_IMAGE_BYTES:
+                raise AnalysisError(f"frame {number} is {len(frame.jpeg)} bytes, over Bedrock's 3.75 MB limit")
+            stamp = datetime.fromtimestamp(frame.captured_wall).strftime("%H:%M:%S")
+            age = "oldest" if number == 1 else "newest" if number == len(frames) else ""
+            content.append({"text": f"Frame {number} of {len(frames)} ({age}) captured at {stamp}".replace(
+                " ()", "")})
+            content.append({"image": {"format": "jpeg", "source": {"bytes": frame.jpeg}}})
+        content.append({"text": f"Is this print failing? Answer with {TOOL_NAME}."})
+        return {
+            "modelId": self._config.inference_profile_arn,
+            "system": self._system,
+            "messages": [{"role": "user", "content": content}],
+            "inferenceConfig": {"maxTokens": 400, "temperature": 0},
+            "toolConfig": {
+                "tools": [
+                    {
+                        "toolSpec": {
+                            "name": TOOL_NAME,
+                            "description": "Report whether the 3D print in the images is failing.",
+                            "inputSchema": {"json": VERDICT_SCHEMA},
+                        }
+                    }
+                ],
+                "toolChoice": {"tool": {"name": TOOL_NAME}},
+            },
+        }
+
+    @staticmethod
+    def parse_response(response: dict) -> Verdict:
+        stop = response.get("stopReason")
+        if stop == "max_tokens":
+            raise AnalysisError("model answer was cut off (max_tokens)")
+        message = ((response.get("output") or {}).get("message") or {}).get("content") or []
+        for block in message:
+            tool_use = block.get("toolUse") if isinstance(block, dict) else None
+            if tool_use and tool_use.get("name") == TOOL_NAME:
+                return parse_verdict(tool_use.get("input"))
+        raise AnalysisError(f"model did not use the {TOOL_NAME} tool (stop reason: {stop})")
+
+    def _converse(self, request: dict) -> dict:
+        for attempt in (1, 2):
+            try:
+                return self._session.bedrock_client().converse(**request)
+            except CredentialError as exc:
+                raise AnalysisError(f"AWS credentials: {exc}") from None
+            except ClientError as exc:
+                if attempt == 1 and is_expired_error(exc):
+                    self._session.invalidate()  # re-read the file, re-assume the role, try once more
+                    continue
+                error = exc.response.get("Error", {})
+                raise AnalysisError(f"Bedrock {error.get('Code', 'error')}: {error.get('Message', '')}") from None
+            except ReadTimeoutError:
+                raise AnalysisError(f"Bedrock did not answer within {self._config.model_timeout:g} s") from None
+            except BotoCoreError as exc:
+                raise AnalysisError(f"Bedrock unreachable: {exc}") from None
+        raise AnalysisError("Bedrock rejected the refreshed credentials too")

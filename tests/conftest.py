@@ -1,0 +1,74 @@
+"""Session fixtures: the demo camera, the local Bedrock/STS server and a real OctoPrint wired to them."""
+
+from __future__ import annotations
+
+import pytest
+
+from demo.camera_server import CameraServer
+from demo.model_server import ModelServer
+from demo.octoprint_instance import OctoPrintServer
+
+MODEL_ID = "arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.amazon.nova-lite-v1:0"
+# known secret strings: tests grep logs and API answers for them
+SECRET_ACCESS_KEY_ID = "AKIAFAILWATCHSECRET1"
+SECRET_ACCESS_KEY = "failwatch-secret-access-key-do-not-leak"
+SECRET_WEBHOOK = "http://127.0.0.1:9/api/webhooks/1/failwatch-secret-webhook-token"
+SECRET_MQTT_PASSWORD = "failwatch-secret-mqtt-password"
+
+
+@pytest.fixture(scope="session")
+def camera():
+    server = CameraServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def model():
+    server = ModelServer().start()
+    yield server
+    server.stop()
+
+
+def fast_settings(camera: CameraServer, model: ModelServer) -> dict:
+    """Seed policy with short intervals so an end-to-end failure is confirmed in seconds."""
+    return {
+        "snapshot_url": camera.url,
+        "inference_profile_arn": MODEL_ID,
+        "bedrock_endpoint_url": model.url,
+        "sts_endpoint_url": model.url,
+        "aws_access_key_id": SECRET_ACCESS_KEY_ID,
+        "aws_secret_access_key": SECRET_ACCESS_KEY,
+        "aws_role_arn": "arn:aws:iam::123456789012:role/failwatch-bedrock",
+        "credentials_file": "/nonexistent/failwatch-test-credentials",
+        "discord_webhook_url": SECRET_WEBHOOK,
+        "mqtt_password": SECRET_MQTT_PASSWORD,
+        "interval_between_images": 1,
+        "verification_interval": 0.5,
+        "cooldown_minutes": 1,
+        "error_backoff_seconds": 5,
+    }
+
+
+@pytest.fixture(scope="session")
+def octoprint(tmp_path_factory, camera, model):
+    server = OctoPrintServer(tmp_path_factory.mktemp("octoprint"), fast_settings(camera, model))
+    server.prepare()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def printing(octoprint, camera, model):
+    """A running print on the virtual printer; afterwards the print is cancelled and the fakes reset."""
+    camera.mode = "healthy"
+    model.verdict = "scene"
+    model.faults.clear()
+    octoprint.start_print()
+    yield octoprint
+    if octoprint.job_state().startswith(("Printing", "Paused", "Pausing")):
+        octoprint.cancel_print()
+    camera.mode = "healthy"
+    model.verdict = "scene"
+    model.faults.clear()

@@ -1,0 +1,107 @@
+"""The plugin inside a real OctoPrint with the virtual printer, the demo camera and the local Bedrock."""
+
+import pytest
+
+from demo.octoprint_instance import wait_for
+
+from conftest import SECRET_ACCESS_KEY, SECRET_ACCESS_KEY_ID, SECRET_MQTT_PASSWORD, SECRET_WEBHOOK
+
+pytestmark = pytest.mark.octoprint
+
+
+def test_plugin_is_loaded_with_its_navbar_settings_and_assets(octoprint):
+    page = octoprint.api("GET", "/").text
+    assert 'id="navbar_plugin_failwatch"' in page
+    assert 'id="settings_plugin_failwatch"' in page
+    script = octoprint.api("GET", "/plugin/failwatch/static/js/failwatch.js")
+    assert script.status_code == 200 and "FailwatchNavbarViewModel" in script.text
+    plugins = octoprint.api("GET", "/plugin/pluginmanager/plugins").json()["plugins"]
+    failwatch = next(p for p in plugins if p["key"] == "failwatch")
+    assert failwatch["enabled"] and failwatch["name"] == "Failwatch"
+
+
+def test_starting_a_print_moves_to_watching_and_cancelling_back_to_idle(printing, model):
+    status = printing.wait_for_state("watching")
+    assert status["camera"].startswith("snapshot http://127.0.0.1")
+    calls = len(model.converse_requests)
+    wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first verdict")
+    assert len(model.converse_requests) > calls
+    assert printing.plugin_status()["last_verdict"]["print_failed"] is False
+    printing.cancel_print()
+    printing.wait_for_state("idle")
+
+
+def test_a_failure_on_camera_is_verified_then_the_print_is_paused(printing, camera, model):
+    printing.save_settings({"failure_action": "pause"})
+    try:
+        printing.wait_for_state("watching")
+        wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first healthy verdict")
+        camera.mode = "failed"
+        status = printing.wait_for_state("cooldown", timeout=60)
+        assert status["counters"]["confirmed"] == 1
+        assert status["last_failure"]["action"] == "paused"
+        assert "Tangled" in status["last_failure"]["explanation"]
+        wait_for(lambda: printing.job_state() == "Paused", 30, "the print to be paused")
+        assert "print failure confirmed (3 of 4)" in printing.log_text()
+    finally:
+        printing.save_settings({"failure_action": "notify"})
+
+
+def test_model_errors_show_in_the_status_and_never_pause(printing, camera, model):
+    printing.save_settings({"failure_action": "pause"})
+    try:
+        printing.wait_for_state("watching")
+        camera.mode = "failed"  # even with a failing scene, errors must not turn into a pause
+        model.faults.extend(["denied"] * 50)
+        status = wait_for(lambda: (s := printing.plugin_status())["error"] and s, 30, "an error in the status")
+        assert "AccessDeniedException" in status["error"]
+        assert printing.job_state().startswith("Printing")
+        assert status["counters"]["confirmed"] == 0
+    finally:
+        model.faults.clear()
+        printing.save_settings({"failure_action": "notify"})
+
+
+def test_a_bad_setting_is_refused_with_a_clear_message_and_the_old_value_kept(octoprint):
+    before = octoprint.api("GET", "/api/settings").json()["plugins"]["failwatch"]["interval_between_images"]
+    answer = octoprint.api(
+        "POST", "/api/plugin/failwatch",
+        json={"command": "validate_settings", "settings": {"interval_between_images": -3}},
+    ).json()
+    assert answer["errors"]["interval_between_images"] == "must be at least 0.5"
+    octoprint.save_settings({"interval_between_images": -3, "verification_required": 9})
+    status = octoprint.plugin_status()
+    assert "Interval between images: must be at least 0.5" in status["settings_messages"]
+    assert "verification_required" in status["settings_errors"]
+    after = octoprint.api("GET", "/api/settings").json()["plugins"]["failwatch"]
+    assert after["interval_between_images"] == before and after["verification_required"] == 3
+    assert "Interval between images: must be at least 0.5" in octoprint.log_text()
+    octoprint.save_settings({"interval_between_images": before})
+    assert octoprint.plugin_status()["settings_errors"] == {}
+
+
+def test_plain_users_see_no_secrets_and_cannot_run_commands(octoprint):
+    viewer_settings = octoprint.api("GET", "/api/settings", octoprint.viewer).json()["plugins"]["failwatch"]
+    for key in ("aws_access_key_id", "aws_secret_access_key", "discord_webhook_url", "mqtt_password"):
+        assert viewer_settings[key] is None
+    assert octoprint.api("GET", "/api/plugin/failwatch", octoprint.viewer).status_code == 200
+    for session in (octoprint.viewer, octoprint.anonymous):
+        for command in ({"command": "test_now"}, {"command": "snooze", "minutes": 5}, {"command": "acknowledge"}):
+            assert octoprint.api("POST", "/api/plugin/failwatch", session, json=command).status_code == 403
+    assert octoprint.api("GET", "/api/plugin/failwatch", octoprint.anonymous).status_code == 403
+    answers = octoprint.api("GET", "/api/plugin/failwatch", octoprint.viewer).text + str(viewer_settings)
+    log = octoprint.log_text()
+    for secret in (SECRET_ACCESS_KEY_ID, SECRET_ACCESS_KEY, SECRET_WEBHOOK, SECRET_MQTT_PASSWORD):
+        assert secret not in answers and secret not in log
+
+
+def test_test_now_runs_one_cycle_without_a_print_and_shows_the_verdict(octoprint, camera, model):
+    camera.mode = "healthy"
+    calls = len(model.converse_requests)
+    assert octoprint.api("POST", "/api/plugin/failwatch", json={"command": "test_now"}).json()["started"]
+    status = wait_for(lambda: (s := octoprint.plugin_status())["test"] and not s["test"]["running"] and s,
+                      60, "the test cycle to finish")
+    assert status["test"]["verdict"]["print_failed"] is False
+    assert status["test"]["verdict"]["explanation"]
+    assert len(model.converse_requests) == calls + 1
+    assert len(model.converse_requests[-1]["images"]) == 3
