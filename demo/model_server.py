@@ -49,6 +49,8 @@ class ModelServer:
         self.faults: list[str] = []  # consumed one per Converse request
         self.hang_seconds = 30.0
         self.expired_keys: set[str] = set()
+        self.chat_api_key = ""  # when set, /v1/chat/completions wants this bearer token
+        self.chat_requests: list[dict] = []
         self.denied_roles: set[str] = set()
         self.converse_requests: list[dict] = []
         self.assume_role_requests: list[dict] = []
@@ -66,7 +68,11 @@ class ModelServer:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 access_key = _access_key(self.headers.get("Authorization", ""))
-                if self.path.startswith("/model/") and self.path.endswith("/converse"):
+                if self.path == "/v1/chat/completions":
+                    bearer = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                    code, payload = server.chat(json.loads(body or b"{}"), bearer)
+                    self._reply(code, json.dumps(payload).encode(), "application/json", {})
+                elif self.path.startswith("/model/") and self.path.endswith("/converse"):
                     model_id = unquote(self.path[len("/model/"):-len("/converse")])
                     code, payload, headers = server.converse(model_id, json.loads(body or b"{}"), access_key)
                     self._reply(code, json.dumps(payload).encode(), "application/json", headers)
@@ -141,6 +147,34 @@ class ModelServer:
             "usage": {"inputTokens": input_tokens, "outputTokens": 45, "totalTokens": input_tokens + 45},
             "metrics": {"latencyMs": 5},
         }, {}
+
+    # ----- OpenAI-compatible chat completions -----
+
+    def chat(self, request: dict, bearer: str):
+        content = request.get("messages", [{}, {}])[-1].get("content", [])
+        images = [
+            base64.b64decode(part["image_url"]["url"].split(",", 1)[1])
+            for part in content if isinstance(part, dict) and part.get("type") == "image_url"
+        ]
+        with self._lock:
+            self.chat_requests.append({"api_key": bearer, "images": images, "request": request})
+            fault = self.faults.pop(0) if self.faults else None
+        if self.chat_api_key and bearer != self.chat_api_key:
+            return 401, {"error": {"message": "invalid api key"}}
+        if fault == "hang":
+            self._stopping.wait(self.hang_seconds)
+        if fault in ERRORS:
+            return ERRORS[fault][0], {"error": {"message": ERRORS[fault][2]}}
+        failed = self._decide(images)
+        answer = {"print_failed": failed, "confidence": 0.9 if failed else 0.1,
+                  "failure_type": "spaghetti" if failed else "none",
+                  "explanation": "Tangled strands of filament." if failed else "The part is building normally."}
+        text = json.dumps(answer) if fault != "malformed" else "I think it failed"
+        return 200, {
+            "choices": [{"message": {"role": "assistant", "content": text},
+                         "finish_reason": "length" if fault == "max_tokens" else "stop"}],
+            "usage": {"prompt_tokens": sum(_tokens_for(i) for i in images) + 250, "completion_tokens": 40},
+        }
 
     def _decide(self, images: list[bytes]) -> bool:
         if self.verdict in ("healthy", "failed"):

@@ -37,6 +37,7 @@ def main() -> None:
         },
         port=args.port,
         admin_password="admin",
+        api_keys=False,
     )
     octoprint.prepare()
     stop = threading.Event()
@@ -45,6 +46,7 @@ def main() -> None:
         octoprint.start()
         print(f"\nOctoPrint with Failwatch: {octoprint.url}  (login: admin / admin)")
         print(f"Demo camera: {camera.url}  — make it fail: curl -X POST 'http://127.0.0.1:{camera.port}/mode?set=failed'")
+        print(f"OctoPrint's own log: {octoprint.basedir}/logs/octoprint.log")
         print("Connect to the VIRTUAL port, upload any G-code and print. Ctrl-C stops everything.\n", flush=True)
         stop.wait()
     except KeyboardInterrupt:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Optional
 
 import flask
@@ -21,19 +23,15 @@ from octoprint.util import RepeatedTimer
 
 from . import config as cfg
 from .actions import PAUSED, PrintActions
+from .analysis import Analyser, DailySpend, make_backend
 from .camera import describe_source, make_camera
+from .detector import AnalysisError
+from .frame import CameraError
 from .monitor import Monitor, State, SystemClock
 
 TICK_SECONDS = 0.5
 TEST_RUN_LIMIT = 15 * 60.0  # a "Test now" cycle that has not finished by then is abandoned
 CUSTOM_EVENTS = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
-
-
-def make_detector(config: cfg.FailwatchConfig, clock):
-    from .aws import AwsSession
-    from .detector.bedrock import BedrockDetector
-
-    return BedrockDetector(config, AwsSession(config, clock))
 
 
 class FailwatchPlugin(
@@ -59,10 +57,12 @@ class FailwatchPlugin(
         self._rejected_settings: dict[str, str] = {}
         self._last_failure: Optional[dict] = None
         self._actions: Optional[PrintActions] = None
+        self._spend: Optional[DailySpend] = None
 
     def initialize(self):
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="failwatch-model")
         self._actions = PrintActions(self._printer, self._logger)
+        self._spend = DailySpend(Path(self.get_plugin_data_folder()) / "spend.json")
         self._load_config()
 
     # ----- configuration -----
@@ -116,7 +116,7 @@ class FailwatchPlugin(
             self._actions.new_print()
             self._start_monitoring("print started")
         elif event == "PrintResumed":
-            self._start_monitoring("print resumed")
+            self._start_monitoring("print resumed", same_print=True)
         elif event == "PrintPaused":
             with self._monitor_lock:
                 if self._monitor is not None:
@@ -128,18 +128,23 @@ class FailwatchPlugin(
         return Monitor(
             config,
             capture=make_camera(config, self._clock, self._plugin_manager),
-            analyse=make_detector(config, self._clock),
+            analyse=self._analyser(config),
             executor=self._executor,
             on_event=on_event,
             clock=self._clock,
             logger=self._logger,
         )
 
-    def _start_monitoring(self, reason: str) -> None:
+    def _analyser(self, config: cfg.FailwatchConfig) -> Analyser:
+        return Analyser(config, make_backend(config, self._clock), self._spend)
+
+    def _start_monitoring(self, reason: str, same_print: bool = False) -> None:
+        """Starts watching; `same_print` keeps the print's counters (resume after a pause)."""
         with self._monitor_lock:
             if self._monitor is not None:
                 self._monitor.stop()
-            self._monitor = self._build_monitor(self._config, self._on_monitor_event)
+            if not (same_print and self._monitor is not None):
+                self._monitor = self._build_monitor(self._config, self._on_monitor_event)
             self._logger.info("Failwatch: %s", reason)
             if self._config.test_mode:
                 self._monitor.stop()
@@ -203,9 +208,14 @@ class FailwatchPlugin(
         if missing and status["state"] == State.IDLE.value:
             status["state"] = State.NOT_CONFIGURED.value
             status["message"] = "not configured: set the " + ", ".join(missing)
+        hours = (time.time() - status["watching_since"]) / 3600 if status.get("watching_since") else 0
+        spent_today = self._spend.today() if self._spend else 0.0
         status.update(
+            cost_per_hour=status["counters"]["cost_usd"] / hours if hours > 0.01 else None,
+            spent_today=spent_today,
+            daily_budget=config.daily_budget_usd,
             camera=describe_source(config),
-            model=config.inference_profile_arn,
+            model=config.model_name,
             action=config.failure_action,
             settings_errors=dict(self._settings_errors),
             settings_messages=cfg.describe_errors(self._settings_errors),
@@ -262,13 +272,39 @@ class FailwatchPlugin(
         monitor.stop()
         self._push_status()
 
+    def _test_connection(self, unsaved: dict) -> dict:
+        """One frame now, one model call with the settings as they are in the form (not saved)."""
+        if not isinstance(unsaved, dict):
+            return {"ok": False, "error": "settings must be an object"}
+        config, errors = cfg.build_config({**self._settings.get_all_data(merged=True), **unsaved})
+        if errors:
+            return {"ok": False, "error": "; ".join(cfg.describe_errors(errors))}
+        missing = config.missing_for_monitoring()
+        if missing:
+            return {"ok": False, "error": "not configured: set the " + ", ".join(missing)}
+        try:
+            frame = make_camera(config, self._clock, self._plugin_manager)()
+            verdict = self._analyser(config)([frame])
+        except (CameraError, AnalysisError) as exc:
+            return {"ok": False, "error": str(exc)}
+        except Exception as exc:  # anything unexpected is still an answer, never a stack trace in the UI
+            self._logger.exception("Failwatch test connection failed")
+            return {"ok": False, "error": f"unexpected error: {type(exc).__name__}"}
+        return {"ok": True, "verdict": verdict.as_dict(), "camera": describe_source(config)}
+
     # ----- API -----
 
     def is_api_protected(self):
         return True
 
     def get_api_commands(self):
-        return {"test_now": [], "acknowledge": [], "snooze": ["minutes"], "validate_settings": ["settings"]}
+        return {
+            "test_now": [],
+            "test_connection": [],
+            "acknowledge": [],
+            "snooze": ["minutes"],
+            "validate_settings": ["settings"],
+        }
 
     def on_api_get(self, request):
         if not Permissions.PLUGIN_FAILWATCH_VIEW.can():
@@ -288,6 +324,10 @@ class FailwatchPlugin(
             flask.abort(403)
         if command == "test_now":
             return flask.jsonify(started=self._test_now())
+        if command == "test_connection":
+            if not Permissions.SETTINGS.can():
+                flask.abort(403)
+            return flask.jsonify(self._test_connection(data.get("settings") or {}))
         with self._monitor_lock:
             monitor = self._monitor
         if command == "acknowledge":

@@ -145,7 +145,7 @@ class AwsSession:
         config = self._config
         botocore_config = Config(
             region_name=config.aws_region,
-            retries={"mode": "standard", "max_attempts": 4},  # throttling/5xx: backoff with jitter
+            retries={"mode": "standard", "total_max_attempts": 4},  # throttling/5xx: backoff with jitter
             connect_timeout=10,
             read_timeout=config.model_timeout,
         )

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 FAILURE_ACTIONS = ("notify", "pause", "cancel")
 CAMERA_SOURCES = ("auto", "webcam", "rtsp", "snapshot")
+MODEL_BACKENDS = ("bedrock", "openai")
+_ROI = re.compile(r"^\s*(0|1|0?\.\d+)\s*(,\s*(0|1|0?\.\d+)\s*){3}$")
 
 _ARN_OR_MODEL_ID = re.compile(
     r"^(arn:aws[a-z-]*:bedrock:[a-z0-9-]+:(\d{12})?:"
@@ -95,6 +97,18 @@ FIELDS: tuple[Field, ...] = (
     Field("sts_endpoint_url", str, "", "STS_ENDPOINT_URL", check=_url_check("http", "https")),
     Field("model_timeout", float, 60.0, "MODEL_TIMEOUT", minimum=1, maximum=600),
     Field("about_printer", str, "", "ABOUT_PRINTER"),
+    Field("model_backend", str, "bedrock", "MODEL_BACKEND", check=_choice_check(MODEL_BACKENDS)),
+    Field("openai_base_url", str, "", "OPENAI_BASE_URL", check=_url_check("http", "https")),
+    Field("openai_model", str, "", "OPENAI_MODEL"),
+    Field("openai_api_key", str, "", "OPENAI_API_KEY", secret=True),
+    # Image preparation and cost
+    Field("image_long_side", int, 768, "IMAGE_LONG_SIDE", minimum=0, maximum=8000),
+    Field("jpeg_quality", int, 80, "JPEG_QUALITY", minimum=30, maximum=100),
+    Field("region_of_interest", str, "", "REGION_OF_INTEREST",
+          check=_pattern_check(_ROI, "region (x, y, width, height as fractions 0-1)")),
+    Field("daily_budget_usd", float, 0.0, "DAILY_BUDGET_USD", minimum=0, maximum=10000),
+    Field("price_input_per_1k", float, 0.0, "PRICE_INPUT_PER_1K", minimum=0, maximum=100),
+    Field("price_output_per_1k", float, 0.0, "PRICE_OUTPUT_PER_1K", minimum=0, maximum=100),
     # Detection (seed S1-S4, S8)
     Field("test_mode", bool, False, "TEST_MODE"),
     Field("images_per_series", int, 3, "IMAGES_PER_SERIES", minimum=1, maximum=20),
@@ -158,6 +172,16 @@ class FailwatchConfig:
     sts_endpoint_url: str
     model_timeout: float
     about_printer: str
+    model_backend: str
+    openai_base_url: str
+    openai_model: str
+    openai_api_key: str
+    image_long_side: int
+    jpeg_quality: int
+    region_of_interest: str
+    daily_budget_usd: float
+    price_input_per_1k: float
+    price_output_per_1k: float
     test_mode: bool
     images_per_series: int
     interval_between_images: float
@@ -178,6 +202,17 @@ class FailwatchConfig:
     verbose_logging: bool
 
     @property
+    def model_name(self) -> str:
+        return self.openai_model if self.model_backend == "openai" else self.inference_profile_arn
+
+    @property
+    def roi(self) -> Optional[tuple[float, float, float, float]]:
+        if not self.region_of_interest:
+            return None
+        x, y, width, height = (float(part) for part in self.region_of_interest.split(","))
+        return x, y, width, height
+
+    @property
     def cooldown_seconds(self) -> float:
         return self.cooldown_minutes * 60.0
 
@@ -188,7 +223,10 @@ class FailwatchConfig:
             missing.append("RTSP URL")
         if self.camera_source == "snapshot" and not self.snapshot_url:
             missing.append("snapshot URL")
-        if not self.inference_profile_arn:
+        if self.model_backend == "openai":
+            missing += [name for name, value in (("local model URL", self.openai_base_url),
+                                                 ("local model name", self.openai_model)) if not value]
+        elif not self.inference_profile_arn:
             missing.append("inference profile ARN or model id")
         return missing
 
@@ -257,6 +295,12 @@ def validate(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         values["verification_required"] = min(
             DEFAULTS["verification_required"], values["verification_series"]
         )
+    roi = values["region_of_interest"]
+    if roi and "region_of_interest" not in errors:
+        x, y, width, height = (float(part) for part in roi.split(","))
+        if width <= 0 or height <= 0 or x + width > 1 or y + height > 1:
+            errors["region_of_interest"] = "must lie inside the image (x + width and y + height at most 1)"
+            values["region_of_interest"] = ""
     if values["failure_action"] == "cancel" and not values["allow_cancel"]:
         errors["failure_action"] = "cancel needs the explicit opt-in 'allow cancelling prints'"
         values["failure_action"] = DEFAULTS["failure_action"]
@@ -274,7 +318,10 @@ def describe_errors(errors: Mapping[str, str]) -> list[str]:
     return [f"{label(key)}: {message}" for key, message in errors.items()]
 
 
-_WORDS = {"aws": "AWS", "arn": "ARN", "rtsp": "RTSP", "mqtt": "MQTT", "url": "URL", "id": "ID", "sts": "STS"}
+_WORDS = {
+    "aws": "AWS", "arn": "ARN", "rtsp": "RTSP", "mqtt": "MQTT", "url": "URL", "id": "ID", "sts": "STS",
+    "roi": "ROI", "usd": "USD", "api": "API", "openai": "OpenAI", "1k": "1K", "jpeg": "JPEG",
+}
 
 
 def label(key: str) -> str:

@@ -81,6 +81,7 @@ class Status:
     backoff_until: Optional[float] = None
     snoozed_until: Optional[float] = None
     acknowledged: bool = True
+    watching_since: Optional[float] = None  # wall time of the first start, for cost per print-hour
     error: str = ""
     consecutive_errors: int = 0
     verification: Optional[dict] = None
@@ -94,6 +95,7 @@ class Status:
             "rejected": 0,
             "input_tokens": 0,
             "output_tokens": 0,
+            "cost_usd": 0.0,
         }
     )
 
@@ -143,13 +145,19 @@ class Monitor:
             if missing:
                 self._set_state(State.NOT_CONFIGURED, "not configured: set the " + ", ".join(missing))
                 return
+            if self._state == State.COOLDOWN and self._clock.monotonic() < self._until:
+                return  # resumed after our own pause: the cooldown doubles as a grace period
             self._generation += 1
             self._once = once
+            if self._status.watching_since is None:
+                self._status.watching_since = self._clock.time()
             self._begin_watching(self._clock.monotonic(), "watching")
 
     def suspend(self) -> None:
-        """The print is paused: no captures, no model calls, late verdicts dropped."""
+        """The print is paused: no captures, no model calls, late verdicts dropped; a cooldown runs on."""
         with self._state_lock:
+            if self._state == State.COOLDOWN:
+                return
             self._generation += 1
             self._reset_series()
             self._set_state(State.PAUSED, "print paused: monitoring suspended")
@@ -304,6 +312,7 @@ class Monitor:
         status.last_check = self._clock.time()
         status.counters["input_tokens"] += verdict.input_tokens
         status.counters["output_tokens"] += verdict.output_tokens
+        status.counters["cost_usd"] += verdict.cost_usd
         self._emit("analysis", {"verdict": verdict.as_dict(), "state": self._state.value})
 
     def _begin_verification(self, trigger: Verdict) -> None:

@@ -202,3 +202,21 @@ def test_snooze_stops_captures_until_the_time_is_up_and_acknowledge_clears_the_a
     assert h.state() == "snoozed" and len(h.camera.times) == frames
     h.run(2)
     assert h.state() == "watching"
+
+
+def test_pausing_and_resuming_during_cooldown_keeps_the_cooldown_as_a_grace_period():
+    h = Harness(always(True))
+    h.monitor.start()
+    h.run(40)
+    calls = len(h.model.calls)
+    h.monitor.suspend()  # our own pause arrives as a PrintPaused event
+    assert h.state() == "cooldown"
+    h.run(60)
+    h.monitor.start()  # the user resumes
+    assert h.state() == "cooldown"
+    h.run(60)
+    assert len(h.model.calls) == calls
+    h.run(1937 - h.clock.now)  # the cooldown started at 1036.2 ends at 1936.2
+    assert h.state() == "watching"
+    h.run(30)
+    assert len(h.model.calls) > calls

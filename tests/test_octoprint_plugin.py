@@ -105,3 +105,24 @@ def test_test_now_runs_one_cycle_without_a_print_and_shows_the_verdict(octoprint
     assert status["test"]["verdict"]["explanation"]
     assert len(model.converse_requests) == calls + 1
     assert len(model.converse_requests[-1]["images"]) == 3
+
+
+def test_test_connection_uses_the_unsaved_form_and_reports_verdict_or_exact_error(octoprint, model):
+    def test_connection(settings):
+        return octoprint.api("POST", "/api/plugin/failwatch",
+                             json={"command": "test_connection", "settings": settings}).json()
+
+    local = {"model_backend": "openai", "openai_base_url": model.url + "/v1", "openai_model": "llava:13b"}
+    answer = test_connection(local)
+    assert answer["ok"] is True and answer["verdict"]["model"] == "llava:13b"
+    assert answer["verdict"]["input_tokens"] > 0
+    assert model.chat_requests[-1]["request"]["model"] == "llava:13b"
+    assert octoprint.api("GET", "/api/settings").json()["plugins"]["failwatch"]["model_backend"] == "bedrock"
+
+    answer = test_connection({"snapshot_url": "http://127.0.0.1:9/snapshot.jpg"})
+    assert answer == {"ok": False, "error": "camera unreachable: connection refused at http://127.0.0.1:9/snapshot.jpg"}
+    answer = test_connection({"interval_between_images": 0})
+    assert answer["ok"] is False and "Interval between images: must be at least 0.5" in answer["error"]
+    viewer = octoprint.api("POST", "/api/plugin/failwatch", octoprint.viewer,
+                           json={"command": "test_connection", "settings": local})
+    assert viewer.status_code == 403

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any, Protocol, Sequence
 
 FAILURE_TYPES = (
@@ -43,6 +44,7 @@ VERDICT_SCHEMA: dict[str, Any] = {
         },
     },
     "required": ["print_failed", "confidence", "failure_type", "explanation"],
+    "additionalProperties": False,
 }
 
 PROMPT = """You watch a 3D printer through a camera. The images are frames of one print, \
@@ -73,6 +75,7 @@ class Verdict:
     latency: float = 0.0
     input_tokens: int = 0
     output_tokens: int = 0
+    cost_usd: float = 0.0
     model: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -88,6 +91,19 @@ def build_prompt(about_printer: str = "") -> str:
     if about_printer.strip():
         prompt += "\n\nAbout this printer (from its owner): " + about_printer.strip()[:1000]
     return prompt
+
+
+def frame_labels(frames: Sequence[Any]) -> list[str]:
+    """'Frame 1 of 3 (oldest) captured at 12:00:00' ... so the model knows the order and spacing."""
+    labels = []
+    for number, frame in enumerate(frames, start=1):
+        stamp = datetime.fromtimestamp(frame.captured_wall).strftime("%H:%M:%S")
+        age = " (oldest)" if number == 1 and len(frames) > 1 else " (newest)" if number == len(frames) else ""
+        labels.append(f"Frame {number} of {len(frames)}{age} captured at {stamp}")
+    return labels
+
+
+QUESTION = f"Is this print failing? Answer with {TOOL_NAME}."
 
 
 def parse_verdict(answer: Any) -> Verdict:

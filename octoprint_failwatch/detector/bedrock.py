@@ -8,7 +8,6 @@ as the seed did. Every other failure becomes an `AnalysisError` with a message f
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Sequence
 
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
@@ -16,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 from ..aws import AwsSession, CredentialError, is_expired_error
 from ..config import FailwatchConfig
 from ..frame import Frame
-from . import TOOL_NAME, VERDICT_SCHEMA, AnalysisError, Verdict, build_prompt, parse_verdict
+from . import QUESTION, TOOL_NAME, VERDICT_SCHEMA, AnalysisError, Verdict, build_prompt, frame_labels, parse_verdict
 
 MAX_IMAGES = 20  # Converse limit per request
 MAX_IMAGE_BYTES = int(3.75 * 1024 * 1024)
@@ -40,7 +39,7 @@ class BedrockDetector:
                 "latency": time.monotonic() - started,
                 "input_tokens": int(usage.get("inputTokens") or 0),
                 "output_tokens": int(usage.get("outputTokens") or 0),
-                "model": self._config.inference_profile_arn,
+                "model": self._config.model_name,
             }
         )
 
@@ -50,15 +49,12 @@ class BedrockDetector:
         if len(frames) > MAX_IMAGES:
             raise AnalysisError(f"Bedrock takes at most {MAX_IMAGES} images per call, got {len(frames)}")
         content: list[dict] = []
-        for number, frame in enumerate(frames, start=1):
+        for number, (frame, label) in enumerate(zip(frames, frame_labels(frames)), start=1):
             if len(frame.jpeg) > MAX_IMAGE_BYTES:
                 raise AnalysisError(f"frame {number} is {len(frame.jpeg)} bytes, over Bedrock's 3.75 MB limit")
-            stamp = datetime.fromtimestamp(frame.captured_wall).strftime("%H:%M:%S")
-            age = "oldest" if number == 1 else "newest" if number == len(frames) else ""
-            content.append({"text": f"Frame {number} of {len(frames)} ({age}) captured at {stamp}".replace(
-                " ()", "")})
+            content.append({"text": label})
             content.append({"image": {"format": "jpeg", "source": {"bytes": frame.jpeg}}})
-        content.append({"text": f"Is this print failing? Answer with {TOOL_NAME}."})
+        content.append({"text": QUESTION})
         return {
             "modelId": self._config.inference_profile_arn,
             "system": self._system,
@@ -80,13 +76,17 @@ class BedrockDetector:
 
     @staticmethod
     def parse_response(response: dict) -> Verdict:
+        if not isinstance(response, dict):
+            raise AnalysisError("Bedrock answer is not a JSON object")
         stop = response.get("stopReason")
         if stop == "max_tokens":
             raise AnalysisError("model answer was cut off (max_tokens)")
-        message = ((response.get("output") or {}).get("message") or {}).get("content") or []
-        for block in message:
+        output = response.get("output")
+        message = output.get("message") if isinstance(output, dict) else None
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else []:
             tool_use = block.get("toolUse") if isinstance(block, dict) else None
-            if tool_use and tool_use.get("name") == TOOL_NAME:
+            if isinstance(tool_use, dict) and tool_use.get("name") == TOOL_NAME:
                 return parse_verdict(tool_use.get("input"))
         raise AnalysisError(f"model did not use the {TOOL_NAME} tool (stop reason: {stop})")
 

@@ -1,0 +1,234 @@
+"""Model backends with real boto3 and requests against the local Converse/STS/OpenAI-compatible server."""
+
+import time
+from datetime import date
+
+import pytest
+
+from octoprint_failwatch.analysis import Analyser, DailySpend, make_backend
+from octoprint_failwatch.aws import AwsSession
+from octoprint_failwatch.config import build_config
+from octoprint_failwatch.detector import AnalysisError
+from octoprint_failwatch.detector.bedrock import BedrockDetector
+from octoprint_failwatch.detector.openai import OpenAICompatibleDetector
+from octoprint_failwatch.frame import Frame
+from octoprint_failwatch.monitor import SystemClock
+
+from conftest import MODEL_ID
+
+ROLE = "arn:aws:iam::123456789012:role/failwatch-bedrock"
+
+
+@pytest.fixture
+def server(model):
+    model.verdict, model.hang_seconds = "scene", 3.0
+    model.faults.clear()
+    model.expired_keys.clear()
+    model.denied_roles.clear()
+    model.chat_api_key = ""
+    yield model
+    model.faults.clear()
+
+
+def frames_from(camera, mode="healthy", count=3):
+    camera.mode = mode
+    clock = SystemClock()
+    frames = [Frame(camera.snapshot(), clock.monotonic(), clock.time()) for _ in range(count)]
+    camera.mode = "healthy"
+    return frames
+
+
+def bedrock(server, **settings):
+    config, errors = build_config({
+        "inference_profile_arn": MODEL_ID,
+        "bedrock_endpoint_url": server.url,
+        "sts_endpoint_url": server.url,
+        "aws_access_key_id": "AKIASTATICKEY",
+        "aws_secret_access_key": "static-secret",
+        "model_timeout": 10,
+        **settings,
+    })
+    assert not errors, errors
+    return config, BedrockDetector(config, AwsSession(config, SystemClock()))
+
+
+def write_credentials(path, key):
+    path.write_text(f"[printer]\naws_access_key_id = {key}\naws_secret_access_key = secret-of-{key}\n")
+
+
+def test_a_series_is_one_converse_call_with_labelled_frames_a_forced_tool_and_temperature_zero(server, camera):
+    _, detector = bedrock(server, about_printer="Textured PEI sheet with a printed logo")
+    healthy = detector(frames_from(camera))
+    failed = detector(frames_from(camera, "failed"))
+    assert (healthy.print_failed, failed.print_failed) == (False, True)
+    assert failed.explanation and 0 <= failed.confidence <= 1 and failed.input_tokens > 0
+    request = server.converse_requests[-1]
+    assert len(request["images"]) == 3 and request["model_id"] == MODEL_ID
+    assert request["texts"][0].startswith("Frame 1 of 3 (oldest)") and "(newest)" in request["texts"][2]
+    assert request["tool_choice"] == {"tool": {"name": "report_print_status"}}
+    assert request["temperature"] == 0
+
+
+def test_throttling_is_retried_and_then_succeeds(server, camera):
+    _, detector = bedrock(server)
+    before = len(server.converse_requests)
+    server.faults.extend(["throttle", "throttle"])
+    verdict = detector(frames_from(camera))
+    assert verdict.explanation
+    assert len(server.converse_requests) == before + 3
+
+
+def test_persistent_5xx_gives_up_after_bounded_attempts_with_a_clear_error(server, camera):
+    _, detector = bedrock(server)
+    before = len(server.converse_requests)
+    server.faults.extend(["5xx"] * 10)
+    with pytest.raises(AnalysisError, match="InternalServerException"):
+        detector(frames_from(camera))
+    assert len(server.converse_requests) == before + 4
+
+
+def test_a_hanging_model_is_a_timeout_error(server, camera):
+    _, detector = bedrock(server, model_timeout=1)
+    server.faults.extend(["hang"] * 4)
+    with pytest.raises(AnalysisError, match="did not answer within 1 s"):
+        detector(frames_from(camera))
+
+
+def test_expired_token_rereads_the_rewritten_file_assumes_the_role_again_and_retries(server, camera, tmp_path):
+    credentials = tmp_path / "credentials"
+    write_credentials(credentials, "AKIAFILEKEYONE")
+    _, detector = bedrock(server, aws_access_key_id="", aws_secret_access_key="", credentials_file=str(credentials),
+                          aws_profile="printer", aws_role_arn=ROLE)
+    detector(frames_from(camera))
+    assert server.assume_role_requests[-1] == {"role": ROLE, "access_key": "AKIAFILEKEYONE"}
+    first_session_key = server.converse_requests[-1]["access_key"]
+    assert first_session_key.startswith("ASIASESSION")
+
+    server.expired_keys.add(first_session_key)
+    write_credentials(credentials, "AKIAFILEKEYTWO")  # an outside tool refreshed the file
+    verdict = detector(frames_from(camera))
+    assert verdict.explanation
+    assert server.assume_role_requests[-1] == {"role": ROLE, "access_key": "AKIAFILEKEYTWO"}
+    assert server.converse_requests[-1]["access_key"] not in (first_session_key, "")
+
+
+def test_assume_role_denied_names_the_role_and_the_credentials(server, camera, tmp_path):
+    credentials = tmp_path / "credentials"
+    write_credentials(credentials, "AKIAFILEKEYONE")
+    server.denied_roles.add(ROLE)
+    _, detector = bedrock(server, aws_access_key_id="", aws_secret_access_key="", credentials_file=str(credentials),
+                          aws_profile="printer", aws_role_arn=ROLE)
+    with pytest.raises(AnalysisError) as error:
+        detector(frames_from(camera))
+    assert ROLE in str(error.value) and "AccessDenied" in str(error.value)
+    assert f"profile 'printer' in {credentials}" in str(error.value)
+
+
+@pytest.mark.parametrize("problem, expected", [
+    ("missing file", "does not exist"),
+    ("missing profile", "profile 'printer' is not in"),
+])
+def test_credential_file_problems_are_named(server, camera, tmp_path, problem, expected):
+    credentials = tmp_path / "credentials"
+    if problem == "missing profile":
+        credentials.write_text("[other]\naws_access_key_id = A\naws_secret_access_key = B\n")
+    _, detector = bedrock(server, aws_access_key_id="", aws_secret_access_key="", credentials_file=str(credentials),
+                          aws_profile="printer", aws_role_arn=ROLE)
+    with pytest.raises(AnalysisError, match=expected):
+        detector(frames_from(camera))
+
+
+@pytest.mark.parametrize("fault, expected", [
+    ("malformed", "print_failed"),
+    ("max_tokens", "max_tokens"),
+    ("text", "did not use the report_print_status tool"),
+    ("denied", "AccessDeniedException"),
+    ("model_timeout", "ModelTimeoutException"),
+])
+def test_bad_answers_are_errors_never_verdicts(server, camera, fault, expected):
+    _, detector = bedrock(server)
+    server.faults.append(fault)
+    with pytest.raises(AnalysisError, match=expected):
+        detector(frames_from(camera, "failed"))
+
+
+def test_image_limits_are_enforced_before_sending(server, camera):
+    _, detector = bedrock(server)
+    before = len(server.converse_requests)
+    with pytest.raises(AnalysisError, match="at most 20 images"):
+        detector(frames_from(camera, count=21))
+    huge = Frame(b"\xff\xd8" + b"0" * 4_000_000, 0.0, time.time())
+    with pytest.raises(AnalysisError, match="3.75 MB"):
+        detector([huge])
+    assert len(server.converse_requests) == before
+
+
+def test_frames_are_scaled_to_the_long_side_which_cuts_image_tokens(server, camera):
+    full_config, full_backend = bedrock(server, image_long_side=0)
+    small_config, small_backend = bedrock(server)
+    frames = frames_from(camera)
+    full = Analyser(full_config, full_backend, DailySpend())(frames)
+    small = Analyser(small_config, small_backend, DailySpend())(frames)
+    assert small.input_tokens < full.input_tokens / 2
+    assert small.cost_usd == pytest.approx(small.input_tokens / 1000 * 0.00006 + small.output_tokens / 1000 * 0.00024)
+    import cv2
+    import numpy as np
+    sent = cv2.imdecode(np.frombuffer(server.converse_requests[-1]["images"][0], np.uint8), cv2.IMREAD_COLOR)
+    assert max(sent.shape[:2]) == 768
+
+
+def test_the_daily_budget_stops_model_calls_and_says_so(server, camera, tmp_path):
+    config, backend = bedrock(server, daily_budget_usd=0.0001)
+    spend = DailySpend(tmp_path / "spend.json", today=lambda: date(2026, 11, 27))
+    analyser = Analyser(config, backend, spend)
+    analyser(frames_from(camera))
+    assert spend.today() > 0.0001
+    before = len(server.converse_requests)
+    with pytest.raises(AnalysisError, match=r"daily budget of \$0.00 reached"):
+        analyser(frames_from(camera))
+    assert len(server.converse_requests) == before
+    reloaded = DailySpend(tmp_path / "spend.json", today=lambda: date(2026, 11, 27))
+    assert reloaded.today() == pytest.approx(spend.today())
+    assert DailySpend(tmp_path / "spend.json", today=lambda: date(2026, 11, 28)).today() == 0
+
+
+def openai(server, **settings):
+    config, errors = build_config({
+        "model_backend": "openai",
+        "openai_base_url": server.url + "/v1",
+        "openai_model": "qwen2.5-vl:7b",
+        "openai_api_key": "local-model-secret-key",
+        **settings,
+    })
+    assert not errors, errors
+    return config
+
+
+def test_openai_compatible_backend_uses_the_same_schema_and_validation(server, camera):
+    server.chat_api_key = "local-model-secret-key"
+    config = openai(server)
+    backend = make_backend(config, SystemClock())
+    assert backend(frames_from(camera, "failed")).print_failed is True
+    request = server.chat_requests[-1]
+    assert request["api_key"] == "local-model-secret-key" and len(request["images"]) == 3
+    assert request["request"]["response_format"]["json_schema"]["schema"]["required"] == [
+        "print_failed", "confidence", "failure_type", "explanation"]
+    for fault, expected in (("malformed", "not JSON"), ("max_tokens", "max_tokens")):
+        server.faults.append(fault)
+        with pytest.raises(AnalysisError, match=expected):
+            backend(frames_from(camera))
+    server.chat_api_key = "another-key"
+    with pytest.raises(AnalysisError, match="refused the API key"):
+        backend(frames_from(camera))
+
+
+def test_openai_backend_backs_off_with_full_jitter_within_bounds(server, camera):
+    delays = []
+    detector = OpenAICompatibleDetector(openai(server), sleep=delays.append)
+    server.faults.extend(["throttle", "5xx"])
+    assert detector(frames_from(camera)).explanation
+    assert len(delays) == 2
+    assert 0 <= delays[0] <= 1.0 and 0 <= delays[1] <= 2.0
+    server.faults.extend(["throttle"] * 10)
+    with pytest.raises(AnalysisError, match="HTTP 429"):
+        detector(frames_from(camera))
