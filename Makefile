@@ -21,6 +21,10 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -p no:cacheprovider
 
+# figures for the README: cost per print-hour, seed policy vs defaults, side by side
+bench: $(VENV)/.installed
+	$(PY) -m bench.cost
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 

@@ -80,3 +80,14 @@ def test_the_seeds_environment_variables_configure_standalone_mode():
     assert config.interval_between_images == 5.0 and config.test_mode is True
     assert config.credentials_file == "/creds/credentials"
     assert config.missing_for_monitoring() == []
+
+
+def test_every_setting_has_a_field_on_the_settings_page():
+    import re
+    from pathlib import Path
+
+    import octoprint_failwatch
+
+    template = Path(octoprint_failwatch.__file__).with_name("templates") / "failwatch_settings.jinja2"
+    on_page = set(re.findall(r'field\("(\w+)"', template.read_text()))
+    assert on_page == set(DEFAULTS)

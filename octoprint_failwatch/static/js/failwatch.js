@@ -53,6 +53,15 @@ $(function () {
             return (verdict.print_failed ? gettext("failing") : gettext("OK")) + " (" +
                 Math.round(verdict.confidence * 100) + "%): " + verdict.explanation;
         });
+        self.cost = ko.pureComputed(function () {
+            var status = self.status();
+            if (!status.counters) return "";
+            var text = "$" + status.counters.cost_usd.toFixed(4) + " " + gettext("this print");
+            if (status.cost_per_hour !== null && status.cost_per_hour !== undefined) {
+                text += " ($" + status.cost_per_hour.toFixed(3) + "/h)";
+            }
+            return text + ", $" + (status.spent_today || 0).toFixed(4) + " " + gettext("today");
+        });
         self.lastCheck = ko.pureComputed(function () {
             var when = self.status().last_check;
             return when ? new Date(when * 1000).toLocaleTimeString() : "";
@@ -114,6 +123,31 @@ $(function () {
             return text;
         });
         self.testNow = self.navbar.testNow;
+
+        self.connectionTesting = ko.observable(false);
+        self.connectionResult = ko.observable("");
+        self.connectionFailed = ko.observable(false);
+        self.testConnection = function () {
+            self.connectionTesting(true);
+            self.connectionResult(gettext("Testing…"));
+            var data = ko.mapping.toJS(self.settings.plugins.failwatch);
+            callCommand("test_connection", {settings: data}).done(function (answer) {
+                self.connectionFailed(!answer.ok);
+                if (!answer.ok) {
+                    self.connectionResult(answer.error);
+                    return;
+                }
+                var verdict = answer.verdict;
+                self.connectionResult(
+                    (verdict.print_failed ? gettext("Failing") : gettext("OK")) + " (" +
+                    Math.round(verdict.confidence * 100) + "%) — " + verdict.explanation + " — " +
+                    verdict.latency.toFixed(1) + " s, " + verdict.input_tokens + " + " + verdict.output_tokens +
+                    " tokens, $" + verdict.cost_usd.toFixed(5));
+            }).fail(function (xhr) {
+                self.connectionFailed(true);
+                self.connectionResult(gettext("Request failed") + ": HTTP " + xhr.status);
+            }).always(function () { self.connectionTesting(false); });
+        };
 
         self.onSettingsShown = function () { self.localErrors(null); };
         self.onSettingsBeforeSave = function () {
