@@ -23,6 +23,7 @@ from octoprint.util import RepeatedTimer
 
 from . import config as cfg
 from .actions import PAUSED, PrintActions
+from .alerts import Alerts
 from .analysis import Analyser, DailySpend, make_backend
 from .camera import describe_source, make_camera
 from .detector import AnalysisError
@@ -58,6 +59,8 @@ class FailwatchPlugin(
         self._last_failure: Optional[dict] = None
         self._actions: Optional[PrintActions] = None
         self._spend: Optional[DailySpend] = None
+        self._alerts: Optional[Alerts] = None
+        self._failure_snapshot: Optional[bytes] = None
 
     def initialize(self):
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="failwatch-model")
@@ -72,6 +75,30 @@ class FailwatchPlugin(
         self._logger.setLevel(logging.DEBUG if self._config.verbose_logging else logging.INFO)
         for line in cfg.describe_errors(self._settings_errors):
             self._logger.warning("Failwatch setting ignored, default used: %s", line)
+        if self._alerts is not None:
+            self._alerts.close()
+        self._alerts = self._make_alerts(self._config)
+
+    def _make_alerts(self, config: cfg.FailwatchConfig) -> Alerts:
+        helpers = self._plugin_manager.get_helpers("mqtt", "mqtt_publish") or {}
+        return Alerts(
+            config,
+            printer_name=self._settings.global_get(["appearance", "name"]) or "OctoPrint",
+            snapshot=lambda: make_camera(config, self._clock, self._plugin_manager)().jpeg,
+            job=self._job_info,
+            logger=self._logger,
+            mqtt_helper=helpers.get("mqtt_publish"),
+        )
+
+    def _job_info(self) -> dict:
+        data = self._printer.get_current_data() or {}
+        job = data.get("job") or {}
+        progress = data.get("progress") or {}
+        return {
+            "file": (job.get("file") or {}).get("name"),
+            "progress": progress.get("completion"),
+            "elapsed": progress.get("printTime"),
+        }
 
     def get_settings_defaults(self):
         return dict(cfg.DEFAULTS)
@@ -107,6 +134,8 @@ class FailwatchPlugin(
 
     def on_shutdown(self):
         self._stop_monitoring()
+        if self._alerts is not None:
+            self._alerts.close()
         if self._executor:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
@@ -172,28 +201,63 @@ class FailwatchPlugin(
     # ----- engine events -----
 
     def _on_monitor_event(self, name: str, payload: dict, test_run: bool = False) -> None:
-        if name == "status" or name == "analysis":
+        if name == "status":
             self._push_status()
             return
+        config, alerts = self._config, self._alerts
+        if name == "analysis":
+            alerts.analysis(payload["verdict"], payload["state"], self._cost())
+            self._push_status()
+            return
+        if name == "error":
+            if payload["kind"] == "camera" and config.alert_camera_problems:
+                alerts.problem("camera", payload["text"])
+            return
+        if name == "monitoring_stopped":
+            if config.alert_monitoring_stopped:
+                alerts.problem("stopped", payload["text"])
+            return
         if name == "failure_confirmed":
-            action = self._actions.on_confirmed_failure(self._config, test_run)
-            payload = {**payload, "action": action, "test_run": test_run}
-            self._last_failure = {
-                "explanation": payload["trigger"]["explanation"],
-                "confidence": payload["trigger"]["confidence"],
-                "failure_type": payload["trigger"]["failure_type"],
-                "action": action,
-                "test_run": test_run,
-            }
-            self._logger.warning(
-                "Failwatch: print failure confirmed (%d of %d): %s; action: %s",
-                payload["positives"], payload["series"], payload["trigger"]["explanation"], action,
-            )
-            self._plugin_manager.send_plugin_message(self._identifier, {"type": "failure", **self._last_failure})
-            if action == PAUSED:
-                self._event_bus.fire("plugin_failwatch_paused", {"explanation": self._last_failure["explanation"]})
+            payload = self._act_on_failure(payload, test_run)
         self._event_bus.fire(f"plugin_failwatch_{name}", payload)
         self._push_status()
+
+    def _act_on_failure(self, payload: dict, test_run: bool) -> dict:
+        action = self._actions.on_confirmed_failure(self._config, test_run)
+        trigger = payload["trigger"]
+        self._last_failure = {
+            "explanation": trigger["explanation"],
+            "confidence": trigger["confidence"],
+            "failure_type": trigger["failure_type"],
+            "action": action,
+            "test_run": test_run,
+            "time": time.time(),
+        }
+        self._logger.warning(
+            "Failwatch: print failure confirmed (%d of %d): %s; action: %s",
+            payload["positives"], payload["series"], trigger["explanation"], action,
+        )
+        self._alerts.failure(trigger, payload["positives"], payload["series"], action, self._cost())
+        threading.Thread(target=self._show_failure, args=(dict(self._last_failure),), daemon=True,
+                         name="failwatch-failure-snapshot").start()
+        if action == PAUSED:
+            self._event_bus.fire("plugin_failwatch_paused", {"explanation": trigger["explanation"]})
+        return {**payload, "action": action, "test_run": test_run}
+
+    def _show_failure(self, failure: dict) -> None:
+        """A popup in every open OctoPrint page, with a snapshot taken now (not a series frame)."""
+        try:
+            self._failure_snapshot = make_camera(self._config, self._clock, self._plugin_manager)().jpeg
+            failure["snapshot"] = True
+        except Exception as exc:
+            self._logger.warning("Failwatch: no snapshot for the failure notice: %s", exc)
+        self._plugin_manager.send_plugin_message(self._identifier, {"type": "failure", **failure})
+
+    def _cost(self) -> dict:
+        monitor = self._monitor
+        counters = monitor.status()["counters"] if monitor else {"cost_usd": 0.0}
+        return {"print_usd": round(counters["cost_usd"], 6),
+                "today_usd": round(self._spend.today(), 6) if self._spend else 0.0}
 
     # ----- status -----
 
@@ -221,6 +285,7 @@ class FailwatchPlugin(
             settings_messages=cfg.describe_errors(self._settings_errors),
             last_failure=self._last_failure,
             test=self._test_result,
+            alerts=self._alerts.status() if self._alerts else {},
         )
         return status
 
@@ -301,6 +366,7 @@ class FailwatchPlugin(
         return {
             "test_now": [],
             "test_connection": [],
+            "test_alert": [],
             "acknowledge": [],
             "snooze": ["minutes"],
             "validate_settings": ["settings"],
@@ -309,6 +375,13 @@ class FailwatchPlugin(
     def on_api_get(self, request):
         if not Permissions.PLUGIN_FAILWATCH_VIEW.can():
             flask.abort(403)
+        if "failure_snapshot" in request.values:
+            if self._failure_snapshot is None:
+                flask.abort(404)
+            response = flask.make_response(self._failure_snapshot)
+            response.headers["Content-Type"] = "image/jpeg"
+            response.headers["Cache-Control"] = "no-store"
+            return response
         return flask.jsonify(self.status())
 
     def on_api_command(self, command, data):
@@ -324,6 +397,11 @@ class FailwatchPlugin(
             flask.abort(403)
         if command == "test_now":
             return flask.jsonify(started=self._test_now())
+        if command == "test_alert":
+            if not Permissions.SETTINGS.can():
+                flask.abort(403)
+            delivered, text = self._alerts.test_message()
+            return flask.jsonify(ok=delivered, message=text)
         if command == "test_connection":
             if not Permissions.SETTINGS.can():
                 flask.abort(403)

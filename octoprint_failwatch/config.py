@@ -142,6 +142,13 @@ FIELDS: tuple[Field, ...] = (
     Field("mqtt_topic", str, "", "MQTT_TOPIC", check=_pattern_check(_MQTT_TOPIC, "MQTT topic")),
     Field("mqtt_username", str, "", "MQTT_USERNAME"),
     Field("mqtt_password", str, "", "MQTT_PASSWORD", secret=True),
+    Field("mqtt_client_id", str, "", "MQTT_CLIENT_ID"),
+    Field("mqtt_qos", int, 0, "MQTT_QOS", minimum=0, maximum=2),
+    Field("mqtt_retain", bool, True, "MQTT_RETAIN"),
+    Field("mqtt_ca_file", str, "", "MQTT_CA_FILE"),
+    Field("mqtt_ha_discovery", bool, True, "MQTT_HA_DISCOVERY"),
+    Field("alert_camera_problems", bool, True, "ALERT_CAMERA_PROBLEMS"),
+    Field("alert_monitoring_stopped", bool, True, "ALERT_MONITORING_STOPPED"),
     # Advanced
     Field("verbose_logging", bool, False, "VERBOSE_LOGGING"),
 )
@@ -199,6 +206,13 @@ class FailwatchConfig:
     mqtt_topic: str
     mqtt_username: str
     mqtt_password: str
+    mqtt_client_id: str
+    mqtt_qos: int
+    mqtt_retain: bool
+    mqtt_ca_file: str
+    mqtt_ha_discovery: bool
+    alert_camera_problems: bool
+    alert_monitoring_stopped: bool
     verbose_logging: bool
 
     @property
@@ -320,7 +334,8 @@ def describe_errors(errors: Mapping[str, str]) -> list[str]:
 
 _WORDS = {
     "aws": "AWS", "arn": "ARN", "rtsp": "RTSP", "mqtt": "MQTT", "url": "URL", "id": "ID", "sts": "STS",
-    "roi": "ROI", "usd": "USD", "api": "API", "openai": "OpenAI", "1k": "1K", "jpeg": "JPEG",
+    "roi": "ROI", "usd": "USD", "api": "API", "qos": "QoS", "ca": "CA", "ha": "Home Assistant",
+    "openai": "OpenAI", "1k": "1K", "jpeg": "JPEG",
 }
 
 

@@ -210,7 +210,7 @@ class Monitor:
         except Exception as exc:  # a bug must not stop monitoring: log it, count it, go on
             self._logger.exception("Failwatch tick failed")
             with self._state_lock:
-                self._count_error(f"internal error: {exc}")
+                self._count_error(f"internal error: {exc}", "internal")
 
     def _advance(self, now: float) -> None:
         if self._state == State.WATCHING:
@@ -270,7 +270,7 @@ class Monitor:
             return self._capture()
         except Exception as exc:
             self._frames = []  # a series never spans a camera gap
-            self._count_error(f"camera: {exc}")
+            self._count_error(f"camera: {exc}", "camera")
             return None
 
     def _submit(self, kind: str, frames: list[Frame]) -> None:
@@ -292,7 +292,7 @@ class Monitor:
 
     def _handle(self, kind: str, verdict: Optional[Verdict], error: Optional[BaseException]) -> None:
         if error is not None:
-            self._count_error(f"model: {error}")
+            self._count_error(f"model: {error}", "model")
         else:
             self._record(verdict)
         if kind == "main" and self._state == State.WATCHING:
@@ -379,12 +379,13 @@ class Monitor:
 
     # ----- errors -----
 
-    def _count_error(self, text: str) -> None:
+    def _count_error(self, text: str, kind: str) -> None:
         status = self._status
         status.error = text
         status.consecutive_errors += 1
         status.counters["errors"] += 1
         self._logger.warning("Failwatch error (%d in a row): %s", status.consecutive_errors, text)
+        self._emit("error", {"kind": kind, "text": text, "consecutive": status.consecutive_errors})
         if status.consecutive_errors >= self._config.error_limit and self._state in (
             State.WATCHING,
             State.VERIFYING,
@@ -394,10 +395,9 @@ class Monitor:
             backoff = self._config.error_backoff_seconds
             self._until = self._clock.monotonic() + backoff
             self._status.backoff_until = self._clock.time() + backoff
-            self._set_state(
-                State.ERROR_BACKOFF,
-                f"{status.consecutive_errors} errors in a row, waiting {backoff:.0f} s: {text}",
-            )
+            message = f"{status.consecutive_errors} errors in a row, waiting {backoff:.0f} s: {text}"
+            self._set_state(State.ERROR_BACKOFF, message)
+            self._emit("monitoring_stopped", {"text": message, "seconds": backoff})
         else:
             self._emit("status", {})
 

@@ -8,6 +8,9 @@ from demo.camera_server import CameraServer
 from demo.model_server import ModelServer
 from demo.octoprint_instance import OctoPrintServer
 
+from mosquitto_broker import Mosquitto
+from webhook_receiver import WebhookReceiver
+
 MODEL_ID = "arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.amazon.nova-lite-v1:0"
 # known secret strings: tests grep logs and API answers for them
 SECRET_ACCESS_KEY_ID = "AKIAFAILWATCHSECRET1"
@@ -28,6 +31,28 @@ def model():
     server = ModelServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory):
+    server = Mosquitto(tmp_path_factory.mktemp("mosquitto")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def webhook_server():
+    server = WebhookReceiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def webhook(webhook_server):
+    webhook_server.messages.clear()
+    webhook_server.script.clear()
+    webhook_server.attempts = 0
+    return webhook_server
 
 
 def fast_settings(camera: CameraServer, model: ModelServer) -> dict:

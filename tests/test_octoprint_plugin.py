@@ -1,5 +1,7 @@
 """The plugin inside a real OctoPrint with the virtual printer, the demo camera and the local Bedrock."""
 
+import threading
+
 import pytest
 
 from demo.octoprint_instance import wait_for
@@ -126,3 +128,43 @@ def test_test_connection_uses_the_unsaved_form_and_reports_verdict_or_exact_erro
     viewer = octoprint.api("POST", "/api/plugin/failwatch", octoprint.viewer,
                            json={"command": "test_connection", "settings": local})
     assert viewer.status_code == 403
+
+
+def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_sent(printing, camera, webhook,
+                                                                                   broker):
+    import json
+
+    import paho.mqtt.client as mqtt
+
+    received = []
+    subscribed = threading.Event()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    client.on_connect = lambda c, u, f, rc, p: c.subscribe("printer/failwatch", qos=1)
+    client.on_subscribe = lambda c, u, mid, rc, p: subscribed.set()
+    client.on_message = lambda c, u, message: received.append(json.loads(message.payload))
+    client.connect("127.0.0.1", broker.port)
+    client.loop_start()
+    assert subscribed.wait(10)
+    printing.save_settings({"discord_webhook_url": webhook.url, "mqtt_broker_url": broker.url,
+                            "mqtt_topic": "printer/failwatch"})
+    try:
+        answer = printing.api("POST", "/api/plugin/failwatch", json={"command": "test_alert"}).json()
+        assert answer["ok"] is True
+        assert webhook.messages[-1]["payload"]["embeds"][0]["title"] == "✅ Failwatch test alert"
+        wait_for(lambda: any(not m["print_failed"] for m in received), 30, "a healthy cycle on MQTT")
+        camera.mode = "failed"
+        printing.wait_for_state("cooldown", timeout=60)
+        failure = wait_for(lambda: [m for m in received if m.get("state") == "failure"], 30, "the MQTT alert")[0]
+        assert failure["print_failed"] is True and failure["job"]["file"] == "failwatch_test.gcode"
+        message = wait_for(lambda: [m for m in webhook.messages if "failure" in m["payload"]["embeds"][0]["title"]],
+                           30, "the Discord alert")[0]
+        assert message["files"]["files[0]"].startswith(b"\xff\xd8")
+        assert "Tangled" in message["payload"]["embeds"][0]["description"]
+        snapshot = wait_for(lambda: (r := printing.api("GET", "/api/plugin/failwatch?failure_snapshot=1")).ok and r,
+                            30, "the failure snapshot for the browser notice")
+        assert snapshot.headers["Content-Type"] == "image/jpeg"
+        assert printing.api("GET", "/api/plugin/failwatch?failure_snapshot=1", printing.anonymous).status_code == 403
+    finally:
+        client.disconnect()
+        client.loop_stop()
+        printing.save_settings({"discord_webhook_url": SECRET_WEBHOOK, "mqtt_broker_url": "", "mqtt_topic": ""})

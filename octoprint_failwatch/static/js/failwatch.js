@@ -91,10 +91,17 @@ $(function () {
             if (message.type === "status") {
                 self.status(message.status);
             } else if (message.type === "failure") {
+                // model text is escaped before it goes into the notice; the snapshot comes from our API
+                var html = "<p>" + _.escape(message.explanation) + "</p><p>" + _.escape(gettext("Action")) + ": " +
+                    _.escape(message.action) + ". " + _.escape(gettext("Please check the printer in person.")) + "</p>";
+                if (message.snapshot) {
+                    html += '<img class="failwatch-snapshot" src="' + OctoPrint.getSimpleApiUrl("failwatch") +
+                        "?failure_snapshot=" + encodeURIComponent(message.time) + '">';
+                }
                 new PNotify({
                     title: gettext("Print failure detected"),
-                    text: message.explanation + "\n" + gettext("Action") + ": " + message.action +
-                        "\n" + gettext("Please check the printer in person."),
+                    text: html,
+                    text_escape: false,
                     type: "error",
                     hide: false
                 });
@@ -123,6 +130,17 @@ $(function () {
             return text;
         });
         self.testNow = self.navbar.testNow;
+
+        self.alertResult = ko.observable("");
+        self.alertStatus = ko.pureComputed(function () {
+            return self.navbar.status().alerts || {discord: "", mqtt: ""};
+        });
+        self.testAlert = function () {
+            self.alertResult(gettext("Sending…"));
+            callCommand("test_alert").done(function (answer) {
+                self.alertResult((answer.ok ? gettext("Delivered") : gettext("Not delivered")) + ": " + answer.message);
+            });
+        };
 
         self.connectionTesting = ko.observable(false);
         self.connectionResult = ko.observable("");

@@ -1,0 +1,144 @@
+"""Discord webhook alerts (seed S5) on a worker thread of their own, so a slow or failing webhook never
+holds up monitoring.
+
+A message is multipart: `payload_json` with an embed whose image is `attachment://snapshot.jpg`,
+and the snapshot as `files[0]`, posted with `?wait=true`. 429 answers are honoured (`retry_after`),
+5xx and network errors retried with backoff; a failure alert keeps being retried for a while so a
+Discord outage does not lose it, and each message is sent once (no duplicates on retry success).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import requests
+
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # under Discord's smallest attachment limit
+GIVE_UP_AFTER = 15 * 60.0  # a failure alert is retried this long before it is dropped (and logged)
+RED, ORANGE, GREEN = 0xB71C1C, 0xE65100, 0x2E7D32
+
+
+def mask_webhook(url: str) -> str:
+    """https://discord.com/api/webhooks/123/SECRET -> https://discord.com/api/webhooks/123/***"""
+    return re.sub(r"(/webhooks/[^/]+/)[^/?#]+", r"\1***", url.split("?")[0])
+
+
+@dataclass
+class DiscordMessage:
+    title: str
+    description: str
+    colour: int
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    content: str = ""
+    snapshot: Optional[Callable[[], Optional[bytes]]] = None  # called at send time: a fresh picture
+
+    def payload(self, with_image: bool) -> dict:
+        embed = {
+            "title": self.title[:256],
+            "description": self.description[:4000],
+            "color": self.colour,
+            "fields": [{"name": n[:256], "value": (v or "–")[:1024], "inline": True} for n, v in self.fields[:25]],
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        body = {"content": self.content[:2000], "embeds": [embed], "allowed_mentions": {"parse": []}}
+        if with_image:
+            embed["image"] = {"url": "attachment://snapshot.jpg"}
+            body["attachments"] = [{"id": 0, "filename": "snapshot.jpg"}]
+        return body
+
+
+class DiscordNotifier:
+    def __init__(self, webhook_url: str, logger: Optional[logging.Logger] = None, sleep=time.sleep,
+                 clock=time.monotonic):
+        self._url = webhook_url
+        self._where = mask_webhook(webhook_url)
+        self._logger = logger or logging.getLogger(__name__)
+        self._sleep = sleep
+        self._clock = clock
+        self._queue: queue.Queue = queue.Queue(maxsize=50)
+        self._session = requests.Session()
+        self.status = "ready"
+        self._worker = threading.Thread(target=self._run, name="failwatch-discord", daemon=True)
+        self._worker.start()
+
+    def send(self, message: DiscordMessage) -> None:
+        try:
+            self._queue.put_nowait(message)
+        except queue.Full:
+            self._logger.warning("Failwatch Discord: too many alerts waiting, dropped '%s'", message.title)
+
+    def send_now(self, message: DiscordMessage) -> tuple[bool, str]:
+        """For the 'Send test alert' button: one attempt, answered directly with the outcome in words."""
+        delivered, _ = self._post(message)
+        return delivered, self.status
+
+    def close(self) -> None:
+        self._queue.put(None)
+
+    # ----- worker -----
+
+    def _run(self) -> None:
+        while True:
+            message = self._queue.get()
+            if message is None:
+                return
+            try:
+                self._deliver(message)
+            except Exception:  # the worker must survive anything
+                self._logger.exception("Failwatch Discord: unexpected error")
+
+    def _deliver(self, message: DiscordMessage) -> None:
+        deadline = self._clock() + GIVE_UP_AFTER
+        attempt = 0
+        while True:
+            ok, wait = self._post(message)
+            if ok:
+                return
+            if wait == "permanent" or self._clock() >= deadline:
+                self._logger.warning("Failwatch Discord: gave up on '%s': %s", message.title, self.status)
+                return
+            attempt += 1
+            delay = float(wait) if wait else random.uniform(0, min(60.0, 2.0 ** attempt))
+            self._sleep(min(delay, max(0.0, deadline - self._clock())))
+
+    def _post(self, message: DiscordMessage) -> tuple[bool, str]:
+        """One attempt. Returns (delivered, how long to wait: seconds, '' for backoff, or 'permanent')."""
+        snapshot = None
+        if message.snapshot is not None:
+            try:
+                snapshot = message.snapshot()
+            except Exception as exc:  # no picture is no reason to lose the alert
+                self._logger.warning("Failwatch Discord: no snapshot for the alert: %s", exc)
+        if snapshot is not None and len(snapshot) > MAX_UPLOAD_BYTES:
+            snapshot = None
+        body = message.payload(with_image=snapshot is not None)
+        if snapshot is not None:  # multipart: payload_json + the picture
+            request = {"data": {"payload_json": json.dumps(body)},
+                       "files": {"files[0]": ("snapshot.jpg", snapshot, "image/jpeg")}}
+        else:
+            request = {"json": body}
+        try:
+            response = self._session.post(self._url, params={"wait": "true"}, timeout=30, **request)
+        except requests.RequestException as exc:
+            self.status = f"webhook {self._where} unreachable: {type(exc).__name__}"
+            return False, ""
+        if response.status_code in (200, 204):
+            self.status = "last alert delivered"
+            return True, ""
+        if response.status_code == 429:
+            try:
+                retry_after = float(response.json().get("retry_after", 1.0))
+            except (ValueError, AttributeError):
+                retry_after = float(response.headers.get("Retry-After", 1.0))
+            self.status = f"webhook rate-limited, retrying in {retry_after:g} s"
+            return False, str(min(max(retry_after, 0.0), 300.0))
+        self.status = f"webhook {self._where} answered HTTP {response.status_code}"
+        return False, "" if response.status_code >= 500 else "permanent"

@@ -1,0 +1,196 @@
+"""MQTT status (seed S6) and Home Assistant discovery, with paho-mqtt 2.x.
+
+`connect_async` + `loop_start` reconnect by themselves. While the broker is away, messages wait in
+our own bounded queue (the latest status, and every failure alert) and go out on reconnect, so a
+failure alert is never lost to a broker restart. The availability topic carries a retained
+"online" and a last will "offline". Discovery configs are retained and re-sent whenever Home
+Assistant announces `homeassistant/status online`; they are removed when discovery is turned off.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import ssl
+import threading
+from collections import deque
+from typing import Optional
+from urllib.parse import urlsplit
+
+import paho.mqtt.client as mqtt
+
+from ..camera import mask_url
+from ..config import FailwatchConfig
+
+DEFAULT_TOPIC = "octoprint/failwatch"
+HA_PREFIX = "homeassistant"
+ALERT_QUEUE_LIMIT = 100
+PORTS = {"mqtt": 1883, "tcp": 1883, "mqtts": 8883, "ws": 80, "wss": 443}
+
+
+def node_id(printer_name: str) -> str:
+    return "failwatch_" + (re.sub(r"[^a-z0-9_]+", "_", printer_name.lower()).strip("_") or "octoprint")
+
+
+def discovery_configs(topic: str, printer_name: str) -> dict[str, dict]:
+    """Retained Home Assistant configs by their config topic: one device per printer."""
+    node = node_id(printer_name)
+    device = {
+        "identifiers": [node],
+        "name": f"Failwatch {printer_name or 'OctoPrint'}",
+        "manufacturer": "Failwatch",
+        "model": "OctoPrint-Failwatch",
+    }
+    common = {"state_topic": topic, "availability_topic": f"{topic}/availability", "device": device}
+    entities = {
+        ("binary_sensor", "failure"): {
+            "name": "Print failure",
+            "device_class": "problem",
+            "value_template": "{{ 'ON' if value_json.print_failed else 'OFF' }}",
+        },
+        ("sensor", "state"): {"name": "Monitoring state", "value_template": "{{ value_json.state }}"},
+        ("sensor", "confidence"): {
+            "name": "Failure confidence",
+            "unit_of_measurement": "%",
+            "value_template": "{{ ((value_json.confidence or 0) * 100) | round(0) }}",
+        },
+        ("sensor", "last_check"): {
+            "name": "Last check",
+            "device_class": "timestamp",
+            "value_template": "{{ value_json.timestamp }}",
+        },
+    }
+    return {
+        f"{HA_PREFIX}/{component}/{node}/{name}/config": {**common, **entity, "unique_id": f"{node}_{name}"}
+        for (component, name), entity in entities.items()
+    }
+
+
+class MqttPublisher:
+    def __init__(self, config: FailwatchConfig, printer_name: str, logger: Optional[logging.Logger] = None):
+        self._config = config
+        self._logger = logger or logging.getLogger(__name__)
+        self.topic = config.mqtt_topic or DEFAULT_TOPIC
+        self._availability = f"{self.topic}/availability"
+        self._printer_name = printer_name
+        self._where = mask_url(config.mqtt_broker_url)
+        self._lock = threading.Lock()  # guards the queue and the connection state
+        self._pending_status: Optional[str] = None
+        self._pending_alerts: deque[str] = deque(maxlen=ALERT_QUEUE_LIMIT)
+        self._connected = False
+        self.status = f"connecting to {self._where}"
+        self._client = self._make_client()
+
+    def _make_client(self) -> mqtt.Client:
+        config = self._config
+        parts = urlsplit(config.mqtt_broker_url)
+        websockets = parts.scheme in ("ws", "wss")
+        client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=config.mqtt_client_id or "",
+            transport="websockets" if websockets else "tcp",
+        )
+        if websockets:
+            client.ws_set_options(path=parts.path or "/mqtt")
+        if parts.scheme in ("mqtts", "wss"):
+            client.tls_set(ca_certs=config.mqtt_ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
+        username = config.mqtt_username or parts.username
+        if username:
+            client.username_pw_set(username, config.mqtt_password or parts.password)
+        client.will_set(self._availability, "offline", qos=1, retain=True)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        self._host, self._port = parts.hostname, parts.port or PORTS.get(parts.scheme, 1883)
+        return client
+
+    def start(self) -> MqttPublisher:
+        try:
+            self._client.connect_async(self._host, self._port, keepalive=30)
+            self._client.loop_start()
+        except (OSError, ValueError) as exc:
+            self._set_status(f"cannot connect to {self._where}: {exc}")
+        return self
+
+    def stop(self) -> None:
+        if self._connected:
+            self._client.publish(self._availability, "offline", qos=1, retain=True)
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    # ----- publishing -----
+
+    def publish_status(self, payload: dict) -> None:
+        """Every analysis cycle; while offline only the newest status is kept."""
+        self._send(json.dumps(payload), alert=False)
+
+    def publish_alert(self, payload: dict) -> None:
+        """A confirmed failure: QoS 1, queued while offline, none dropped below the queue limit."""
+        self._send(json.dumps(payload), alert=True)
+
+    def _send(self, text: str, alert: bool) -> None:
+        with self._lock:
+            if not self._connected:
+                if alert:
+                    self._pending_alerts.append(text)
+                else:
+                    self._pending_status = text
+                return
+        self._publish(text, alert)
+
+    def _publish(self, text: str, alert: bool) -> None:
+        qos = 1 if alert else self._config.mqtt_qos
+        info = self._client.publish(self.topic, text, qos=qos, retain=self._config.mqtt_retain)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            with self._lock:  # the connection dropped between the check and the publish: keep it
+                if alert:
+                    self._pending_alerts.append(text)
+                else:
+                    self._pending_status = text
+
+    def _flush(self) -> None:
+        with self._lock:
+            alerts, self._pending_alerts = list(self._pending_alerts), deque(maxlen=ALERT_QUEUE_LIMIT)
+            status, self._pending_status = self._pending_status, None
+        for text in alerts:
+            self._publish(text, alert=True)
+        if status is not None:
+            self._publish(status, alert=False)
+
+    # ----- discovery -----
+
+    def _send_discovery(self) -> None:
+        for topic, config in discovery_configs(self.topic, self._printer_name).items():
+            payload = json.dumps(config) if self._config.mqtt_ha_discovery else ""
+            self._client.publish(topic, payload, qos=1, retain=True)  # "" removes a retained config
+
+    # ----- paho callbacks (paho's network thread) -----
+
+    def _set_status(self, text: str, level: int = logging.WARNING) -> None:
+        if text != self.status:  # a broker that keeps refusing is logged once, not at every retry
+            self._logger.log(level, "Failwatch MQTT: %s", text)
+        self.status = text
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            self._set_status(f"broker at {self._where} refused the connection: {reason_code}")
+            return
+        with self._lock:
+            self._connected = True
+        self._set_status(f"connected to {self._where}", logging.INFO)
+        client.publish(self._availability, "online", qos=1, retain=True)
+        client.subscribe(f"{HA_PREFIX}/status", qos=1)
+        self._send_discovery()
+        self._flush()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        with self._lock:
+            was_connected, self._connected = self._connected, False
+        if was_connected and reason_code != 0:  # after a refusal the refusal stays the status
+            self._set_status(f"disconnected from {self._where} ({reason_code}), reconnecting")
+
+    def _on_message(self, client, userdata, message) -> None:
+        if message.topic == f"{HA_PREFIX}/status" and message.payload == b"online":
+            self._send_discovery()

@@ -1,0 +1,198 @@
+"""Alerts through the real parts: Mosquitto, and a local Discord webhook receiver."""
+
+import json
+import threading
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from demo.octoprint_instance import wait_for
+from octoprint_failwatch.alerts import Alerts
+from octoprint_failwatch.alerts.discord import DiscordMessage, DiscordNotifier
+from octoprint_failwatch.alerts.mqtt import discovery_configs
+from octoprint_failwatch.config import build_config
+
+from mosquitto_broker import PASSWORD, USER
+
+VERDICT = {"print_failed": False, "confidence": 0.1, "failure_type": "none", "explanation": "Building normally."}
+FAILED = {"print_failed": True, "confidence": 0.9, "failure_type": "spaghetti", "explanation": "Tangled strands."}
+JOB = {"file": "benchy.gcode", "progress": 42.0, "elapsed": 3725}
+COST = {"print_usd": 0.01, "today_usd": 0.05}
+
+
+class Subscriber:
+    """A paho client that records what arrives, reconnecting by itself like a real consumer."""
+
+    def __init__(self, url_port: int, topics: str):
+        self.messages: list[tuple[str, bytes, bool]] = []
+        self._lock = threading.Lock()
+        self.subscribed = threading.Event()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(topics, qos=1)
+        self.client.on_subscribe = lambda c, u, mid, rc, p: self.subscribed.set()
+        self.client.on_message = self._on_message
+        self.client.reconnect_delay_set(1, 2)
+        self.client.connect_async("127.0.0.1", url_port)
+        self.client.loop_start()
+
+    def _on_message(self, client, userdata, message):
+        with self._lock:
+            self.messages.append((message.topic, message.payload, message.retain))
+
+    def on(self, topic: str) -> list[bytes]:
+        with self._lock:
+            return [payload for t, payload, _ in self.messages if t == topic]
+
+    def close(self):
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def subscriber(broker):
+    created = []
+
+    def make(topics="#", port=None):
+        sub = Subscriber(port or broker.port, topics)
+        created.append(sub)
+        return sub
+
+    yield make
+    for sub in created:
+        sub.close()
+
+
+def make_alerts(camera, **settings):
+    config, errors = build_config(settings)
+    assert not errors, errors
+    return Alerts(config, "Prusa MK4", snapshot=camera.snapshot, job=lambda: JOB)
+
+
+def test_every_cycle_publishes_the_seeds_json_and_more(broker, subscriber, camera):
+    sub = subscriber("failwatch/cycle")
+    assert sub.subscribed.wait(10)
+    alerts = make_alerts(camera, mqtt_broker_url=broker.url, mqtt_topic="failwatch/cycle")
+    try:
+        wait_for(lambda: alerts.status()["mqtt"].startswith("connected"), 10, "the publisher to connect")
+        for _ in range(3):
+            alerts.analysis(VERDICT, "watching", COST)
+        wait_for(lambda: len(sub.on("failwatch/cycle")) >= 3, 10, "three status messages")
+        message = json.loads(sub.on("failwatch/cycle")[-1])
+        assert message["print_failed"] is False and message["description"] == "Building normally."
+        assert message["timestamp"][:4].isdigit() and "T" in message["timestamp"]
+        assert message["state"] == "watching" and message["confidence"] == 0.1
+        assert message["job"] == {"file": "benchy.gcode", "progress": 42.0, "elapsed": 3725}
+        assert message["cost"] == COST
+    finally:
+        alerts.close()
+
+
+def test_a_failure_published_while_the_broker_is_down_arrives_after_it_returns(broker, subscriber, camera):
+    alerts = make_alerts(camera, mqtt_broker_url=broker.url, mqtt_topic="failwatch/outage")
+    try:
+        wait_for(lambda: alerts.status()["mqtt"].startswith("connected"), 10, "the publisher to connect")
+        broker.stop()
+        wait_for(lambda: "reconnecting" in alerts.status()["mqtt"], 10, "the publisher to notice")
+        alerts.analysis(VERDICT, "watching", COST)
+        alerts.failure(FAILED, 3, 4, "paused", COST)
+        broker.start()
+        sub = subscriber("failwatch/outage")
+        wait_for(lambda: any(json.loads(m)["print_failed"] for m in sub.on("failwatch/outage")), 30,
+                 "the failure alert after the broker came back")
+        failure = [json.loads(m) for m in sub.on("failwatch/outage") if json.loads(m)["print_failed"]][0]
+        assert failure["action"] == "paused" and failure["state"] == "failure"
+        assert failure["description"] == "Tangled strands."
+    finally:
+        alerts.close()
+
+
+def test_home_assistant_discovery_is_retained_and_resent_when_home_assistant_comes_online(broker, subscriber,
+                                                                                       camera):
+    alerts = make_alerts(camera, mqtt_broker_url=broker.url, mqtt_topic="failwatch/ha")
+    configs = discovery_configs("failwatch/ha", "Prusa MK4")
+    topic = "homeassistant/binary_sensor/failwatch_prusa_mk4/failure/config"
+    try:
+        wait_for(lambda: alerts.status()["mqtt"].startswith("connected"), 10, "the publisher to connect")
+        sub = subscriber("homeassistant/+/failwatch_prusa_mk4/#")
+        wait_for(lambda: len({t for t, _, _ in sub.messages}) == len(configs), 10, "retained discovery configs")
+        assert all(retained for _, _, retained in sub.messages)
+        binary = json.loads(sub.on(topic)[0])
+        assert binary["device_class"] == "problem" and binary["state_topic"] == "failwatch/ha"
+        assert binary["availability_topic"] == "failwatch/ha/availability"
+        assert binary["device"]["identifiers"] == ["failwatch_prusa_mk4"]
+        before = len(sub.on(topic))
+        announcer = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+        announcer.connect("127.0.0.1", broker.port)
+        announcer.loop_start()
+        announcer.publish("homeassistant/status", "online", qos=1).wait_for_publish(5)
+        wait_for(lambda: len(sub.on(topic)) > before, 10, "discovery re-sent")
+        announcer.disconnect()
+        announcer.loop_stop()
+    finally:
+        alerts.close()
+    off = make_alerts(camera, mqtt_broker_url=broker.url, mqtt_topic="failwatch/ha", mqtt_ha_discovery=False)
+    try:
+        wait_for(lambda: sub.on(topic)[-1] == b"", 10, "the discovery config to be removed")
+    finally:
+        off.close()
+
+
+def test_wrong_mqtt_password_is_reported_and_login_with_the_right_one_works(broker, camera):
+    wrong = make_alerts(camera, mqtt_broker_url=broker.auth_url, mqtt_username=USER, mqtt_password="wrong")
+    right = make_alerts(camera, mqtt_broker_url=broker.auth_url, mqtt_username=USER, mqtt_password=PASSWORD)
+    try:
+        wait_for(lambda: "refused" in wrong.status()["mqtt"], 10, "the refusal to be reported")
+        assert "wrong" not in wrong.status()["mqtt"]
+        wrong.analysis(VERDICT, "watching", COST)  # never raises, never blocks
+        wait_for(lambda: right.status()["mqtt"].startswith("connected"), 10, "a login with the right password")
+    finally:
+        wrong.close()
+        right.close()
+
+
+def test_discord_failure_alert_has_a_fresh_snapshot_embed_and_the_facts(webhook, camera):
+    alerts = make_alerts(camera, discord_webhook_url=webhook.url)
+    series_frame = camera.snapshot()
+    try:
+        alerts.failure(FAILED, 3, 4, "paused", COST)
+        wait_for(lambda: webhook.messages, 10, "the Discord message")
+    finally:
+        alerts.close()
+    message = webhook.messages[0]
+    assert message["path"].endswith("?wait=true")
+    embed = message["payload"]["embeds"][0]
+    assert embed["image"]["url"] == "attachment://snapshot.jpg"
+    assert "Tangled strands." in embed["description"] and "check the printer in person" in embed["description"]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Action"] == "Print paused" and fields["File"] == "benchy.gcode"
+    assert fields["Progress"] == "42%" and fields["Elapsed"] == "1 h 02 min" and fields["Printer"] == "Prusa MK4"
+    assert fields["Confidence"].startswith("90%")
+    snapshot = message["files"]["files[0]"]
+    assert snapshot.startswith(b"\xff\xd8") and snapshot != series_frame
+
+
+def test_discord_429_is_honoured_and_exactly_one_message_is_delivered(webhook):
+    waits = []
+    notifier = DiscordNotifier(webhook.url, sleep=waits.append)
+    webhook.script.extend([(429, {"retry_after": 1.5, "global": False}), (500, {}), (429, {"retry_after": 0.25})])
+    notifier.send(DiscordMessage("title", "text", 0))
+    wait_for(lambda: webhook.messages, 10, "delivery after the retries")
+    notifier.close()
+    assert webhook.attempts == 4 and len(webhook.messages) == 1
+    assert waits[0] == 1.5 and waits[2] == 0.25 and 0 <= waits[1] <= 4.0  # full jitter on 2**attempt
+
+
+def test_camera_problem_and_stopped_monitoring_are_alerted_once_until_they_clear(webhook, camera):
+    alerts = make_alerts(camera, discord_webhook_url=webhook.url)
+    try:
+        for _ in range(5):
+            alerts.problem("camera", "camera unreachable: connection refused at http://cam/snapshot")
+        alerts.problem("stopped", "5 errors in a row, waiting 60 s")
+        wait_for(lambda: len(webhook.messages) == 2, 10, "two problem alerts")
+        alerts.analysis(VERDICT, "watching", COST)  # things work again
+        alerts.problem("camera", "camera unreachable again")
+        wait_for(lambda: len(webhook.messages) == 3, 10, "the next camera problem")
+    finally:
+        alerts.close()
+    titles = [m["payload"]["embeds"][0]["title"] for m in webhook.messages]
+    assert titles == ["📷 Camera problem", "⏸️ Monitoring stopped by errors", "📷 Camera problem"]
