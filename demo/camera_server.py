@@ -1,6 +1,7 @@
 """Demo camera: an HTTP snapshot endpoint showing the synthetic printer scene, switchable at run time.
 
 GET  /snapshot.jpg      a fresh JPEG of the scene
+GET  /stream.mjpg       the scene as an MJPEG stream (multipart/x-mixed-replace)
 POST /mode?set=healthy  switch to healthy | failed | black | frozen | html | error | down
 Run: python -m demo.camera_server --port 8081
 """
@@ -21,10 +22,14 @@ MODES = ("healthy", "failed", "black", "frozen", "html", "error", "down")
 class CameraServer:
     """Runs in a thread; `mode` can be changed directly by tests or over HTTP."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, mode: str = "healthy"):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, mode: str = "healthy",
+                 size: tuple[int, int] = (1280, 720), fps: float = 10.0):
         self.mode = mode
+        self.size = size
+        self.fps = fps
         self.requests = 0
         self._frozen: bytes = b""
+        self.stopping = threading.Event()
         self._started = time.monotonic()
         server = self
 
@@ -34,7 +39,10 @@ class CameraServer:
 
             def do_GET(self):
                 server.requests += 1
-                if urlsplit(self.path).path != "/snapshot.jpg":
+                path = urlsplit(self.path).path
+                if path == "/stream.mjpg":
+                    return self._stream()
+                if path != "/snapshot.jpg":
                     return self._reply(404, b"not found", "text/plain")
                 mode = server.mode
                 if mode == "down":
@@ -54,6 +62,19 @@ class CameraServer:
                 server.set_mode(mode)
                 self._reply(200, mode.encode(), "text/plain")
 
+            def _stream(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+                self.end_headers()
+                try:
+                    while not server.stopping.is_set() and server.mode != "down":
+                        jpeg = server.snapshot()
+                        self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: "
+                                         + str(len(jpeg)).encode() + b"\r\n\r\n" + jpeg + b"\r\n")
+                        server.stopping.wait(1.0 / server.fps)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
             def _reply(self, code: int, body: bytes, content_type: str):
                 self.send_response(code)
                 self.send_header("Content-Type", content_type)
@@ -65,6 +86,7 @@ class CameraServer:
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self.url = f"http://{host}:{self.port}/snapshot.jpg"
+        self.stream_url = f"http://{host}:{self.port}/stream.mjpg"
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-camera", daemon=True)
 
     def set_mode(self, mode: str) -> None:
@@ -76,13 +98,14 @@ class CameraServer:
         if self.mode == "frozen" and self._frozen:
             return self._frozen
         scene = self.mode if self.mode in ("failed", "black") else "healthy"
-        return encode_jpeg(render(scene, time.monotonic() - self._started))
+        return encode_jpeg(render(scene, time.monotonic() - self._started, *self.size))
 
     def start(self) -> CameraServer:
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)

@@ -55,7 +55,9 @@ def long_gcode(seconds: int) -> bytes:
 
 class OctoPrintServer:
     def __init__(self, basedir: Path, plugin_settings: dict, port: Optional[int] = None,
-                 admin_password: str = "admin-password", python: str = sys.executable, api_keys: bool = True):
+                 admin_password: str = "admin-password", python: str = sys.executable, api_keys: bool = True,
+                 plugins_config: Optional[dict] = None):
+        self.plugins_config = plugins_config or {}  # other plugins' settings, e.g. the classic webcam
         self.basedir = basedir
         self.api_keys = api_keys  # tests use fixed API keys; `make run` does not set any
         self.octoprint_command = str(Path(python).with_name("octoprint"))
@@ -97,6 +99,7 @@ class OctoPrintServer:
                 "_disabled": ["announcements", "tracking", "discovery", "errortracking", "softwareupdate"],
                 "virtual_printer": {"enabled": True, "okAfterResend": True},
                 "failwatch": self.plugin_settings,
+                **self.plugins_config,
             },
         }
         (self.basedir / "config.yaml").write_text(yaml.safe_dump(config))

@@ -209,10 +209,12 @@ class FailwatchPlugin(
             alerts.analysis(payload["verdict"], payload["state"], self._cost())
             self._push_status()
             return
-        if name == "error":
-            if payload["kind"] == "camera" and config.alert_camera_problems:
-                alerts.problem("camera", payload["text"])
+        if name == "camera_ok":
+            alerts.cleared("camera")
+            self._push_status()
             return
+        if name == "camera_problem" and config.alert_camera_problems:
+            alerts.problem("camera", payload["text"])
         if name == "monitoring_stopped":
             if config.alert_monitoring_stopped:
                 alerts.problem("stopped", payload["text"])

@@ -1,17 +1,18 @@
 """Frame sources behind one tiny interface: calling a source returns a fresh `Frame` or raises `CameraError`.
 
-Sources: OctoPrint's own webcam (multicam-aware), an HTTP snapshot URL and an RTSP stream. Each
+Sources: OctoPrint's own webcam (multicam-aware), an HTTP snapshot URL, an MJPEG stream URL and an
+RTSP stream (`rtsp.py`). Each
 capture is taken at call time, so a frame is never older than the call that asked for it; its
 timestamps come from the engine's clock. Error texts name the camera with credentials masked.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-from typing import Callable, Optional
+from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
 
+import cv2
+import numpy as np
 import requests
 
 from .config import FailwatchConfig
@@ -70,6 +71,23 @@ class SnapshotCamera:
         return Frame(_check_jpeg(data, where), self._clock.monotonic(), self._clock.time())
 
 
+def orient(jpeg: bytes, flip_h: bool, flip_v: bool, rotate90: bool) -> bytes:
+    """Applies OctoPrint's webcam orientation settings, so the model sees what the user sees."""
+    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise CameraError("the webcam sent a JPEG that cannot be decoded")
+    if flip_h:
+        image = cv2.flip(image, 1)
+    if flip_v:
+        image = cv2.flip(image, 0)
+    if rotate90:  # OctoPrint rotates the stream 90° counter-clockwise
+        image = cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if not ok:
+        raise CameraError("could not re-encode the webcam frame")
+    return encoded.tobytes()
+
+
 class OctoPrintWebcam:
     """The webcam configured in OctoPrint, through its webcam provider plugin (classic webcam, multicam...)."""
 
@@ -100,63 +118,72 @@ class OctoPrintWebcam:
             data = b"".join(chunks)
         except Exception as exc:
             raise CameraError(f"OctoPrint's webcam '{webcam.config.name}' failed: {exc}") from None
-        return Frame(_check_jpeg(data, f"webcam '{webcam.config.name}'"), self._clock.monotonic(),
-                     self._clock.time())
+        captured_at, captured_wall = self._clock.monotonic(), self._clock.time()
+        data = _check_jpeg(data, f"webcam '{webcam.config.name}'")
+        config = webcam.config
+        if config.flipH or config.flipV or config.rotate90:
+            data = orient(data, config.flipH, config.flipV, config.rotate90)
+        return Frame(data, captured_at, captured_wall)
 
 
-class RtspCamera:
-    """An RTSP stream read with OpenCV/FFmpeg; opened per capture so the frame is live, never a stale buffer."""
+class MjpegCamera:
+    """An MJPEG stream URL (mjpg-streamer's ?action=stream): connects, takes the first whole frame, closes."""
 
-    _env_lock = threading.Lock()  # OpenCV reads its FFmpeg options from the environment at open time
-
-    def __init__(self, url: str, transport: str, timeout: float, clock):
+    def __init__(self, url: str, timeout: float, clock):
         self._url = url
-        self._transport = transport
-        self._timeout_ms = int(timeout * 1000)
+        self._timeout = timeout
         self._clock = clock
+        self._session = requests.Session()
 
     def __call__(self) -> Frame:
-        import cv2
-
         where = mask_url(self._url)
-        with self._env_lock:
-            os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = f"rtsp_transport;{self._transport}"
-            capture = cv2.VideoCapture(
-                self._url,
-                cv2.CAP_FFMPEG,
-                [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, self._timeout_ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC,
-                 self._timeout_ms],
-            )
         try:
-            if not capture.isOpened():
-                raise CameraError(f"camera unreachable: could not open stream at {where}")
-            ok, image = capture.read()
-            captured_at, captured_wall = self._clock.monotonic(), self._clock.time()
-            if not ok or image is None:
-                raise CameraError(f"camera stream at {where} gave no frame")
-            ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-            if not ok:
-                raise CameraError(f"could not encode the frame from {where}")
-            return Frame(encoded.tobytes(), captured_at, captured_wall)
-        finally:
-            capture.release()
+            with self._session.get(self._url, timeout=self._timeout, stream=True) as response:
+                if response.status_code != 200:
+                    raise CameraError(f"camera at {where} answered HTTP {response.status_code}")
+                buffer = b""
+                for chunk in response.iter_content(chunk_size=65536):
+                    buffer += chunk
+                    start = buffer.find(JPEG_MAGIC)
+                    end = buffer.find(b"\xff\xd9", start + 2) if start >= 0 else -1
+                    if end >= 0:
+                        return Frame(buffer[start:end + 2], self._clock.monotonic(), self._clock.time())
+                    if len(buffer) > MAX_SNAPSHOT_BYTES:
+                        break
+        except requests.Timeout:
+            raise CameraError(f"camera unreachable: no answer within {self._timeout:g} s at {where}") from None
+        except requests.ConnectionError as exc:
+            reason = "connection refused" if "refused" in str(exc).lower() else "connection failed"
+            raise CameraError(f"camera unreachable: {reason} at {where}") from None
+        raise CameraError(f"camera at {where} sent no JPEG frame in its stream")
 
 
 def make_camera(config: FailwatchConfig, clock, plugin_manager=None) -> Callable[[], Frame]:
     """The frame source the settings choose; 'auto' = RTSP if a URL is set, else snapshot URL, else OctoPrint's."""
-    source = config.camera_source
-    if source == "auto":
-        source = "rtsp" if config.rtsp_url else "snapshot" if config.snapshot_url else "webcam"
+    source = resolve_source(config)
     if source == "rtsp":
+        from .rtsp import RtspCamera
+
         return RtspCamera(config.rtsp_url, config.rtsp_transport, config.camera_timeout, clock)
     if source == "snapshot":
         return SnapshotCamera(config.snapshot_url, config.camera_timeout, clock)
+    if source == "mjpeg":
+        return MjpegCamera(config.mjpeg_url, config.camera_timeout, clock)
     return OctoPrintWebcam(config.webcam_name, clock, plugin_manager)
 
 
-def describe_source(config: FailwatchConfig) -> Optional[str]:
-    if config.rtsp_url and config.camera_source in ("auto", "rtsp"):
-        return "RTSP " + mask_url(config.rtsp_url)
-    if config.snapshot_url and config.camera_source in ("auto", "snapshot"):
-        return "snapshot " + mask_url(config.snapshot_url)
+def resolve_source(config: FailwatchConfig) -> str:
+    if config.camera_source != "auto":
+        return config.camera_source
+    for source, url in (("rtsp", config.rtsp_url), ("snapshot", config.snapshot_url), ("mjpeg", config.mjpeg_url)):
+        if url:
+            return source
+    return "webcam"
+
+
+def describe_source(config: FailwatchConfig) -> str:
+    source = resolve_source(config)
+    url = {"rtsp": config.rtsp_url, "snapshot": config.snapshot_url, "mjpeg": config.mjpeg_url}.get(source)
+    if url is not None:
+        return f"{'RTSP' if source == 'rtsp' else source} {mask_url(url)}"
     return "OctoPrint webcam " + (config.webcam_name or "(default)")

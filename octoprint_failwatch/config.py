@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, Optional
 from urllib.parse import urlsplit
 
 FAILURE_ACTIONS = ("notify", "pause", "cancel")
-CAMERA_SOURCES = ("auto", "webcam", "rtsp", "snapshot")
+CAMERA_SOURCES = ("auto", "webcam", "rtsp", "snapshot", "mjpeg")
 MODEL_BACKENDS = ("bedrock", "openai")
 _ROI = re.compile(r"^\s*(0|1|0?\.\d+)\s*(,\s*(0|1|0?\.\d+)\s*){3}$")
 
@@ -77,8 +77,10 @@ FIELDS: tuple[Field, ...] = (
     Field("rtsp_url", str, "", "RTSP_URL", check=_url_check("rtsp", "rtsps")),
     Field("rtsp_transport", str, "tcp", "RTSP_TRANSPORT", check=_choice_check(("tcp", "udp"))),
     Field("snapshot_url", str, "", "SNAPSHOT_URL", check=_url_check("http", "https")),
+    Field("mjpeg_url", str, "", "MJPEG_URL", check=_url_check("http", "https")),
     Field("webcam_name", str, "", "WEBCAM_NAME"),
     Field("camera_timeout", float, 10.0, "CAMERA_TIMEOUT", minimum=1, maximum=120),
+    Field("frozen_seconds", float, 90.0, "FROZEN_SECONDS", minimum=5, maximum=3600),
     # Model & AWS
     Field("aws_region", str, "us-west-2", "AWS_REGION", check=_pattern_check(_REGION, "AWS region")),
     Field("aws_role_arn", str, "", "AWS_ROLE_ARN", check=_pattern_check(_ROLE_ARN, "IAM role ARN")),
@@ -166,8 +168,10 @@ class FailwatchConfig:
     rtsp_url: str
     rtsp_transport: str
     snapshot_url: str
+    mjpeg_url: str
     webcam_name: str
     camera_timeout: float
+    frozen_seconds: float
     aws_region: str
     aws_role_arn: str
     inference_profile_arn: str
@@ -237,6 +241,8 @@ class FailwatchConfig:
             missing.append("RTSP URL")
         if self.camera_source == "snapshot" and not self.snapshot_url:
             missing.append("snapshot URL")
+        if self.camera_source == "mjpeg" and not self.mjpeg_url:
+            missing.append("MJPEG stream URL")
         if self.model_backend == "openai":
             missing += [name for name, value in (("local model URL", self.openai_base_url),
                                                  ("local model name", self.openai_model)) if not value]
@@ -335,7 +341,7 @@ def describe_errors(errors: Mapping[str, str]) -> list[str]:
 _WORDS = {
     "aws": "AWS", "arn": "ARN", "rtsp": "RTSP", "mqtt": "MQTT", "url": "URL", "id": "ID", "sts": "STS",
     "roi": "ROI", "usd": "USD", "api": "API", "qos": "QoS", "ca": "CA", "ha": "Home Assistant",
-    "openai": "OpenAI", "1k": "1K", "jpeg": "JPEG",
+    "openai": "OpenAI", "1k": "1K", "jpeg": "JPEG", "mjpeg": "MJPEG",
 }
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Optional, Protocol, Sequence
 
+from .camera_health import CameraHealth
 from .config import FailwatchConfig
 from .detector import Verdict
 from .frame import Frame
@@ -38,6 +39,7 @@ class State(str, Enum):
     ERROR_BACKOFF = "error_backoff"
     PAUSED = "paused"
     SNOOZED = "snoozed"
+    CAMERA_PROBLEM = "camera_problem"
 
 
 class Clock(Protocol):
@@ -83,6 +85,7 @@ class Status:
     acknowledged: bool = True
     watching_since: Optional[float] = None  # wall time of the first start, for cost per print-hour
     error: str = ""
+    camera_problem: Optional[str] = None  # unreachable | black | uniform | frozen
     consecutive_errors: int = 0
     verification: Optional[dict] = None
     counters: dict = field(
@@ -115,6 +118,7 @@ class Monitor:
         on_event: EventSink,
         clock: Clock = SystemClock(),
         logger: Optional[logging.Logger] = None,
+        health: Optional[CameraHealth] = None,
     ):
         self._config = config
         self._capture = capture
@@ -123,6 +127,7 @@ class Monitor:
         self._on_event = on_event
         self._clock = clock
         self._logger = logger or logging.getLogger(__name__)
+        self._health = health or CameraHealth(config.frozen_seconds)
 
         self._state_lock = threading.RLock()  # guards everything below
         self._state = State.IDLE
@@ -210,7 +215,7 @@ class Monitor:
         except Exception as exc:  # a bug must not stop monitoring: log it, count it, go on
             self._logger.exception("Failwatch tick failed")
             with self._state_lock:
-                self._count_error(f"internal error: {exc}", "internal")
+                self._count_error(f"internal error: {exc}")
 
     def _advance(self, now: float) -> None:
         if self._state == State.WATCHING:
@@ -222,6 +227,8 @@ class Monitor:
         elif self._state == State.SNOOZED and now >= self._until:
             self._status.snoozed_until = None
             self._begin_watching(now, "watching again after snooze")
+        elif self._state == State.CAMERA_PROBLEM and now >= self._next_capture_at:
+            self._recheck_camera(now)
         elif self._state == State.ERROR_BACKOFF and now >= self._until:
             self._logger.info("Failwatch error backoff over, monitoring again")
             self._status.consecutive_errors = 0
@@ -265,13 +272,44 @@ class Monitor:
             self._logger.info("Failwatch in cooldown, %.0f s left", self._until - now)
 
     def _take_frame(self, now: float, interval: float) -> Optional[Frame]:
+        """A frame fit for the model, or None after reporting why the camera gave none."""
         self._next_capture_at = now + interval
         try:
-            return self._capture()
+            frame = self._capture()
         except Exception as exc:
-            self._frames = []  # a series never spans a camera gap
-            self._count_error(f"camera: {exc}", "camera")
+            self._camera_problem("unreachable", f"camera: {exc}")
             return None
+        problem = self._health.check(frame.jpeg, frame.captured_at)
+        if problem:
+            self._camera_problem(*problem)
+            return None
+        return frame
+
+    def _camera_problem(self, kind: str, text: str) -> None:
+        """No picture, a black one or a frozen one: nothing is analysed and nothing can be confirmed."""
+        self._status.counters["errors"] += 1
+        self._status.error = text
+        if self._state == State.CAMERA_PROBLEM and self._status.camera_problem == kind:
+            self._emit("status", {})
+            return
+        self._logger.warning("Failwatch camera problem (%s): %s", kind, text)
+        self._generation += 1  # a verification in progress is abandoned, not decided on a dead picture
+        self._reset_series()
+        self._status.camera_problem = kind
+        self._set_state(State.CAMERA_PROBLEM, text)
+        self._emit("camera_problem", {"kind": kind, "text": text})
+
+    def _recheck_camera(self, now: float) -> None:
+        frame = self._take_frame(now, self._config.interval_between_images)
+        if frame is None:
+            return
+        self._logger.info("Failwatch: camera is back")
+        self._status.camera_problem = None
+        self._status.error = ""
+        self._emit("camera_ok", {})
+        self._begin_watching(now, "camera is back, watching")
+        self._frames = [frame]  # a live frame: the first of the next series
+        self._next_capture_at = now + self._config.interval_between_images
 
     def _submit(self, kind: str, frames: list[Frame]) -> None:
         self._status.counters["calls"] += 1
@@ -292,7 +330,7 @@ class Monitor:
 
     def _handle(self, kind: str, verdict: Optional[Verdict], error: Optional[BaseException]) -> None:
         if error is not None:
-            self._count_error(f"model: {error}", "model")
+            self._count_error(f"model: {error}")
         else:
             self._record(verdict)
         if kind == "main" and self._state == State.WATCHING:
@@ -379,13 +417,12 @@ class Monitor:
 
     # ----- errors -----
 
-    def _count_error(self, text: str, kind: str) -> None:
+    def _count_error(self, text: str) -> None:
         status = self._status
         status.error = text
         status.consecutive_errors += 1
         status.counters["errors"] += 1
         self._logger.warning("Failwatch error (%d in a row): %s", status.consecutive_errors, text)
-        self._emit("error", {"kind": kind, "text": text, "consecutive": status.consecutive_errors})
         if status.consecutive_errors >= self._config.error_limit and self._state in (
             State.WATCHING,
             State.VERIFYING,

@@ -9,6 +9,7 @@ from demo.model_server import ModelServer
 from demo.octoprint_instance import OctoPrintServer
 
 from mosquitto_broker import Mosquitto
+from rtsp_camera import RtspCamera
 from webhook_receiver import WebhookReceiver
 
 MODEL_ID = "arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.amazon.nova-lite-v1:0"
@@ -29,6 +30,14 @@ def camera():
 @pytest.fixture(scope="session")
 def model():
     server = ModelServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def rtsp(camera):
+    """The demo scene over RTSP (re-encoded from the demo camera's MJPEG stream)."""
+    server = RtspCamera("--mjpeg", camera.stream_url).start()
     yield server
     server.stop()
 
@@ -77,7 +86,8 @@ def fast_settings(camera: CameraServer, model: ModelServer) -> dict:
 
 @pytest.fixture(scope="session")
 def octoprint(tmp_path_factory, camera, model):
-    server = OctoPrintServer(tmp_path_factory.mktemp("octoprint"), fast_settings(camera, model))
+    server = OctoPrintServer(tmp_path_factory.mktemp("octoprint"), fast_settings(camera, model),
+                             plugins_config={"classicwebcam": {"snapshot": camera.url, "flipH": True, "_config_version": 1}})
     server.prepare()
     server.start()
     yield server

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from concurrent.futures import Future
-from typing import Callable, Sequence
+from typing import Callable, Optional, Sequence
 
+from demo.scene import encode_jpeg, render
 from octoprint_failwatch.config import build_config
 from octoprint_failwatch.detector import AnalysisError, Verdict
 from octoprint_failwatch.frame import Frame
@@ -48,16 +49,21 @@ class LatencyExecutor:
 
 
 class FakeCamera:
+    """Small real JPEGs of the demo scene at the simulated time; can be broken, blacked out or frozen."""
+
     def __init__(self, clock: FakeClock):
         self.clock = clock
         self.times: list[float] = []
         self.broken = False
+        self.scene = "healthy"  # healthy | black
+        self.frozen_at: Optional[float] = None
 
     def __call__(self) -> Frame:
         if self.broken:
             raise ConnectionError("camera unreachable: connection refused at rtsp://cam/stream")
         self.times.append(self.clock.now)
-        return Frame(b"jpeg%d" % len(self.times), self.clock.now, self.clock.time())
+        t = self.frozen_at if self.frozen_at is not None else self.clock.now
+        return Frame(encode_jpeg(render(self.scene, t, 192, 108)), self.clock.now, self.clock.time())
 
 
 class ScriptedModel:

@@ -119,18 +119,64 @@ def test_five_consecutive_errors_wait_sixty_seconds_then_monitoring_goes_on():
     assert len(h.model.calls) == calls + 1
 
 
-def test_camera_outage_is_counted_and_no_series_spans_the_gap():
+def test_camera_outage_is_its_own_state_and_no_series_spans_the_gap():
     h = Harness(always(False))
     h.monitor.start()
     h.run(15)  # frames at 0 and 10
     h.camera.broken = True
-    h.run(10)
-    assert "connection refused" in h.monitor.status()["error"]
-    h.camera.broken = False
     h.run(30)
+    status = h.monitor.status()
+    assert status["state"] == "camera_problem" and status["camera_problem"] == "unreachable"
+    assert "connection refused" in status["error"]
+    assert [name for _, name, _ in h.events].count("camera_problem") == 1  # reported once, not per retry
+    h.camera.broken = False
+    h.run(40)
+    assert h.state() == "watching" and h.monitor.status()["error"] == ""
+    assert len(h.named("camera_ok")) == 1
     for call in h.model.calls:
         assert call[-1].captured_at - call[0].captured_at == pytest.approx(20.0)
-    assert h.monitor.status()["error"] == ""
+
+
+@pytest.mark.parametrize("scene, kind", [("black", "black")])
+def test_a_black_picture_is_never_analysed(scene, kind):
+    h = Harness(always(True))
+    h.camera.scene = scene
+    h.monitor.start()
+    h.run(120)
+    assert h.model.calls == [] and h.monitor.status()["camera_problem"] == kind
+    assert h.named("failure_confirmed") == []
+    h.camera.scene = "healthy"
+    h.run(15)
+    assert h.state() in ("watching", "verifying")
+
+
+def test_a_frozen_picture_is_reported_after_the_frozen_time_and_stops_analysis():
+    h = Harness(always(False), frozen_seconds=60)
+    h.monitor.start()
+    h.run(25)
+    h.camera.frozen_at = h.clock.now
+    h.run(120)
+    status = h.monitor.status()
+    assert status["state"] == "camera_problem" and status["camera_problem"] == "frozen"
+    assert "has not changed for" in status["error"]
+    assert h.named("camera_problem")[0][0] == pytest.approx(1090, abs=0.2)  # 60 s after the last change
+    calls = len(h.model.calls)
+    h.run(120)
+    assert len(h.model.calls) == calls
+    h.camera.frozen_at = None
+    h.run(15)
+    assert h.state() == "watching"
+
+
+def test_a_camera_failing_during_verification_abandons_it_without_an_alarm():
+    h = Harness(always(True), latency=3.0)
+    h.monitor.start()
+    h.run(24)  # the trigger series is positive at 1023; verification starts
+    assert h.state() == "verifying"
+    h.camera.broken = True
+    h.run(60)
+    assert h.named("failure_confirmed") == [] and h.named("verification_rejected") == []
+    assert h.state() == "camera_problem"
 
 
 def test_unconfigured_monitor_says_what_is_missing():

@@ -7,6 +7,7 @@ import pytest
 from demo.octoprint_instance import wait_for
 
 from conftest import SECRET_ACCESS_KEY, SECRET_ACCESS_KEY_ID, SECRET_MQTT_PASSWORD, SECRET_WEBHOOK
+from rtsp_camera import RtspCamera
 
 pytestmark = pytest.mark.octoprint
 
@@ -168,3 +169,34 @@ def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_se
         client.disconnect()
         client.loop_stop()
         printing.save_settings({"discord_webhook_url": SECRET_WEBHOOK, "mqtt_broker_url": "", "mqtt_topic": ""})
+
+
+def test_octoprints_own_webcam_is_a_frame_source(octoprint):
+    answer = octoprint.api("POST", "/api/plugin/failwatch",
+                           json={"command": "test_connection", "settings": {"camera_source": "webcam"}}).json()
+    assert answer["ok"] is True, answer
+    assert answer["camera"] == "OctoPrint webcam (default)"
+
+
+def test_rtsp_camera_outage_and_frozen_picture_during_a_print_are_reported_never_paused(printing, camera, model):
+    server = RtspCamera("--mjpeg", camera.stream_url).start()
+    printing.save_settings({"rtsp_url": server.url, "failure_action": "pause", "frozen_seconds": 8})
+    try:
+        status = printing.wait_for_state("watching")
+        assert status["camera"] == f"RTSP {server.url}"
+        calls = len(model.converse_requests)
+        wait_for(lambda: len(model.converse_requests) > calls, 60, "a verdict on RTSP frames")
+        server.stop()
+        status = printing.wait_for_state("camera_problem", timeout=60)
+        assert status["camera_problem"] == "unreachable" and "camera unreachable" in status["error"]
+        server.start()
+        printing.wait_for_state("watching", timeout=60)
+        camera.set_mode("frozen")
+        status = printing.wait_for_state("camera_problem", timeout=60)
+        assert status["camera_problem"] == "frozen"
+        assert printing.job_state().startswith("Printing")
+        assert status["counters"]["confirmed"] == 0
+    finally:
+        camera.set_mode("healthy")
+        printing.save_settings({"rtsp_url": "", "failure_action": "notify", "frozen_seconds": 90})
+        server.stop()

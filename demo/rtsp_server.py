@@ -1,0 +1,64 @@
+"""Demo RTSP camera: a GStreamer RTSP server, run with Debian's python3 (python3-gi), not the venv.
+
+Source `mjpeg`: the demo camera's MJPEG stream (the synthetic printer scene, switchable to
+failed, frozen, black), re-encoded to H.264. Source `testsrc`: GStreamer's moving test pattern
+at any size and rate, for CPU measurements. One shared pipeline keeps running, so a client that
+connects gets the live picture at once.
+Prints "ready rtsp://..." on stdout once it listens. Run:
+  /usr/bin/python3 demo/rtsp_server.py --port 8554 --mjpeg http://127.0.0.1:8081/stream.mjpg
+"""
+
+import argparse
+import signal
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+ENCODE = "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} ! rtph264pay name=pay0 pt=96"
+
+
+def launch_line(args) -> str:
+    if args.mjpeg:
+        source = (f"souphttpsrc location={args.mjpeg} is-live=true do-timestamp=true ! multipartdemux ! "
+                  "jpegdec ! videoconvert")
+        gop = 10
+    else:
+        source = (f"videotestsrc is-live=true pattern=smpte horizontal-speed=2 ! "
+                  f"video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1 ! videoconvert")
+        gop = args.fps
+    return f"( {source} ! {ENCODE.format(gop=gop)} )"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=8554)
+    parser.add_argument("--path", default="/printer")
+    parser.add_argument("--mjpeg", default="")
+    parser.add_argument("--width", type=int, default=1920)
+    parser.add_argument("--height", type=int, default=1080)
+    parser.add_argument("--fps", type=int, default=30)
+    args = parser.parse_args()
+
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service(str(args.port))
+    factory = GstRtspServer.RTSPMediaFactory()
+    factory.set_launch(launch_line(args))
+    factory.set_shared(True)  # one running pipeline: a new client gets the live picture at once
+    factory.set_stop_on_disconnect(False)
+    server.get_mount_points().add_factory(args.path, factory)
+    if server.attach(None) == 0:
+        sys.exit(f"cannot listen on port {args.port}")
+    loop = GLib.MainLoop()
+    signal.signal(signal.SIGTERM, lambda *_: loop.quit())
+    print(f"ready rtsp://127.0.0.1:{args.port}{args.path}", flush=True)
+    loop.run()
+
+
+if __name__ == "__main__":
+    main()

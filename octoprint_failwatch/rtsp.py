@@ -1,0 +1,145 @@
+"""RTSP frames that are live, at a cost a Raspberry Pi can carry.
+
+A reader that opens a stream once and reads "the next frame" gets what FFmpeg buffered, often tens
+of seconds old. Decoding the whole stream all the time to stay current costs a good part of a core
+at 1080p/30. So a stream is opened for a capture and closed again right after — unless captures
+come quickly one after another (verification, short intervals): then a reader thread keeps the
+stream open and drains it with `grab()` (no colour conversion) until captures stop for `linger`
+seconds, and a capture decodes only the newest packet. `bench/camera.py` measures both.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Optional
+
+import cv2
+
+from .camera import mask_url
+from .frame import CameraError, Frame
+
+LINGER = 4.0  # keep the stream open while captures come at most this far apart
+_env_lock = threading.Lock()  # OpenCV reads its FFmpeg options from the environment at open time
+
+
+def open_stream(url: str, transport: str, timeout_ms: int) -> cv2.VideoCapture:
+    with _env_lock:
+        # small probe: a live stream needs no 5 s analysis, and buffering is what makes frames stale
+        os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = (
+            f"rtsp_transport;{transport}|analyzeduration;200000|probesize;32768|fflags;nobuffer")
+        capture = cv2.VideoCapture(url, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms,
+                                                         cv2.CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms])
+    if not capture.isOpened():
+        capture.release()
+        raise CameraError(f"camera unreachable: could not open the stream at {mask_url(url)}")
+    return capture
+
+
+class _Reader(threading.Thread):
+    """Owns one open stream; grabs continuously and decodes a frame when one is asked for."""
+
+    def __init__(self, capture: cv2.VideoCapture, where: str, clock):
+        super().__init__(name="failwatch-rtsp", daemon=True)
+        self._capture = capture
+        self._where = where
+        self._clock = clock
+        self._wanted = threading.Event()
+        self._answered = threading.Event()
+        self._answer: Optional[Frame] = None
+        self._error: Optional[str] = None
+        self.last_request = time.monotonic()
+        self.stopped = threading.Event()
+
+    def take(self, timeout: float) -> Frame:
+        self.last_request = time.monotonic()
+        self._answered.clear()
+        self._wanted.set()
+        if not self._answered.wait(timeout):
+            self.stopped.set()
+            raise CameraError(f"camera stream at {self._where} gave no frame within {timeout:g} s")
+        if self._error:
+            raise CameraError(self._error)
+        return self._answer
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.is_set():
+                if not self._capture.grab():
+                    self._fail(f"camera stream at {self._where} stopped sending frames")
+                    return
+                if self._wanted.is_set():
+                    self._wanted.clear()
+                    self._deliver()
+                elif time.monotonic() - self.last_request > LINGER:
+                    return
+        finally:
+            self.stopped.set()
+            self._capture.release()
+
+    def _deliver(self) -> None:
+        captured_at, captured_wall = self._clock.monotonic(), self._clock.time()
+        ok, image = self._capture.retrieve()
+        if not ok or image is None:
+            return self._fail(f"camera stream at {self._where} sent a frame that cannot be decoded")
+        ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        if not ok:
+            return self._fail(f"could not encode the frame from {self._where}")
+        self._answer, self._error = Frame(encoded.tobytes(), captured_at, captured_wall), None
+        self._answered.set()
+
+    def _fail(self, message: str) -> None:
+        self._error = message
+        self.stopped.set()
+        self._answered.set()
+
+
+class RtspCamera:
+    def __init__(self, url: str, transport: str, timeout: float, clock):
+        self._url = url
+        self._where = mask_url(url)
+        self._transport = transport
+        self._timeout = timeout
+        self._clock = clock
+        self._lock = threading.Lock()  # one capture at a time; guards the reader
+        self._reader: Optional[_Reader] = None
+        self._last_return: Optional[float] = None
+
+    def __call__(self) -> Frame:
+        with self._lock:
+            try:
+                return self._capture()
+            finally:
+                self._last_return = time.monotonic()
+
+    def _capture(self) -> Frame:
+        frequent = self._last_return is not None and time.monotonic() - self._last_return <= LINGER
+        reader = self._reader
+        if reader is not None and not reader.stopped.is_set():
+            return reader.take(self._timeout)
+        if frequent:  # captures come quickly: keep the stream open between them
+            self._reader = _Reader(open_stream(self._url, self._transport, int(self._timeout * 1000)),
+                                   self._where, self._clock)
+            self._reader.start()
+            return self._reader.take(self._timeout)
+        return self._capture_once()
+
+    def _capture_once(self) -> Frame:
+        capture = open_stream(self._url, self._transport, int(self._timeout * 1000))
+        try:
+            ok, image = capture.read()
+            captured_at, captured_wall = self._clock.monotonic(), self._clock.time()
+            if not ok or image is None:
+                raise CameraError(f"camera stream at {self._where} gave no frame")
+            ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+            if not ok:
+                raise CameraError(f"could not encode the frame from {self._where}")
+            return Frame(encoded.tobytes(), captured_at, captured_wall)
+        finally:
+            capture.release()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._reader is not None:
+                self._reader.stopped.set()

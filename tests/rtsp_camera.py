@@ -1,0 +1,39 @@
+"""The demo RTSP camera for tests: Debian's python3 runs the GStreamer RTSP server in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Optional
+
+from demo.octoprint_instance import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class RtspCamera:
+    def __init__(self, *source_args: str):
+        self.port = free_port()
+        self.url = f"rtsp://127.0.0.1:{self.port}/printer"
+        self._args = source_args
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> RtspCamera:
+        self.process = subprocess.Popen(
+            ["/usr/bin/python3", str(ROOT / "demo" / "rtsp_server.py"), "--port", str(self.port), *self._args],
+            stdout=subprocess.PIPE, text=True,
+        )
+        line = self.process.stdout.readline()
+        if not line.startswith("ready"):
+            self.stop()
+            raise AssertionError(f"the RTSP server did not start: {line!r}")
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
