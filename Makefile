@@ -21,9 +21,11 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -p no:cacheprovider
 
-# figures for the README: cost per print-hour, seed policy vs defaults, side by side
+# figures for the README: cost per print-hour (seed policy vs defaults) and frame sources' age and CPU
 bench: $(VENV)/.installed
+	bash scripts/install_system_deps.sh
 	$(PY) -m bench.cost
+	$(PY) -m bench.camera --seconds 60
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

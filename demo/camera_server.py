@@ -30,7 +30,7 @@ class CameraServer:
         self.requests = 0
         self._frozen: bytes = b""
         self.stopping = threading.Event()
-        self._started = time.monotonic()
+        self.started = time.monotonic()  # scene time 0 (the stamp in each frame counts from here)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -98,7 +98,7 @@ class CameraServer:
         if self.mode == "frozen" and self._frozen:
             return self._frozen
         scene = self.mode if self.mode in ("failed", "black") else "healthy"
-        return encode_jpeg(render(scene, time.monotonic() - self._started, *self.size))
+        return encode_jpeg(render(scene, time.monotonic() - self.started, *self.size))
 
     def start(self) -> CameraServer:
         self._thread.start()
@@ -115,8 +115,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=720)
+    parser.add_argument("--fps", type=float, default=10.0)
     args = parser.parse_args()
-    server = CameraServer(args.host, args.port).start()
+    server = CameraServer(args.host, args.port, size=(args.width, args.height), fps=args.fps).start()
     print(f"demo camera at {server.url}", flush=True)
     try:
         threading.Event().wait()

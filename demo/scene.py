@@ -33,7 +33,34 @@ def render(mode: str, t: float, width: int = 1280, height: int = 720) -> np.ndar
             points = rng.integers([centre - 300, bed_top - 300], [centre + 300, bed_top], size=(6, 2))
             cv2.polylines(image, [points.astype(np.int32)], False, SPAGHETTI_BGR, 4)
     cv2.putText(image, f"t={t:8.1f}", (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2)
+    _draw_stamp(image, t)
     return image
+
+
+STAMP_BITS = 24
+STAMP_CELL = 16  # px per bit, big enough to survive JPEG and H.264
+
+
+def _draw_stamp(image: np.ndarray, t: float) -> None:
+    """The scene time in tenths of a second as a strip of black/white cells along the bottom edge."""
+    value = int(t * 10) % (1 << STAMP_BITS)
+    height = image.shape[0]
+    for bit in range(STAMP_BITS):
+        shade = 255 if value >> bit & 1 else 0
+        x = bit * STAMP_CELL
+        image[height - STAMP_CELL:height, x:x + STAMP_CELL] = shade
+
+
+def read_stamp(jpeg: bytes) -> float:
+    """The scene time a frame shows (for measuring frame age in benchmarks)."""
+    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
+    height = image.shape[0]
+    value = 0
+    for bit in range(STAMP_BITS):
+        x = bit * STAMP_CELL
+        cell = image[height - STAMP_CELL + 4:height - 4, x + 4:x + STAMP_CELL - 4]
+        value |= (1 if cell.mean() > 127 else 0) << bit
+    return value / 10
 
 
 def encode_jpeg(image: np.ndarray, quality: int = 85) -> bytes:
