@@ -86,8 +86,10 @@ def fast_settings(camera: CameraServer, model: ModelServer) -> dict:
 
 @pytest.fixture(scope="session")
 def octoprint(tmp_path_factory, camera, model):
+    # the classic webcam points at the demo camera; _config_version stops it migrating empty defaults over it
+    webcam = {"snapshot": camera.url, "flipH": True, "_config_version": 1}
     server = OctoPrintServer(tmp_path_factory.mktemp("octoprint"), fast_settings(camera, model),
-                             plugins_config={"classicwebcam": {"snapshot": camera.url, "flipH": True, "_config_version": 1}})
+                             plugins_config={"classicwebcam": webcam})
     server.prepare()
     server.start()
     yield server
