@@ -61,6 +61,7 @@ class FailwatchPlugin(
         self._spend: Optional[DailySpend] = None
         self._alerts: Optional[Alerts] = None
         self._failure_snapshot: Optional[bytes] = None
+        self._camera = None
 
     def initialize(self):
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="failwatch-model")
@@ -134,6 +135,9 @@ class FailwatchPlugin(
 
     def on_shutdown(self):
         self._stop_monitoring()
+        close_camera = getattr(self._camera, "close", None)
+        if close_camera:
+            close_camera()
         if self._alerts is not None:
             self._alerts.close()
         if self._executor:
@@ -153,10 +157,10 @@ class FailwatchPlugin(
         elif event in ("PrintDone", "PrintFailed", "PrintCancelled", "Disconnected"):
             self._stop_monitoring()
 
-    def _build_monitor(self, config: cfg.FailwatchConfig, on_event) -> Monitor:
+    def _build_monitor(self, config: cfg.FailwatchConfig, on_event, camera) -> Monitor:
         return Monitor(
             config,
-            capture=make_camera(config, self._clock, self._plugin_manager),
+            capture=camera,
             analyse=self._analyser(config),
             executor=self._executor,
             on_event=on_event,
@@ -173,7 +177,9 @@ class FailwatchPlugin(
             if self._monitor is not None:
                 self._monitor.stop()
             if not (same_print and self._monitor is not None):
-                self._monitor = self._build_monitor(self._config, self._on_monitor_event)
+                # kept so shutdown can close it: an open RTSP reader must not outlive OctoPrint
+                self._camera = make_camera(self._config, self._clock, self._plugin_manager)
+                self._monitor = self._build_monitor(self._config, self._on_monitor_event, self._camera)
             self._logger.info("Failwatch: %s", reason)
             if self._config.test_mode:
                 self._monitor.stop()
@@ -306,7 +312,7 @@ class FailwatchPlugin(
             self._test_result = {"running": True, "message": "test running"}
             config = self._config
             self._test_monitor = self._build_monitor(
-                config, lambda name, payload: self._on_test_event(name, payload)
+                config, self._on_test_event, make_camera(config, self._clock, self._plugin_manager)
             )
         threading.Thread(target=self._run_test, name="failwatch-test", daemon=True).start()
         return True

@@ -140,6 +140,9 @@ class RtspCamera:
             capture.release()
 
     def close(self) -> None:
+        """Stops a lingering reader and waits for it, so the stream is released before exit."""
         with self._lock:
-            if self._reader is not None:
-                self._reader.stopped.set()
+            reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.stopped.set()
+            reader.join(timeout=5)

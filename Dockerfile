@@ -1,0 +1,9 @@
+# Failwatch without OctoPrint: the seed-compatible daemon, configured by the seed's environment variables.
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml setup.py MANIFEST.in README.md ./
+COPY octoprint_failwatch ./octoprint_failwatch
+RUN pip install --no-cache-dir . && useradd --system failwatch
+USER failwatch
+# credentials are mounted read-only at /creds/credentials, as in the seed
+ENTRYPOINT ["failwatch"]

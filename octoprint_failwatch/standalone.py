@@ -1,0 +1,139 @@
+"""The seed-compatible daemon: the same engine without OctoPrint, configured by the seed's environment.
+
+    failwatch            watch the camera until SIGTERM/SIGINT (with TEST_MODE=true: wait, do nothing)
+    failwatch once       run one cycle now and exit (the seed's `process_frame()` one-liner)
+
+Variables keep the seed's names and defaults (RTSP_URL, DISCORD_WEBHOOK_URL, AWS_REGION, AWS_ROLE_ARN,
+INFERENCE_PROFILE_ARN, TEST_MODE, VERBOSE_LOGGING, APP_AWS_PROFILE, IMAGES_PER_SERIES,
+INTERVAL_BETWEEN_IMAGES, MQTT_BROKER_URL, MQTT_TOPIC; credentials in /creds/credentials), and every
+other setting of the plugin is read from its upper-case name (see the README).
+There is no printer here: a confirmed failure is alerted, never acted on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from concurrent.futures import Future
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+from .alerts import Alerts
+from .analysis import Analyser, DailySpend, make_backend
+from .camera import describe_source, make_camera
+from .config import FIELDS_BY_KEY, FailwatchConfig, from_environment
+from .monitor import Monitor, State, SystemClock
+
+TICK_SECONDS = 0.25
+ONCE_LIMIT = 15 * 60.0
+EXIT_CONFIG = 2
+
+
+def problems(config: FailwatchConfig, errors: dict[str, str]) -> list[str]:
+    """Everything that keeps the daemon from starting, as lines naming the variables."""
+    lines = [f"{FIELDS_BY_KEY[key].env}: {message}" for key, message in errors.items()]
+    missing = []
+    if not (config.rtsp_url or config.snapshot_url or config.mjpeg_url or "rtsp_url" in errors):
+        missing.append("RTSP_URL")
+    if config.model_backend == "openai":
+        missing += [env for env, value in (("OPENAI_BASE_URL", config.openai_base_url),
+                                           ("OPENAI_MODEL", config.openai_model)) if not value]
+    elif not config.inference_profile_arn:
+        missing.append("INFERENCE_PROFILE_ARN")
+    if missing:
+        lines.insert(0, "missing required environment variables: " + ", ".join(missing))
+    return lines
+
+
+class DaemonThreadExecutor:
+    """Each model call on a daemon thread: a call still running never holds up a SIGTERM exit."""
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        future: Future = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name="failwatch-model", daemon=True).start()
+        return future
+
+
+class Daemon:
+    def __init__(self, config: FailwatchConfig, logger: logging.Logger):
+        self.config = config
+        self.logger = logger
+        self.clock = SystemClock()
+        self.stopping = threading.Event()
+        self.camera = camera = make_camera(config, self.clock)
+        self.alerts = Alerts(config, os.environ.get("PRINTER_NAME") or socket.gethostname(),
+                             snapshot=lambda: camera().jpeg, job=lambda: {}, logger=logger)
+        self.monitor = Monitor(config, camera, Analyser(config, make_backend(config, self.clock), DailySpend()),
+                               DaemonThreadExecutor(), self.on_event, self.clock, logger)
+
+    def on_event(self, name: str, payload: dict) -> None:
+        cost = {"print_usd": round(self.monitor.status()["counters"]["cost_usd"], 6)}
+        if name == "analysis":
+            verdict = payload["verdict"]
+            self.logger.info("verdict: %s (%.0f%%) %s", "FAILED" if verdict["print_failed"] else "ok",
+                             verdict["confidence"] * 100, verdict["explanation"])
+            self.alerts.analysis(verdict, payload["state"], cost)
+        elif name == "failure_confirmed":
+            self.logger.warning("FAILURE confirmed (%d of %d): %s — please check the printer in person",
+                                payload["positives"], payload["series"], payload["trigger"]["explanation"])
+            self.alerts.failure(payload["trigger"], payload["positives"], payload["series"], "notified", cost)
+        elif name == "camera_problem" and self.config.alert_camera_problems:
+            self.alerts.problem("camera", payload["text"])
+        elif name == "camera_ok":
+            self.alerts.cleared("camera")
+        elif name == "monitoring_stopped" and self.config.alert_monitoring_stopped:
+            self.alerts.problem("stopped", payload["text"])
+
+    def run(self, once: bool) -> int:
+        if self.config.test_mode and not once:
+            self.logger.info("TEST_MODE: waiting; run `failwatch once` to analyse one cycle")
+            self.stopping.wait()
+            return 0
+        self.monitor.start(once=once)
+        deadline = self.clock.monotonic() + ONCE_LIMIT
+        while not self.stopping.wait(TICK_SECONDS):
+            self.monitor.tick()
+            if once and (self.monitor.state == State.IDLE or self.clock.monotonic() > deadline):
+                break
+        return 0
+
+    def close(self) -> None:
+        self.monitor.stop()
+        self.alerts.close()
+        close_camera = getattr(self.camera, "close", None)
+        if close_camera:  # an RTSP reader must release its stream before the interpreter exits
+            close_camera()
+
+
+def main(argv: Optional[Sequence[str]] = None, environ: Mapping[str, str] = os.environ) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] not in ([], ["once"]):
+        print(__doc__, file=sys.stderr)
+        return EXIT_CONFIG
+    config, errors = from_environment(environ)
+    logging.basicConfig(level=logging.DEBUG if config.verbose_logging else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stdout)
+    logger = logging.getLogger("failwatch")
+    lines = problems(config, errors)
+    if lines:
+        print("failwatch cannot start:\n  " + "\n  ".join(lines), file=sys.stderr)
+        return EXIT_CONFIG
+    daemon = Daemon(config, logger)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: daemon.stopping.set())
+    logger.info("failwatch: camera %s, model %s", describe_source(config), config.model_name)
+    try:
+        return daemon.run(once=args[:1] == ["once"])
+    finally:
+        daemon.close()
+        logger.info("failwatch stopped")
