@@ -95,6 +95,12 @@ class OctoPrintServer:
                 "seenWizards": {"corewizard": 4, "backup": None, "tracking": None},
             },
             "devel": {"enableRateLimiter": False},
+            # OctoPrint's event manager writes Failwatch's custom events to a file, for tests to read
+            "events": {"enabled": True, "subscriptions": [
+                {"event": f"plugin_failwatch_{name}", "type": "system",
+                 "command": f"echo {{__eventname}} >> {self.basedir / 'failwatch-events.log'}"}
+                for name in ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem",
+                             "paused")]},
             "plugins": {
                 "_disabled": ["announcements", "tracking", "discovery", "errortracking", "softwareupdate"],
                 "virtual_printer": {"enabled": True, "okAfterResend": True},
@@ -195,6 +201,10 @@ class OctoPrintServer:
         self.api("POST", "/api/job", json={"command": "cancel"})
         wait_for(lambda: self.job_state() in ("Operational", "Cancelling") or "Operational" in self.job_state(),
                  60, "the print to be cancelled")
+
+    def events(self) -> list[str]:
+        path = self.basedir / "failwatch-events.log"
+        return path.read_text().split() if path.exists() else []
 
     def log_text(self) -> str:
         return (self.basedir / "logs" / "octoprint.log").read_text(errors="replace")

@@ -28,6 +28,7 @@ from .analysis import Analyser, DailySpend, make_backend
 from .camera import describe_source, make_camera
 from .detector import AnalysisError
 from .frame import CameraError
+from .history import LABELS, IncidentHistory
 from .monitor import Monitor, State, SystemClock
 
 TICK_SECONDS = 0.5
@@ -62,11 +63,14 @@ class FailwatchPlugin(
         self._alerts: Optional[Alerts] = None
         self._failure_snapshot: Optional[bytes] = None
         self._camera = None
+        self._history: Optional[IncidentHistory] = None
+        self._our_pause_incident: Optional[str] = None  # set while the print is paused by us
 
     def initialize(self):
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="failwatch-model")
         self._actions = PrintActions(self._printer, self._logger)
         self._spend = DailySpend(Path(self.get_plugin_data_folder()) / "spend.json")
+        self._history = IncidentHistory(Path(self.get_plugin_data_folder()) / "incidents", logger=self._logger)
         self._load_config()
 
     # ----- configuration -----
@@ -149,6 +153,9 @@ class FailwatchPlugin(
             self._actions.new_print()
             self._start_monitoring("print started")
         elif event == "PrintResumed":
+            if self._our_pause_incident:
+                self._history.add_label(self._our_pause_incident, "resumed_by_user")
+                self._our_pause_incident = None
             self._start_monitoring("print resumed", same_print=True)
         elif event == "PrintPaused":
             with self._monitor_lock:
@@ -174,9 +181,9 @@ class FailwatchPlugin(
     def _start_monitoring(self, reason: str, same_print: bool = False) -> None:
         """Starts watching; `same_print` keeps the print's counters (resume after a pause)."""
         with self._monitor_lock:
-            if self._monitor is not None:
-                self._monitor.stop()
-            if not (same_print and self._monitor is not None):
+            if not (same_print and self._monitor is not None):  # a resume keeps counters and any cooldown
+                if self._monitor is not None:
+                    self._monitor.stop()
                 # kept so shutdown can close it: an open RTSP reader must not outlive OctoPrint
                 self._camera = make_camera(self._config, self._clock, self._plugin_manager)
                 self._monitor = self._build_monitor(self._config, self._on_monitor_event, self._camera)
@@ -225,15 +232,29 @@ class FailwatchPlugin(
             if config.alert_monitoring_stopped:
                 alerts.problem("stopped", payload["text"])
             return
+        frames = payload.pop("frames", None)  # Frame objects go to the history, not into events
         if name == "failure_confirmed":
-            payload = self._act_on_failure(payload, test_run)
+            payload = self._act_on_failure(payload, test_run, frames)
+        elif name == "verification_rejected":
+            payload["incident"] = self._record("rejected", {**payload, "test_run": test_run}, frames)
         self._event_bus.fire(f"plugin_failwatch_{name}", payload)
         self._push_status()
 
-    def _act_on_failure(self, payload: dict, test_run: bool) -> dict:
+    def _record(self, kind: str, payload: dict, frames: Optional[dict]) -> Optional[str]:
+        try:
+            return self._history.record(kind, {**payload, "job": self._job_info()}, frames or {})
+        except OSError as exc:  # a full disk must not stop detection
+            self._logger.warning("Failwatch: could not store the incident: %s", exc)
+            return None
+
+    def _act_on_failure(self, payload: dict, test_run: bool, frames: Optional[dict]) -> dict:
         action = self._actions.on_confirmed_failure(self._config, test_run)
         trigger = payload["trigger"]
+        incident = self._record("confirmed", {**payload, "action": action, "test_run": test_run}, frames)
+        if action == PAUSED:
+            self._our_pause_incident = incident
         self._last_failure = {
+            "incident": incident,
             "explanation": trigger["explanation"],
             "confidence": trigger["confidence"],
             "failure_type": trigger["failure_type"],
@@ -250,7 +271,7 @@ class FailwatchPlugin(
                          name="failwatch-failure-snapshot").start()
         if action == PAUSED:
             self._event_bus.fire("plugin_failwatch_paused", {"explanation": trigger["explanation"]})
-        return {**payload, "action": action, "test_run": test_run}
+        return {**payload, "action": action, "test_run": test_run, "incident": incident}
 
     def _show_failure(self, failure: dict) -> None:
         """A popup in every open OctoPrint page, with a snapshot taken now (not a series frame)."""
@@ -365,6 +386,28 @@ class FailwatchPlugin(
             return {"ok": False, "error": f"unexpected error: {type(exc).__name__}"}
         return {"ok": True, "verdict": verdict.as_dict(), "camera": describe_source(config)}
 
+    def _feedback(self, incident_id: str, label: str):
+        """'Not a failure' resumes the print if we paused it; every label is kept for evaluation."""
+        if label not in LABELS or label == "resumed_by_user":
+            flask.abort(400, description="label must be not_a_failure, confirmed or acknowledged")
+        incident = self._history.add_label(incident_id, label)
+        if incident is None:
+            flask.abort(404, description="no such incident")
+        resumed = False
+        if label == "not_a_failure" and incident_id == self._our_pause_incident and self._printer.is_paused():
+            self._our_pause_incident = None  # not a user resume after a real failure
+            self._printer.resume_print(tags={"plugin:failwatch"})
+            resumed = True
+            self._logger.info("Failwatch: 'not a failure' for %s, print resumed", incident_id)
+        if label in ("not_a_failure", "acknowledged") and self._last_failure and \
+                self._last_failure.get("incident") == incident_id:
+            self._last_failure = None
+            monitor = self._monitor
+            if monitor is not None:
+                monitor.acknowledge()
+        self._push_status()
+        return flask.jsonify(incident=incident, resumed=resumed)
+
     # ----- API -----
 
     def is_api_protected(self):
@@ -378,19 +421,31 @@ class FailwatchPlugin(
             "acknowledge": [],
             "snooze": ["minutes"],
             "validate_settings": ["settings"],
+            "feedback": ["incident", "label"],
         }
 
     def on_api_get(self, request):
         if not Permissions.PLUGIN_FAILWATCH_VIEW.can():
             flask.abort(403)
+        if "incidents" in request.values:
+            return flask.jsonify(incidents=self._history.list())
+        if "incident" in request.values and "frame" in request.values:
+            data = self._history.frame(request.values["incident"], request.values["frame"])
+            if data is None:
+                flask.abort(404)
+            return self._jpeg(data)
         if "failure_snapshot" in request.values:
             if self._failure_snapshot is None:
                 flask.abort(404)
-            response = flask.make_response(self._failure_snapshot)
-            response.headers["Content-Type"] = "image/jpeg"
-            response.headers["Cache-Control"] = "no-store"
-            return response
+            return self._jpeg(self._failure_snapshot)
         return flask.jsonify(self.status())
+
+    @staticmethod
+    def _jpeg(data: bytes):
+        response = flask.make_response(data)
+        response.headers["Content-Type"] = "image/jpeg"
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     def on_api_command(self, command, data):
         if command == "validate_settings":
@@ -416,6 +471,8 @@ class FailwatchPlugin(
             return flask.jsonify(self._test_connection(data.get("settings") or {}))
         with self._monitor_lock:
             monitor = self._monitor
+        if command == "feedback":
+            return self._feedback(str(data["incident"]), str(data["label"]))
         if command == "acknowledge":
             self._last_failure = None
             if monitor is not None:

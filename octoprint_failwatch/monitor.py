@@ -62,9 +62,11 @@ class Verification:
     """The verification round started by one positive series."""
 
     trigger: Verdict
+    trigger_frames: list[Frame]
     started_at: float
     series_captured: int = 0
     results: list[Optional[Verdict]] = field(default_factory=list)  # None = analysis error
+    frames: list[list[Frame]] = field(default_factory=list)  # the series behind each result
 
     @property
     def positives(self) -> int:
@@ -134,7 +136,7 @@ class Monitor:
         self._generation = 0  # bumped on start/stop so late verdicts of an old run are dropped
         self._frames: list[Frame] = []
         self._next_capture_at = 0.0
-        self._in_flight: list[tuple[int, str, Future]] = []
+        self._in_flight: list[tuple[int, str, Future, list[Frame]]] = []
         self._verification: Optional[Verification] = None
         self._until = 0.0  # end of cooldown or error backoff
         self._next_cooldown_log = 0.0
@@ -315,31 +317,34 @@ class Monitor:
         self._status.counters["calls"] += 1
         if kind == "main":
             self._status.counters["series"] += 1
-        self._in_flight.append((self._generation, kind, self._executor.submit(self._analyse, list(frames))))
+        series = list(frames)
+        self._in_flight.append((self._generation, kind, self._executor.submit(self._analyse, series), series))
 
     # ----- verdicts -----
 
     def _collect_verdicts(self) -> None:
         finished = [item for item in self._in_flight if item[2].done()]
         self._in_flight = [item for item in self._in_flight if not item[2].done()]
-        for generation, kind, future in finished:
+        for generation, kind, future, frames in finished:
             if generation != self._generation:
                 continue  # from a run that was stopped, paused or decided meanwhile
             error = future.exception()
-            self._handle(kind, None if error else future.result(), error)
+            self._handle(kind, None if error else future.result(), error, frames)
 
-    def _handle(self, kind: str, verdict: Optional[Verdict], error: Optional[BaseException]) -> None:
+    def _handle(self, kind: str, verdict: Optional[Verdict], error: Optional[BaseException],
+                frames: list[Frame]) -> None:
         if error is not None:
             self._count_error(f"model: {error}")
         else:
             self._record(verdict)
         if kind == "main" and self._state == State.WATCHING:
             if verdict is not None and verdict.print_failed:
-                self._begin_verification(verdict)
+                self._begin_verification(verdict, frames)
             elif self._once:
                 self._finish_once()
         elif kind == "verify" and self._state == State.VERIFYING:
             self._verification.results.append(verdict)
+            self._verification.frames.append(frames)
             self._decide_verification()
 
     def _record(self, verdict: Verdict) -> None:
@@ -353,10 +358,10 @@ class Monitor:
         status.counters["cost_usd"] += verdict.cost_usd
         self._emit("analysis", {"verdict": verdict.as_dict(), "state": self._state.value})
 
-    def _begin_verification(self, trigger: Verdict) -> None:
+    def _begin_verification(self, trigger: Verdict, frames: list[Frame]) -> None:
         now = self._clock.monotonic()
         self._status.counters["detections"] += 1
-        self._verification = Verification(trigger=trigger, started_at=now)
+        self._verification = Verification(trigger=trigger, trigger_frames=frames, started_at=now)
         self._frames = []  # verification never reuses the frames that triggered it
         self._next_capture_at = now
         self._set_state(State.VERIFYING, "possible failure, verifying")
@@ -381,9 +386,13 @@ class Monitor:
         payload = {
             "trigger": verification.trigger.as_dict(),
             "verdicts": verdicts,
+            "results": [v.as_dict() if v is not None else None for v in verification.results],
             "positives": positives,
             "required": config.verification_required,
             "series": config.verification_series,
+            "seconds": self._clock.monotonic() - verification.started_at,
+            # Frame objects, for the incident history; the plugin removes them before firing events
+            "frames": {"trigger": verification.trigger_frames, "verification": verification.frames},
         }
         if confirmed:
             self._status.counters["confirmed"] += 1

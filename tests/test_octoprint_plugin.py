@@ -42,10 +42,33 @@ def test_a_failure_on_camera_is_verified_then_the_print_is_paused(printing, came
         camera.mode = "failed"
         status = printing.wait_for_state("cooldown", timeout=60)
         assert status["counters"]["confirmed"] == 1
-        assert status["last_failure"]["action"] == "paused"
-        assert "Tangled" in status["last_failure"]["explanation"]
+        failure = status["last_failure"]
+        assert failure["action"] == "paused" and "Tangled" in failure["explanation"]
         wait_for(lambda: printing.job_state() == "Paused", 30, "the print to be paused")
         assert "print failure confirmed (3 of 4)" in printing.log_text()
+        wait_for(lambda: "PLUGIN_FAILWATCH_PAUSED" in {e.upper() for e in printing.events()}, 30,
+                 "OctoPrint's event manager to see the events")
+        assert {"PLUGIN_FAILWATCH_FAILURE_DETECTED", "PLUGIN_FAILWATCH_FAILURE_CONFIRMED"} <= {
+            e.upper() for e in printing.events()}
+
+        incidents = printing.api("GET", "/api/plugin/failwatch?incidents=1").json()["incidents"]
+        incident = next(i for i in incidents if i["id"] == failure["incident"])
+        assert incident["kind"] == "confirmed" and incident["action"] == "paused"
+        assert incident["job"]["file"] == "failwatch_test.gcode"
+        frame = incident["series"][1]["frames"][0]["file"]
+        image = printing.api("GET", f"/api/plugin/failwatch?incident={incident['id']}&frame={frame}")
+        assert image.headers["Content-Type"] == "image/jpeg" and image.content.startswith(b"\xff\xd8")
+
+        answer = printing.api("POST", "/api/plugin/failwatch",
+                              json={"command": "feedback", "incident": incident["id"], "label": "not_a_failure"})
+        assert answer.json()["resumed"] is True
+        wait_for(lambda: printing.job_state() == "Printing", 30, "the print to resume")
+        assert printing.plugin_status()["state"] == "cooldown"  # the cooldown is the grace period
+        labels = [label["label"] for label in printing.api("GET", "/api/plugin/failwatch?incidents=1").json()[
+            "incidents"][0]["labels"]]
+        assert labels == ["not_a_failure"]
+        assert printing.api("GET", f"/api/plugin/failwatch?incident=../../{incident['id']}&frame={frame}"
+                            ).status_code == 404
     finally:
         printing.save_settings({"failure_action": "notify"})
 

@@ -1,0 +1,156 @@
+"""Incident history: every confirmed failure and every alarm that verification rejected, with its frames.
+
+Stored in the plugin's data folder as one folder per incident (`incident.json` + JPEG frames),
+written atomically (temp file + rename), bounded by count and by total size (oldest go first).
+Incident ids are generated here and checked against a strict pattern before they touch a path, so
+an id from the API can never reach outside the folder. A corrupt `incident.json` is set aside with a
+log message instead of breaking the history.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+LABELS = ("not_a_failure", "confirmed", "acknowledged", "resumed_by_user")
+_ID = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{6}$")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class IncidentHistory:
+    def __init__(self, folder: Path, max_incidents: int = 50, max_bytes: int = 100 * 1024 * 1024,
+                 logger: Optional[logging.Logger] = None):
+        self._folder = folder
+        self._max_incidents = max_incidents
+        self._max_bytes = max_bytes
+        self._logger = logger or logging.getLogger(__name__)
+        self._lock = threading.Lock()  # guards the folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    # ----- writing -----
+
+    def record(self, kind: str, payload: dict, frames: dict) -> str:
+        """Stores an incident ('confirmed' or 'rejected'); returns its id."""
+        incident_id = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+        folder = self._folder / incident_id
+        with self._lock:
+            folder.mkdir()
+            series = [("trigger", frames.get("trigger") or [])]
+            series += [(f"verification-{n + 1}", s) for n, s in enumerate(frames.get("verification") or [])]
+            stored = []
+            for name, series_frames in series:
+                names = []
+                for number, frame in enumerate(series_frames, start=1):
+                    filename = f"{name}-{number}.jpg"
+                    atomic_write(folder / filename, frame.jpeg)
+                    names.append({"file": filename, "time": frame.captured_wall})
+                stored.append({"name": name, "frames": names})
+            incident = {
+                "id": incident_id,
+                "kind": kind,
+                "time": time.time(),
+                "trigger": payload.get("trigger"),
+                "results": payload.get("results"),
+                "positives": payload.get("positives"),
+                "required": payload.get("required"),
+                "series_count": payload.get("series"),
+                "seconds": payload.get("seconds"),
+                "series": stored,
+                "action": payload.get("action"),
+                "test_run": payload.get("test_run", False),
+                "job": payload.get("job"),
+                "labels": [],
+            }
+            self._write(incident)
+            self._enforce_limits()
+        return incident_id
+
+    def update(self, incident_id: str, **changes: Any) -> Optional[dict]:
+        with self._lock:
+            incident = self._read(incident_id)
+            if incident is None:
+                return None
+            incident.update(changes)
+            self._write(incident)
+            return incident
+
+    def add_label(self, incident_id: str, label: str) -> Optional[dict]:
+        if label not in LABELS:
+            raise ValueError(f"unknown label {label!r}")
+        with self._lock:
+            incident = self._read(incident_id)
+            if incident is None:
+                return None
+            incident["labels"].append({"label": label, "time": time.time()})
+            self._write(incident)
+            return incident
+
+    # ----- reading -----
+
+    def list(self) -> list[dict]:
+        with self._lock:
+            incidents = [self._read(p.name) for p in sorted(self._folder.iterdir(), reverse=True)
+                         if p.is_dir() and _ID.match(p.name)]
+        return [i for i in incidents if i is not None]
+
+    def get(self, incident_id: str) -> Optional[dict]:
+        with self._lock:
+            return self._read(incident_id)
+
+    def frame(self, incident_id: str, filename: str) -> Optional[bytes]:
+        if not _ID.match(incident_id or "") or not re.match(r"^[a-z0-9-]+\.jpg$", filename or ""):
+            return None
+        path = self._folder / incident_id / filename
+        return path.read_bytes() if path.is_file() else None
+
+    # ----- internals (under the lock) -----
+
+    def _path(self, incident_id: str) -> Optional[Path]:
+        return self._folder / incident_id / "incident.json" if _ID.match(incident_id or "") else None
+
+    def _read(self, incident_id: str) -> Optional[dict]:
+        path = self._path(incident_id)
+        if path is None or not path.is_file():
+            return None
+        try:
+            incident = json.loads(path.read_text())
+            if not isinstance(incident, dict) or incident.get("id") != incident_id:
+                raise ValueError("not an incident")
+            return incident
+        except (OSError, ValueError) as exc:
+            aside = path.with_name(f"incident.json.corrupt-{int(time.time())}")
+            self._logger.warning("Failwatch: incident %s is unreadable (%s); set aside as %s",
+                                 incident_id, exc, aside.name)
+            path.rename(aside)
+            return None
+
+    def _write(self, incident: dict) -> None:
+        atomic_write(self._path(incident["id"]), json.dumps(incident, indent=1).encode())
+
+    def _enforce_limits(self) -> None:
+        folders = sorted((p for p in self._folder.iterdir() if p.is_dir() and _ID.match(p.name)), reverse=True)
+        total = 0
+        for number, folder in enumerate(folders):
+            size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+            total += size
+            if number >= self._max_incidents or (number > 0 and total > self._max_bytes):
+                shutil.rmtree(folder, ignore_errors=True)

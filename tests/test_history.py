@@ -1,0 +1,63 @@
+"""Incident history on disk: frames and verdicts kept, limits, corrupt files set aside, no path escapes."""
+
+import json
+
+import pytest
+
+from octoprint_failwatch.frame import Frame
+from octoprint_failwatch.history import IncidentHistory
+
+PAYLOAD = {"trigger": {"print_failed": True, "explanation": "spaghetti"}, "results": [None], "positives": 3,
+           "required": 3, "series": 4, "seconds": 9.5, "action": "paused"}
+
+
+def frames(count=3, size=100):
+    return {"trigger": [Frame(b"\xff\xd8" + bytes([n]) * size, 1.0 + n, 1.7e9 + n) for n in range(count)],
+            "verification": [[Frame(b"\xff\xd8v" * size, 5.0, 1.7e9 + 5)]]}
+
+
+def test_an_incident_keeps_its_frames_verdicts_and_labels(tmp_path):
+    history = IncidentHistory(tmp_path)
+    incident_id = history.record("confirmed", PAYLOAD, frames())
+    incident = history.get(incident_id)
+    assert incident["kind"] == "confirmed" and incident["action"] == "paused" and incident["positives"] == 3
+    assert [s["name"] for s in incident["series"]] == ["trigger", "verification-1"]
+    first = incident["series"][0]["frames"][0]["file"]
+    assert history.frame(incident_id, first).startswith(b"\xff\xd8")
+    history.add_label(incident_id, "not_a_failure")
+    assert [label["label"] for label in IncidentHistory(tmp_path).get(incident_id)["labels"]] == ["not_a_failure"]
+    with pytest.raises(ValueError):
+        history.add_label(incident_id, "<script>")
+
+
+def test_retention_is_bounded_by_count_and_size(tmp_path):
+    history = IncidentHistory(tmp_path, max_incidents=3)
+    ids = [history.record("rejected", PAYLOAD, frames()) for _ in range(5)]
+    assert [i["id"] for i in history.list()] == sorted(ids, reverse=True)[:3]
+    small = IncidentHistory(tmp_path / "small", max_bytes=10_000)
+    for _ in range(5):
+        small.record("rejected", PAYLOAD, frames(size=2000))
+    assert 1 <= len(small.list()) < 5
+
+
+def test_a_corrupt_incident_is_set_aside_not_fatal(tmp_path, caplog):
+    history = IncidentHistory(tmp_path)
+    good = history.record("confirmed", PAYLOAD, frames())
+    bad = history.record("confirmed", PAYLOAD, frames())
+    (tmp_path / bad / "incident.json").write_text("{not json")
+    assert [i["id"] for i in history.list()] == [good]
+    assert any(p.name.startswith("incident.json.corrupt") for p in (tmp_path / bad).iterdir())
+    assert "unreadable" in caplog.text
+    json.loads((tmp_path / good / "incident.json").read_text())
+
+
+@pytest.mark.parametrize("incident_id, filename", [
+    ("../../etc", "passwd"),
+    ("20261127T054512-abcdef", "../incident.json"),
+    ("20261127T054512-abcdef/..", "x.jpg"),
+    ("", ""),
+])
+def test_ids_and_file_names_from_the_api_cannot_escape_the_folder(tmp_path, incident_id, filename):
+    history = IncidentHistory(tmp_path)
+    assert history.frame(incident_id, filename) is None
+    assert history.get(incident_id) is None
