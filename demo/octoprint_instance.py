@@ -95,6 +95,7 @@ class OctoPrintServer:
                 "seenWizards": {"corewizard": 4, "backup": None, "tracking": None},
             },
             "devel": {"enableRateLimiter": False},
+            "serial": {"log": True},  # the G-code sent to the virtual printer, for tests to read
             # OctoPrint's event manager writes Failwatch's custom events to a file, for tests to read
             "events": {"enabled": True, "subscriptions": [
                 {"event": f"plugin_failwatch_{name}", "type": "system",
@@ -205,6 +206,10 @@ class OctoPrintServer:
     def events(self) -> list[str]:
         path = self.basedir / "failwatch-events.log"
         return path.read_text().split() if path.exists() else []
+
+    def serial_log(self) -> str:
+        path = self.basedir / "logs" / "serial.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def log_text(self) -> str:
         return (self.basedir / "logs" / "octoprint.log").read_text(errors="replace")

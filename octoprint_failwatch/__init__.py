@@ -22,7 +22,7 @@ from octoprint.access.permissions import Permissions
 from octoprint.util import RepeatedTimer
 
 from . import config as cfg
-from .actions import PAUSED, PrintActions
+from .actions import PAUSED, PrintActions, extrusion_mode, pause_script, resume_script
 from .alerts import Alerts
 from .analysis import Analyser, DailySpend, make_backend
 from .camera import describe_source, make_camera
@@ -65,6 +65,8 @@ class FailwatchPlugin(
         self._camera = None
         self._history: Optional[IncidentHistory] = None
         self._our_pause_incident: Optional[str] = None  # set while the print is paused by us
+        self._pausing = False  # our pause is under way: the pause scripts get the safe sequence
+        self._extrusion_mode: Optional[str] = None
 
     def initialize(self):
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="failwatch-model")
@@ -149,14 +151,20 @@ class FailwatchPlugin(
 
     def on_event(self, event, payload):
         # runs on OctoPrint's event thread: only quick state changes here, the work is on the timer
+        if event in ("PrintStarted", "PrintDone", "PrintFailed", "PrintCancelled"):
+            self._pausing = False  # a safe-pause sequence belongs to the print that we paused
+            self._our_pause_incident = None
         if event == "PrintStarted":
             self._actions.new_print()
             self._start_monitoring("print started")
         elif event == "PrintResumed":
-            if self._our_pause_incident:
+            if self._our_pause_incident is not None:
                 self._history.add_label(self._our_pause_incident, "resumed_by_user")
                 self._our_pause_incident = None
             self._start_monitoring("print resumed", same_print=True)
+            with self._monitor_lock:
+                if self._monitor is not None:  # no re-alarm the moment the user resumes
+                    self._monitor.grace(self._config.resume_grace_minutes * 60)
         elif event == "PrintPaused":
             with self._monitor_lock:
                 if self._monitor is not None:
@@ -164,7 +172,20 @@ class FailwatchPlugin(
         elif event in ("PrintDone", "PrintFailed", "PrintCancelled", "Disconnected"):
             self._stop_monitoring()
 
-    def _build_monitor(self, config: cfg.FailwatchConfig, on_event, camera) -> Monitor:
+    def _gate(self) -> Optional[str]:
+        """Why not to analyse yet: the first minutes of the print, or heaters still coming up."""
+        data = self._printer.get_current_data() or {}
+        print_time = (data.get("progress") or {}).get("printTime") or 0
+        warmup = self._config.warmup_minutes * 60
+        if print_time < warmup:
+            return f"warming up: analysis starts {warmup - print_time:.0f} s into the print"
+        for heater, reading in (self._printer.get_current_temperatures() or {}).items():
+            actual, target = reading.get("actual"), reading.get("target")
+            if target and actual is not None and actual < target - 5:
+                return f"heating: {heater} at {actual:.0f} of {target:.0f} °C"
+        return None
+
+    def _build_monitor(self, config: cfg.FailwatchConfig, on_event, camera, gated: bool = True) -> Monitor:
         return Monitor(
             config,
             capture=camera,
@@ -173,6 +194,7 @@ class FailwatchPlugin(
             on_event=on_event,
             clock=self._clock,
             logger=self._logger,
+            gate=self._gate if gated else (lambda: None),
         )
 
     def _analyser(self, config: cfg.FailwatchConfig) -> Analyser:
@@ -248,7 +270,9 @@ class FailwatchPlugin(
             return None
 
     def _act_on_failure(self, payload: dict, test_run: bool, frames: Optional[dict]) -> dict:
+        self._prepare_safe_pause()
         action = self._actions.on_confirmed_failure(self._config, test_run)
+        self._pausing = action == PAUSED
         trigger = payload["trigger"]
         incident = self._record("confirmed", {**payload, "action": action, "test_run": test_run}, frames)
         if action == PAUSED:
@@ -287,6 +311,29 @@ class FailwatchPlugin(
         counters = monitor.status()["counters"] if monitor else {"cost_usd": 0.0}
         return {"print_usd": round(counters["cost_usd"], 6),
                 "today_usd": round(self._spend.today(), 6) if self._spend else 0.0}
+
+    # ----- the safe pause sequence, added to OctoPrint's pause/resume scripts for our pauses only -----
+
+    def _prepare_safe_pause(self) -> None:
+        data = self._printer.get_current_data() or {}
+        job_file = (data.get("job") or {}).get("file") or {}
+        filepos = (data.get("progress") or {}).get("filepos") or 0
+        self._extrusion_mode = None
+        if job_file.get("origin") == "local" and job_file.get("path"):
+            path = self._file_manager.path_on_disk("local", job_file["path"])
+            self._extrusion_mode = extrusion_mode(path, filepos)
+
+    def gcode_script_hook(self, comm, script_type, script_name, *args, **kwargs):
+        if script_type != "gcode":
+            return None
+        if script_name == "afterPrintPaused" and self._pausing:
+            return None, pause_script(self._config, self._extrusion_mode)
+        if script_name == "beforePrintResumed" and self._pausing:
+            self._pausing = False
+            temperatures = comm.pause_temperature.as_script_dict()
+            target = (temperatures.get(0) or temperatures.get("0") or {}).get("target")
+            return resume_script(self._config, self._extrusion_mode, comm.pause_position, target), None
+        return None
 
     # ----- status -----
 
@@ -333,7 +380,7 @@ class FailwatchPlugin(
             self._test_result = {"running": True, "message": "test running"}
             config = self._config
             self._test_monitor = self._build_monitor(
-                config, self._on_test_event, make_camera(config, self._clock, self._plugin_manager)
+                config, self._on_test_event, make_camera(config, self._clock, self._plugin_manager), gated=False
             )
         threading.Thread(target=self._run_test, name="failwatch-test", daemon=True).start()
         return True
@@ -559,4 +606,5 @@ def __plugin_load__():
         "octoprint.access.permissions": __plugin_implementation__.get_additional_permissions,
         "octoprint.events.register_custom_events": __plugin_implementation__.register_custom_events,
         "octoprint.plugin.softwareupdate.check_config": __plugin_implementation__.get_update_information,
+        "octoprint.comm.protocol.scripts": __plugin_implementation__.gcode_script_hook,
     }

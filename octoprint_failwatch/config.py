@@ -125,6 +125,15 @@ FIELDS: tuple[Field, ...] = (
     # Actions
     Field("failure_action", str, "notify", "FAILURE_ACTION", check=_choice_check(FAILURE_ACTIONS)),
     Field("allow_cancel", bool, False, "ALLOW_CANCEL"),
+    Field("max_auto_pauses", int, 1, "MAX_AUTO_PAUSES", minimum=1, maximum=20),
+    Field("pause_retract_mm", float, 1.0, "PAUSE_RETRACT_MM", minimum=0, maximum=20),
+    Field("pause_lift_mm", float, 5.0, "PAUSE_LIFT_MM", minimum=0, maximum=50),
+    Field("pause_park", bool, False, "PAUSE_PARK"),
+    Field("pause_park_x", float, 0.0, "PAUSE_PARK_X", minimum=-1000, maximum=1000),
+    Field("pause_park_y", float, 0.0, "PAUSE_PARK_Y", minimum=-1000, maximum=1000),
+    Field("pause_hotend_off", bool, False, "PAUSE_HOTEND_OFF"),
+    Field("warmup_minutes", float, 2.0, "WARMUP_MINUTES", minimum=0, maximum=240),
+    Field("resume_grace_minutes", float, 2.0, "RESUME_GRACE_MINUTES", minimum=0, maximum=240),
     # Alerts
     Field(
         "discord_webhook_url",
@@ -205,6 +214,15 @@ class FailwatchConfig:
     error_backoff_seconds: float
     failure_action: str
     allow_cancel: bool
+    max_auto_pauses: int
+    pause_retract_mm: float
+    pause_lift_mm: float
+    pause_park: bool
+    pause_park_x: float
+    pause_park_y: float
+    pause_hotend_off: bool
+    warmup_minutes: float
+    resume_grace_minutes: float
     discord_webhook_url: str
     mqtt_broker_url: str
     mqtt_topic: str

@@ -40,6 +40,8 @@ class State(str, Enum):
     PAUSED = "paused"
     SNOOZED = "snoozed"
     CAMERA_PROBLEM = "camera_problem"
+    WARMING_UP = "warming_up"
+    GRACE = "grace"
 
 
 class Clock(Protocol):
@@ -121,6 +123,7 @@ class Monitor:
         clock: Clock = SystemClock(),
         logger: Optional[logging.Logger] = None,
         health: Optional[CameraHealth] = None,
+        gate: Callable[[], Optional[str]] = lambda: None,
     ):
         self._config = config
         self._capture = capture
@@ -130,6 +133,7 @@ class Monitor:
         self._clock = clock
         self._logger = logger or logging.getLogger(__name__)
         self._health = health or CameraHealth(config.frozen_seconds)
+        self._gate = gate  # a reason not to analyse yet (heating, warm-up), or None
 
         self._state_lock = threading.RLock()  # guards everything below
         self._state = State.IDLE
@@ -177,6 +181,14 @@ class Monitor:
 
     def snooze(self, seconds: float) -> None:
         """The user asked for quiet: no captures or model calls until the time is up."""
+        self._hold(State.SNOOZED, seconds, f"snoozed for {seconds / 60:.0f} min")
+
+    def grace(self, seconds: float) -> None:
+        """After the user resumed a print: detection restarts only after `seconds` (not during a cooldown)."""
+        if self._state != State.COOLDOWN and seconds > 0:
+            self._hold(State.GRACE, seconds, f"print resumed: watching again in {seconds / 60:.1f} min")
+
+    def _hold(self, state: State, seconds: float, message: str) -> None:
         with self._state_lock:
             if self._state in (State.IDLE, State.NOT_CONFIGURED, State.PAUSED):
                 return
@@ -185,7 +197,7 @@ class Monitor:
             self._until = self._clock.monotonic() + seconds
             self._status.snoozed_until = self._clock.time() + seconds
             self._status.cooldown_until = None
-            self._set_state(State.SNOOZED, f"snoozed for {seconds / 60:.0f} min")
+            self._set_state(state, message)
 
     def acknowledge(self) -> None:
         with self._state_lock:
@@ -226,9 +238,11 @@ class Monitor:
             self._capture_verification(now)
         elif self._state == State.COOLDOWN:
             self._cool_down(now)
-        elif self._state == State.SNOOZED and now >= self._until:
+        elif self._state in (State.SNOOZED, State.GRACE) and now >= self._until:
             self._status.snoozed_until = None
-            self._begin_watching(now, "watching again after snooze")
+            self._begin_watching(now, "watching again")
+        elif self._state == State.WARMING_UP:
+            self._warm_up(now)
         elif self._state == State.CAMERA_PROBLEM and now >= self._next_capture_at:
             self._recheck_camera(now)
         elif self._state == State.ERROR_BACKOFF and now >= self._until:
@@ -236,9 +250,21 @@ class Monitor:
             self._status.consecutive_errors = 0
             self._begin_watching(now, "watching again after errors")
 
+    def _warm_up(self, now: float) -> None:
+        reason = self._gate()
+        if reason is None:
+            self._begin_watching(now, "watching")
+        elif reason != self._status.message:
+            self._set_state(State.WARMING_UP, reason)
+
     def _capture_main(self, now: float) -> None:
         if self._in_flight or now < self._next_capture_at:
             return  # seed: the next series starts once the last verdict is in
+        reason = self._gate()
+        if reason is not None:  # heating, first minutes of the print: nothing worth judging yet
+            self._reset_series()
+            self._set_state(State.WARMING_UP, reason)
+            return
         frame = self._take_frame(now, self._config.interval_between_images)
         if frame is None:
             return

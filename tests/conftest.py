@@ -81,6 +81,7 @@ def fast_settings(camera: CameraServer, model: ModelServer) -> dict:
         "verification_interval": 0.5,
         "cooldown_minutes": 1,
         "error_backoff_seconds": 5,
+        "warmup_minutes": 0,
     }
 
 

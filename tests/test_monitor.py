@@ -266,3 +266,27 @@ def test_pausing_and_resuming_during_cooldown_keeps_the_cooldown_as_a_grace_peri
     assert h.state() == "watching"
     h.run(30)
     assert len(h.model.calls) > calls
+
+
+def test_no_analysis_while_the_gate_says_warming_up_then_watching():
+    h = Harness(always(False))
+    h.monitor._gate = lambda: "heating: hotend 150/215 °C" if h.clock.now < 1060 else None
+    h.monitor.start()
+    h.run(50)
+    assert h.state() == "warming_up" and h.camera.times == [] and "heating" in h.monitor.status()["message"]
+    h.run(40)
+    assert h.state() == "watching" and h.model.calls and h.model.calls[0][0].captured_at >= 1060
+
+
+def test_a_resume_gives_a_grace_period_before_detection_restarts():
+    h = Harness(always(False))
+    h.monitor.start()
+    h.run(15)
+    h.monitor.suspend()
+    h.monitor.start()
+    h.monitor.grace(120)
+    frames = len(h.camera.times)
+    h.run(119)
+    assert h.state() == "grace" and len(h.camera.times) == frames
+    h.run(2)
+    assert h.state() == "watching"

@@ -46,6 +46,10 @@ def test_a_failure_on_camera_is_verified_then_the_print_is_paused(printing, came
         assert failure["action"] == "paused" and "Tangled" in failure["explanation"]
         wait_for(lambda: printing.job_state() == "Paused", 30, "the print to be paused")
         assert "print failure confirmed (3 of 4)" in printing.log_text()
+        # the safe sequence after our pause: the test file is absolute-E (M82), so retract too
+        sent = wait_for(lambda: (log := printing.serial_log()) and "G1 Z5" in log and log, 30, "the safe sequence")
+        after_pause = sent[sent.rindex("M83"):]
+        assert "G1 E-1 F2400" in after_pause and "G91" in after_pause and "G1 Z5 F600" in after_pause
         wait_for(lambda: "PLUGIN_FAILWATCH_PAUSED" in {e.upper() for e in printing.events()}, 30,
                  "OctoPrint's event manager to see the events")
         assert {"PLUGIN_FAILWATCH_FAILURE_DETECTED", "PLUGIN_FAILWATCH_FAILURE_CONFIRMED"} <= {
@@ -63,6 +67,8 @@ def test_a_failure_on_camera_is_verified_then_the_print_is_paused(printing, came
                               json={"command": "feedback", "incident": incident["id"], "label": "not_a_failure"})
         assert answer.json()["resumed"] is True
         wait_for(lambda: printing.job_state() == "Printing", 30, "the print to resume")
+        resumed = wait_for(lambda: "G92 E" in printing.serial_log() and printing.serial_log(), 30, "the restore")
+        assert "G1 E1 F2400" in resumed and "M82" in resumed[resumed.rindex("G1 E1 F2400"):]
         assert printing.plugin_status()["state"] == "cooldown"  # the cooldown is the grace period
         labels = [label["label"] for label in printing.api("GET", "/api/plugin/failwatch?incidents=1").json()[
             "incidents"][0]["labels"]]
@@ -223,3 +229,20 @@ def test_rtsp_camera_outage_and_frozen_picture_during_a_print_are_reported_never
         camera.set_mode("healthy")
         printing.save_settings({"rtsp_url": "", "failure_action": "notify", "frozen_seconds": 90})
         server.stop()
+
+
+def test_a_user_resume_gets_a_grace_period_and_a_print_starts_with_a_warm_up(printing):
+    printing.wait_for_state("watching")
+    printing.api("POST", "/api/job", json={"command": "pause", "action": "pause"})
+    printing.wait_for_state("paused")
+    printing.api("POST", "/api/job", json={"command": "pause", "action": "resume"})
+    status = printing.wait_for_state("grace")
+    assert "watching again in 2.0 min" in status["message"]
+    printing.cancel_print()
+    printing.save_settings({"warmup_minutes": 5})
+    try:
+        printing.start_print()
+        status = printing.wait_for_state("warming_up")
+        assert "warming up" in status["message"]
+    finally:
+        printing.save_settings({"warmup_minutes": 0})

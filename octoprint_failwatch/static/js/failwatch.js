@@ -12,6 +12,9 @@ $(function () {
         error_backoff: {label: gettext("Error"), icon: "fa-exclamation-triangle"},
         paused: {label: gettext("Paused"), icon: "fa-pause"},
         snoozed: {label: gettext("Snoozed"), icon: "fa-bell-slash"},
+        grace: {label: gettext("Grace"), icon: "fa-hourglass-start"},
+        warming_up: {label: gettext("Warming up"), icon: "fa-thermometer-half"},
+        camera_problem: {label: gettext("Camera problem"), icon: "fa-video-slash"},
         failure: {label: gettext("FAILURE"), icon: "fa-exclamation-circle"}
     };
 
