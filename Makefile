@@ -25,6 +25,7 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	bash scripts/install_system_deps.sh
 	$(PY) -m bench.cost
+	$(PY) -m bench.latency --runs 200 --hours 50
 	$(PY) -m bench.camera --seconds 60
 
 lint: $(VENV)/.installed

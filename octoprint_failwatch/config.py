@@ -119,6 +119,7 @@ FIELDS: tuple[Field, ...] = (
     Field("verification_required", int, 3, "VERIFICATION_REQUIRED", minimum=1, maximum=10),
     Field("verification_interval", float, 2.0, "VERIFICATION_INTERVAL", minimum=0.5, maximum=600),
     Field("pipeline_verification", bool, True, "PIPELINE_VERIFICATION"),
+    Field("sliding_window", bool, False, "SLIDING_WINDOW"),
     Field("cooldown_minutes", float, 15.0, "COOLDOWN_MINUTES", minimum=0, maximum=24 * 60),
     Field("error_limit", int, 5, "ERROR_LIMIT", minimum=1, maximum=100),
     Field("error_backoff_seconds", float, 60.0, "ERROR_BACKOFF_SECONDS", minimum=0, maximum=3600),
@@ -209,6 +210,7 @@ class FailwatchConfig:
     verification_required: int
     verification_interval: float
     pipeline_verification: bool
+    sliding_window: bool
     cooldown_minutes: float
     error_limit: int
     error_backoff_seconds: float

@@ -8,8 +8,10 @@ executor and collects finished verdicts, so stopping is instant and verification
 Seed policy (the defaults): a series of N frames spaced by the interval is analysed in one call; a
 positive starts V verification series at the short interval; K positives confirm; a confirmed
 failure starts a cooldown without model calls; after `error_limit` consecutive errors the engine
-waits `error_backoff_seconds`. With `pipeline_verification` the next verification series is
-captured while the previous one is analysed, and verification stops as soon as it is decided.
+waits `error_backoff_seconds`. With `pipeline_verification` (default) the verification series are
+captured interleaved — each with the seed's spacing between its own frames, never the trigger's
+frames — so they complete together and are analysed in parallel; verification stops as soon as it
+is decided. With `sliding_window` every new frame sends the newest N frames (more calls, sooner).
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class Verification:
     series_captured: int = 0
     results: list[Optional[Verdict]] = field(default_factory=list)  # None = analysis error
     frames: list[list[Frame]] = field(default_factory=list)  # the series behind each result
+    frames_taken: int = 0
+    buckets: list[list[Frame]] = field(default_factory=list)  # interleaved series being filled
 
     @property
     def positives(self) -> int:
@@ -258,7 +262,8 @@ class Monitor:
             self._set_state(State.WARMING_UP, reason)
 
     def _capture_main(self, now: float) -> None:
-        if self._in_flight or now < self._next_capture_at:
+        sliding = self._config.sliding_window
+        if (self._in_flight and not sliding) or now < self._next_capture_at:
             return  # seed: the next series starts once the last verdict is in
         reason = self._gate()
         if reason is not None:  # heating, first minutes of the print: nothing worth judging yet
@@ -269,7 +274,12 @@ class Monitor:
         if frame is None:
             return
         self._frames.append(frame)
-        if len(self._frames) >= self._config.images_per_series:
+        size = self._config.images_per_series
+        if sliding:  # every new frame: the newest N frames, when the model is free
+            self._frames = self._frames[-size:]
+            if len(self._frames) == size and not self._in_flight:
+                self._submit("main", self._frames)
+        elif len(self._frames) >= size:
             self._submit("main", self._frames)
             self._frames = []
 
@@ -278,17 +288,33 @@ class Monitor:
         config = self._config
         if verification.series_captured >= config.verification_series or now < self._next_capture_at:
             return
-        if self._in_flight and not config.pipeline_verification:
+        if not config.pipeline_verification:  # the seed's way: one series after the other, each analysed
+            if self._in_flight:
+                return
+            frame = self._take_frame(now, config.verification_interval)
+            if frame is not None:
+                self._frames.append(frame)
+                if len(self._frames) >= config.images_per_series:
+                    self._submit_verification(self._frames)
+                    self._frames = []
             return
-        frame = self._take_frame(now, config.verification_interval)
+        # interleaved: the V series are captured side by side, each keeping the seed's spacing between its
+        # own frames, so all of them are complete after one series' time and analysed in parallel
+        frame = self._take_frame(now, config.verification_interval / config.verification_series)
         if frame is None:
             return
-        self._frames.append(frame)
-        if len(self._frames) >= config.images_per_series:
-            verification.series_captured += 1
-            self._submit("verify", self._frames)
-            self._frames = []
-            self._publish_verification()
+        if not verification.buckets:
+            verification.buckets = [[] for _ in range(config.verification_series)]
+        bucket = verification.buckets[verification.frames_taken % config.verification_series]
+        verification.frames_taken += 1
+        bucket.append(frame)
+        if len(bucket) >= config.images_per_series:
+            self._submit_verification(bucket)
+
+    def _submit_verification(self, frames: list[Frame]) -> None:
+        self._verification.series_captured += 1
+        self._submit("verify", frames)
+        self._publish_verification()
 
     def _cool_down(self, now: float) -> None:
         if now >= self._until:

@@ -1,0 +1,154 @@
+"""Detection latency and false alarms: the seed's policy vs Failwatch's engine, same inputs, simulated clock.
+
+The seed's policy is re-implemented here as the seed runs it: a series of 3 frames 10 s apart, one
+call, the next series right after the verdict; on a positive, 4 verification series of 3 frames
+2 s apart one after the other, each analysed before the next; confirmed at 3 of 4; 15 min cooldown.
+Failwatch runs its real `Monitor` with the same model: a series is positive when its newest frame is
+after the failure's onset, or — for false alarms — with probability p per call on a healthy print
+(independent, or in bursts: a glare that lasts a minute).
+Run: .venv/bin/python -m bench.latency [--runs 200] [--hours 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+from statistics import median
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from octoprint_failwatch.config import build_config  # noqa: E402
+from octoprint_failwatch.detector import Verdict  # noqa: E402
+from octoprint_failwatch.frame import Frame  # noqa: E402
+from octoprint_failwatch.monitor import Monitor  # noqa: E402
+
+from engine_fakes import FakeClock, LatencyExecutor  # noqa: E402
+
+N, INTERVAL, V, K, VERIFY_INTERVAL, COOLDOWN = 3, 10.0, 4, 3, 2.0, 15 * 60.0
+STEP = 0.25
+
+
+class Truth:
+    """What the model answers for a series: failing after the onset; false positives on healthy frames."""
+
+    def __init__(self, onset: float = float("inf"), fp: float = 0.0, burst: bool = False, seed: int = 1):
+        self.onset, self.fp, self.burst = onset, fp, burst
+        self.random = random.Random(seed)
+        self.glare_until = -1.0
+        self.calls = 0
+
+    def positive(self, newest: float) -> bool:
+        self.calls += 1
+        if newest >= self.onset:
+            return True
+        if not self.burst:
+            return self.random.random() < self.fp
+        if newest < self.glare_until:
+            return True
+        # bursts of 60 s, started often enough that a share `fp` of the time looks failed
+        if self.random.random() < self.fp / 6:
+            self.glare_until = newest + 60.0
+            return True
+        return False
+
+
+def seed_policy(truth: Truth, latency: float, until: float) -> list[float]:
+    """Times at which the seed confirms a failure, from print start (t=0) to `until`."""
+    confirmed, t = [], 0.0
+    while t < until:
+        newest = t + (N - 1) * INTERVAL
+        t = newest + latency
+        if not truth.positive(newest):
+            continue
+        positives = 0
+        for _ in range(V):
+            newest = t + (N - 1) * VERIFY_INTERVAL
+            t = newest + latency
+            positives += truth.positive(newest)
+        if positives >= K:
+            confirmed.append(t)
+            t += COOLDOWN
+    return confirmed
+
+
+class _Healthy:
+    def check(self, jpeg, at):
+        return None
+
+
+def failwatch(truth: Truth, latency: float, until: float, **settings) -> list[float]:
+    clock = FakeClock(0.0)
+    executor = LatencyExecutor(clock, latency)
+    confirmed: list[float] = []
+
+    def capture() -> Frame:
+        return Frame(b"", clock.now, clock.now)
+
+    def analyse(frames) -> Verdict:
+        failed = truth.positive(frames[-1].captured_at)
+        return Verdict(failed, 0.9 if failed else 0.1, "spaghetti" if failed else "none", "simulated")
+
+    def on_event(name: str, payload: dict) -> None:
+        if name == "failure_confirmed":
+            confirmed.append(clock.now)
+
+    config, _ = build_config({"inference_profile_arn": "us.amazon.nova-lite-v1:0", **settings})
+    monitor = Monitor(config, capture, analyse, executor, on_event, clock, health=_Healthy())
+    monitor.start()
+    while clock.now < until:
+        executor.release()
+        monitor.tick()
+        clock.now = round(clock.now + STEP, 6)
+    return confirmed
+
+
+POLICIES = {
+    "seed": lambda truth, latency, until: seed_policy(truth, latency, until),
+    "failwatch": lambda truth, latency, until: failwatch(truth, latency, until),
+    "failwatch+sliding": lambda truth, latency, until: failwatch(truth, latency, until, sliding_window=True),
+}
+
+
+def latency_table(runs: int) -> None:
+    print(f"Failure onset -> confirmed (and paused), {runs} onsets at random phases, seconds\n")
+    print(f"{'model latency':<14}" + "".join(f"{name + ' p50':>22}{'worst':>8}" for name in POLICIES)
+          + f"{'p50 ratio':>11}")
+    for latency in (1.0, 3.0, 8.0):
+        row, medians = f"{latency:>6.0f} s       ", {}
+        for name, policy in POLICIES.items():
+            rng = random.Random(7)
+            delays = []
+            for _ in range(runs):
+                onset = 600 + rng.uniform(0, 60)
+                times = [t for t in policy(Truth(onset), latency, onset + 300) if t >= onset]
+                delays.append(times[0] - onset)
+            medians[name] = median(delays)
+            row += f"{median(delays):>22.1f}{max(delays):>8.1f}"
+        print(row + f"{medians['failwatch'] / medians['seed']:>11.2f}")
+
+
+def false_alarm_table(hours: float) -> None:
+    print(f"\nFalse confirmations per 100 print-hours (healthy print, {hours:g} h simulated each, latency 3 s)\n")
+    print(f"{'false positives per call':<26}" + "".join(f"{name:>20}" for name in POLICIES))
+    for burst in (False, True):
+        for fp in (0.02, 0.05, 0.10):
+            row = f"{fp:>4.0%} {'in bursts' if burst else 'independent':<21}"
+            for policy in POLICIES.values():
+                alarms = policy(Truth(fp=fp, burst=burst, seed=11), 3.0, hours * 3600)
+                row += f"{len(alarms) * 100 / hours:>20.1f}"
+            print(row)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--hours", type=float, default=50.0)
+    args = parser.parse_args()
+    latency_table(args.runs)
+    false_alarm_table(args.hours)
+
+
+if __name__ == "__main__":
+    main()
