@@ -108,13 +108,16 @@ POLICIES = {
     "seed": lambda truth, latency, until: seed_policy(truth, latency, until),
     "failwatch": lambda truth, latency, until: failwatch(truth, latency, until),
     "failwatch+sliding": lambda truth, latency, until: failwatch(truth, latency, until, sliding_window=True),
+    "failwatch+sliding-1": lambda truth, latency, until: failwatch(truth, latency, until, sliding_window=True,
+                                                                   sliding_window_images=1),
 }
 
 
 def latency_table(runs: int) -> None:
     print(f"Failure onset -> confirmed (and paused), {runs} onsets at random phases, seconds\n")
-    print(f"{'model latency':<14}" + "".join(f"{name + ' p50':>22}{'worst':>8}" for name in POLICIES)
-          + f"{'p50 ratio':>11}")
+    print("policies: " + ", ".join(f"[{n}] {name}" for n, name in enumerate(POLICIES)) + "; ratio = p50 / seed p50")
+    print(f"{'model latency':<14}" + "".join(f"{f'[{n}] p50':>10}{'worst':>8}" for n in range(len(POLICIES)))
+          + "".join(f"{f'ratio {n}':>9}" for n in range(1, len(POLICIES))))
     for latency in (1.0, 3.0, 8.0):
         row, medians = f"{latency:>6.0f} s       ", {}
         for name, policy in POLICIES.items():
@@ -125,19 +128,19 @@ def latency_table(runs: int) -> None:
                 times = [t for t in policy(Truth(onset), latency, onset + 300) if t >= onset]
                 delays.append(times[0] - onset)
             medians[name] = median(delays)
-            row += f"{median(delays):>22.1f}{max(delays):>8.1f}"
-        print(row + f"{medians['failwatch'] / medians['seed']:>11.2f}")
+            row += f"{median(delays):>10.1f}{max(delays):>8.1f}"
+        print(row + "".join(f"{medians[name] / medians['seed']:>9.2f}" for name in list(POLICIES)[1:]))
 
 
 def false_alarm_table(hours: float) -> None:
     print(f"\nFalse confirmations per 100 print-hours (healthy print, {hours:g} h simulated each, latency 3 s)\n")
-    print(f"{'false positives per call':<26}" + "".join(f"{name:>20}" for name in POLICIES))
+    print(f"{'false positives per call':<26}" + "".join(f"{name:>22}" for name in POLICIES))
     for burst in (False, True):
         for fp in (0.02, 0.05, 0.10):
             row = f"{fp:>4.0%} {'in bursts' if burst else 'independent':<21}"
             for policy in POLICIES.values():
                 alarms = policy(Truth(fp=fp, burst=burst, seed=11), 3.0, hours * 3600)
-                row += f"{len(alarms) * 100 / hours:>20.1f}"
+                row += f"{len(alarms) * 100 / hours:>22.1f}"
             print(row)
 
 

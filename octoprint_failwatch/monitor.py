@@ -11,7 +11,8 @@ failure starts a cooldown without model calls; after `error_limit` consecutive e
 waits `error_backoff_seconds`. With `pipeline_verification` (default) the verification series are
 captured interleaved — each with the seed's spacing between its own frames, never the trigger's
 frames — so they complete together and are analysed in parallel; verification stops as soon as it
-is decided. With `sliding_window` every new frame sends the newest N frames (more calls, sooner).
+is decided. With `sliding_window` every new frame sends the newest `sliding_window_images` frames
+(a failure is seen at the next frame instead of the next full series; verification is unchanged).
 """
 
 from __future__ import annotations
@@ -274,12 +275,12 @@ class Monitor:
         if frame is None:
             return
         self._frames.append(frame)
-        size = self._config.images_per_series
-        if sliding:  # every new frame: the newest N frames, when the model is free
+        if sliding:  # every new frame: the newest frames of the window, when the model is free
+            size = self._config.sliding_window_images
             self._frames = self._frames[-size:]
             if len(self._frames) == size and not self._in_flight:
                 self._submit("main", self._frames)
-        elif len(self._frames) >= size:
+        elif len(self._frames) >= self._config.images_per_series:
             self._submit("main", self._frames)
             self._frames = []
 
