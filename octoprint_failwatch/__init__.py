@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
@@ -32,6 +33,7 @@ from .history import LABELS, IncidentHistory
 from .monitor import Monitor, State, SystemClock
 
 TICK_SECONDS = 0.5
+TIMELINE_LENGTH = 720  # checks kept for the tab's timeline (6 h at one check every 30 s)
 TEST_RUN_LIMIT = 15 * 60.0  # a "Test now" cycle that has not finished by then is abandoned
 CUSTOM_EVENTS = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
 
@@ -66,6 +68,8 @@ class FailwatchPlugin(
         self._history: Optional[IncidentHistory] = None
         self._our_pause_incident: Optional[str] = None  # set while the print is paused by us
         self._pausing = False  # our pause is under way: the pause scripts get the safe sequence
+        self._latest_frames: list[bytes] = []  # the last analysed series, for the Failwatch tab
+        self._timeline: deque = deque(maxlen=TIMELINE_LENGTH)  # this print's checks
         self._extrusion_mode: Optional[str] = None
 
     def initialize(self):
@@ -156,6 +160,7 @@ class FailwatchPlugin(
             self._our_pause_incident = None
         if event == "PrintStarted":
             self._actions.new_print()
+            self._timeline.clear()
             self._start_monitoring("print started")
         elif event == "PrintResumed":
             if self._our_pause_incident is not None:
@@ -241,7 +246,11 @@ class FailwatchPlugin(
             return
         config, alerts = self._config, self._alerts
         if name == "analysis":
-            alerts.analysis(payload["verdict"], payload["state"], self._cost())
+            verdict = payload["verdict"]
+            self._latest_frames = [frame.jpeg for frame in payload.pop("frames", [])]
+            self._timeline.append({"time": time.time(), "confidence": verdict["confidence"],
+                                   "failed": verdict["print_failed"]})
+            alerts.analysis(verdict, payload["state"], self._cost())
             self._push_status()
             return
         if name == "camera_ok":
@@ -361,6 +370,7 @@ class FailwatchPlugin(
             settings_messages=cfg.describe_errors(self._settings_errors),
             last_failure=self._last_failure,
             test=self._test_result,
+            latest_frames=len(self._latest_frames),
             alerts=self._alerts.status() if self._alerts else {},
         )
         return status
@@ -386,9 +396,10 @@ class FailwatchPlugin(
         return True
 
     def _on_test_event(self, name: str, payload: dict) -> None:
-        if name in ("failure_confirmed",):
+        if name == "failure_confirmed":
             self._on_monitor_event(name, payload, test_run=True)
         if name == "analysis":
+            self._latest_frames = [frame.jpeg for frame in payload["frames"]]  # shown in the tab
             self._test_result = {**(self._test_result or {}), "verdict": payload["verdict"]}
         self._push_status()
 
@@ -474,6 +485,13 @@ class FailwatchPlugin(
     def on_api_get(self, request):
         if not Permissions.PLUGIN_FAILWATCH_VIEW.can():
             flask.abort(403)
+        if "timeline" in request.values:
+            return flask.jsonify(timeline=list(self._timeline))
+        if "latest_frame" in request.values:
+            try:
+                return self._jpeg(self._latest_frames[int(request.values["latest_frame"])])
+            except (ValueError, IndexError):
+                flask.abort(404)
         if "incidents" in request.values:
             return flask.jsonify(incidents=self._history.list())
         if "incident" in request.values and "frame" in request.values:
@@ -545,6 +563,7 @@ class FailwatchPlugin(
         return [
             {"type": "navbar", "custom_bindings": True, "classes": ["dropdown"]},
             {"type": "settings", "custom_bindings": True},
+            {"type": "tab", "custom_bindings": True},
         ]
 
     def is_template_autoescaped(self):

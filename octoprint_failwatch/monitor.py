@@ -389,7 +389,7 @@ class Monitor:
         if error is not None:
             self._count_error(f"model: {error}")
         else:
-            self._record(verdict)
+            self._record(verdict, frames)
         if kind == "main" and self._state == State.WATCHING:
             if verdict is not None and verdict.print_failed:
                 self._begin_verification(verdict, frames)
@@ -400,7 +400,7 @@ class Monitor:
             self._verification.frames.append(frames)
             self._decide_verification()
 
-    def _record(self, verdict: Verdict) -> None:
+    def _record(self, verdict: Verdict, frames: list[Frame]) -> None:
         status = self._status
         status.consecutive_errors = 0
         status.error = ""
@@ -409,7 +409,7 @@ class Monitor:
         status.counters["input_tokens"] += verdict.input_tokens
         status.counters["output_tokens"] += verdict.output_tokens
         status.counters["cost_usd"] += verdict.cost_usd
-        self._emit("analysis", {"verdict": verdict.as_dict(), "state": self._state.value})
+        self._emit("analysis", {"verdict": verdict.as_dict(), "state": self._state.value, "frames": frames})
 
     def _begin_verification(self, trigger: Verdict, frames: list[Frame]) -> None:
         now = self._clock.monotonic()

@@ -1,21 +1,26 @@
 /*
- * Failwatch UI: the navbar indicator and the settings page.
+ * Failwatch UI: the navbar indicator, the settings page and the Failwatch tab.
  * All model text is bound with Knockout `text:` so it is shown as text, never run as HTML.
  */
 $(function () {
+    // OctoPrint's gettext may not be defined yet when plugin scripts load: translate when text is shown
+    function tr(text) {
+        return typeof window.gettext === "function" ? window.gettext(text) : text;
+    }
+
     var STATES = {
-        idle: {label: gettext("Idle"), icon: "fa-eye-slash"},
-        not_configured: {label: gettext("Not configured"), icon: "fa-wrench"},
-        watching: {label: gettext("Watching"), icon: "fa-eye"},
-        verifying: {label: gettext("Verifying"), icon: "fa-search"},
-        cooldown: {label: gettext("Cooldown"), icon: "fa-hourglass-half"},
-        error_backoff: {label: gettext("Error"), icon: "fa-exclamation-triangle"},
-        paused: {label: gettext("Paused"), icon: "fa-pause"},
-        snoozed: {label: gettext("Snoozed"), icon: "fa-bell-slash"},
-        grace: {label: gettext("Grace"), icon: "fa-hourglass-start"},
-        warming_up: {label: gettext("Warming up"), icon: "fa-thermometer-half"},
-        camera_problem: {label: gettext("Camera problem"), icon: "fa-video-slash"},
-        failure: {label: gettext("FAILURE"), icon: "fa-exclamation-circle"}
+        idle: {label: tr("Idle"), icon: "fa-eye-slash"},
+        not_configured: {label: tr("Not configured"), icon: "fa-wrench"},
+        watching: {label: tr("Watching"), icon: "fa-eye"},
+        verifying: {label: tr("Verifying"), icon: "fa-search"},
+        cooldown: {label: tr("Cooldown"), icon: "fa-hourglass-half"},
+        error_backoff: {label: tr("Error"), icon: "fa-exclamation-triangle"},
+        paused: {label: tr("Paused"), icon: "fa-pause"},
+        snoozed: {label: tr("Snoozed"), icon: "fa-bell-slash"},
+        grace: {label: tr("Grace"), icon: "fa-hourglass-start"},
+        warming_up: {label: tr("Warming up"), icon: "fa-thermometer-half"},
+        camera_problem: {label: tr("Camera problem"), icon: "fa-video-slash"},
+        failure: {label: tr("FAILURE"), icon: "fa-exclamation-circle"}
     };
 
     function callCommand(command, data) {
@@ -53,17 +58,17 @@ $(function () {
         self.lastExplanation = ko.pureComputed(function () {
             var verdict = self.status().last_verdict;
             if (!verdict) return "";
-            return (verdict.print_failed ? gettext("failing") : gettext("OK")) + " (" +
+            return (verdict.print_failed ? tr("failing") : tr("OK")) + " (" +
                 Math.round(verdict.confidence * 100) + "%): " + verdict.explanation;
         });
         self.cost = ko.pureComputed(function () {
             var status = self.status();
             if (!status.counters) return "";
-            var text = "$" + status.counters.cost_usd.toFixed(4) + " " + gettext("this print");
+            var text = "$" + status.counters.cost_usd.toFixed(4) + " " + tr("this print");
             if (status.cost_per_hour !== null && status.cost_per_hour !== undefined) {
                 text += " ($" + status.cost_per_hour.toFixed(3) + "/h)";
             }
-            return text + ", $" + (status.spent_today || 0).toFixed(4) + " " + gettext("today");
+            return text + ", $" + (status.spent_today || 0).toFixed(4) + " " + tr("today");
         });
         self.lastCheck = ko.pureComputed(function () {
             var when = self.status().last_check;
@@ -73,6 +78,14 @@ $(function () {
             return "Failwatch: " + self.message() + (self.lastExplanation() ? "\n" + self.lastExplanation() : "");
         });
         self.needsAcknowledge = ko.pureComputed(function () { return self.state() === "failure"; });
+        self.testText = ko.pureComputed(function () {
+            var test = self.status().test;
+            if (!test) return "";
+            var text = test.message || "";
+            if (test.verdict) text += " — " + test.verdict.explanation;
+            if (test.error) text += " — " + test.error;
+            return text;
+        });
         self.canControl = ko.pureComputed(function () {
             return self.loginState.hasPermission(self.access.permissions.PLUGIN_FAILWATCH_CONTROL);
         });
@@ -95,14 +108,14 @@ $(function () {
                 self.status(message.status);
             } else if (message.type === "failure") {
                 // model text is escaped before it goes into the notice; the snapshot comes from our API
-                var html = "<p>" + _.escape(message.explanation) + "</p><p>" + _.escape(gettext("Action")) + ": " +
-                    _.escape(message.action) + ". " + _.escape(gettext("Please check the printer in person.")) + "</p>";
+                var html = "<p>" + _.escape(message.explanation) + "</p><p>" + _.escape(tr("Action")) + ": " +
+                    _.escape(message.action) + ". " + _.escape(tr("Please check the printer in person.")) + "</p>";
                 if (message.snapshot) {
                     html += '<img class="failwatch-snapshot" src="' + OctoPrint.getSimpleApiUrl("failwatch") +
                         "?failure_snapshot=" + encodeURIComponent(message.time) + '">';
                 }
                 new PNotify({
-                    title: gettext("Print failure detected"),
+                    title: tr("Print failure detected"),
                     text: html,
                     text_escape: false,
                     type: "error",
@@ -116,7 +129,11 @@ $(function () {
         var self = this;
         self.settingsViewModel = parameters[0];
         self.navbar = parameters[1];
-        self.settings = self.settingsViewModel.settings;
+        self.settings = undefined;
+        self.onBeforeBinding = function () {
+            // the settings observables exist only once OctoPrint has loaded them
+            self.settings = self.settingsViewModel.settings;
+        };
         self.localErrors = ko.observable(null);
 
         self.errors = ko.pureComputed(function () {
@@ -124,14 +141,7 @@ $(function () {
         });
         self.errorMessages = ko.pureComputed(function () { return self.navbar.settingsMessages(); });
         self.canControl = self.navbar.canControl;
-        self.testMessage = ko.pureComputed(function () {
-            var test = self.navbar.status().test;
-            if (!test) return "";
-            var text = test.message || "";
-            if (test.verdict) text += " — " + test.verdict.explanation;
-            if (test.error) text += " — " + test.error;
-            return text;
-        });
+        self.testMessage = self.navbar.testText;
         self.testNow = self.navbar.testNow;
 
         self.alertResult = ko.observable("");
@@ -139,9 +149,9 @@ $(function () {
             return self.navbar.status().alerts || {discord: "", mqtt: ""};
         });
         self.testAlert = function () {
-            self.alertResult(gettext("Sending…"));
+            self.alertResult(tr("Sending…"));
             callCommand("test_alert").done(function (answer) {
-                self.alertResult((answer.ok ? gettext("Delivered") : gettext("Not delivered")) + ": " + answer.message);
+                self.alertResult((answer.ok ? tr("Delivered") : tr("Not delivered")) + ": " + answer.message);
             });
         };
 
@@ -150,7 +160,7 @@ $(function () {
         self.connectionFailed = ko.observable(false);
         self.testConnection = function () {
             self.connectionTesting(true);
-            self.connectionResult(gettext("Testing…"));
+            self.connectionResult(tr("Testing…"));
             var data = ko.mapping.toJS(self.settings.plugins.failwatch);
             callCommand("test_connection", {settings: data}).done(function (answer) {
                 self.connectionFailed(!answer.ok);
@@ -160,13 +170,13 @@ $(function () {
                 }
                 var verdict = answer.verdict;
                 self.connectionResult(
-                    (verdict.print_failed ? gettext("Failing") : gettext("OK")) + " (" +
+                    (verdict.print_failed ? tr("Failing") : tr("OK")) + " (" +
                     Math.round(verdict.confidence * 100) + "%) — " + verdict.explanation + " — " +
                     verdict.latency.toFixed(1) + " s, " + verdict.input_tokens + " + " + verdict.output_tokens +
                     " tokens, $" + verdict.cost_usd.toFixed(5));
             }).fail(function (xhr) {
                 self.connectionFailed(true);
-                self.connectionResult(gettext("Request failed") + ": HTTP " + xhr.status);
+                self.connectionResult(tr("Request failed") + ": HTTP " + xhr.status);
             }).always(function () { self.connectionTesting(false); });
         };
 
@@ -180,6 +190,80 @@ $(function () {
         self.onSettingsSaved = function () { self.localErrors(null); };
     }
 
+    function FailwatchTabViewModel(parameters) {
+        var self = this;
+        self.navbar = parameters[0];
+        self.timeline = ko.observableArray([]);
+        self.incidents = ko.observableArray([]);
+        var api = OctoPrint.getSimpleApiUrl("failwatch");
+
+        self.latestFrames = ko.pureComputed(function () {
+            var status = self.navbar.status();
+            var frames = [];
+            for (var n = 0; n < (status.latest_frames || 0); n++) {
+                frames.push(api + "?latest_frame=" + n + "&at=" + encodeURIComponent(status.last_check));
+            }
+            return frames;
+        });
+        self.checks = ko.pureComputed(function () { return self.timeline().length; });
+        self.timelinePoints = ko.pureComputed(function () {
+            var points = self.timeline();
+            if (!points.length) return "";
+            var first = points[0].time, span = Math.max(1, points[points.length - 1].time - first);
+            return points.map(function (p) {
+                return (300 * (p.time - first) / span).toFixed(1) + "," + (100 - 100 * p.confidence).toFixed(1);
+            }).join(" ");
+        });
+
+        function describe(incident) {
+            var trigger = incident.trigger || {};
+            var labels = (incident.labels || []).map(function (l) { return l.label.replace(/_/g, " "); });
+            var thumbnails = ((incident.series || [])[0] || {frames: []}).frames.map(function (frame) {
+                return api + "?incident=" + encodeURIComponent(incident.id) + "&frame=" + encodeURIComponent(frame.file);
+            });
+            return {
+                id: incident.id,
+                when: new Date(incident.time * 1000).toLocaleString(),
+                what: (incident.kind === "confirmed" ? tr("Failure confirmed") : tr("Alarm rejected")) +
+                    " (" + incident.positives + "/" + incident.series_count + ")",
+                explanation: trigger.explanation || "",
+                action: incident.action || "–",
+                labels: labels.join(", "),
+                thumbnails: thumbnails
+            };
+        }
+
+        self.loadIncidents = function () {
+            OctoPrint.get(api + "?incidents=1").done(function (answer) {
+                self.incidents(answer.incidents.map(describe));
+            });
+        };
+        self.loadTimeline = function () {
+            OctoPrint.get(api + "?timeline=1").done(function (answer) { self.timeline(answer.timeline); });
+        };
+        self.feedback = function (incident, label) {
+            callCommand("feedback", {incident: incident.id, label: label}).done(self.loadIncidents);
+        };
+
+        var lastCheck = null;
+        self.navbar.status.subscribe(function (status) {
+            if (status.last_check !== lastCheck) {
+                lastCheck = status.last_check;
+                self.loadTimeline();
+            }
+        });
+        self.onDataUpdaterPluginMessage = function (plugin, message) {
+            if (plugin === "failwatch" && message && message.type === "failure") self.loadIncidents();
+        };
+        self.onTabChange = function (current) {
+            if (current === "#tab_plugin_failwatch") {
+                self.loadIncidents();
+                self.loadTimeline();
+            }
+        };
+        self.onStartupComplete = self.loadIncidents;
+    }
+
     OCTOPRINT_VIEWMODELS.push({
         construct: FailwatchNavbarViewModel,
         dependencies: ["loginStateViewModel", "accessViewModel"],
@@ -189,5 +273,10 @@ $(function () {
         construct: FailwatchSettingsViewModel,
         dependencies: ["settingsViewModel", "failwatchNavbarViewModel"],
         elements: ["#settings_plugin_failwatch"]
+    });
+    OCTOPRINT_VIEWMODELS.push({
+        construct: FailwatchTabViewModel,
+        dependencies: ["failwatchNavbarViewModel"],
+        elements: ["#tab_plugin_failwatch"]
     });
 });
