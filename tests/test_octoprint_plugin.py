@@ -194,6 +194,9 @@ def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_se
                             30, "the failure snapshot for the browser notice")
         assert snapshot.headers["Content-Type"] == "image/jpeg"
         assert printing.api("GET", "/api/plugin/failwatch?failure_snapshot=1", printing.anonymous).status_code == 403
+        sent = json.dumps(received) + json.dumps([m["payload"] for m in webhook.messages])
+        for secret in (SECRET_ACCESS_KEY_ID, SECRET_ACCESS_KEY, SECRET_WEBHOOK, SECRET_MQTT_PASSWORD, webhook.url):
+            assert secret not in sent
     finally:
         client.disconnect()
         client.loop_stop()

@@ -1,0 +1,96 @@
+"""Reliability: hostile settings, a long run with a fault mix, model faults inside a real OctoPrint."""
+
+import math
+import threading
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from demo.octoprint_instance import wait_for
+from octoprint_failwatch.config import DEFAULTS, FIELDS, build_config, validate
+
+from engine_fakes import Harness, ScriptedModel, model_error
+
+values = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text(
+    max_size=5000) | st.lists(st.integers(), max_size=3) | st.dictionaries(st.text(max_size=5), st.integers(),
+                                                                           max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(DEFAULTS)), values, max_size=len(DEFAULTS)))
+def test_any_settings_give_a_valid_config_and_messages_never_an_exception(raw):
+    config, errors = build_config(raw)
+    for field in FIELDS:
+        value = getattr(config, field.key)
+        assert isinstance(value, field.kind)
+        if field.kind is float:
+            assert math.isfinite(value)
+        if field.minimum is not None and field.kind in (int, float):
+            assert field.minimum <= value <= field.maximum
+    assert config.verification_required <= config.verification_series
+    assert set(errors) <= set(DEFAULTS)
+    assert validate({**raw, **{k: getattr(config, k) for k in DEFAULTS}})[1] == {}  # the result is valid
+
+
+def test_eight_print_hours_with_a_fault_mix_keep_threads_and_memory_flat():
+    """Camera outages, model errors, alarms and cooldowns for 8 simulated hours."""
+
+    def answer(call, frames):
+        if call % 97 == 0:
+            return True  # an occasional alarm
+        if call % 13 in (0, 1):
+            return model_error()
+        return False
+
+    h = Harness(ScriptedModel(answer), latency=2.0, cooldown_minutes=5)
+    h.monitor.start()
+    tracemalloc.start()
+    threads = threading.active_count()
+    sizes = []
+    for hour in range(8):
+        h.camera.broken = hour % 3 == 1  # a camera outage in some hours…
+        h.run(600, step=0.5)
+        h.camera.broken = False  # …that ends
+        h.run(3000, step=0.5)
+        h.model.calls.clear()  # the fake's own record is not the engine's memory
+        h.events.clear()
+        h.camera.times.clear()
+        sizes.append(tracemalloc.get_traced_memory()[0])
+    tracemalloc.stop()
+    assert threading.active_count() == threads
+    assert max(sizes[2:]) < sizes[1] + 512 * 1024  # no growth after the first hours
+    counters = h.monitor.status()["counters"]
+    assert counters["errors"] > 0 and counters["detections"] > 0
+    assert h.state() in ("watching", "verifying", "cooldown", "error_backoff")
+
+
+def _threads(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
+
+
+@pytest.mark.octoprint
+def test_model_faults_during_a_print_are_reported_never_pause_and_leak_no_threads(printing, camera, model):
+    printing.save_settings({"failure_action": "pause", "model_timeout": 2})
+    try:
+        printing.wait_for_state("watching")
+        wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first verdict")
+        threads = _threads(printing.process.pid)
+        camera.mode = "failed"
+        for fault, text in (("hang", "did not answer within 2 s"), ("malformed", "print_failed"),
+                            ("expired", "ExpiredTokenException"), ("max_tokens", "max_tokens")):
+            model.faults.extend([fault] * 8)
+            status = wait_for(lambda text=text: text in (s := printing.plugin_status())["error"] and s, 60,
+                              f"the status to say {text}")
+            assert printing.job_state().startswith("Printing") and status["counters"]["confirmed"] == 0
+            model.faults.clear()
+        camera.mode = "healthy"
+        wait_for(lambda: printing.plugin_status()["error"] == "" and printing.plugin_status()["state"] == "watching",
+                 60, "recovery once the faults end")
+        assert _threads(printing.process.pid) <= threads + 2  # executor workers may have started, no more
+    finally:
+        model.faults.clear()
+        camera.mode = "healthy"
+        printing.save_settings({"failure_action": "notify", "model_timeout": 60})
