@@ -32,6 +32,7 @@ from .frame import CameraError
 from .history import LABELS, IncidentHistory
 from .monitor import Monitor, State, SystemClock
 
+SECRET_PLACEHOLDER = "********"  # what the settings page shows for a secret that is set
 TICK_SECONDS = 0.5
 TIMELINE_LENGTH = 720  # checks kept for the tab's timeline (6 h at one check every 30 s)
 TEST_RUN_LIMIT = 15 * 60.0  # a "Test now" cycle that has not finished by then is abandoned
@@ -117,7 +118,23 @@ class FailwatchPlugin(
     def get_settings_restricted_paths(self):
         return {"admin": [[key] for key in cfg.SECRET_KEYS]}
 
+    def on_settings_load(self):
+        data = octoprint.plugin.SettingsPlugin.on_settings_load(self)  # non-admins already get None here
+        for key in cfg.SECRET_KEYS:
+            if data.get(key):
+                data[key] = SECRET_PLACEHOLDER  # a secret never goes back to a browser, not even an admin's
+        return data
+
+    def _with_stored_secrets(self, form: dict) -> dict:
+        """The stored settings with the form's values on top; a placeholder keeps the stored secret."""
+        unchanged = {key for key in cfg.SECRET_KEYS if form.get(key) == SECRET_PLACEHOLDER}
+        return {**self._settings.get_all_data(merged=True),
+                **{key: value for key, value in form.items() if key not in unchanged}}
+
     def on_settings_save(self, data):
+        for key in cfg.SECRET_KEYS:
+            if data.get(key) == SECRET_PLACEHOLDER:
+                data.pop(key)
         current = self._settings.get_all_data(merged=True)
         _, errors = cfg.validate({**current, **data})
         self._rejected_settings = {key: message for key, message in errors.items() if key in data}
@@ -428,7 +445,7 @@ class FailwatchPlugin(
         """One frame now, one model call with the settings as they are in the form (not saved)."""
         if not isinstance(unsaved, dict):
             return {"ok": False, "error": "settings must be an object"}
-        config, errors = cfg.build_config({**self._settings.get_all_data(merged=True), **unsaved})
+        config, errors = cfg.build_config(self._with_stored_secrets(unsaved))
         if errors:
             return {"ok": False, "error": "; ".join(cfg.describe_errors(errors))}
         missing = config.missing_for_monitoring()
@@ -485,6 +502,13 @@ class FailwatchPlugin(
     def on_api_get(self, request):
         if not Permissions.PLUGIN_FAILWATCH_VIEW.can():
             flask.abort(403)
+        if "snapshot_now" in request.values:  # the settings page draws the region of interest on it
+            if not Permissions.SETTINGS.can():
+                flask.abort(403)
+            try:
+                return self._jpeg(make_camera(self._config, self._clock, self._plugin_manager)().jpeg)
+            except CameraError as exc:
+                flask.abort(502, description=str(exc))
         if "timeline" in request.values:
             return flask.jsonify(timeline=list(self._timeline))
         if "latest_frame" in request.values:
@@ -519,7 +543,7 @@ class FailwatchPlugin(
             candidate = data.get("settings")
             if not isinstance(candidate, dict):
                 flask.abort(400, description="settings must be an object")
-            _, errors = cfg.validate({**self._settings.get_all_data(merged=True), **candidate})
+            _, errors = cfg.validate(self._with_stored_secrets(candidate))
             return flask.jsonify(errors=errors, messages=cfg.describe_errors(errors))
         if not Permissions.PLUGIN_FAILWATCH_CONTROL.can():
             flask.abort(403)

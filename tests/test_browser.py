@@ -91,6 +91,20 @@ def test_a_bad_setting_shows_its_message_on_the_settings_page(login, octoprint):
     expect(message).to_contain_text("Interval between images: must be at least 0.5", timeout=30_000)
     expect(page.locator("#failwatch-interval_between_images")).to_have_value("1")  # the old value stayed
     page.screenshot(path=str(ARTIFACTS / "settings.png"), full_page=False)
+
+    page.click("#settings_plugin_failwatch button:has-text('Live snapshot')")
+    snapshot = page.locator(".failwatch-roi img")
+    expect(snapshot).to_be_visible(timeout=30_000)
+    snapshot.scroll_into_view_if_needed()
+    box = snapshot.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.9, steps=5)
+    page.mouse.up()
+    region = [float(v) for v in page.locator("#failwatch-region_of_interest").input_value().split(",")]
+    assert region == pytest.approx([0.25, 0.2, 0.5, 0.7], abs=0.02)
+    expect(page.locator(".failwatch-roi-box")).to_be_visible()
+    page.locator(".failwatch-roi").screenshot(path=str(ARTIFACTS / "region-of-interest.png"))
     octoprint.save_settings({"interval_between_images": 1})
 
 

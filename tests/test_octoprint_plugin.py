@@ -249,3 +249,14 @@ def test_a_user_resume_gets_a_grace_period_and_a_print_starts_with_a_warm_up(pri
         assert "warming up" in status["message"]
     finally:
         printing.save_settings({"warmup_minutes": 0})
+
+
+def test_secrets_never_come_back_in_clear_not_even_to_an_admin_and_a_placeholder_keeps_them(octoprint):
+    admin_view = octoprint.api("GET", "/api/settings").json()["plugins"]["failwatch"]
+    assert admin_view["aws_secret_access_key"] == "********" and admin_view["discord_webhook_url"] == "********"
+    assert admin_view["openai_api_key"] == ""  # not set: nothing to hide
+    octoprint.save_settings({"aws_secret_access_key": "********", "images_per_series": 3})  # the form sent back
+    answer = octoprint.api("POST", "/api/plugin/failwatch",
+                           json={"command": "test_connection", "settings": admin_view}).json()
+    assert answer["ok"] is True  # the stored key was used, not the placeholder
+    assert SECRET_ACCESS_KEY not in octoprint.api("GET", "/api/settings").text

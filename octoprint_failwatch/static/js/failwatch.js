@@ -155,6 +155,55 @@ $(function () {
             });
         };
 
+        // region of interest, drawn on a live snapshot; stored as fractions "x, y, width, height"
+        self.snapshotUrl = ko.observable("");
+        self.snapshotError = ko.observable("");
+        self.roiBox = ko.observable(null);
+        var dragStart = null;
+        self.takeSnapshot = function () {
+            self.snapshotError("");
+            var url = OctoPrint.getSimpleApiUrl("failwatch") + "?snapshot_now=" + Date.now();
+            var probe = new Image();
+            probe.onload = function () { self.snapshotUrl(url); self.showRegion(); };
+            probe.onerror = function () { self.snapshotError(tr("The camera gave no picture.")); };
+            probe.src = url;
+        };
+        self.clearRegion = function () {
+            self.settings.plugins.failwatch.region_of_interest("");
+            self.roiBox(null);
+        };
+        function fraction(event) {
+            var box = event.currentTarget.getBoundingClientRect();
+            return {x: Math.min(1, Math.max(0, (event.clientX - box.left) / box.width)),
+                    y: Math.min(1, Math.max(0, (event.clientY - box.top) / box.height))};
+        }
+        function boxStyle(x, y, w, h) {
+            return {left: (100 * x) + "%", top: (100 * y) + "%", width: (100 * w) + "%", height: (100 * h) + "%"};
+        }
+        self.showRegion = function () {
+            var parts = (self.settings.plugins.failwatch.region_of_interest() || "").split(",").map(parseFloat);
+            self.roiBox(parts.length === 4 && parts.every(isFinite) ? boxStyle.apply(null, parts) : null);
+        };
+        self.roiStart = function (data, event) { dragStart = fraction(event); return false; };
+        self.roiMove = function (data, event) {
+            if (!dragStart) return true;
+            var now = fraction(event);
+            self.roiBox(boxStyle(Math.min(dragStart.x, now.x), Math.min(dragStart.y, now.y),
+                Math.abs(now.x - dragStart.x), Math.abs(now.y - dragStart.y)));
+            return true;
+        };
+        self.roiEnd = function (data, event) {
+            if (!dragStart) return true;
+            var now = fraction(event), x = Math.min(dragStart.x, now.x), y = Math.min(dragStart.y, now.y);
+            var w = Math.abs(now.x - dragStart.x), h = Math.abs(now.y - dragStart.y);
+            dragStart = null;
+            if (w < 0.02 || h < 0.02) return true;  // a click, not a region
+            self.settings.plugins.failwatch.region_of_interest(
+                [x, y, w, h].map(function (v) { return v.toFixed(3); }).join(", "));
+            self.showRegion();
+            return true;
+        };
+
         self.connectionTesting = ko.observable(false);
         self.connectionResult = ko.observable("");
         self.connectionFailed = ko.observable(false);
