@@ -13,6 +13,7 @@ import argparse
 import base64
 import json
 import math
+import random
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -46,6 +47,8 @@ def _tokens_for(jpeg: bytes) -> int:
 class ModelServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.verdict = "scene"  # scene | healthy | failed
+        self.false_positive_rate = 0.0  # share of healthy series wrongly called failed (seeded, repeatable)
+        self._random = random.Random(5)
         self.faults: list[str] = []  # consumed one per Converse request
         self.hang_seconds = 30.0
         self.expired_keys: set[str] = set()
@@ -179,7 +182,9 @@ class ModelServer:
     def _decide(self, images: list[bytes]) -> bool:
         if self.verdict in ("healthy", "failed"):
             return self.verdict == "failed"
-        return bool(images) and shows_failure(images[-1])
+        if bool(images) and shows_failure(images[-1]):
+            return True
+        return self._random.random() < self.false_positive_rate
 
     # ----- STS -----
 

@@ -260,3 +260,17 @@ def test_secrets_never_come_back_in_clear_not_even_to_an_admin_and_a_placeholder
                            json={"command": "test_connection", "settings": admin_view}).json()
     assert answer["ok"] is True  # the stored key was used, not the placeholder
     assert SECRET_ACCESS_KEY not in octoprint.api("GET", "/api/settings").text
+
+
+def test_a_model_that_cries_wolf_five_percent_of_the_time_never_pauses_a_healthy_print(printing, model):
+    printing.save_settings({"failure_action": "pause"})
+    model.false_positive_rate = 0.05
+    try:
+        printing.wait_for_state("watching")
+        start = len(model.converse_requests)
+        wait_for(lambda: len(model.converse_requests) >= start + 20, 120, "20 model calls")
+        status = printing.plugin_status()
+        assert status["counters"]["confirmed"] == 0 and printing.job_state().startswith("Printing")
+    finally:
+        model.false_positive_rate = 0.0
+        printing.save_settings({"failure_action": "notify"})
