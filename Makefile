@@ -14,6 +14,7 @@ $(VENV)/.installed: pyproject.toml setup.py
 # OctoPrint on http://127.0.0.1:5000 (admin/admin) with Failwatch, the virtual printer,
 # the demo camera and a local stand-in for Bedrock.
 run: $(VENV)/.installed
+	bash scripts/install_system_deps.sh
 	$(PY) -m demo.run
 
 test: $(VENV)/.installed

@@ -21,12 +21,11 @@ import cv2
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from demo.camera_server import CameraServer  # noqa: E402
+from demo.rtsp_camera import RtspCamera as RtspServer  # noqa: E402
 from demo.scene import read_stamp  # noqa: E402
 from octoprint_failwatch.camera import MjpegCamera, SnapshotCamera  # noqa: E402
 from octoprint_failwatch.monitor import SystemClock  # noqa: E402
 from octoprint_failwatch.rtsp import RtspCamera, open_stream  # noqa: E402
-
-from rtsp_camera import RtspCamera as RtspServer  # noqa: E402
 
 INTERVAL = 10.0
 

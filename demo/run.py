@@ -14,6 +14,7 @@ from pathlib import Path
 from demo.camera_server import CameraServer
 from demo.model_server import ModelServer
 from demo.octoprint_instance import OctoPrintServer
+from demo.rtsp_camera import RtspCamera
 
 DEMO_MODEL = "us.amazon.nova-lite-v1:0"
 
@@ -26,6 +27,12 @@ def main() -> None:
 
     camera = CameraServer(port=8081).start()
     model = ModelServer(port=8082).start()
+    rtsp = RtspCamera("--mjpeg", camera.stream_url, port=8554)
+    try:
+        rtsp.start()
+    except (OSError, AssertionError) as exc:  # GStreamer missing: the HTTP demo camera still works
+        print(f"demo RTSP camera not started: {exc}")
+        rtsp = None
     octoprint = OctoPrintServer(
         Path(args.basedir),
         {
@@ -45,7 +52,9 @@ def main() -> None:
     try:
         octoprint.start()
         print(f"\nOctoPrint with Failwatch: {octoprint.url}  (login: admin / admin)")
-        print(f"Demo camera: {camera.url}  — make it fail: curl -X POST 'http://127.0.0.1:{camera.port}/mode?set=failed'")
+        print(f"Demo camera: {camera.url} (MJPEG {camera.stream_url}"
+              + (f", RTSP {rtsp.url})" if rtsp else ")"))
+        print(f"Make it fail: curl -X POST 'http://127.0.0.1:{camera.port}/mode?set=failed'  (healthy, frozen, black…)")
         print(f"OctoPrint's own log: {octoprint.basedir}/logs/octoprint.log")
         print("Connect to the VIRTUAL port, upload any G-code and print. Ctrl-C stops everything.\n", flush=True)
         stop.wait()
@@ -53,6 +62,8 @@ def main() -> None:
         pass
     finally:
         octoprint.stop()
+        if rtsp:
+            rtsp.stop()
         camera.stop()
         model.stop()
 

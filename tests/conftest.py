@@ -7,9 +7,9 @@ import pytest
 from demo.camera_server import CameraServer
 from demo.model_server import ModelServer
 from demo.octoprint_instance import OctoPrintServer
+from demo.rtsp_camera import RtspCamera
 
 from mosquitto_broker import Mosquitto
-from rtsp_camera import RtspCamera
 from webhook_receiver import WebhookReceiver
 
 MODEL_ID = "arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.amazon.nova-lite-v1:0"

@@ -4,13 +4,12 @@ import time
 
 import pytest
 
+from demo.rtsp_camera import RtspCamera as RtspServer
 from demo.scene import shows_failure
 from octoprint_failwatch.camera import MjpegCamera, SnapshotCamera, mask_url, orient
 from octoprint_failwatch.frame import CameraError
 from octoprint_failwatch.monitor import SystemClock
 from octoprint_failwatch.rtsp import RtspCamera
-
-from rtsp_camera import RtspCamera as RtspServer
 
 CLOCK = SystemClock()
 

@@ -5,9 +5,9 @@ import threading
 import pytest
 
 from demo.octoprint_instance import wait_for
+from demo.rtsp_camera import RtspCamera
 
 from conftest import SECRET_ACCESS_KEY, SECRET_ACCESS_KEY_ID, SECRET_MQTT_PASSWORD, SECRET_WEBHOOK
-from rtsp_camera import RtspCamera
 
 pytestmark = pytest.mark.octoprint
 

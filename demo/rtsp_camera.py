@@ -1,4 +1,4 @@
-"""The demo RTSP camera for tests: Debian's python3 runs the GStreamer RTSP server in a subprocess."""
+"""The demo RTSP camera as a process: Debian's python3 runs the GStreamer RTSP server (demo/rtsp_server.py)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,18 @@ from typing import Optional
 
 from demo.octoprint_instance import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 class RtspCamera:
-    def __init__(self, *source_args: str):
-        self.port = free_port()
+    def __init__(self, *source_args: str, port: Optional[int] = None):
+        self.port = port or free_port()
         self.url = f"rtsp://127.0.0.1:{self.port}/printer"
         self._args = source_args
         self.process: Optional[subprocess.Popen] = None
 
     def start(self) -> RtspCamera:
+        server = Path(__file__).with_name("rtsp_server.py")
         self.process = subprocess.Popen(
-            ["/usr/bin/python3", str(ROOT / "demo" / "rtsp_server.py"), "--port", str(self.port), *self._args],
+            ["/usr/bin/python3", str(server), "--port", str(self.port), *self._args],
             stdout=subprocess.PIPE, text=True,
         )
         line = self.process.stdout.readline()
