@@ -373,9 +373,14 @@ def label(key: str) -> str:
     return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
 
 
-def from_environment(environ: Mapping[str, str]) -> tuple[FailwatchConfig, dict[str, str]]:
-    """The standalone mode's config, read from the seed's environment variable names."""
+def raw_from_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The settings the environment sets, by settings key (seed names: RTSP_URL, APP_AWS_PROFILE...)."""
     raw = {field.key: environ[field.env] for field in FIELDS if field.env and field.env in environ}
     if "rtsp_url" in raw and "camera_source" not in raw:
         raw["camera_source"] = "rtsp"
-    return build_config(raw)
+    return raw
+
+
+def from_environment(environ: Mapping[str, str]) -> tuple[FailwatchConfig, dict[str, str]]:
+    """The standalone mode's config, read from the seed's environment variable names."""
+    return build_config(raw_from_environment(environ))

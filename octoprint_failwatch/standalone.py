@@ -2,6 +2,8 @@
 
     failwatch            watch the camera until SIGTERM/SIGINT (with TEST_MODE=true: wait, do nothing)
     failwatch once       run one cycle now and exit (the seed's `process_frame()` one-liner)
+    failwatch evaluate DATASET [--compare "k=v,..." ...] [--json OUT] [--latency S]
+                         replay labelled timelapses through the detector and the engine (see evaluate.py)
 
 Variables keep the seed's names and defaults (RTSP_URL, DISCORD_WEBHOOK_URL, AWS_REGION, AWS_ROLE_ARN,
 INFERENCE_PROFILE_ARN, TEST_MODE, VERBOSE_LOGGING, APP_AWS_PROFILE, IMAGES_PER_SERIES,
@@ -115,8 +117,37 @@ class Daemon:
             close_camera()
 
 
+def run_evaluate(args: Sequence[str], environ: Mapping[str, str]) -> int:
+    import argparse
+    import json
+    from pathlib import Path
+
+    from .config import raw_from_environment
+    from .evaluate import evaluate, parse_group, print_table
+
+    parser = argparse.ArgumentParser(prog="failwatch evaluate")
+    parser.add_argument("dataset", type=Path)
+    parser.add_argument("--compare", nargs="+", default=[""], metavar="SETTINGS")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--latency", type=float, help="simulated seconds per model call (default: measured)")
+    options = parser.parse_args(args)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        report = evaluate(options.dataset, raw_from_environment(environ),
+                          [parse_group(group) for group in options.compare], options.latency)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"failwatch evaluate: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    print_table(report)
+    if options.json:
+        options.json.write_text(json.dumps(report, indent=1))
+    return 0
+
+
 def main(argv: Optional[Sequence[str]] = None, environ: Mapping[str, str] = os.environ) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["evaluate"]:
+        return run_evaluate(args[1:], environ)
     if args[:1] not in ([], ["once"]):
         print(__doc__, file=sys.stderr)
         return EXIT_CONFIG

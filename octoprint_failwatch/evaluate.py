@@ -1,0 +1,252 @@
+"""Replay evaluator: your own labelled timelapses through the real detector and the engine, on a simulated clock.
+
+    failwatch evaluate DATASET [--compare "key=value,..." "key=value,..."] [--json OUT] [--latency S]
+
+DATASET is a folder with `labels.json`: a list of prints, each
+    {"print": "benchy-1", "frames": "benchy-1/", "frame_interval": 2.0, "onset": 312.0}
+`frames` is a folder of JPEGs (sorted by name, one every `frame_interval` seconds) or a video file;
+`onset` is when the failure becomes visible, in seconds from the start, or null for a healthy print.
+The model is configured as for the daemon (environment variables); each setting group of --compare
+is applied on top. Time is simulated: no waiting, a model call takes its measured latency (or
+--latency). Reported per print and overall: precision, recall, false alarms per print-hour, time from
+onset to confirmation, calls, tokens and cost.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .analysis import Analyser, DailySpend, make_backend
+from .config import FailwatchConfig, build_config
+from .detector import AnalysisError, Verdict
+from .frame import CameraError, Frame
+from .monitor import Monitor
+
+STEP = 0.25
+
+
+@dataclass
+class Recording:
+    name: str
+    frames: list[bytes]
+    frame_interval: float
+    onset: Optional[float]
+
+    @property
+    def duration(self) -> float:
+        return len(self.frames) * self.frame_interval
+
+
+def load_dataset(folder: Path) -> list[Recording]:
+    labels = json.loads((folder / "labels.json").read_text())
+    recordings = []
+    for entry in labels:
+        source = folder / entry["frames"]
+        interval = float(entry.get("frame_interval", 1.0))
+        if source.is_dir():
+            frames = [p.read_bytes() for p in sorted(source.iterdir()) if p.suffix.lower() in (".jpg", ".jpeg")]
+        else:
+            frames = _video_frames(source, interval)
+        if not frames:
+            raise ValueError(f"{entry['print']}: no frames in {source}")
+        recordings.append(Recording(entry["print"], frames, interval, entry.get("onset")))
+    return recordings
+
+
+def _video_frames(path: Path, interval: float) -> list[bytes]:
+    import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    fps = capture.get(cv2.CAP_PROP_FPS) or 1.0
+    every = max(1, round(fps * interval))
+    frames, index = [], 0
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        if index % every == 0:
+            frames.append(cv2.imencode(".jpg", image)[1].tobytes())
+        index += 1
+    capture.release()
+    return frames
+
+
+class SimulatedClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return 1_700_000_000.0 + self.now
+
+
+class ReplayExecutor:
+    """Calls the real model at once; the verdict is revealed after its latency in simulated time."""
+
+    def __init__(self, clock: SimulatedClock, latency: Optional[float]):
+        self._clock = clock
+        self._latency = latency
+        self._pending: list[tuple[float, object, object]] = []
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        try:
+            result, error = fn(*args), None
+        except Exception as exc:
+            result, error = None, exc
+        latency = self._latency if self._latency is not None else getattr(result, "latency", 0.0)
+        self._pending.append((self._clock.now + latency, future, (result, error)))
+        return future
+
+    def release(self) -> None:
+        due = [p for p in self._pending if p[0] <= self._clock.now]
+        self._pending = [p for p in self._pending if p[0] > self._clock.now]
+        for _, future, (result, error) in due:
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+
+@dataclass
+class PrintResult:
+    name: str
+    onset: Optional[float]
+    hours: float
+    confirmations: list[float] = field(default_factory=list)
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    errors: int = 0
+
+    @property
+    def detected_after(self) -> Optional[float]:
+        if self.onset is None:
+            return None
+        after = [t for t in self.confirmations if t >= self.onset]
+        return after[0] - self.onset if after else None
+
+    @property
+    def false_alarms(self) -> int:
+        return sum(1 for t in self.confirmations if self.onset is None or t < self.onset)
+
+
+def replay(recording: Recording, config: FailwatchConfig, analyse, latency: Optional[float]) -> PrintResult:
+    clock = SimulatedClock()
+    executor = ReplayExecutor(clock, latency)
+    result = PrintResult(recording.name, recording.onset, recording.duration / 3600)
+
+    def capture() -> Frame:
+        index = int(clock.now // recording.frame_interval)
+        if index >= len(recording.frames):
+            raise CameraError("end of the recording")
+        return Frame(recording.frames[index], clock.now, clock.time())
+
+    def counted(frames: Sequence[Frame]) -> Verdict:
+        result.calls += 1
+        try:
+            verdict = analyse(frames)
+        except AnalysisError:
+            result.errors += 1
+            raise
+        result.input_tokens += verdict.input_tokens
+        result.output_tokens += verdict.output_tokens
+        result.cost_usd += verdict.cost_usd
+        return verdict
+
+    def on_event(name: str, payload: dict) -> None:
+        if name == "failure_confirmed":
+            result.confirmations.append(clock.now)
+
+    monitor = Monitor(config, capture, counted, executor, on_event, clock)
+    monitor.start()
+    while clock.now < recording.duration:
+        executor.release()
+        monitor.tick()
+        clock.now = round(clock.now + STEP, 6)
+    return result
+
+
+def summarise(results: list[PrintResult]) -> dict:
+    failures = [r for r in results if r.onset is not None]
+    detected = [r for r in failures if r.detected_after is not None]
+    false_alarms = sum(r.false_alarms for r in results)
+    true_alarms = len(detected)
+    hours = sum(r.hours for r in results)
+    delays = [r.detected_after for r in detected]
+    return {
+        "prints": len(results),
+        "precision": true_alarms / (true_alarms + false_alarms) if true_alarms + false_alarms else None,
+        "recall": true_alarms / len(failures) if failures else None,
+        "false_alarms_per_print_hour": false_alarms / hours if hours else 0.0,
+        "onset_to_confirmed_median": statistics.median(delays) if delays else None,
+        "onset_to_confirmed_max": max(delays) if delays else None,
+        "calls": sum(r.calls for r in results),
+        "input_tokens": sum(r.input_tokens for r in results),
+        "output_tokens": sum(r.output_tokens for r in results),
+        "cost_usd": sum(r.cost_usd for r in results),
+        "errors": sum(r.errors for r in results),
+    }
+
+
+def evaluate(dataset: Path, base: dict, groups: list[dict], latency: Optional[float]) -> dict:
+    recordings = load_dataset(dataset)
+    report = {}
+    for group in groups:
+        name = ", ".join(f"{k}={v}" for k, v in group.items()) or "settings as configured"
+        config, errors = build_config({**base, **group})
+        if errors:
+            raise ValueError(f"{name}: " + "; ".join(f"{k} {m}" for k, m in errors.items()))
+        analyse = Analyser(config, make_backend(config, SimulatedClock()), DailySpend())
+        results = [replay(recording, config, analyse, latency) for recording in recordings]
+        report[name] = {
+            "overall": summarise(results),
+            "prints": [{"print": r.name, "onset": r.onset, "confirmed_at": r.confirmations,
+                        "onset_to_confirmed": r.detected_after, "false_alarms": r.false_alarms,
+                        "calls": r.calls, "input_tokens": r.input_tokens, "cost_usd": r.cost_usd,
+                        "errors": r.errors} for r in results],
+        }
+    return report
+
+
+def _figure(value, digits=2) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}" if math.isfinite(value) else "–"
+    return str(value)
+
+
+def print_table(report: dict, out=sys.stdout) -> None:
+    rows = ["precision", "recall", "false_alarms_per_print_hour", "onset_to_confirmed_median",
+            "onset_to_confirmed_max", "calls", "input_tokens", "cost_usd", "errors"]
+    names = list(report)
+    print(f"{'':<30}" + "".join(f"{name[:34]:>36}" for name in names), file=out)
+    for row in rows:
+        print(f"{row:<30}" + "".join(f"{_figure(report[n]['overall'][row], 4 if row == 'cost_usd' else 2):>36}"
+                                     for n in names), file=out)
+    for name in names:
+        print(f"\n{name}", file=out)
+        for entry in report[name]["prints"]:
+            print(f"  {entry['print']:<20} onset {_figure(entry['onset'], 0):>6}  confirmed after "
+                  f"{_figure(entry['onset_to_confirmed'], 1):>6} s  false alarms {entry['false_alarms']}  "
+                  f"calls {entry['calls']}", file=out)
+
+
+def parse_group(text: str) -> dict:
+    group = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, _, value = part.partition("=")
+        group[key.strip()] = value.strip()
+    return group

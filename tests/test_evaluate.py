@@ -1,0 +1,44 @@
+"""The replay evaluator on the project's synthetic labelled set, against the local model server."""
+
+import json
+import os
+import subprocess
+import sys
+
+from demo.make_dataset import make_dataset
+
+
+def test_the_evaluator_gives_the_numbers_the_local_models_behaviour_implies(tmp_path, model):
+    model.verdict, model.faults[:], model.false_positive_rate = "scene", [], 0.0
+    dataset = make_dataset(tmp_path / "dataset")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+           "INFERENCE_PROFILE_ARN": "us.amazon.nova-lite-v1:0", "BEDROCK_ENDPOINT_URL": model.url,
+           "AWS_ACCESS_KEY_ID": "AKIAEVALUATE", "AWS_SECRET_ACCESS_KEY": "evaluate",
+           "AWS_CREDENTIALS_FILE": str(tmp_path / "none")}
+    out = tmp_path / "report.json"
+    run = subprocess.run([sys.executable, "-m", "octoprint_failwatch", "evaluate", str(dataset), "--compare",
+                          "pipeline_verification=false", "pipeline_verification=true", "--latency", "3",
+                          "--json", str(out)], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "precision" in run.stdout and "failing-1" in run.stdout
+    report = json.loads(out.read_text())
+    sequential = report["pipeline_verification=false"]["overall"]
+    interleaved = report["pipeline_verification=true"]["overall"]
+    for overall in (sequential, interleaved):
+        # the local model sees strands exactly when the scene shows them: every failure, nothing else
+        assert overall["precision"] == 1.0 and overall["recall"] == 1.0
+        assert overall["false_alarms_per_print_hour"] == 0 and overall["errors"] == 0
+        assert overall["input_tokens"] > 0 and overall["cost_usd"] > 0
+    # healthy prints: one call per 30 s of a 300 s recording
+    healthy = [p for p in report["pipeline_verification=true"]["prints"] if p["onset"] is None]
+    assert [p["calls"] for p in healthy] == [10, 10]
+    # verification after a positive: sequential 3 x (4 s + 3 s latency) vs interleaved 5.5 s + 3 s
+    assert interleaved["onset_to_confirmed_median"] < sequential["onset_to_confirmed_median"]
+    assert interleaved["onset_to_confirmed_max"] <= 40
+
+
+def test_a_missing_dataset_is_a_clear_error(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "octoprint_failwatch", "evaluate", str(tmp_path / "nope")],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "INFERENCE_PROFILE_ARN": "us.amazon.nova-lite-v1:0"})
+    assert run.returncode == 2 and "labels.json" in run.stderr
