@@ -196,3 +196,31 @@ def test_camera_problem_and_stopped_monitoring_are_alerted_once_until_they_clear
         alerts.close()
     titles = [m["payload"]["embeds"][0]["title"] for m in webhook.messages]
     assert titles == ["📷 Camera problem", "⏸️ Monitoring stopped by errors", "📷 Camera problem"]
+
+
+def test_a_failure_alert_to_an_unreachable_discord_is_delivered_once_it_is_back():
+    from demo.octoprint_instance import free_port
+
+    from webhook_receiver import WebhookReceiver
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api/webhooks/7/token"
+    waits = []
+    receiver = None
+
+    def sleep(seconds):  # simulated backoff; Discord comes back during the third wait
+        nonlocal receiver
+        waits.append(seconds)
+        if len(waits) == 3:
+            receiver = WebhookReceiver(port).start()
+
+    notifier = DiscordNotifier(url, sleep=sleep)
+    notifier.send(DiscordMessage("⚠️ Print failure detected", "spaghetti", 0))
+    try:
+        wait_for(lambda: receiver is not None and receiver.messages, 20, "delivery once Discord is back")
+        assert len(receiver.messages) == 1 and "unreachable" not in notifier.status
+        assert len(waits) == 3
+    finally:
+        notifier.close()
+        if receiver:
+            receiver.stop()

@@ -80,7 +80,9 @@ def test_model_faults_during_a_print_are_reported_never_pause_and_leak_no_thread
         threads = _threads(printing.process.pid)
         camera.mode = "failed"
         for fault, text in (("hang", "did not answer within 2 s"), ("malformed", "print_failed"),
-                            ("expired", "ExpiredTokenException"), ("max_tokens", "max_tokens")):
+                            ("expired", "ExpiredTokenException"), ("max_tokens", "max_tokens"),
+                            ("throttle", "ThrottlingException"), ("5xx", "InternalServerException"),
+                            ("denied", "AccessDeniedException")):
             model.faults.extend([fault] * 8)
             status = wait_for(lambda text=text: text in (s := printing.plugin_status())["error"] and s, 60,
                               f"the status to say {text}")
@@ -94,3 +96,20 @@ def test_model_faults_during_a_print_are_reported_never_pause_and_leak_no_thread
         model.faults.clear()
         camera.mode = "healthy"
         printing.save_settings({"failure_action": "notify", "model_timeout": 60})
+
+
+@pytest.mark.octoprint
+def test_an_octoprint_restart_keeps_the_history_and_sets_a_corrupt_incident_aside(octoprint):
+    from octoprint_failwatch.frame import Frame
+    from octoprint_failwatch.history import IncidentHistory
+
+    folder = octoprint.basedir / "data" / "failwatch" / "incidents"
+    history = IncidentHistory(folder)
+    kept = history.record("rejected", {"trigger": {"explanation": "glare"}}, {"trigger": [Frame(b"\xff\xd8", 0, 0)]})
+    broken = history.record("confirmed", {"trigger": {"explanation": "spaghetti"}}, {})
+    (folder / broken / "incident.json").write_text('{"id": "trunc')  # a write cut short by a power loss
+    octoprint.restart()
+    ids = [i["id"] for i in octoprint.api("GET", "/api/plugin/failwatch?incidents=1").json()["incidents"]]
+    assert kept in ids and broken not in ids
+    assert "is unreadable" in octoprint.log_text()
+    assert octoprint.plugin_status()["state"] in ("idle", "not_configured")

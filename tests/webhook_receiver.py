@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class WebhookReceiver:
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.messages: list[dict] = []  # delivered (answered 200)
         self.attempts = 0
         self.script: list[tuple[int, dict]] = []  # answers to give before 200
@@ -37,7 +37,7 @@ class WebhookReceiver:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/api/webhooks/42/receiver-token"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
