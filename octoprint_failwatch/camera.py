@@ -44,8 +44,8 @@ def _check_jpeg(data: bytes, where: str) -> bytes:
     return data
 
 
-class SnapshotCamera:
-    """An HTTP(S) URL that answers each GET with a current JPEG (mjpg-streamer's ?action=snapshot etc.)."""
+class _HttpCamera:
+    """What the HTTP sources share: one GET per capture, and faults turned into words."""
 
     def __init__(self, url: str, timeout: float, clock):
         self._url = url
@@ -56,19 +56,45 @@ class SnapshotCamera:
     def __call__(self) -> Frame:
         where = mask_url(self._url)
         try:
-            response = self._session.get(self._url, timeout=self._timeout, stream=True)
-            with response:
+            with self._session.get(self._url, timeout=self._timeout, stream=True) as response:
                 if response.status_code != 200:
                     raise CameraError(f"camera at {where} answered HTTP {response.status_code}")
-                data = response.raw.read(MAX_SNAPSHOT_BYTES + 1, decode_content=True)
+                data = self._read(response, where)
         except requests.Timeout:
             raise CameraError(f"camera unreachable: no answer within {self._timeout:g} s at {where}") from None
         except requests.ConnectionError as exc:
             reason = "connection refused" if "refused" in str(exc).lower() else "connection failed"
             raise CameraError(f"camera unreachable: {reason} at {where}") from None
+        return Frame(data, self._clock.monotonic(), self._clock.time())
+
+    def _read(self, response: requests.Response, where: str) -> bytes:
+        raise NotImplementedError
+
+
+class SnapshotCamera(_HttpCamera):
+    """An HTTP(S) URL that answers each GET with a current JPEG (mjpg-streamer's ?action=snapshot etc.)."""
+
+    def _read(self, response: requests.Response, where: str) -> bytes:
+        data = response.raw.read(MAX_SNAPSHOT_BYTES + 1, decode_content=True)
         if len(data) > MAX_SNAPSHOT_BYTES:
             raise CameraError(f"camera at {where} sent an image larger than 20 MB")
-        return Frame(_check_jpeg(data, where), self._clock.monotonic(), self._clock.time())
+        return _check_jpeg(data, where)
+
+
+class MjpegCamera(_HttpCamera):
+    """An MJPEG stream URL (mjpg-streamer's ?action=stream): connects, takes the first whole frame, closes."""
+
+    def _read(self, response: requests.Response, where: str) -> bytes:
+        buffer = b""
+        for chunk in response.iter_content(chunk_size=65536):
+            buffer += chunk
+            start = buffer.find(JPEG_MAGIC)
+            end = buffer.find(b"\xff\xd9", start + 2) if start >= 0 else -1
+            if end >= 0:
+                return buffer[start:end + 2]
+            if len(buffer) > MAX_SNAPSHOT_BYTES:
+                break
+        raise CameraError(f"camera at {where} sent no JPEG frame in its stream")
 
 
 def orient(jpeg: bytes, flip_h: bool, flip_v: bool, rotate90: bool) -> bytes:
@@ -124,38 +150,6 @@ class OctoPrintWebcam:
         if config.flipH or config.flipV or config.rotate90:
             data = orient(data, config.flipH, config.flipV, config.rotate90)
         return Frame(data, captured_at, captured_wall)
-
-
-class MjpegCamera:
-    """An MJPEG stream URL (mjpg-streamer's ?action=stream): connects, takes the first whole frame, closes."""
-
-    def __init__(self, url: str, timeout: float, clock):
-        self._url = url
-        self._timeout = timeout
-        self._clock = clock
-        self._session = requests.Session()
-
-    def __call__(self) -> Frame:
-        where = mask_url(self._url)
-        try:
-            with self._session.get(self._url, timeout=self._timeout, stream=True) as response:
-                if response.status_code != 200:
-                    raise CameraError(f"camera at {where} answered HTTP {response.status_code}")
-                buffer = b""
-                for chunk in response.iter_content(chunk_size=65536):
-                    buffer += chunk
-                    start = buffer.find(JPEG_MAGIC)
-                    end = buffer.find(b"\xff\xd9", start + 2) if start >= 0 else -1
-                    if end >= 0:
-                        return Frame(buffer[start:end + 2], self._clock.monotonic(), self._clock.time())
-                    if len(buffer) > MAX_SNAPSHOT_BYTES:
-                        break
-        except requests.Timeout:
-            raise CameraError(f"camera unreachable: no answer within {self._timeout:g} s at {where}") from None
-        except requests.ConnectionError as exc:
-            reason = "connection refused" if "refused" in str(exc).lower() else "connection failed"
-            raise CameraError(f"camera unreachable: {reason} at {where}") from None
-        raise CameraError(f"camera at {where} sent no JPEG frame in its stream")
 
 
 def make_camera(config: FailwatchConfig, clock, plugin_manager=None) -> Callable[[], Frame]:

@@ -256,21 +256,17 @@ class FailwatchConfig:
     def cooldown_seconds(self) -> float:
         return self.cooldown_minutes * 60.0
 
-    def missing_for_monitoring(self) -> list[str]:
-        """What still has to be set before a print can be watched (empty when ready)."""
-        missing = []
-        if self.camera_source == "rtsp" and not self.rtsp_url:
-            missing.append("RTSP URL")
-        if self.camera_source == "snapshot" and not self.snapshot_url:
-            missing.append("snapshot URL")
-        if self.camera_source == "mjpeg" and not self.mjpeg_url:
-            missing.append("MJPEG stream URL")
+    def missing_model_settings(self) -> list[str]:
+        """Keys of the model settings still empty (the backend cannot be called without them)."""
         if self.model_backend == "openai":
-            missing += [name for name, value in (("local model URL", self.openai_base_url),
-                                                 ("local model name", self.openai_model)) if not value]
-        elif not self.inference_profile_arn:
-            missing.append("inference profile ARN or model id")
-        return missing
+            return [key for key in ("openai_base_url", "openai_model") if not getattr(self, key)]
+        return [] if self.inference_profile_arn else ["inference_profile_arn"]
+
+    def missing_for_monitoring(self) -> list[str]:
+        """What still has to be set before a print can be watched, in words (empty when ready)."""
+        source_url = {"rtsp": "rtsp_url", "snapshot": "snapshot_url", "mjpeg": "mjpeg_url"}.get(self.camera_source)
+        missing = [source_url] if source_url and not getattr(self, source_url) else []
+        return [label(key) for key in missing + self.missing_model_settings()]
 
 
 assert {f.name for f in dataclasses.fields(FailwatchConfig)} == set(DEFAULTS)
@@ -367,8 +363,17 @@ _WORDS = {
 }
 
 
+_LABELS = {
+    "inference_profile_arn": "Inference profile ARN or model id",
+    "openai_base_url": "Local model URL",
+    "openai_model": "Local model name",
+}
+
+
 def label(key: str) -> str:
     """A readable name for a settings key: 'aws_role_arn' -> 'AWS role ARN'."""
+    if key in _LABELS:
+        return _LABELS[key]
     words = [_WORDS.get(word, word) for word in key.split("_")]
     return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
 

@@ -40,11 +40,7 @@ def problems(config: FailwatchConfig, errors: dict[str, str]) -> list[str]:
     missing = []
     if not (config.rtsp_url or config.snapshot_url or config.mjpeg_url or "rtsp_url" in errors):
         missing.append("RTSP_URL")
-    if config.model_backend == "openai":
-        missing += [env for env, value in (("OPENAI_BASE_URL", config.openai_base_url),
-                                           ("OPENAI_MODEL", config.openai_model)) if not value]
-    elif not config.inference_profile_arn:
-        missing.append("INFERENCE_PROFILE_ARN")
+    missing += [FIELDS_BY_KEY[key].env for key in config.missing_model_settings()]
     if missing:
         lines.insert(0, "missing required environment variables: " + ", ".join(missing))
     return lines
