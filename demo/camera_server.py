@@ -11,15 +11,16 @@ from __future__ import annotations
 import argparse
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
+from demo.http_service import HttpService
 from demo.scene import encode_jpeg, render
 
 MODES = ("healthy", "failed", "black", "frozen", "html", "error", "down")
 
 
-class CameraServer:
+class CameraServer(HttpService):
     """Runs in a thread; `mode` can be changed directly by tests or over HTTP."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, mode: str = "healthy",
@@ -82,12 +83,9 @@ class CameraServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._httpd = ThreadingHTTPServer((host, port), Handler)
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
+        super().__init__(Handler, host, port, "demo-camera")
         self.url = f"http://{host}:{self.port}/snapshot.jpg"
         self.stream_url = f"http://{host}:{self.port}/stream.mjpg"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-camera", daemon=True)
 
     def set_mode(self, mode: str) -> None:
         if mode == "frozen":
@@ -100,15 +98,9 @@ class CameraServer:
         scene = self.mode if self.mode in ("failed", "black") else "healthy"
         return encode_jpeg(render(scene, time.monotonic() - self.started, *self.size))
 
-    def start(self) -> CameraServer:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
-        self.stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        self.stopping.set()  # ends the MJPEG streams
+        super().stop()
 
 
 def main() -> None:
@@ -119,12 +111,8 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--fps", type=float, default=10.0)
     args = parser.parse_args()
-    server = CameraServer(args.host, args.port, size=(args.width, args.height), fps=args.fps).start()
-    print(f"demo camera at {server.url}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        server.stop()
+    server = CameraServer(args.host, args.port, size=(args.width, args.height), fps=args.fps)
+    server.serve_until_interrupted(f"demo camera at {server.url}")
 
 
 if __name__ == "__main__":

@@ -17,12 +17,13 @@ import random
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote
 
 import cv2
 import numpy as np
 
+from demo.http_service import HttpService
 from demo.scene import shows_failure
 
 TOOL = "report_print_status"
@@ -44,7 +45,7 @@ def _tokens_for(jpeg: bytes) -> int:
     return min(1600, math.ceil(width * height / 750))
 
 
-class ModelServer:
+class ModelServer(HttpService):
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.verdict = "scene"  # scene | healthy | failed
         self.false_positive_rate = 0.0  # share of healthy series wrongly called failed (seeded, repeatable)
@@ -95,11 +96,8 @@ class ModelServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._httpd = ThreadingHTTPServer((host, port), Handler)
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
+        super().__init__(Handler, host, port, "demo-model")
         self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-model", daemon=True)
 
     # ----- Converse -----
 
@@ -213,15 +211,9 @@ class ModelServer:
 
     # ----- lifecycle -----
 
-    def start(self) -> ModelServer:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         self._stopping.set()  # releases hanging requests
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        super().stop()
 
 
 def _access_key(authorization: str) -> str:
@@ -236,12 +228,8 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8082)
     args = parser.parse_args()
-    server = ModelServer(args.host, args.port).start()
-    print(f"local Bedrock/STS at {server.url}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        server.stop()
+    server = ModelServer(args.host, args.port)
+    server.serve_until_interrupted(f"local Bedrock/STS at {server.url}")
 
 
 if __name__ == "__main__":

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from demo.http_service import HttpService
 
 
-class WebhookReceiver:
+class WebhookReceiver(HttpService):
     def __init__(self, port: int = 0):
         self.messages: list[dict] = []  # delivered (answered 200)
         self.attempts = 0
@@ -37,10 +38,8 @@ class WebhookReceiver:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/api/webhooks/42/receiver-token"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        super().__init__(Handler, port=port, name="webhook-receiver")
+        self.url = f"http://127.0.0.1:{self.port}/api/webhooks/42/receiver-token"
 
     @staticmethod
     def parse(content_type: str, body: bytes, path: str) -> dict:
@@ -56,10 +55,3 @@ class WebhookReceiver:
                 parsed["files"][name] = part.get_payload(decode=True)
         return parsed
 
-    def start(self) -> WebhookReceiver:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
