@@ -10,7 +10,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from demo.octoprint_instance import wait_for
 
-from conftest import SECRET_ACCESS_KEY, SECRET_ACCESS_KEY_ID, SECRET_MQTT_PASSWORD, SECRET_WEBHOOK
+from conftest import SECRETS
 
 pytestmark = pytest.mark.octoprint
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -136,6 +136,6 @@ def test_a_plain_user_gets_no_secrets_in_the_browser(login, octoprint):
             everything += response.text()
         except Exception:  # redirects and aborted requests have no body
             pass
-    for secret in (SECRET_ACCESS_KEY_ID, SECRET_ACCESS_KEY, SECRET_WEBHOOK, SECRET_MQTT_PASSWORD):
+    for secret in SECRETS:
         assert secret not in everything
     expect(page.locator("#navbar_plugin_failwatch")).to_be_visible()

@@ -7,7 +7,7 @@ import pytest
 from demo.octoprint_instance import wait_for
 from demo.rtsp_camera import RtspCamera
 
-from conftest import SECRET_ACCESS_KEY, SECRET_ACCESS_KEY_ID, SECRET_MQTT_PASSWORD, SECRET_WEBHOOK
+from conftest import SECRET_ACCESS_KEY, SECRET_WEBHOOK, SECRETS
 
 pytestmark = pytest.mark.octoprint
 
@@ -114,7 +114,7 @@ def test_a_bad_setting_is_refused_with_a_clear_message_and_the_old_value_kept(oc
 
 def test_plain_users_see_no_secrets_and_cannot_run_commands(octoprint):
     viewer_settings = octoprint.api("GET", "/api/settings", octoprint.viewer).json()["plugins"]["failwatch"]
-    for key in ("aws_access_key_id", "aws_secret_access_key", "discord_webhook_url", "mqtt_password"):
+    for key in ("aws_access_key_id", "aws_secret_access_key", "discord_webhook_url", "mqtt_password", "openai_api_key"):
         assert viewer_settings[key] is None
     assert octoprint.api("GET", "/api/plugin/failwatch", octoprint.viewer).status_code == 200
     for session in (octoprint.viewer, octoprint.anonymous):
@@ -123,7 +123,7 @@ def test_plain_users_see_no_secrets_and_cannot_run_commands(octoprint):
     assert octoprint.api("GET", "/api/plugin/failwatch", octoprint.anonymous).status_code == 403
     answers = octoprint.api("GET", "/api/plugin/failwatch", octoprint.viewer).text + str(viewer_settings)
     log = octoprint.log_text()
-    for secret in (SECRET_ACCESS_KEY_ID, SECRET_ACCESS_KEY, SECRET_WEBHOOK, SECRET_MQTT_PASSWORD):
+    for secret in SECRETS:
         assert secret not in answers and secret not in log
 
 
@@ -195,7 +195,7 @@ def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_se
         assert snapshot.headers["Content-Type"] == "image/jpeg"
         assert printing.api("GET", "/api/plugin/failwatch?failure_snapshot=1", printing.anonymous).status_code == 403
         sent = json.dumps(received) + json.dumps([m["payload"] for m in webhook.messages])
-        for secret in (SECRET_ACCESS_KEY_ID, SECRET_ACCESS_KEY, SECRET_WEBHOOK, SECRET_MQTT_PASSWORD, webhook.url):
+        for secret in (*SECRETS, webhook.url):
             assert secret not in sent
     finally:
         client.disconnect()
@@ -254,7 +254,7 @@ def test_a_user_resume_gets_a_grace_period_and_a_print_starts_with_a_warm_up(pri
 def test_secrets_never_come_back_in_clear_not_even_to_an_admin_and_a_placeholder_keeps_them(octoprint):
     admin_view = octoprint.api("GET", "/api/settings").json()["plugins"]["failwatch"]
     assert admin_view["aws_secret_access_key"] == "********" and admin_view["discord_webhook_url"] == "********"
-    assert admin_view["openai_api_key"] == ""  # not set: nothing to hide
+    assert admin_view["openai_api_key"] == "********" and admin_view["mqtt_password"] == "********"
     octoprint.save_settings({"aws_secret_access_key": "********", "images_per_series": 3})  # the form sent back
     answer = octoprint.api("POST", "/api/plugin/failwatch",
                            json={"command": "test_connection", "settings": admin_view}).json()

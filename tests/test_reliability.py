@@ -71,13 +71,17 @@ def _threads(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/task").iterdir()))
 
 
+def _open_files(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/fd").iterdir()))
+
+
 @pytest.mark.octoprint
 def test_model_faults_during_a_print_are_reported_never_pause_and_leak_no_threads(printing, camera, model):
     printing.save_settings({"failure_action": "pause", "model_timeout": 2})
     try:
         printing.wait_for_state("watching")
         wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first verdict")
-        threads = _threads(printing.process.pid)
+        threads, files = _threads(printing.process.pid), _open_files(printing.process.pid)
         camera.mode = "failed"
         for fault, text in (("hang", "did not answer within 2 s"), ("malformed", "print_failed"),
                             ("expired", "ExpiredTokenException"), ("max_tokens", "max_tokens"),
@@ -92,6 +96,7 @@ def test_model_faults_during_a_print_are_reported_never_pause_and_leak_no_thread
         wait_for(lambda: printing.plugin_status()["error"] == "" and printing.plugin_status()["state"] == "watching",
                  60, "recovery once the faults end")
         assert _threads(printing.process.pid) <= threads + 2  # executor workers may have started, no more
+        assert _open_files(printing.process.pid) <= files + 4  # sockets are reused, not leaked
     finally:
         model.faults.clear()
         camera.mode = "healthy"
