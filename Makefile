@@ -28,6 +28,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.cost
 	$(PY) -m bench.latency --runs 200 --hours 50
 	$(PY) -m bench.camera --seconds 60
+	$(PY) -m bench.overhead --seconds 120
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

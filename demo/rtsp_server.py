@@ -2,7 +2,8 @@
 
 Source `mjpeg`: the demo camera's MJPEG stream (the synthetic printer scene, switchable to
 failed, frozen, black), re-encoded to H.264. Source `testsrc`: GStreamer's moving test pattern
-at any size and rate, for CPU measurements. One shared pipeline keeps running, so a client that
+at any size and rate, for CPU measurements (each new connection starts it afresh, so its first
+frames repeat: not for frozen-picture checks). One shared pipeline keeps running, so a client that
 connects gets the live picture at once.
 Prints "ready rtsp://..." on stdout once it listens. Run:
   /usr/bin/python3 demo/rtsp_server.py --port 8554 --mjpeg http://127.0.0.1:8081/stream.mjpg

@@ -1,0 +1,113 @@
+"""What Failwatch adds to a real OctoPrint: CPU, memory and threads while it watches a 1080p/30 fps RTSP print.
+
+Two OctoPrint servers print the same long G-code on the virtual printer, one after the other: one with
+Failwatch disabled (the baseline), one with Failwatch at its defaults watching the demo RTSP stream
+(the demo scene rendered at 1920x1080, as fast as it renders up to 30 fps, H.264 by GStreamer) and
+asking the local model server. CPU is the server
+process's CPU time over the window (% of one core), RSS and threads are sampled every second.
+Run: .venv/bin/python -m bench.overhead [--seconds 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import mean
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from demo.camera_server import CameraServer  # noqa: E402
+from demo.model_server import ModelServer  # noqa: E402
+from demo.octoprint_instance import OctoPrintServer, wait_for  # noqa: E402
+from demo.rtsp_camera import RtspCamera  # noqa: E402
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure(server: OctoPrintServer, seconds: float) -> dict:
+    pid = server.process.pid
+    started, cpu_before = time.monotonic(), cpu_seconds(pid)
+    rss, threads = [], []
+    while time.monotonic() - started < seconds:
+        rss.append(rss_mb(pid))
+        threads.append(len(os.listdir(f"/proc/{pid}/task")))
+        time.sleep(1.0)
+    elapsed = time.monotonic() - started
+    return {"cpu": (cpu_seconds(pid) - cpu_before) / elapsed * 100, "rss": mean(rss), "rss_max": max(rss),
+            "threads": max(threads)}
+
+
+def run(settings: dict, disabled: bool, seconds: float) -> dict:
+    plugins = {"_disabled": ["failwatch"]} if disabled else {}
+    with tempfile.TemporaryDirectory() as folder:
+        server = OctoPrintServer(Path(folder) / "octoprint", settings)
+        server.prepare()
+        if disabled:  # keep the harness's list of disabled plugins and add ours
+            import yaml
+
+            config_file = server.basedir / "config.yaml"
+            config = yaml.safe_load(config_file.read_text())
+            config["plugins"]["_disabled"] += plugins["_disabled"]
+            config_file.write_text(yaml.safe_dump(config))
+        server.start()
+        try:
+            server.start_print(seconds=int(seconds) + 300)
+            if not disabled:
+                wait_for(lambda: server.plugin_status()["state"] == "watching", 60, "Failwatch to watch")
+            time.sleep(20)  # let start-up work settle before the window
+            figures = measure(server, seconds)
+            if not disabled:
+                figures["status"] = server.plugin_status()
+            return figures
+        finally:
+            server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=120.0)
+    args = parser.parse_args()
+    scene = CameraServer(size=(1920, 1080), fps=30).start()
+    stream = RtspCamera("--mjpeg", scene.stream_url).start()
+    model = ModelServer().start()
+    try:
+        settings = {"rtsp_url": stream.url, "inference_profile_arn": "us.amazon.nova-lite-v1:0",
+                    "bedrock_endpoint_url": model.url, "aws_access_key_id": "AKIABENCH",
+                    "aws_secret_access_key": "bench", "warmup_minutes": 0}
+        baseline = run(settings, disabled=True, seconds=args.seconds)
+        watching = run(settings, disabled=False, seconds=args.seconds)
+    finally:
+        model.stop()
+        stream.stop()
+        scene.stop()
+    counters = watching["status"]["counters"]
+    print(f"OctoPrint printing on the virtual printer, {args.seconds:g} s window "
+          f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores), 1080p RTSP camera\n")
+    print(f"{'':<28}{'CPU % of one core':>18}{'RSS MB (mean/max)':>20}{'threads':>9}")
+    for name, figures in (("Failwatch disabled", baseline), ("Failwatch watching", watching)):
+        print(f"{name:<28}{figures['cpu']:>18.1f}{figures['rss']:>13.0f}/{figures['rss_max']:<6.0f}"
+              f"{figures['threads']:>9}")
+    print(f"{'added by Failwatch':<28}{watching['cpu'] - baseline['cpu']:>18.1f}"
+          f"{watching['rss'] - baseline['rss']:>13.0f}{'':<7}{watching['threads'] - baseline['threads']:>9}")
+    print(f"\nmodel calls in the window: {counters['calls']}, errors: {counters['errors']}, "
+          f"state: {watching['status']['state']}")
+
+
+if __name__ == "__main__":
+    main()
