@@ -41,6 +41,7 @@ def main() -> None:
             "bedrock_endpoint_url": model.url,
             "aws_access_key_id": "AKIADEMO",
             "aws_secret_access_key": "demo-secret",
+            "warmup_minutes": 0,  # the demo print shows its state at once
         },
         port=args.port,
         admin_password="admin",
