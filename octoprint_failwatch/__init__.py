@@ -72,6 +72,7 @@ class FailwatchPlugin(
         self._latest_frames: list[bytes] = []  # the last analysed series, for the Failwatch tab
         self._timeline: deque = deque(maxlen=TIMELINE_LENGTH)  # this print's checks
         self._extrusion_mode: Optional[str] = None
+        self._layer_heights: set[float] = set()  # Z heights seen in this print, for the layer warm-up
 
     def initialize(self):
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="failwatch-model")
@@ -178,6 +179,7 @@ class FailwatchPlugin(
         if event == "PrintStarted":
             self._actions.new_print()
             self._timeline.clear()
+            self._layer_heights.clear()
             self._start_monitoring("print started")
         elif event == "PrintResumed":
             if self._our_pause_incident is not None:
@@ -195,12 +197,16 @@ class FailwatchPlugin(
             self._stop_monitoring()
 
     def _gate(self) -> Optional[str]:
-        """Why not to analyse yet: the first minutes of the print, or heaters still coming up."""
+        """Why not to analyse yet: the first minutes or layers of the print, or heaters still coming up."""
         data = self._printer.get_current_data() or {}
         print_time = (data.get("progress") or {}).get("printTime") or 0
         warmup = self._config.warmup_minutes * 60
         if print_time < warmup:
             return f"warming up: analysis starts {warmup - print_time:.0f} s into the print"
+        if data.get("currentZ") is not None:  # OctoPrint knows no layers: each new Z height is one
+            self._layer_heights.add(round(float(data["currentZ"]), 2))
+        if len(self._layer_heights) < self._config.warmup_layers:
+            return f"warming up: layer {len(self._layer_heights)} of {self._config.warmup_layers}"
         for heater, reading in (self._printer.get_current_temperatures() or {}).items():
             actual, target = reading.get("actual"), reading.get("target")
             if target and actual is not None and actual < target - 5:

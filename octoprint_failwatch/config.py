@@ -135,6 +135,7 @@ FIELDS: tuple[Field, ...] = (
     Field("pause_park_y", float, 0.0, "PAUSE_PARK_Y", minimum=-1000, maximum=1000),
     Field("pause_hotend_off", bool, False, "PAUSE_HOTEND_OFF"),
     Field("warmup_minutes", float, 2.0, "WARMUP_MINUTES", minimum=0, maximum=240),
+    Field("warmup_layers", int, 0, "WARMUP_LAYERS", minimum=0, maximum=1000),
     Field("resume_grace_minutes", float, 2.0, "RESUME_GRACE_MINUTES", minimum=0, maximum=240),
     # Alerts
     Field(
@@ -226,6 +227,7 @@ class FailwatchConfig:
     pause_park_y: float
     pause_hotend_off: bool
     warmup_minutes: float
+    warmup_layers: int
     resume_grace_minutes: float
     discord_webhook_url: str
     mqtt_broker_url: str

@@ -246,9 +246,16 @@ def test_a_user_resume_gets_a_grace_period_and_a_print_starts_with_a_warm_up(pri
     try:
         printing.start_print()
         status = printing.wait_for_state("warming_up")
-        assert "warming up" in status["message"]
+        assert "analysis starts" in status["message"]
+        printing.cancel_print()
+        # the test G-code rises 0.01 mm per move, one move a second: 6 heights take about 6 s
+        printing.save_settings({"warmup_minutes": 0, "warmup_layers": 6})
+        printing.start_print()
+        status = printing.wait_for_state("warming_up")
+        assert "layer" in status["message"] and "of 6" in status["message"]
+        printing.wait_for_state("watching", timeout=60)
     finally:
-        printing.save_settings({"warmup_minutes": 0})
+        printing.save_settings({"warmup_minutes": 0, "warmup_layers": 0})
 
 
 def test_secrets_never_come_back_in_clear_not_even_to_an_admin_and_a_placeholder_keeps_them(octoprint):
