@@ -428,12 +428,7 @@ class FailwatchPlugin(
 
     def _run_test(self) -> None:
         monitor = self._test_monitor
-        finished = threading.Event()
-        monitor.start(once=True)
-        deadline = self._clock.monotonic() + TEST_RUN_LIMIT
-        while monitor.state not in (State.IDLE, State.NOT_CONFIGURED) and self._clock.monotonic() < deadline:
-            monitor.tick()
-            finished.wait(TICK_SECONDS)
+        monitor.run_once(threading.Event(), TICK_SECONDS, TEST_RUN_LIMIT)
         status = monitor.status()
         with self._monitor_lock:
             self._test_result = {

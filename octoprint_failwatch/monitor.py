@@ -169,6 +169,15 @@ class Monitor:
                 self._status.watching_since = self._clock.time()
             self._begin_watching(self._clock.monotonic(), "watching")
 
+    def run_once(self, stopping: threading.Event, tick_seconds: float, limit: float) -> None:
+        """Seed test mode: one cycle (a series, and verification if it is positive), ticked until done."""
+        self.start(once=True)
+        deadline = self._clock.monotonic() + limit
+        while self._state not in (State.IDLE, State.NOT_CONFIGURED) and self._clock.monotonic() < deadline:
+            self.tick()
+            if stopping.wait(tick_seconds):
+                return
+
     def suspend(self) -> None:
         """The print is paused: no captures, no model calls, late verdicts dropped; a cooldown runs on."""
         with self._state_lock:

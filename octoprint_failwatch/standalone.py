@@ -27,7 +27,7 @@ from .alerts import Alerts
 from .analysis import Analyser, DailySpend, make_backend
 from .camera import describe_source, make_camera
 from .config import FIELDS_BY_KEY, FailwatchConfig, from_environment
-from .monitor import Monitor, State, SystemClock
+from .monitor import Monitor, SystemClock
 
 TICK_SECONDS = 0.25
 ONCE_LIMIT = 15 * 60.0
@@ -97,12 +97,12 @@ class Daemon:
             self.logger.info("TEST_MODE: waiting; run `failwatch once` to analyse one cycle")
             self.stopping.wait()
             return 0
-        self.monitor.start(once=once)
-        deadline = self.clock.monotonic() + ONCE_LIMIT
+        if once:
+            self.monitor.run_once(self.stopping, TICK_SECONDS, ONCE_LIMIT)
+            return 0
+        self.monitor.start()
         while not self.stopping.wait(TICK_SECONDS):
             self.monitor.tick()
-            if once and (self.monitor.state == State.IDLE or self.clock.monotonic() > deadline):
-                break
         return 0
 
     def close(self) -> None:
