@@ -29,6 +29,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop_process(process: Optional[subprocess.Popen], timeout: float) -> None:
+    """SIGTERM, and SIGKILL if it has not ended within `timeout` seconds."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 def wait_for(condition: Callable[[], object], timeout: float, what: str, poll: float = 0.2):
     """Polls until condition() is truthy; the bound is a deadline, not a sleep that makes timing pass."""
     deadline = time.monotonic() + timeout
@@ -148,13 +159,7 @@ class OctoPrintServer:
             "application/json")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process, timeout=30)
 
     def restart(self) -> None:
         self.stop()

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from demo.octoprint_instance import free_port
+from demo.octoprint_instance import free_port, stop_process
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 USER, PASSWORD = "printer", "broker-password"
@@ -51,6 +51,4 @@ class Mosquitto:
         raise AssertionError(f"mosquitto did not start; see {self.directory}/mosquitto.log")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
+        stop_process(self.process, timeout=15)
