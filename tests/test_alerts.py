@@ -7,6 +7,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from demo.octoprint_instance import wait_for
+from demo.scene import shows_failure
 from octoprint_failwatch.alerts import Alerts
 from octoprint_failwatch.alerts.discord import DiscordMessage, DiscordNotifier
 from octoprint_failwatch.alerts.mqtt import discovery_configs
@@ -152,12 +153,15 @@ def test_wrong_mqtt_password_is_reported_and_login_with_the_right_one_works(brok
 
 def test_discord_failure_alert_has_a_fresh_snapshot_embed_and_the_facts(webhook, camera):
     alerts = make_alerts(camera, discord_webhook_url=webhook.url)
+    camera.mode = "healthy"
     series_frame = camera.snapshot()
+    camera.mode = "failed"  # what the camera shows when the alert goes out
     try:
         alerts.failure(FAILED, 3, 4, "paused", COST)
         wait_for(lambda: webhook.messages, 10, "the Discord message")
     finally:
         alerts.close()
+        camera.mode = "healthy"
     message = webhook.messages[0]
     assert message["path"].endswith("?wait=true")
     embed = message["payload"]["embeds"][0]
@@ -169,6 +173,7 @@ def test_discord_failure_alert_has_a_fresh_snapshot_embed_and_the_facts(webhook,
     assert fields["Confidence"].startswith("90%")
     snapshot = message["files"]["files[0]"]
     assert snapshot.startswith(b"\xff\xd8") and snapshot != series_frame
+    assert shows_failure(snapshot)  # taken at alert time, not a series frame
 
 
 def test_discord_429_is_honoured_and_exactly_one_message_is_delivered(webhook):
