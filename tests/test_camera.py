@@ -1,9 +1,8 @@
 """Frame sources against real servers: the demo RTSP camera (GStreamer), snapshot and MJPEG HTTP."""
 
-import time
-
 import pytest
 
+from demo.octoprint_instance import wait_for
 from demo.rtsp_camera import RtspCamera as RtspServer
 from demo.scene import shows_failure
 from octoprint_failwatch.camera import MjpegCamera, SnapshotCamera, mask_url, orient
@@ -36,8 +35,8 @@ def test_rtsp_frames_are_live_not_buffered(rtsp, scene):
     source = RtspCamera(rtsp.url, "tcp", 10, CLOCK)
     assert not shows_failure(assert_fresh(source).jpeg)
     scene.mode = "failed"
-    time.sleep(1.5)  # the demo server re-encodes its MJPEG input: let the new scene reach the stream
-    assert shows_failure(assert_fresh(source).jpeg)
+    # the demo server re-encodes its MJPEG input: the new scene reaches the stream within a moment
+    wait_for(lambda: shows_failure(assert_fresh(source).jpeg), 5, "the failed scene in a live frame")
 
 
 def test_quick_rtsp_captures_keep_the_stream_open_and_stay_fresh(rtsp, scene):
@@ -54,8 +53,9 @@ def test_rtsp_outage_is_a_clear_error_with_masked_credentials_and_recovery_follo
     source = RtspCamera(url, "tcp", 3, CLOCK)
     assert_fresh(source)
     server.stop()
+    if source._reader is not None:  # a reader kept open notices that the stream is gone
+        wait_for(lambda: source._reader.stopped.is_set(), 15, "the reader to see the outage")
     with pytest.raises(CameraError) as error:
-        time.sleep(4.5)  # past the linger time: the next capture opens the stream anew
         source()
     assert "camera unreachable" in str(error.value) and "viewer:***@127.0.0.1" in str(error.value)
     assert "camera-secret" not in str(error.value)
