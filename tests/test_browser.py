@@ -54,8 +54,26 @@ def login(chromium, octoprint):
     assert not [e for e in errors if "failwatch" in e.lower()], errors
 
 
-def test_the_navbar_shows_watching_then_failure_and_the_tab_the_incident(login, printing, camera):
+@pytest.fixture
+def idle_printer(octoprint, camera, model):
+    """No print at first; the test starts one. Cancelled and reset afterwards."""
+    camera.mode, model.verdict = "healthy", "scene"
+    model.faults.clear()
+    if octoprint.job_state().startswith(("Printing", "Paused", "Pausing")):
+        octoprint.cancel_print()
+    octoprint.wait_for_state("idle")
+    octoprint.api("POST", "/api/plugin/failwatch", json={"command": "acknowledge"})
+    yield octoprint
+    if octoprint.job_state().startswith(("Printing", "Paused", "Pausing")):
+        octoprint.cancel_print()
+    camera.mode = "healthy"
+
+
+def test_the_navbar_goes_idle_watching_failure_and_the_tab_shows_the_incident(login, idle_printer, camera):
+    printing = idle_printer
     page = login("admin", "admin-password")
+    expect(page.locator(LABEL)).to_have_text("Idle", timeout=30_000)
+    printing.start_print()
     expect(page.locator(LABEL)).to_have_text("Watching", timeout=30_000)
     wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first verdict")
     camera.mode = "failed"
