@@ -114,7 +114,8 @@ class OctoPrintServer:
                 for name in ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem",
                              "paused")]},
             "plugins": {
-                "_disabled": ["announcements", "tracking", "discovery", "errortracking", "softwareupdate"],
+                "_disabled": ["announcements", "tracking", "discovery", "errortracking", "softwareupdate",
+                              "achievements"],  # its pop-ups would cover ours in screenshots
                 "virtual_printer": {"enabled": True, "okAfterResend": True},
                 "failwatch": self.plugin_settings,
                 **self.plugins_config,
