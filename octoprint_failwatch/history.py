@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 LABELS = ("not_a_failure", "confirmed", "acknowledged", "resumed_by_user")
 _ID = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{6}$")
@@ -83,15 +83,6 @@ class IncidentHistory:
             self._write(incident)
             self._enforce_limits()
         return incident_id
-
-    def update(self, incident_id: str, **changes: Any) -> Optional[dict]:
-        with self._lock:
-            incident = self._read(incident_id)
-            if incident is None:
-                return None
-            incident.update(changes)
-            self._write(incident)
-            return incident
 
     def add_label(self, incident_id: str, label: str) -> Optional[dict]:
         if label not in LABELS:
