@@ -26,7 +26,7 @@ from . import config as cfg
 from .actions import PAUSED, PrintActions, extrusion_mode, pause_script, resume_script
 from .alerts import Alerts
 from .analysis import Analyser, DailySpend, make_backend
-from .camera import describe_source, make_camera
+from .camera import SharedSnapshot, describe_source, make_camera
 from .detector import AnalysisError
 from .frame import CameraError
 from .history import LABELS, IncidentHistory
@@ -59,7 +59,6 @@ class FailwatchPlugin(
         self._executor: Optional[ThreadPoolExecutor] = None
         self._config: Optional[cfg.FailwatchConfig] = None
         self._settings_errors: dict[str, str] = {}
-        self._rejected_settings: dict[str, str] = {}
         self._last_failure: Optional[dict] = None
         self._actions: Optional[PrintActions] = None
         self._spend: Optional[DailySpend] = None
@@ -138,14 +137,14 @@ class FailwatchPlugin(
                 data.pop(key)
         current = self._settings.get_all_data(merged=True)
         _, errors = cfg.validate({**current, **data})
-        self._rejected_settings = {key: message for key, message in errors.items() if key in data}
-        for key in self._rejected_settings:
+        rejected = {key: message for key, message in errors.items() if key in data}
+        for key in rejected:
             data.pop(key)  # keep the last good value; the message says why
-        for line in cfg.describe_errors(self._rejected_settings):
+        for line in cfg.describe_errors(rejected):
             self._logger.warning("Failwatch did not save a setting: %s", line)
         result = octoprint.plugin.SettingsPlugin.on_settings_save(self, data)
         self._load_config()
-        self._settings_errors.update(self._rejected_settings)
+        self._settings_errors.update(rejected)
         with self._monitor_lock:
             if self._monitor is not None and self._monitor.state not in (State.IDLE, State.PAUSED):
                 self._start_monitoring("settings changed")
@@ -322,17 +321,19 @@ class FailwatchPlugin(
             "Failwatch: print failure confirmed (%d of %d): %s; action: %s",
             payload["positives"], payload["series"], trigger["explanation"], action,
         )
-        self._alerts.failure(trigger, payload["positives"], payload["series"], action, self._cost())
-        threading.Thread(target=self._show_failure, args=(dict(self._last_failure),), daemon=True,
+        # one picture taken at alert time, shared by the Discord message and the browser notice
+        snapshot = SharedSnapshot(lambda: make_camera(self._config, self._clock, self._plugin_manager)().jpeg)
+        self._alerts.failure(trigger, payload["positives"], payload["series"], action, self._cost(), snapshot)
+        threading.Thread(target=self._show_failure, args=(dict(self._last_failure), snapshot), daemon=True,
                          name="failwatch-failure-snapshot").start()
         if action == PAUSED:
             self._event_bus.fire("plugin_failwatch_paused", {"explanation": trigger["explanation"]})
         return {**payload, "action": action, "test_run": test_run, "incident": incident}
 
-    def _show_failure(self, failure: dict) -> None:
-        """A popup in every open OctoPrint page, with a snapshot taken now (not a series frame)."""
+    def _show_failure(self, failure: dict, snapshot: SharedSnapshot) -> None:
+        """A popup in every open OctoPrint page, with the alert-time snapshot (not a series frame)."""
         try:
-            self._failure_snapshot = make_camera(self._config, self._clock, self._plugin_manager)().jpeg
+            self._failure_snapshot = snapshot()
             failure["snapshot"] = True
         except Exception as exc:
             self._logger.warning("Failwatch: no snapshot for the failure notice: %s", exc)

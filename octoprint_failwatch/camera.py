@@ -8,7 +8,8 @@ timestamps come from the engine's clock. Error texts name the camera with creden
 
 from __future__ import annotations
 
-from typing import Callable
+import threading
+from typing import Callable, Optional
 from urllib.parse import urlsplit, urlunsplit
 
 import cv2
@@ -150,6 +151,21 @@ class OctoPrintWebcam:
         if config.flipH or config.flipV or config.rotate90:
             data = orient(data, config.flipH, config.flipV, config.rotate90)
         return Frame(data, captured_at, captured_wall)
+
+
+class SharedSnapshot:
+    """A picture taken once, when it is first asked for, and then shared by everyone who asks."""
+
+    def __init__(self, capture: Callable[[], bytes]):
+        self._capture = capture
+        self._lock = threading.Lock()  # guards the picture: one capture, however many callers
+        self._jpeg: Optional[bytes] = None
+
+    def __call__(self) -> bytes:
+        with self._lock:
+            if self._jpeg is None:
+                self._jpeg = self._capture()  # a failed capture is not kept: the next caller tries again
+            return self._jpeg
 
 
 def make_camera(config: FailwatchConfig, clock, plugin_manager=None) -> Callable[[], Frame]:

@@ -199,8 +199,9 @@ class Monitor:
 
     def grace(self, seconds: float) -> None:
         """After the user resumed a print: detection restarts only after `seconds` (not during a cooldown)."""
-        if self._state != State.COOLDOWN and seconds > 0:
-            self._hold(State.GRACE, seconds, f"print resumed: watching again in {seconds / 60:.1f} min")
+        with self._state_lock:
+            if self._state != State.COOLDOWN and seconds > 0:
+                self._hold(State.GRACE, seconds, f"print resumed: watching again in {seconds / 60:.1f} min")
 
     def _hold(self, state: State, seconds: float, message: str) -> None:
         with self._state_lock:

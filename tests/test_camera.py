@@ -104,3 +104,23 @@ def test_octoprint_orientation_settings_are_applied(scene):
     rotated = cv2.imdecode(np.frombuffer(orient(jpeg, False, False, True), np.uint8), cv2.IMREAD_COLOR)
     assert np.abs(mirrored.astype(int) - cv2.flip(original, 1).astype(int)).mean() < 3
     assert rotated.shape[:2] == original.shape[1::-1]
+
+
+def test_an_alert_snapshot_is_taken_once_and_shared_and_a_failed_one_is_retried():
+    from octoprint_failwatch.camera import SharedSnapshot
+
+    answers = [CameraError("camera unreachable"), b"\xff\xd8picture", b"\xff\xd8later"]
+    taken = []
+
+    def capture():
+        taken.append(True)
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    snapshot = SharedSnapshot(capture)
+    with pytest.raises(CameraError):
+        snapshot()
+    assert snapshot() == snapshot() == b"\xff\xd8picture"
+    assert len(taken) == 2

@@ -63,7 +63,9 @@ class Alerts:
         self._open_problems.clear()  # a verdict means camera and model work again
         self._publish(self._payload(verdict, state, cost), alert=False)
 
-    def failure(self, trigger: dict, positives: int, series: int, action: str, cost: dict) -> None:
+    def failure(self, trigger: dict, positives: int, series: int, action: str, cost: dict,
+                snapshot: Optional[Callable[[], bytes]] = None) -> None:
+        """A confirmed failure: MQTT alert and one Discord message with `snapshot` (default: a fresh one)."""
         self._publish(self._payload(trigger, "failure", cost, action=action), alert=True)
         if not self.discord:
             return
@@ -81,7 +83,7 @@ class Alerts:
                 ("Elapsed", _duration(job.get("elapsed"))),
                 ("Action", ACTION_WORDS.get(action, action)),
             ],
-            snapshot=self._snapshot,
+            snapshot=snapshot or self._snapshot,
         ))
 
     def problem(self, kind: str, text: str) -> None:
