@@ -3,7 +3,9 @@
 Real boto3 talks to it through `endpoint_url`. By default it "sees" the demo scene: a series is a
 failure when its newest frame shows the orange strands. Tests can force verdicts, queue faults
 (throttling, 5xx, expired token, access denied, malformed output, max_tokens, text, hang) and read
-what each request carried (access key, images, sizes).
+what each request carried (access key, images, sizes). `usage` is counted, not made up: images like
+Claude (width x height / 750, at most 1600 each), text at about 4 characters a token (prompts, labels,
+the tool's schema), the answer the same way — and the answer holds just the fields the schema asks for.
 Run: python -m demo.model_server --port 8082
 """
 
@@ -35,6 +37,18 @@ ERRORS = {
     "denied": (403, "AccessDeniedException", "You don't have access to the model with the specified model ID."),
     "model_timeout": (408, "ModelTimeoutException", "Model has timed out in processing the request."),
 }
+
+
+def _text_tokens(*parts) -> int:
+    """About four characters a token, over every text the model reads: prompts, labels, the tool's schema."""
+    return math.ceil(sum(len(part if isinstance(part, str) else json.dumps(part)) for part in parts) / 4)
+
+
+def _answer(properties, failed: bool, explanation: str) -> dict:
+    """The answer a model gives: the fields the requested schema asks for, nothing more."""
+    full = {"print_failed": failed, "confidence": 0.92 if failed else 0.08,
+            "failure_type": "spaghetti" if failed else "none", "explanation": explanation}
+    return {key: value for key, value in full.items() if not properties or key in properties}
 
 
 def _tokens_for(jpeg: bytes) -> int:
@@ -124,13 +138,10 @@ class ModelServer(HttpService):
             status, code, message = ERRORS[fault]
             return status, {"message": message}, {"x-amzn-ErrorType": f"{code}:http://internal.amazon.com/"}
         failed = self._decide(images)
-        tool_input = {
-            "print_failed": failed,
-            "confidence": 0.92 if failed else 0.08,
-            "failure_type": "spaghetti" if failed else "none",
-            "explanation": "Tangled strands of filament around the part." if failed
-            else "The part is building normally.",
-        }
+        tools = request.get("toolConfig", {}).get("tools") or [{}]
+        schema = tools[0].get("toolSpec", {}).get("inputSchema", {}).get("json", {})
+        tool_input = _answer(schema.get("properties"), failed, "Tangled strands of filament around the part."
+                             if failed else "The part is building normally.")
         stop_reason = "tool_use"
         blocks = [{"toolUse": {"toolUseId": "t1", "name": TOOL, "input": tool_input}}]
         if fault == "malformed":
@@ -141,11 +152,15 @@ class ModelServer(HttpService):
             blocks, stop_reason = [{"text": "The print looks failed to me."}], "end_turn"
         elif isinstance(fault, str) and fault.startswith("explain:"):
             blocks[0]["toolUse"]["input"]["explanation"] = fault[len("explain:"):]
-        input_tokens = sum(_tokens_for(image) for image in images) + 250
+        input_tokens = sum(_tokens_for(image) for image in images) + _text_tokens(
+            *[block.get("text", "") for block in request.get("system", [])], *record["texts"],
+            request.get("toolConfig", {}))
+        output_tokens = _text_tokens(tool_input)
         return 200, {
             "output": {"message": {"role": "assistant", "content": blocks}},
             "stopReason": stop_reason,
-            "usage": {"inputTokens": input_tokens, "outputTokens": 45, "totalTokens": input_tokens + 45},
+            "usage": {"inputTokens": input_tokens, "outputTokens": output_tokens,
+                      "totalTokens": input_tokens + output_tokens},
             "metrics": {"latencyMs": 5},
         }, {}
 
@@ -167,14 +182,17 @@ class ModelServer(HttpService):
         if fault in ERRORS:
             return ERRORS[fault][0], {"error": {"message": ERRORS[fault][2]}}
         failed = self._decide(images)
-        answer = {"print_failed": failed, "confidence": 0.9 if failed else 0.1,
-                  "failure_type": "spaghetti" if failed else "none",
-                  "explanation": "Tangled strands of filament." if failed else "The part is building normally."}
+        schema = request.get("response_format", {}).get("json_schema", {}).get("schema", {})
+        answer = _answer(schema.get("properties"), failed,
+                         "Tangled strands of filament." if failed else "The part is building normally.")
         text = json.dumps(answer) if fault != "malformed" else "I think it failed"
+        texts = [m["content"] for m in request.get("messages", []) if isinstance(m.get("content"), str)]
+        texts += [part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"]
         return 200, {
             "choices": [{"message": {"role": "assistant", "content": text},
                          "finish_reason": "length" if fault == "max_tokens" else "stop"}],
-            "usage": {"prompt_tokens": sum(_tokens_for(i) for i in images) + 250, "completion_tokens": 40},
+            "usage": {"prompt_tokens": sum(_tokens_for(i) for i in images) + _text_tokens(*texts, schema),
+                      "completion_tokens": _text_tokens(text)},
         }
 
     def _decide(self, images: list[bytes]) -> bool:

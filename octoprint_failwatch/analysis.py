@@ -23,7 +23,7 @@ from .imaging import prepare
 from .pricing import cost_usd, price_per_1k
 
 
-def make_backend(config: FailwatchConfig, clock) -> Callable[[Sequence[Frame]], Verdict]:
+def make_backend(config: FailwatchConfig, clock) -> Callable[..., Verdict]:
     if config.model_backend == "openai":
         from .detector.openai import OpenAICompatibleDetector
 
@@ -70,19 +70,19 @@ class DailySpend:
 
 
 class Analyser:
-    def __init__(self, config: FailwatchConfig, backend: Callable[[Sequence[Frame]], Verdict], spend: DailySpend):
+    def __init__(self, config: FailwatchConfig, backend: Callable[..., Verdict], spend: DailySpend):
         self._config = config
         self._backend = backend
         self._spend = spend
         self._prices = price_per_1k(config.model_name, config.price_input_per_1k, config.price_output_per_1k)
 
-    def __call__(self, frames: Sequence[Frame]) -> Verdict:
+    def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
         budget = self._config.daily_budget_usd
         if budget and self._spend.today() >= budget:
             raise AnalysisError(f"daily budget of ${budget:.2f} reached: no model calls until tomorrow")
         config = self._config
         prepared = [prepare(frame, config.image_long_side, config.jpeg_quality, config.roi) for frame in frames]
-        verdict = self._backend(prepared)
+        verdict = self._backend(prepared, quick)
         cost = cost_usd(self._prices, verdict.input_tokens, verdict.output_tokens)
         self._spend.add(cost)
         return replace(verdict, cost_usd=cost)

@@ -119,8 +119,7 @@ FIELDS: tuple[Field, ...] = (
     Field("verification_required", int, 3, "VERIFICATION_REQUIRED", minimum=1, maximum=10),
     Field("verification_interval", float, 2.0, "VERIFICATION_INTERVAL", minimum=0.5, maximum=600),
     Field("pipeline_verification", bool, True, "PIPELINE_VERIFICATION"),
-    Field("sliding_window", bool, False, "SLIDING_WINDOW"),
-    Field("sliding_window_images", int, 3, "SLIDING_WINDOW_IMAGES", minimum=1, maximum=20),
+    Field("quick_check", bool, True, "QUICK_CHECK"),
     Field("cooldown_minutes", float, 15.0, "COOLDOWN_MINUTES", minimum=0, maximum=24 * 60),
     Field("error_limit", int, 5, "ERROR_LIMIT", minimum=1, maximum=100),
     Field("error_backoff_seconds", float, 60.0, "ERROR_BACKOFF_SECONDS", minimum=0, maximum=3600),
@@ -212,8 +211,7 @@ class FailwatchConfig:
     verification_required: int
     verification_interval: float
     pipeline_verification: bool
-    sliding_window: bool
-    sliding_window_images: int
+    quick_check: bool
     cooldown_minutes: float
     error_limit: int
     error_backoff_seconds: float

@@ -5,14 +5,18 @@ It knows nothing of OctoPrint, boto3 or HTTP. It is given a `capture()` that ret
 for events. Each `tick()` is short: it takes the frames that are due, hands full series to the
 executor and collects finished verdicts, so stopping is instant and verification can be pipelined.
 
-Seed policy (the defaults): a series of N frames spaced by the interval is analysed in one call; a
-positive starts V verification series at the short interval; K positives confirm; a confirmed
-failure starts a cooldown without model calls; after `error_limit` consecutive errors the engine
-waits `error_backoff_seconds`. With `pipeline_verification` (default) the verification series are
-captured interleaved — each with the seed's spacing between its own frames, never the trigger's
-frames — so they complete together and are analysed in parallel; verification stops as soon as it
-is decided. With `sliding_window` every new frame sends the newest `sliding_window_images` frames
-(a failure is seen at the next frame instead of the next full series; verification is unchanged).
+The seed's policy: a series of N frames spaced by the interval is analysed in one call; a positive
+starts V verification series at the short interval; a positive series and K positive verifications
+confirm; a confirmed failure starts a cooldown without model calls; after `error_limit` consecutive
+errors the engine waits `error_backoff_seconds`.
+Two defaults make it faster and cheaper without weakening that decision:
+- `quick_check`: every new frame is looked at alone with a short question (1 image instead of N, so a
+  failure is seen at the next frame, not the next full series). Only a failing look leads to the
+  seed's series call (the newest N frames) and, at the same time, the verification: the failure is
+  confirmed on exactly the seed's evidence — a positive series and K of V positive verifications.
+- `pipeline_verification`: the verification series are captured interleaved — each with the seed's
+  spacing between its own frames, never the trigger's frames — so they complete together and are
+  analysed in parallel; verification stops as soon as it is decided.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 from typing import Any, Callable, Optional, Protocol, Sequence
 
 from .camera_health import CameraHealth
@@ -74,6 +79,8 @@ class Verification:
     frames: list[list[Frame]] = field(default_factory=list)  # the series behind each result
     frames_taken: int = 0
     buckets: list[list[Frame]] = field(default_factory=list)  # interleaved series being filled
+    series_check: Optional[bool] = True  # the seed's series verdict; None while a quick check's is pending
+    quick: Optional[Verdict] = None  # the quick look that started it, if any
 
     @property
     def positives(self) -> int:
@@ -273,8 +280,8 @@ class Monitor:
             self._set_state(State.WARMING_UP, reason)
 
     def _capture_main(self, now: float) -> None:
-        sliding = self._config.sliding_window
-        if (self._in_flight and not sliding) or now < self._next_capture_at:
+        quick = self._quick_checks()
+        if (self._in_flight and not quick) or now < self._next_capture_at:
             return  # seed: the next series starts once the last verdict is in
         reason = self._gate()
         if reason is not None:  # heating, first minutes of the print: nothing worth judging yet
@@ -285,14 +292,17 @@ class Monitor:
         if frame is None:
             return
         self._frames.append(frame)
-        if sliding:  # every new frame: the newest frames of the window, when the model is free
-            size = self._config.sliding_window_images
+        size = self._config.images_per_series
+        if quick:  # the newest N frames are kept for the series check; the newest alone is looked at
             self._frames = self._frames[-size:]
             if len(self._frames) == size and not self._in_flight:
-                self._submit("main", self._frames)
-        elif len(self._frames) >= self._config.images_per_series:
+                self._submit("quick", [frame])
+        elif len(self._frames) >= size:
             self._submit("main", self._frames)
             self._frames = []
+
+    def _quick_checks(self) -> bool:
+        return self._config.quick_check and not self._once  # Test now runs the seed's full cycle
 
     def _capture_verification(self, now: float) -> None:
         verification = self._verification
@@ -381,7 +391,8 @@ class Monitor:
         if kind == "main":
             self._status.counters["series"] += 1
         series = list(frames)
-        self._in_flight.append((self._generation, kind, self._executor.submit(self._analyse, series), series))
+        analyse = partial(self._analyse, quick=True) if kind == "quick" else self._analyse
+        self._in_flight.append((self._generation, kind, self._executor.submit(analyse, series), series))
 
     # ----- verdicts -----
 
@@ -405,6 +416,17 @@ class Monitor:
                 self._begin_verification(verdict, frames)
             elif self._once:
                 self._finish_once()
+        elif kind == "quick" and self._state == State.WATCHING:
+            if verdict is not None and verdict.print_failed:
+                series = list(self._frames)
+                self._begin_verification(verdict, series, quick=True)
+                self._submit("main", series)  # the seed's series call, beside the verification
+        elif kind == "main" and self._state == State.VERIFYING:
+            verification = self._verification
+            verification.series_check = verdict is not None and verdict.print_failed
+            if verification.series_check:
+                verification.trigger = verdict  # the full answer, with its explanation, names the failure
+            self._decide_verification()
         elif kind == "verify" and self._state == State.VERIFYING:
             self._verification.results.append(verdict)
             self._verification.frames.append(frames)
@@ -421,10 +443,11 @@ class Monitor:
         status.counters["cost_usd"] += verdict.cost_usd
         self._emit("analysis", {"verdict": verdict.as_dict(), "state": self._state.value, "frames": frames})
 
-    def _begin_verification(self, trigger: Verdict, frames: list[Frame]) -> None:
+    def _begin_verification(self, trigger: Verdict, frames: list[Frame], quick: bool = False) -> None:
         now = self._clock.monotonic()
         self._status.counters["detections"] += 1
-        self._verification = Verification(trigger=trigger, trigger_frames=frames, started_at=now)
+        self._verification = Verification(trigger=trigger, trigger_frames=frames, started_at=now,
+                                          series_check=None if quick else True, quick=trigger if quick else None)
         self._frames = []  # verification never reuses the frames that triggered it
         self._next_capture_at = now
         self._set_state(State.VERIFYING, "possible failure, verifying")
@@ -437,9 +460,10 @@ class Monitor:
         done = len(verification.results)
         positives = verification.positives
         self._publish_verification()
-        confirmed = positives >= config.verification_required
-        unreachable = positives + (config.verification_series - done) < config.verification_required
-        if not (confirmed or unreachable or done >= config.verification_series):
+        confirmed = positives >= config.verification_required and verification.series_check is True
+        unreachable = (verification.series_check is False
+                       or positives + (config.verification_series - done) < config.verification_required)
+        if not (confirmed or unreachable):
             return
         verdicts = [v.as_dict() for v in verification.results if v is not None]
         self._generation += 1  # drop verification calls still in flight: the round is decided
@@ -448,6 +472,8 @@ class Monitor:
         self._status.verification = None
         payload = {
             "trigger": verification.trigger.as_dict(),
+            "quick": verification.quick.as_dict() if verification.quick else None,
+            "series_check": verification.series_check,
             "verdicts": verdicts,
             "results": [v.as_dict() if v is not None else None for v in verification.results],
             "positives": positives,
@@ -484,6 +510,7 @@ class Monitor:
             "positives": verification.positives,
             "required": self._config.verification_required,
             "series": self._config.verification_series,
+            "series_check": verification.series_check,
         }
         self._emit("status", {})
 

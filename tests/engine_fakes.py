@@ -67,19 +67,22 @@ class FakeCamera:
 
 
 class ScriptedModel:
-    """Answers from a function of the call number and the frames; records every call."""
+    """Answers from a function of the call number and the frames; records every call and which were quick."""
 
     def __init__(self, answer: Callable[[int, Sequence[Frame]], object]):
         self.answer = answer
         self.calls: list[list[Frame]] = []
+        self.quick: list[bool] = []
 
-    def __call__(self, frames: Sequence[Frame]) -> Verdict:
+    def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
         self.calls.append(list(frames))
+        self.quick.append(quick)
         result = self.answer(len(self.calls), frames)
         if isinstance(result, Exception):
             raise result
-        return Verdict(bool(result), 0.9 if result else 0.1, "spaghetti" if result else "none",
-                       "tangled filament" if result else "looks fine", input_tokens=1000, output_tokens=50)
+        explanation = ("quick: " if quick else "") + ("tangled filament" if result else "looks fine")
+        return Verdict(bool(result), 0.9 if result else 0.1, "spaghetti" if result else "none", explanation,
+                       input_tokens=1000, output_tokens=50)
 
 
 def always(value) -> ScriptedModel:

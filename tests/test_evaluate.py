@@ -17,24 +17,33 @@ def test_the_evaluator_gives_the_numbers_the_local_models_behaviour_implies(tmp_
            "AWS_CREDENTIALS_FILE": str(tmp_path / "none")}
     out = tmp_path / "report.json"
     run = subprocess.run([sys.executable, "-m", "octoprint_failwatch", "evaluate", str(dataset), "--compare",
-                          "pipeline_verification=false", "pipeline_verification=true", "--latency", "3",
+                          "quick_check=false,pipeline_verification=false", "quick_check=false", "", "--latency", "3",
                           "--json", str(out)], env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "precision" in run.stdout and "failing-1" in run.stdout
     report = json.loads(out.read_text())
-    sequential = report["pipeline_verification=false"]["overall"]
-    interleaved = report["pipeline_verification=true"]["overall"]
-    for overall in (sequential, interleaved):
+    sequential = report["quick_check=false, pipeline_verification=false"]["overall"]
+    interleaved = report["quick_check=false"]["overall"]
+    defaults = report["settings as configured"]["overall"]
+    for overall in (sequential, interleaved, defaults):
         # the local model sees strands exactly when the scene shows them: every failure, nothing else
         assert overall["precision"] == 1.0 and overall["recall"] == 1.0
         assert overall["false_alarms_per_print_hour"] == 0 and overall["errors"] == 0
         assert overall["input_tokens"] > 0 and overall["cost_usd"] > 0
-    # healthy prints: one call per 30 s of a 300 s recording
-    healthy = [p for p in report["pipeline_verification=true"]["prints"] if p["onset"] is None]
-    assert [p["calls"] for p in healthy] == [10, 10]
-    # verification after a positive: sequential 3 x (4 s + 3 s latency) vs interleaved 5.5 s + 3 s
+    # healthy prints of 300 s: the seed's schedule makes one call per 30 s; quick checks one per frame
+    # from 20 s on, each of a single image and a short question
+    healthy = {name: [p for p in report[name]["prints"] if p["onset"] is None]
+               for name in ("quick_check=false", "settings as configured")}
+    assert [p["calls"] for p in healthy["quick_check=false"]] == [10, 10]
+    assert [p["calls"] for p in healthy["settings as configured"]] == [28, 28]
+    per_call = {name: sum(p["input_tokens"] for p in prints) / sum(p["calls"] for p in prints)
+                for name, prints in healthy.items()}
+    assert per_call["settings as configured"] < 0.5 * per_call["quick_check=false"]
+    # verification after a positive: sequential 3 x (4 s + 3 s latency) vs interleaved 5.5 s + 3 s;
+    # quick checks see the failure at the next frame
     assert interleaved["onset_to_confirmed_median"] < sequential["onset_to_confirmed_median"]
-    assert interleaved["onset_to_confirmed_max"] <= 40
+    assert defaults["onset_to_confirmed_median"] < interleaved["onset_to_confirmed_median"]
+    assert defaults["onset_to_confirmed_max"] <= 25
 
 
 def test_a_missing_dataset_is_a_clear_error(tmp_path):

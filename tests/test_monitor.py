@@ -7,8 +7,8 @@ import pytest
 from engine_fakes import Harness, ScriptedModel, always, model_error
 
 
-def test_healthy_print_is_analysed_in_series_of_three_frames_ten_seconds_apart():
-    h = Harness(always(False))
+def test_seed_schedule_analyses_series_of_three_frames_ten_seconds_apart():
+    h = Harness(always(False), quick_check=False)
     h.monitor.start()
     h.run(65)
     assert h.camera.times == [1000 + 10 * i for i in range(7)]
@@ -21,7 +21,7 @@ def test_healthy_print_is_analysed_in_series_of_three_frames_ten_seconds_apart()
 
 
 def test_failure_is_confirmed_by_three_of_four_fresh_verification_series():
-    h = Harness(always(True))
+    h = Harness(always(True), quick_check=False)
     h.monitor.start()
     h.run(60)
     detected = h.named("failure_detected")
@@ -41,7 +41,7 @@ def test_failure_is_confirmed_by_three_of_four_fresh_verification_series():
 
 
 def test_alarm_is_rejected_as_soon_as_three_positives_cannot_be_reached():
-    h = Harness(ScriptedModel(lambda n, frames: n == 1))
+    h = Harness(ScriptedModel(lambda n, frames: n == 1), quick_check=False)
     h.monitor.start()
     h.run(40)
     rejected = h.named("verification_rejected")
@@ -71,8 +71,8 @@ def test_sequential_verification_waits_for_each_verdict_when_pipelining_is_off()
 
 
 def test_interleaved_verification_decides_much_sooner_than_one_series_after_the_other():
-    sequential = Harness(always(True), latency=3.0, pipeline_verification=False)
-    interleaved = Harness(always(True), latency=3.0)
+    sequential = Harness(always(True), latency=3.0, pipeline_verification=False, quick_check=False)
+    interleaved = Harness(always(True), latency=3.0, quick_check=False)
     for h in (sequential, interleaved):
         h.monitor.start()
         h.run(90)
@@ -83,12 +83,46 @@ def test_interleaved_verification_decides_much_sooner_than_one_series_after_the_
     assert t_interleaved == pytest.approx(5.0 + 3, abs=0.5)  # all series done after 5.x s, analysed together
 
 
-def test_sliding_window_analyses_the_newest_frames_at_every_frame():
-    h = Harness(always(False), sliding_window=True)
+def test_quick_check_looks_at_the_newest_frame_alone_at_every_frame():
+    h = Harness(always(False))
     h.monitor.start()
     h.run(45)
-    assert [[f.captured_at for f in call] for call in h.model.calls] == [
-        [1000, 1010, 1020], [1010, 1020, 1030], [1020, 1030, 1040]]
+    # from the moment a full series is in hand, each new frame is asked about alone, with the short question
+    assert [[f.captured_at for f in call] for call in h.model.calls] == [[1020], [1030], [1040]]
+    assert h.model.quick == [True, True, True]
+    assert h.named("failure_detected") == []
+
+
+def test_quick_alarm_is_confirmed_on_the_seeds_evidence_a_positive_series_and_three_of_four():
+    h = Harness(always(True), latency=3.0)
+    h.monitor.start()
+    h.run(40)
+    quick, series, *verification = h.model.calls
+    assert [f.captured_at for f in quick] == [1020]
+    # at the quick alarm the seed's series (the newest three frames) is sent beside the verification
+    assert [f.captured_at for f in series] == [1000, 1010, 1020] and h.model.quick[1] is False
+    assert not {1000, 1010, 1020} & {f.captured_at for call in verification for f in call}
+    confirmed = h.named("failure_confirmed")
+    assert len(confirmed) == 1
+    payload = confirmed[0][1]
+    assert payload["series_check"] is True and payload["positives"] == 3
+    assert payload["trigger"]["explanation"] == "tangled filament"  # the series' full answer, not the quick one
+    assert payload["quick"]["explanation"] == "quick: tangled filament"
+    # quick answer at 1023, verification frames every 0.5 s until 1028, their verdicts 3 s later
+    assert confirmed[0][0] == pytest.approx(1023 + 5.0 + 3, abs=0.5)
+
+
+def test_quick_alarm_is_rejected_when_the_seeds_series_says_healthy():
+    def answer(n, frames):  # the quick look and the verification say failed, the full series does not
+        return not (len(frames) == 3 and frames[0].captured_at == 1000)
+
+    h = Harness(ScriptedModel(answer), latency=3.0)
+    h.monitor.start()
+    h.run(40)
+    assert h.named("failure_confirmed") == []
+    rejected = h.named("verification_rejected")
+    assert len(rejected) == 1 and rejected[0][1]["series_check"] is False
+    assert h.state() == "watching"
 
 
 def test_cooldown_makes_no_model_calls_and_logs_at_most_every_30_seconds(caplog):
@@ -111,7 +145,7 @@ def test_cooldown_makes_no_model_calls_and_logs_at_most_every_30_seconds(caplog)
 
 
 def test_five_consecutive_errors_wait_sixty_seconds_then_monitoring_goes_on():
-    h = Harness(ScriptedModel(lambda n, frames: model_error()))
+    h = Harness(ScriptedModel(lambda n, frames: model_error()), quick_check=False)
     h.monitor.start()
     # each failed series takes 20 s of frames + the next frame 10 s later: the 5th fails at 1140.1
     h.run(5 * 30)
@@ -128,7 +162,7 @@ def test_five_consecutive_errors_wait_sixty_seconds_then_monitoring_goes_on():
 
 
 def test_camera_outage_is_its_own_state_and_no_series_spans_the_gap():
-    h = Harness(always(False))
+    h = Harness(always(False), quick_check=False)
     h.monitor.start()
     h.run(15)  # frames at 0 and 10
     h.camera.broken = True

@@ -1,5 +1,6 @@
 """Reliability: hostile settings, a long run with a fault mix, model faults inside a real OctoPrint."""
 
+import logging
 import math
 import threading
 import tracemalloc
@@ -35,8 +36,10 @@ def test_any_settings_give_a_valid_config_and_messages_never_an_exception(raw):
     assert validate({**raw, **{k: getattr(config, k) for k in DEFAULTS}})[1] == {}  # the result is valid
 
 
-def test_eight_print_hours_with_a_fault_mix_keep_threads_and_memory_flat():
+def test_eight_print_hours_with_a_fault_mix_keep_threads_and_memory_flat(monkeypatch):
     """Camera outages, model errors, alarms and cooldowns for 8 simulated hours."""
+    # pytest keeps every log record of a test in memory: that is the test's growth, not the engine's
+    monkeypatch.setattr(logging.getLogger("octoprint_failwatch.monitor"), "disabled", True)
 
     def answer(call, frames):
         if call % 97 == 0:
@@ -56,6 +59,7 @@ def test_eight_print_hours_with_a_fault_mix_keep_threads_and_memory_flat():
         h.camera.broken = False  # …that ends
         h.run(3000, step=0.5)
         h.model.calls.clear()  # the fake's own record is not the engine's memory
+        h.model.quick.clear()
         h.events.clear()
         h.camera.times.clear()
         sizes.append(tracemalloc.get_traced_memory()[0])

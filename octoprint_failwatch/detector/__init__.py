@@ -1,8 +1,11 @@
-"""What every vision-model backend shares: the verdict, the error type, the prompt and the answer schema.
+"""What every vision-model backend shares: the verdict, the error type, the prompts and the answer schemas.
 
-A backend is any callable `analyse(frames) -> Verdict` that raises `AnalysisError` with a message a
-user can act on. The parser here is the only place that turns model output into a `Verdict`, so
-garbage from any backend becomes an error, never a verdict.
+A backend is any callable `analyse(frames, quick=False) -> Verdict` that raises `AnalysisError` with a
+message a user can act on. Two questions are asked: the full one about a series (with an explanation
+for the owner) and the quick one about the newest frame alone (a yes/no and a confidence: a short
+prompt and a short answer, since it is asked at every frame and only decides whether to look closer).
+The parser here is the only place that turns model output into a `Verdict`, so garbage from any
+backend becomes an error, never a verdict.
 """
 
 from __future__ import annotations
@@ -47,6 +50,13 @@ VERDICT_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+QUICK_SCHEMA: dict[str, Any] = {  # every character here is paid for at every frame: no descriptions
+    "type": "object",
+    "properties": {"print_failed": {"type": "boolean"}, "confidence": {"type": "number", "minimum": 0, "maximum": 1}},
+    "required": ["print_failed", "confidence"],
+    "additionalProperties": False,
+}
+
 PROMPT = """You watch a 3D printer through a camera. The images are frames of one print, \
 oldest first, each labelled with its capture time. Decide whether the print is failing now.
 
@@ -58,6 +68,11 @@ printed logos on the bed, reflections and glare, an empty bed at the start, a ha
 
 Judge the newest frames most; use the older ones to see what changes. Only report a failure you \
 can see. Answer with the {tool} tool."""
+
+QUICK_PROMPT = """You watch a 3D printer through a camera. Is the print in this frame failing now? \
+Failing: tangled filament ("spaghetti"), the part detached or moved, a blob on the nozzle, shifted \
+layers, extruding into mid-air. Not failing: supports, purge lines, brims, infill, bed logos, glare, \
+an empty bed, a hand in view. Answer with the {tool} tool."""
 
 
 class AnalysisError(Exception):
@@ -86,8 +101,8 @@ class Detector(Protocol):
     def __call__(self, frames: Sequence[Any]) -> Verdict: ...
 
 
-def build_prompt(about_printer: str = "") -> str:
-    prompt = PROMPT.format(tool=TOOL_NAME)
+def build_prompt(about_printer: str = "", quick: bool = False) -> str:
+    prompt = (QUICK_PROMPT if quick else PROMPT).format(tool=TOOL_NAME)
     if about_printer.strip():
         prompt += "\n\nAbout this printer (from its owner): " + about_printer.strip()[:1000]
     return prompt
@@ -106,8 +121,14 @@ def frame_labels(frames: Sequence[Any]) -> list[str]:
 QUESTION = f"Is this print failing? Answer with {TOOL_NAME}."
 
 
-def parse_verdict(answer: Any) -> Verdict:
-    """Validates the tool input a model returned; anything off raises AnalysisError."""
+def schema(quick: bool) -> dict[str, Any]:
+    return QUICK_SCHEMA if quick else VERDICT_SCHEMA
+
+
+def parse_verdict(answer: Any, quick: bool = False) -> Verdict:
+    """Validates the tool input a model returned; anything off raises AnalysisError.
+
+    A quick answer carries no explanation: the full series check that follows a positive gives one."""
     if not isinstance(answer, dict):
         raise AnalysisError("model answer is not a JSON object")
     failed = answer.get("print_failed")
@@ -122,6 +143,8 @@ def parse_verdict(answer: Any) -> Verdict:
     if not isinstance(failure_type, str) or failure_type not in FAILURE_TYPES:
         failure_type = "other" if failed else "none"
     explanation = answer.get("explanation")
+    if quick and explanation is None:
+        explanation = "quick check of the newest frame: " + ("possible failure" if failed else "looks fine")
     if not isinstance(explanation, str) or not explanation.strip():
         raise AnalysisError("model answer has an empty explanation")
     return Verdict(

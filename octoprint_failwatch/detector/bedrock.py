@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 from ..aws import AwsSession, CredentialError, is_expired_error
 from ..config import FailwatchConfig
 from ..frame import Frame
-from . import QUESTION, TOOL_NAME, VERDICT_SCHEMA, AnalysisError, Verdict, build_prompt, frame_labels, parse_verdict
+from . import QUESTION, TOOL_NAME, AnalysisError, Verdict, build_prompt, frame_labels, parse_verdict, schema
 
 MAX_IMAGES = 20  # Converse limit per request
 MAX_IMAGE_BYTES = int(3.75 * 1024 * 1024)
@@ -25,13 +25,13 @@ class BedrockDetector:
     def __init__(self, config: FailwatchConfig, session: AwsSession):
         self._config = config
         self._session = session
-        self._system = [{"text": build_prompt(config.about_printer)}]
+        self._system = {quick: [{"text": build_prompt(config.about_printer, quick)}] for quick in (False, True)}
 
-    def __call__(self, frames: Sequence[Frame]) -> Verdict:
-        request = self.build_request(frames)
+    def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
+        request = self.build_request(frames, quick)
         started = time.monotonic()
         response = self._converse(request)
-        verdict = self.parse_response(response)
+        verdict = self.parse_response(response, quick)
         usage = response.get("usage") or {}
         return Verdict(
             **{
@@ -43,7 +43,7 @@ class BedrockDetector:
             }
         )
 
-    def build_request(self, frames: Sequence[Frame]) -> dict:
+    def build_request(self, frames: Sequence[Frame], quick: bool = False) -> dict:
         if not frames:
             raise AnalysisError("no frames to analyse")
         if len(frames) > MAX_IMAGES:
@@ -57,7 +57,7 @@ class BedrockDetector:
         content.append({"text": QUESTION})
         return {
             "modelId": self._config.inference_profile_arn,
-            "system": self._system,
+            "system": self._system[quick],
             "messages": [{"role": "user", "content": content}],
             "inferenceConfig": {"maxTokens": 400, "temperature": 0},
             "toolConfig": {
@@ -66,7 +66,7 @@ class BedrockDetector:
                         "toolSpec": {
                             "name": TOOL_NAME,
                             "description": "Report whether the 3D print in the images is failing.",
-                            "inputSchema": {"json": VERDICT_SCHEMA},
+                            "inputSchema": {"json": schema(quick)},
                         }
                     }
                 ],
@@ -75,7 +75,7 @@ class BedrockDetector:
         }
 
     @staticmethod
-    def parse_response(response: dict) -> Verdict:
+    def parse_response(response: dict, quick: bool = False) -> Verdict:
         if not isinstance(response, dict):
             raise AnalysisError("Bedrock answer is not a JSON object")
         stop = response.get("stopReason")
@@ -87,7 +87,7 @@ class BedrockDetector:
         for block in content if isinstance(content, list) else []:
             tool_use = block.get("toolUse") if isinstance(block, dict) else None
             if isinstance(tool_use, dict) and tool_use.get("name") == TOOL_NAME:
-                return parse_verdict(tool_use.get("input"))
+                return parse_verdict(tool_use.get("input"), quick)
         raise AnalysisError(f"model did not use the {TOOL_NAME} tool (stop reason: {stop})")
 
     def _converse(self, request: dict) -> dict:

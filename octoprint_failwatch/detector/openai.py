@@ -17,7 +17,7 @@ import requests
 from ..camera import mask_url
 from ..config import FailwatchConfig
 from ..frame import Frame
-from . import QUESTION, TOOL_NAME, VERDICT_SCHEMA, AnalysisError, Verdict, build_prompt, frame_labels, parse_verdict
+from . import QUESTION, TOOL_NAME, AnalysisError, Verdict, build_prompt, frame_labels, parse_verdict, schema
 
 ATTEMPTS = 4
 BACKOFF_BASE = 0.5  # seconds; attempt n waits uniform(0, base * 2**n)
@@ -28,11 +28,11 @@ class OpenAICompatibleDetector:
     def __init__(self, config: FailwatchConfig, sleep=time.sleep):
         self._config = config
         self._url = config.openai_base_url.rstrip("/") + "/chat/completions"
-        self._prompt = build_prompt(config.about_printer)
+        self._prompt = {quick: build_prompt(config.about_printer, quick) for quick in (False, True)}
         self._session = requests.Session()
         self._sleep = sleep
 
-    def build_request(self, frames: Sequence[Frame]) -> dict:
+    def build_request(self, frames: Sequence[Frame], quick: bool = False) -> dict:
         if not frames:
             raise AnalysisError("no frames to analyse")
         content: list[dict] = []
@@ -45,15 +45,15 @@ class OpenAICompatibleDetector:
             "model": self._config.openai_model,
             "temperature": 0,
             "max_tokens": 400,
-            "messages": [{"role": "system", "content": self._prompt}, {"role": "user", "content": content}],
+            "messages": [{"role": "system", "content": self._prompt[quick]}, {"role": "user", "content": content}],
             "response_format": {
                 "type": "json_schema",
-                "json_schema": {"name": TOOL_NAME, "schema": VERDICT_SCHEMA, "strict": True},
+                "json_schema": {"name": TOOL_NAME, "schema": schema(quick), "strict": True},
             },
         }
 
-    def __call__(self, frames: Sequence[Frame]) -> Verdict:
-        request = self.build_request(frames)
+    def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
+        request = self.build_request(frames, quick)
         started = time.monotonic()
         answer = self._post(request)
         choices = answer.get("choices") if isinstance(answer, dict) else None
@@ -63,7 +63,7 @@ class OpenAICompatibleDetector:
         message = choice.get("message")
         text = message.get("content") if isinstance(message, dict) else None
         try:
-            verdict = parse_verdict(json.loads(text) if isinstance(text, str) else None)
+            verdict = parse_verdict(json.loads(text) if isinstance(text, str) else None, quick)
         except json.JSONDecodeError:
             raise AnalysisError("model answer is not JSON") from None
         usage = answer.get("usage") if isinstance(answer.get("usage"), dict) else {}
