@@ -66,6 +66,7 @@ class ModelServer(HttpService):
         self._random = random.Random(5)
         self.faults: list[str] = []  # consumed one per Converse request
         self.hang_seconds = 30.0
+        self.latency = 0.0  # seconds every Converse answer takes, like a real model's
         self.expired_keys: set[str] = set()
         self.chat_api_key = ""  # when set, /v1/chat/completions wants this bearer token
         self.chat_requests: list[dict] = []
@@ -134,6 +135,8 @@ class ModelServer(HttpService):
             fault = "expired"
         if fault == "hang":
             self._stopping.wait(self.hang_seconds)
+        elif self.latency:
+            self._stopping.wait(self.latency)
         if fault in ERRORS:
             status, code, message = ERRORS[fault]
             return status, {"message": message}, {"x-amzn-ErrorType": f"{code}:http://internal.amazon.com/"}

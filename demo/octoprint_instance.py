@@ -67,8 +67,9 @@ def long_gcode(seconds: int) -> bytes:
 class OctoPrintServer:
     def __init__(self, basedir: Path, plugin_settings: dict, port: Optional[int] = None,
                  admin_password: str = "admin-password", python: str = sys.executable, api_keys: bool = True,
-                 plugins_config: Optional[dict] = None):
+                 plugins_config: Optional[dict] = None, serial: Optional[dict] = None):
         self.plugins_config = plugins_config or {}  # other plugins' settings, e.g. the classic webcam
+        self.serial = serial or {}  # e.g. a printer on a serial port instead of the virtual one
         self.basedir = basedir
         self.api_keys = api_keys  # tests use fixed API keys; `make run` does not set any
         self.octoprint_command = str(Path(python).with_name("octoprint"))
@@ -106,7 +107,7 @@ class OctoPrintServer:
                 "seenWizards": {"corewizard": 4, "backup": None, "tracking": None},
             },
             "devel": {"enableRateLimiter": False},
-            "serial": {"log": True},  # the G-code sent to the virtual printer, for tests to read
+            "serial": {"log": True, **self.serial},  # the G-code sent to the printer, for tests to read
             # OctoPrint's event manager writes Failwatch's custom events to a file, for tests to read
             "events": {"enabled": True, "subscriptions": [
                 {"event": f"plugin_failwatch_{name}", "type": "system",

@@ -36,6 +36,7 @@ SECRET_PLACEHOLDER = "********"  # what the settings page shows for a secret tha
 TICK_SECONDS = 0.5
 TIMELINE_LENGTH = 720  # checks kept for the tab's timeline (6 h at one check every 30 s)
 TEST_RUN_LIMIT = 15 * 60.0  # a "Test now" cycle that has not finished by then is abandoned
+JOINED_MIDWAY_PERCENT = 5.0  # a print already this far along when first seen was started before OctoPrint was
 CUSTOM_EVENTS = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
 
 
@@ -72,6 +73,9 @@ class FailwatchPlugin(
         self._timeline: deque = deque(maxlen=TIMELINE_LENGTH)  # this print's checks
         self._extrusion_mode: Optional[str] = None
         self._layer_heights: set[float] = set()  # Z heights seen in this print, for the layer warm-up
+        # None until the first look at a print's progress; True when it was joined well under way (OctoPrint
+        # restarted during an SD print): its first minutes and layers are long past, no warm-up then
+        self._joined_midway: Optional[bool] = None
 
     def initialize(self):
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="failwatch-model")
@@ -154,6 +158,7 @@ class FailwatchPlugin(
     # ----- lifecycle -----
 
     def on_after_startup(self):
+        self._joined_midway = True if self._printer.is_printing() or self._printer.is_paused() else None
         if self._printer.is_printing():
             self._start_monitoring("OctoPrint started during a print")
         elif self._printer.is_paused():
@@ -179,6 +184,7 @@ class FailwatchPlugin(
             self._actions.new_print()
             self._timeline.clear()
             self._layer_heights.clear()
+            self._joined_midway = None
             self._start_monitoring("print started")
         elif event == "PrintResumed":
             if self._our_pause_incident is not None:
@@ -198,7 +204,14 @@ class FailwatchPlugin(
     def _gate(self) -> Optional[str]:
         """Why not to analyse yet: the first minutes or layers of the print, or heaters still coming up."""
         data = self._printer.get_current_data() or {}
-        print_time = (data.get("progress") or {}).get("printTime") or 0
+        progress = data.get("progress") or {}
+        print_time = progress.get("printTime") or 0
+        if self._joined_midway is None:  # a print we saw start is at a few % at most in its first seconds
+            self._joined_midway = (progress.get("completion") or 0) > JOINED_MIDWAY_PERCENT and print_time < 30
+            if self._joined_midway:
+                self._logger.info("Failwatch: joined a print at %.0f %%, no warm-up", progress["completion"])
+        if self._joined_midway:
+            return self._heating_reason()
         warmup = self._config.warmup_minutes * 60
         if print_time < warmup:
             return f"warming up: analysis starts {warmup - print_time:.0f} s into the print"
@@ -206,6 +219,9 @@ class FailwatchPlugin(
             self._layer_heights.add(round(float(data["currentZ"]), 2))
         if len(self._layer_heights) < self._config.warmup_layers:
             return f"warming up: layer {len(self._layer_heights)} of {self._config.warmup_layers}"
+        return self._heating_reason()
+
+    def _heating_reason(self) -> Optional[str]:
         for heater, reading in (self._printer.get_current_temperatures() or {}).items():
             actual, target = reading.get("actual"), reading.get("target")
             if target and actual is not None and actual < target - 5:

@@ -69,6 +69,8 @@ class IncidentHistory:
                 "kind": kind,
                 "time": time.time(),
                 "trigger": payload.get("trigger"),
+                "quick": payload.get("quick"),  # the quick look that started it, when quick checks are on
+                "series_check": payload.get("series_check"),
                 "results": payload.get("results"),
                 "positives": payload.get("positives"),
                 "required": payload.get("required"),
