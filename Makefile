@@ -26,7 +26,9 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	bash scripts/install_system_deps.sh
 	$(PY) -m bench.cost
-	$(PY) -m bench.latency --runs 200 --hours 50
+	$(PY) -m bench.latency --runs 200 --hours 300
+	$(PY) -m bench.growth
+	$(PY) -m bench.endurance --hours 8
 	$(PY) -m bench.camera --seconds 60
 	$(PY) -m bench.overhead --seconds 120
 

@@ -1,16 +1,17 @@
-"""Model cost per monitored print-hour: the seed's policy (full-size frames) vs Failwatch's defaults.
+"""Model cost per monitored print-hour: the seed's policy (full-size frames) vs Failwatch, and where it goes.
 
 Tokens per call are measured: real boto3 sends the demo scene's frames to the local Converse server,
-whose `usage` counts image tokens like Claude (width x height / 750, capped at 1600 per image; Nova
-counts differently, so treat the dollar figures as relative). Calls per hour on a healthy print with
-3 s model latency come from the seed's policy (bench/latency.py: the next series starts right after
-the verdict) and from Failwatch's engine on a simulated clock.
+whose `usage` counts image tokens like Claude (width x height / 750, at most 1600 per image) and text
+at about 4 characters a token (Nova counts differently: read the ratios, not the dollars). Calls per
+hour, by kind, come from the same simulations as bench/latency.py (3 s model latency): a healthy print,
+and one whose model wrongly says "failed" on 5 % of calls, which is what makes verification cost.
 Run: make bench   (or .venv/bin/python -m bench.cost)
 """
 
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -25,58 +26,61 @@ from octoprint_failwatch.monitor import SystemClock  # noqa: E402
 from octoprint_failwatch.pricing import PRICES_PER_1K  # noqa: E402
 
 MODELS = ("nova-lite", "nova-pro", "nova-premier")
-HOUR = 3600.0
+HOURS = 20.0
 
 
-def tokens_per_call(server: ModelServer, width: int, height: int, long_side: int, images: int = 3) -> tuple[int, int]:
+def tokens_per_call(server: ModelServer, long_side: int, images: int = 3, quick: bool = False,
+                    width: int = 1920, height: int = 1080) -> tuple[int, int]:
+    """(input, output) tokens of one call on 1080p demo frames, as the local server counts them."""
     config, _ = build_config({
         "inference_profile_arn": "us.amazon.nova-lite-v1:0", "bedrock_endpoint_url": server.url,
         "aws_access_key_id": "AKIABENCH", "aws_secret_access_key": "bench", "image_long_side": long_side,
     })
     frames = [Frame(encode_jpeg(render("healthy", t, width, height)), t, 1.7e9 + t) for t in (0.0, 10.0, 20.0)]
-    frames = frames[-images:]
-    verdict = Analyser(config, make_backend(config, SystemClock()), DailySpend())(frames)
+    verdict = Analyser(config, make_backend(config, SystemClock()), DailySpend())(frames[-images:], quick)
     return verdict.input_tokens, verdict.output_tokens
 
 
-def seed_calls_per_hour() -> float:
-    truth = Truth()
-    seed_policy(truth, 3.0, HOUR)
-    return truth.calls
-
-
-def failwatch_calls_per_hour(**settings) -> float:
-    truth = Truth()
-    failwatch(truth, 3.0, HOUR, **settings)
-    return truth.calls
+def calls_per_hour(policy: str, fp: float) -> Counter:
+    truth = Truth(fp=fp, seed=3)
+    calls: Counter = Counter()
+    if policy == "seed":
+        seed_policy(truth, 3.0, HOURS * 3600, calls)
+        return Counter({kind: count / HOURS for kind, count in calls.items()})
+    failwatch(truth, 3.0, HOURS * 3600, calls=calls, step=0.5, **({} if policy == "failwatch" else
+                                                                   {"quick_check": False}))
+    return Counter({kind: count / HOURS for kind, count in calls.items()})
 
 
 def main() -> None:
     server = ModelServer().start()
     try:
-        small = tokens_per_call(server, 1920, 1080, 768)
-        policies = {
-            "seed (1080p frames)": (tokens_per_call(server, 1920, 1080, 0), seed_calls_per_hour()),
-            "failwatch (768 px)": (small, failwatch_calls_per_hour()),
-            "failwatch + sliding": (small, failwatch_calls_per_hour(sliding_window=True)),
-            "failwatch + sliding-1": (tokens_per_call(server, 1920, 1080, 768, images=1),
-                                      failwatch_calls_per_hour(sliding_window=True, sliding_window_images=1)),
-        }
+        seed_series = tokens_per_call(server, 0)
+        series = tokens_per_call(server, 768)
+        quick = tokens_per_call(server, 768, images=1, quick=True)
     finally:
         server.stop()
+    tokens = {"seed": {"series": seed_series, "verification": seed_series},
+              "failwatch": {"quick": quick, "series": series, "verification": series},
+              "fw quick_check off": {"series": series, "verification": series}}
     prices = dict(PRICES_PER_1K)
-    print("Model cost per monitored print-hour (healthy print, 3 s latency; sliding-1 sends 1 image per call)\n")
-    header = f"{'policy':<22}{'in tok/call':>12}{'calls/h':>9}{'in tok/h':>11}" + "".join(
-        f"{m + ' $/h':>17}" for m in MODELS)
-    print(header)
-    costs = {}
-    for name, ((tokens_in, tokens_out), calls) in policies.items():
-        row = [tokens_in * calls / 1000 * prices[m][0] + tokens_out * calls / 1000 * prices[m][1] for m in MODELS]
-        costs[name] = row
-        print(f"{name:<22}{tokens_in:>12}{calls:>9.0f}{tokens_in * calls:>11.0f}" + "".join(f"{c:>17.4f}" for c in row))
-    seed = costs["seed (1080p frames)"][0]
-    for name in list(costs)[1:]:
-        print(f"ratio {name} / seed: {costs[name][0] / seed:.2f}")
+    print("Tokens per call (in / out), 1080p demo frames: "
+          f"seed series (full size, 3 images) {seed_series[0]} / {seed_series[1]}; "
+          f"series at 768 px {series[0]} / {series[1]}; quick check (1 image, short question) "
+          f"{quick[0]} / {quick[1]}\n")
+    print(f"Model cost per monitored print-hour (3 s latency, {HOURS:g} simulated hours each)\n")
+    print(f"{'policy':<20}{'false pos.':>11}{'calls/h: quick':>16}{'series':>8}{'verif.':>8}{'in tok/h':>10}"
+          + "".join(f"{m + ' $/h':>17}" for m in MODELS) + f"{'vs seed':>9}")
+    seed_cost = {}
+    for fp in (0.0, 0.05):
+        for policy, per_kind in tokens.items():
+            calls = calls_per_hour(policy, fp)
+            tokens_in = sum(calls[kind] * per_kind[kind][0] for kind in per_kind)
+            tokens_out = sum(calls[kind] * per_kind[kind][1] for kind in per_kind)
+            costs = [tokens_in / 1000 * prices[m][0] + tokens_out / 1000 * prices[m][1] for m in MODELS]
+            seed_cost.setdefault(fp, costs[0])
+            print(f"{policy:<20}{fp:>11.0%}{calls['quick']:>16.0f}{calls['series']:>8.0f}{calls['verification']:>8.1f}"
+                  f"{tokens_in:>10.0f}" + "".join(f"{c:>17.4f}" for c in costs) + f"{costs[0] / seed_cost[fp]:>9.2f}")
 
 
 if __name__ == "__main__":
