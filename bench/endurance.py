@@ -4,7 +4,7 @@ The real engine, the real Analyser and Bedrock backend (boto3) against the local
 demo scene as the camera. Every hour: model faults (malformed and cut-off answers, an expired token,
 access denied, throttling, a 5xx), 3 % false alarms that start verifications, and every third hour a
 10-minute camera outage. After each hour the process's RSS, Python heap (tracemalloc), threads and open
-sockets are printed; flat means no leak.
+sockets are recorded; flat means no leak. tests/test_reliability.py runs it too and asserts flatness.
 Run: .venv/bin/python -m bench.endurance [--hours 8]
 """
 
@@ -18,6 +18,7 @@ import sys
 import threading
 import tracemalloc
 from pathlib import Path
+from typing import Iterator, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -28,7 +29,7 @@ from octoprint_failwatch.monitor import Monitor  # noqa: E402
 
 from engine_fakes import FakeCamera, FakeClock, LatencyExecutor  # noqa: E402
 
-FAULTS = ["malformed", "max_tokens", "expired", "denied", "throttle", "5xx", "text"]
+FAULTS = ("malformed", "max_tokens", "expired", "denied", "throttle", "5xx", "text")
 STEP = 0.5
 
 
@@ -49,14 +50,8 @@ def open_sockets() -> int:
     return count
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hours", type=int, default=8)
-    args = parser.parse_args()
-    logging.disable(logging.WARNING)  # thousands of expected fault messages; the figures are the point
-
-    server = ModelServer().start()
-    server.false_positive_rate = 0.03
+def endurance(server: ModelServer, hours: int, faults: Sequence[str] = FAULTS) -> Iterator[dict]:
+    """Runs the engine hour by hour against `server`; yields the figures after each hour."""
     clock = FakeClock(0.0)
     executor = LatencyExecutor(clock, 3.0)
     camera = FakeCamera(clock)
@@ -65,38 +60,46 @@ def main() -> None:
         "aws_access_key_id": "AKIAENDURANCE", "aws_secret_access_key": "endurance", "cooldown_minutes": 5,
     })
     assert not errors, errors
-    events = {"failure_confirmed": 0, "verification_rejected": 0, "camera_problem": 0}
-
-    def on_event(name: str, payload: dict) -> None:
-        if name in events:
-            events[name] += 1
-
-    analyser = Analyser(config, make_backend(config, clock), DailySpend())
-    monitor = Monitor(config, camera, analyser, executor, on_event, clock)
+    monitor = Monitor(config, camera, Analyser(config, make_backend(config, clock), DailySpend()), executor,
+                      lambda name, payload: None, clock)
     monitor.start()
     tracemalloc.start()
-    print(f"{'hour':>4}{'calls':>7}{'errors':>8}{'alarms':>8}{'confirmed':>11}{'RSS MB':>8}{'heap MB':>9}"
-          f"{'threads':>9}{'sockets':>9}")
     try:
-        for hour in range(1, args.hours + 1):
+        for hour in range(1, hours + 1):
             end = clock.now + 3600
-            server.faults[:] = list(FAULTS)
+            server.faults[:] = list(faults)
             server.converse_requests.clear()  # the local server's record of requests, not the plugin's memory
             while clock.now < end:
-                minute = (clock.now % 3600) / 60
-                camera.broken = hour % 3 == 0 and 20 <= minute < 30
+                camera.broken = hour % 3 == 0 and 20 <= (clock.now % 3600) / 60 < 30
                 executor.release()
                 monitor.tick()
                 clock.now = round(clock.now + STEP, 6)
-                if len(camera.times) > 100:
-                    del camera.times[:-10]  # the fake's own record, not the engine's memory
+                del camera.times[:-10]  # the fake's own record, not the engine's memory
             gc.collect()
             counters = monitor.status()["counters"]
-            print(f"{hour:>4}{counters['calls']:>7}{counters['errors']:>8}{counters['detections']:>8}"
-                  f"{counters['confirmed']:>11}{rss_mb():>8.1f}{tracemalloc.get_traced_memory()[0] / 2**20:>9.2f}"
-                  f"{threading.active_count():>9}{open_sockets():>9}")
+            yield {"hour": hour, "calls": counters["calls"], "errors": counters["errors"],
+                   "alarms": counters["detections"], "confirmed": counters["confirmed"], "rss_mb": rss_mb(),
+                   "heap_mb": tracemalloc.get_traced_memory()[0] / 2**20, "threads": threading.active_count(),
+                   "sockets": open_sockets()}
     finally:
+        tracemalloc.stop()
         monitor.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=int, default=8)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)  # thousands of expected fault messages; the figures are the point
+    server = ModelServer().start()
+    server.false_positive_rate = 0.03
+    print(f"{'hour':>4}{'calls':>7}{'errors':>8}{'alarms':>8}{'confirmed':>11}{'RSS MB':>8}{'heap MB':>9}"
+          f"{'threads':>9}{'sockets':>9}")
+    try:
+        for row in endurance(server, args.hours):
+            print(f"{row['hour']:>4}{row['calls']:>7}{row['errors']:>8}{row['alarms']:>8}{row['confirmed']:>11}"
+                  f"{row['rss_mb']:>8.1f}{row['heap_mb']:>9.2f}{row['threads']:>9}{row['sockets']:>9}")
+    finally:
         server.stop()
 
 
