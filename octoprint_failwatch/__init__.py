@@ -31,12 +31,13 @@ from .detector import AnalysisError
 from .frame import CameraError
 from .history import LABELS, IncidentHistory
 from .monitor import Monitor, State, SystemClock
+from .print_gate import PrintGate
 
 SECRET_PLACEHOLDER = "********"  # what the settings page shows for a secret that is set
 TICK_SECONDS = 0.5
-TIMELINE_LENGTH = 720  # checks kept for the tab's timeline (6 h at one check every 30 s)
+MODEL_CALLS_AT_ONCE = 12
+TIMELINE_LENGTH = 2160  # checks kept for the tab's timeline (6 h at a quick check every 10 s)
 TEST_RUN_LIMIT = 15 * 60.0  # a "Test now" cycle that has not finished by then is abandoned
-JOINED_MIDWAY_PERCENT = 5.0  # a print already this far along when first seen was started before OctoPrint was
 CUSTOM_EVENTS = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
 
 
@@ -72,14 +73,13 @@ class FailwatchPlugin(
         self._latest_frames: list[bytes] = []  # the last analysed series, for the Failwatch tab
         self._timeline: deque = deque(maxlen=TIMELINE_LENGTH)  # this print's checks
         self._extrusion_mode: Optional[str] = None
-        self._layer_heights: set[float] = set()  # Z heights seen in this print, for the layer warm-up
-        # None until the first look at a print's progress; True when it was joined well under way (OctoPrint
-        # restarted during an SD print): its first minutes and layers are long past, no warm-up then
-        self._joined_midway: Optional[bool] = None
+        self._print_gate: Optional[PrintGate] = None
 
     def initialize(self):
-        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="failwatch-model")
+        # the verification series (up to 10) and the series call go out together; threads start only when needed
+        self._executor = ThreadPoolExecutor(max_workers=MODEL_CALLS_AT_ONCE, thread_name_prefix="failwatch-model")
         self._actions = PrintActions(self._printer, self._logger)
+        self._print_gate = PrintGate(self._printer, lambda: self._config, self._logger)
         self._spend = DailySpend(Path(self.get_plugin_data_folder()) / "spend.json")
         self._history = IncidentHistory(Path(self.get_plugin_data_folder()) / "incidents", logger=self._logger)
         self._load_config()
@@ -158,7 +158,7 @@ class FailwatchPlugin(
     # ----- lifecycle -----
 
     def on_after_startup(self):
-        self._joined_midway = True if self._printer.is_printing() or self._printer.is_paused() else None
+        self._print_gate.new_print(already_running=self._printer.is_printing() or self._printer.is_paused())
         if self._printer.is_printing():
             self._start_monitoring("OctoPrint started during a print")
         elif self._printer.is_paused():
@@ -183,8 +183,7 @@ class FailwatchPlugin(
         if event == "PrintStarted":
             self._actions.new_print()
             self._timeline.clear()
-            self._layer_heights.clear()
-            self._joined_midway = None
+            self._print_gate.new_print()
             self._start_monitoring("print started")
         elif event == "PrintResumed":
             if self._our_pause_incident is not None:
@@ -201,33 +200,6 @@ class FailwatchPlugin(
         elif event in ("PrintDone", "PrintFailed", "PrintCancelled", "Disconnected"):
             self._stop_monitoring()
 
-    def _gate(self) -> Optional[str]:
-        """Why not to analyse yet: the first minutes or layers of the print, or heaters still coming up."""
-        data = self._printer.get_current_data() or {}
-        progress = data.get("progress") or {}
-        print_time = progress.get("printTime") or 0
-        if self._joined_midway is None:  # a print we saw start is at a few % at most in its first seconds
-            self._joined_midway = (progress.get("completion") or 0) > JOINED_MIDWAY_PERCENT and print_time < 30
-            if self._joined_midway:
-                self._logger.info("Failwatch: joined a print at %.0f %%, no warm-up", progress["completion"])
-        if self._joined_midway:
-            return self._heating_reason()
-        warmup = self._config.warmup_minutes * 60
-        if print_time < warmup:
-            return f"warming up: analysis starts {warmup - print_time:.0f} s into the print"
-        if data.get("currentZ") is not None:  # OctoPrint knows no layers: each new Z height is one
-            self._layer_heights.add(round(float(data["currentZ"]), 2))
-        if len(self._layer_heights) < self._config.warmup_layers:
-            return f"warming up: layer {len(self._layer_heights)} of {self._config.warmup_layers}"
-        return self._heating_reason()
-
-    def _heating_reason(self) -> Optional[str]:
-        for heater, reading in (self._printer.get_current_temperatures() or {}).items():
-            actual, target = reading.get("actual"), reading.get("target")
-            if target and actual is not None and actual < target - 5:
-                return f"heating: {heater} at {actual:.0f} of {target:.0f} °C"
-        return None
-
     def _build_monitor(self, config: cfg.FailwatchConfig, on_event, camera, gated: bool = True) -> Monitor:
         return Monitor(
             config,
@@ -237,7 +209,7 @@ class FailwatchPlugin(
             on_event=on_event,
             clock=self._clock,
             logger=self._logger,
-            gate=self._gate if gated else (lambda: None),
+            gate=self._print_gate.reason_to_wait if gated else (lambda: None),
         )
 
     def _analyser(self, config: cfg.FailwatchConfig) -> Analyser:
