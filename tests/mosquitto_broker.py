@@ -1,4 +1,7 @@
-"""A real Mosquitto for tests: an anonymous listener and a password listener on free loopback ports."""
+"""A real Mosquitto for tests: anonymous, password, TLS, websocket and TLS-websocket listeners on loopback.
+
+The TLS listeners use a self-signed certificate for 127.0.0.1 made with openssl; `ca_file` trusts it.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +23,14 @@ class Mosquitto:
         self.directory = directory
         self.port = free_port()
         self.auth_port = free_port()
+        self.tls_port, self.ws_port, self.wss_port = free_port(), free_port(), free_port()
         self.process: Optional[subprocess.Popen] = None
         directory.mkdir(parents=True, exist_ok=True)
+        self.ca_file, key = directory / "broker-cert.pem", directory / "broker-key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                        "-out", str(self.ca_file), "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=60)
+        tls = f"certfile {self.ca_file}\nkeyfile {key}\n"
         passwords = directory / "passwords"
         passwords.write_text("")
         subprocess.run(["mosquitto_passwd", "-b", str(passwords), USER, PASSWORD], check=True, timeout=30)
@@ -32,6 +41,9 @@ class Mosquitto:
             "per_listener_settings true\n"
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
             f"listener {self.auth_port} 127.0.0.1\nallow_anonymous false\npassword_file {passwords}\n"
+            f"listener {self.tls_port} 127.0.0.1\nallow_anonymous true\n{tls}"
+            f"listener {self.ws_port} 127.0.0.1\nprotocol websockets\nallow_anonymous true\n"
+            f"listener {self.wss_port} 127.0.0.1\nprotocol websockets\nallow_anonymous true\n{tls}"
         )
         self.url = f"mqtt://127.0.0.1:{self.port}"
         self.auth_url = f"mqtt://127.0.0.1:{self.auth_port}"

@@ -6,7 +6,7 @@ import threading
 import paho.mqtt.client as mqtt
 import pytest
 
-from demo.octoprint_instance import wait_for
+from demo.octoprint_instance import free_port, wait_for
 from demo.scene import shows_failure
 from octoprint_failwatch.alerts import Alerts
 from octoprint_failwatch.alerts.discord import DiscordMessage, DiscordNotifier
@@ -86,6 +86,36 @@ def test_every_cycle_publishes_the_seeds_json_and_more(broker, subscriber, camer
         assert message["cost"] == COST
     finally:
         alerts.close()
+
+
+@pytest.mark.parametrize("scheme", ["mqtts", "ws", "wss"])
+def test_tls_and_websocket_brokers_get_the_status_too(broker, subscriber, camera, scheme):
+    port = {"mqtts": broker.tls_port, "ws": broker.ws_port, "wss": broker.wss_port}[scheme]
+    topic = f"failwatch/{scheme}"
+    sub = subscriber(topic)
+    assert sub.subscribed.wait(10)
+    alerts = make_alerts(camera, mqtt_broker_url=f"{scheme}://127.0.0.1:{port}", mqtt_topic=topic,
+                         mqtt_ca_file=str(broker.ca_file))
+    try:
+        wait_for(lambda: alerts.status()["mqtt"].startswith("connected"), 10, f"the publisher to connect over {scheme}")
+        alerts.analysis(VERDICT, "watching", COST)
+        wait_for(lambda: sub.on(topic), 10, f"the status to arrive over {scheme}")
+        assert json.loads(sub.on(topic)[-1])["description"] == "Building normally."
+    finally:
+        alerts.close()
+
+
+def test_a_tls_broker_with_an_untrusted_certificate_or_a_dead_port_is_explained(broker, camera, tmp_path):
+    untrusted = make_alerts(camera, mqtt_broker_url=f"mqtts://127.0.0.1:{broker.tls_port}")  # system CAs only
+    dead = make_alerts(camera, mqtt_broker_url=f"mqtt://127.0.0.1:{free_port()}")
+    try:
+        wait_for(lambda: "not trusted" in untrusted.status()["mqtt"], 10, "the untrusted certificate to be named")
+        assert "check the CA file" in untrusted.status()["mqtt"]
+        wait_for(lambda: "connection refused" in dead.status()["mqtt"], 10, "the refused connection to be named")
+        untrusted.analysis(VERDICT, "watching", COST)  # never raises, never blocks
+    finally:
+        untrusted.close()
+        dead.close()
 
 
 def test_a_failure_published_while_the_broker_is_down_arrives_after_it_returns(broker, subscriber, camera):

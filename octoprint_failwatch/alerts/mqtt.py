@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import ssl
+import sys
 import threading
 from collections import deque
 from typing import Optional
@@ -101,6 +102,7 @@ class MqttPublisher:
         client.will_set(self._availability, "offline", qos=1, retain=True)
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         self._host, self._port = parts.hostname, parts.port or PORTS.get(parts.scheme, 1883)
@@ -184,6 +186,19 @@ class MqttPublisher:
         client.subscribe(f"{HA_PREFIX}/status", qos=1)
         self._send_discovery()
         self._flush()
+
+    def _on_connect_fail(self, client, userdata) -> None:
+        # paho calls this from inside its `except OSError:` around the connect: the error is the one in flight
+        error = sys.exc_info()[1]
+        if isinstance(error, ssl.SSLCertVerificationError):
+            reason = f"its TLS certificate is not trusted ({error.verify_message}): check the CA file"
+        elif isinstance(error, ssl.SSLError):
+            reason = f"TLS failed ({error.reason or error}): is it a TLS port?"
+        elif isinstance(error, ConnectionRefusedError):
+            reason = "connection refused: is the broker running, is the port right?"
+        else:
+            reason = str(error) if error else "unknown error"
+        self._set_status(f"cannot connect to {self._where}: {reason}; retrying")
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         with self._lock:
