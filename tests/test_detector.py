@@ -69,6 +69,23 @@ def test_a_series_is_one_converse_call_with_labelled_frames_a_forced_tool_and_te
     assert request["temperature"] == 0
 
 
+def test_a_quick_check_is_one_image_a_short_question_and_a_short_answer_on_both_backends(server, camera):
+    _, detector = bedrock(server)
+    series = detector(frames_from(camera, "failed"))
+    quick = detector(frames_from(camera, "failed", count=1), quick=True)
+    assert quick.print_failed is True and 0 <= quick.confidence <= 1
+    assert quick.explanation.startswith("quick check of the newest frame")  # no explanation asked for
+    request = server.converse_requests[-1]
+    assert len(request["images"]) == 1 and request["texts"][0].startswith("Frame 1 of 1 (newest) captured at")
+    # a third of the input and well under half the answer of a series: it is asked at every frame
+    assert quick.input_tokens < series.input_tokens / 2 and quick.output_tokens < series.output_tokens / 2
+    backend = make_backend(openai(server), SystemClock())
+    answer = backend(frames_from(camera, count=1), quick=True)
+    assert answer.print_failed is False
+    schema = server.chat_requests[-1]["request"]["response_format"]["json_schema"]["schema"]
+    assert schema["required"] == ["print_failed", "confidence"]
+
+
 def test_throttling_is_retried_and_then_succeeds(server, camera):
     _, detector = bedrock(server)
     before = len(server.converse_requests)
