@@ -36,8 +36,12 @@ def calls_per_hour(**settings) -> Counter:
 
 
 def dollars(calls: Counter, per_kind: dict) -> float:
-    per_kind.setdefault("verification", per_kind.get("series", (0, 0)))  # none on a healthy print anyway
-    return sum(calls[kind] * (per_kind[kind][0] * LITE[0] + per_kind[kind][1] * LITE[1]) / 1000 for kind in calls)
+    """Nova Lite $/h; a verification call costs what a series call does (none on a healthy print anyway)."""
+    total = 0.0
+    for kind, count in calls.items():
+        tokens_in, tokens_out = per_kind.get(kind) or per_kind["series"]
+        total += count * (tokens_in * LITE[0] + tokens_out * LITE[1]) / 1000
+    return total
 
 
 def prepare_ms(long_side: int, repeats: int = 20) -> float:

@@ -35,7 +35,7 @@ from .print_gate import PrintGate
 
 SECRET_PLACEHOLDER = "********"  # what the settings page shows for a secret that is set
 TICK_SECONDS = 0.5
-MODEL_CALLS_AT_ONCE = 12
+MODEL_CALLS_AT_ONCE = 12  # up to 10 verification series, the series call and a quick check
 TIMELINE_LENGTH = 2160  # checks kept for the tab's timeline (6 h at a quick check every 10 s)
 TEST_RUN_LIMIT = 15 * 60.0  # a "Test now" cycle that has not finished by then is abandoned
 CUSTOM_EVENTS = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
@@ -76,7 +76,7 @@ class FailwatchPlugin(
         self._print_gate: Optional[PrintGate] = None
 
     def initialize(self):
-        # the verification series (up to 10) and the series call go out together; threads start only when needed
+        # a verification's calls go out together; the pool starts threads only when they are needed
         self._executor = ThreadPoolExecutor(max_workers=MODEL_CALLS_AT_ONCE, thread_name_prefix="failwatch-model")
         self._actions = PrintActions(self._printer, self._logger)
         self._print_gate = PrintGate(self._printer, lambda: self._config, self._logger)

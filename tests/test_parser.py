@@ -30,10 +30,10 @@ def check(verdict):
 
 
 @settings(max_examples=300, deadline=None)
-@given(json_values | verdict_like)
-def test_any_tool_input_is_a_valid_verdict_or_an_error(value):
+@given(json_values | verdict_like, st.booleans())
+def test_any_tool_input_is_a_valid_verdict_or_an_error(value, quick):
     try:
-        verdict = parse_verdict(value)
+        verdict = parse_verdict(value, quick)
     except AnalysisError:
         return
     check(verdict)
@@ -50,9 +50,9 @@ def test_any_converse_response_is_a_valid_verdict_or_an_error(value, stop_reason
         {"stopReason": stop_reason,
          "output": {"message": {"content": [{"toolUse": {"name": "report_print_status", "input": value}}]}}},
     ]
-    for response in responses:
+    for response, quick in ((r, q) for r in responses for q in (False, True)):
         try:
-            verdict = BedrockDetector.parse_response(response)
+            verdict = BedrockDetector.parse_response(response, quick)
         except AnalysisError:
             continue
         check(verdict)

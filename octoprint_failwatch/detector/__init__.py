@@ -98,7 +98,7 @@ class Verdict:
 
 
 class Detector(Protocol):
-    def __call__(self, frames: Sequence[Any]) -> Verdict: ...
+    def __call__(self, frames: Sequence[Any], quick: bool = False) -> Verdict: ...
 
 
 def build_prompt(about_printer: str = "", quick: bool = False) -> str:
