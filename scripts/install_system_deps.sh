@@ -2,8 +2,9 @@
 # Installs the Debian packages the tests need, once: skipped when they are all present already.
 set -euo pipefail
 # mosquitto: the MQTT broker; GStreamer RTSP server + codecs: the demo RTSP camera (run with Debian's python3);
-# chromium: the browser the UI tests drive (Playwright cannot download its own here)
-PACKAGES=(mosquitto chromium python3-gi gir1.2-gst-rtsp-server-1.0 gir1.2-gst-plugins-base-1.0
+# chromium: the browser the UI tests drive (Playwright cannot download its own here);
+# openssl: the self-signed certificate of the TLS broker listeners
+PACKAGES=(mosquitto openssl chromium python3-gi gir1.2-gst-rtsp-server-1.0 gir1.2-gst-plugins-base-1.0
           gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)
 missing=()
 for package in "${PACKAGES[@]}"; do
