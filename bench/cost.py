@@ -41,15 +41,25 @@ def tokens_per_call(server: ModelServer, long_side: int, images: int = 3, quick:
     return verdict.input_tokens, verdict.output_tokens
 
 
-def calls_per_hour(policy: str, fp: float) -> Counter:
+def calls_per_hour(policy: str = "failwatch", fp: float = 0.0, hours: float = HOURS, **settings) -> Counter:
+    """Model calls per hour by kind (quick / series / verification): the seed's policy or the engine."""
     truth = Truth(fp=fp, seed=3)
     calls: Counter = Counter()
     if policy == "seed":
-        seed_policy(truth, 3.0, HOURS * 3600, calls)
-        return Counter({kind: count / HOURS for kind, count in calls.items()})
-    failwatch(truth, 3.0, HOURS * 3600, calls=calls, step=0.5, **({} if policy == "failwatch" else
-                                                                   {"quick_check": False}))
-    return Counter({kind: count / HOURS for kind, count in calls.items()})
+        seed_policy(truth, 3.0, hours * 3600, calls)
+    else:
+        failwatch(truth, 3.0, hours * 3600, calls=calls, step=0.5, **settings)
+    return Counter({kind: count / hours for kind, count in calls.items()})
+
+
+def dollars(calls: Counter, per_kind: dict, model: str = "nova-lite") -> float:
+    """$/h for calls per hour by kind; a kind without its own tokens (verification) costs what a series does."""
+    price_in, price_out = dict(PRICES_PER_1K)[model]
+    total = 0.0
+    for kind, count in calls.items():
+        tokens_in, tokens_out = per_kind.get(kind) or per_kind["series"]
+        total += count * (tokens_in * price_in + tokens_out * price_out) / 1000
+    return total
 
 
 def main() -> None:
@@ -60,10 +70,9 @@ def main() -> None:
         quick = tokens_per_call(server, 768, images=1, quick=True)
     finally:
         server.stop()
-    tokens = {"seed": {"series": seed_series, "verification": seed_series},
-              "failwatch": {"quick": quick, "series": series, "verification": series},
-              "fw quick_check off": {"series": series, "verification": series}}
-    prices = dict(PRICES_PER_1K)
+    policies = {"seed": ("seed", {}, {"series": seed_series}),
+                "failwatch": ("failwatch", {}, {"quick": quick, "series": series}),
+                "fw quick_check off": ("failwatch", {"quick_check": False}, {"series": series})}
     print("Tokens per call (in / out), 1080p demo frames: "
           f"seed series (full size, 3 images) {seed_series[0]} / {seed_series[1]}; "
           f"series at 768 px {series[0]} / {series[1]}; quick check (1 image, short question) "
@@ -73,13 +82,12 @@ def main() -> None:
           + "".join(f"{m + ' $/h':>17}" for m in MODELS) + f"{'vs seed':>9}")
     seed_cost = {}
     for fp in (0.0, 0.05):
-        for policy, per_kind in tokens.items():
-            calls = calls_per_hour(policy, fp)
-            tokens_in = sum(calls[kind] * per_kind[kind][0] for kind in per_kind)
-            tokens_out = sum(calls[kind] * per_kind[kind][1] for kind in per_kind)
-            costs = [tokens_in / 1000 * prices[m][0] + tokens_out / 1000 * prices[m][1] for m in MODELS]
+        for name, (policy, settings, per_kind) in policies.items():
+            calls = calls_per_hour(policy, fp, **settings)
+            tokens_in = sum(count * (per_kind.get(kind) or per_kind["series"])[0] for kind, count in calls.items())
+            costs = [dollars(calls, per_kind, model) for model in MODELS]
             seed_cost.setdefault(fp, costs[0])
-            print(f"{policy:<20}{fp:>11.0%}{calls['quick']:>16.0f}{calls['series']:>8.0f}{calls['verification']:>8.1f}"
+            print(f"{name:<20}{fp:>11.0%}{calls['quick']:>16.0f}{calls['series']:>8.0f}{calls['verification']:>8.1f}"
                   f"{tokens_in:>10.0f}" + "".join(f"{c:>17.4f}" for c in costs) + f"{costs[0] / seed_cost[fp]:>9.2f}")
 
 

@@ -22,6 +22,7 @@ from typing import Iterator, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from bench.overhead import rss_mb  # noqa: E402
 from demo.model_server import ModelServer  # noqa: E402
 from octoprint_failwatch.analysis import Analyser, DailySpend, make_backend  # noqa: E402
 from octoprint_failwatch.config import build_config  # noqa: E402
@@ -31,13 +32,6 @@ from engine_fakes import FakeCamera, FakeClock, LatencyExecutor  # noqa: E402
 
 FAULTS = ("malformed", "max_tokens", "expired", "denied", "throttle", "5xx", "text")
 STEP = 0.5
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def open_sockets() -> int:
@@ -78,7 +72,7 @@ def endurance(server: ModelServer, hours: int, faults: Sequence[str] = FAULTS) -
             gc.collect()
             counters = monitor.status()["counters"]
             yield {"hour": hour, "calls": counters["calls"], "errors": counters["errors"],
-                   "alarms": counters["detections"], "confirmed": counters["confirmed"], "rss_mb": rss_mb(),
+                   "alarms": counters["detections"], "confirmed": counters["confirmed"], "rss_mb": rss_mb(os.getpid()),
                    "heap_mb": tracemalloc.get_traced_memory()[0] / 2**20, "threads": threading.active_count(),
                    "sockets": open_sockets()}
     finally:

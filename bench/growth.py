@@ -17,31 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from bench.cost import tokens_per_call  # noqa: E402
-from bench.latency import Truth, failwatch  # noqa: E402
+from bench.cost import calls_per_hour, dollars, tokens_per_call  # noqa: E402
 from demo.model_server import ModelServer  # noqa: E402
 from demo.scene import encode_jpeg, render  # noqa: E402
 from octoprint_failwatch.frame import Frame  # noqa: E402
 from octoprint_failwatch.imaging import prepare  # noqa: E402
-from octoprint_failwatch.pricing import PRICES_PER_1K  # noqa: E402
 
 HOURS = 4.0
-LITE = dict(PRICES_PER_1K)["nova-lite"]
-
-
-def calls_per_hour(**settings) -> Counter:
-    calls: Counter = Counter()
-    failwatch(Truth(), 3.0, HOURS * 3600, calls=calls, step=0.5, **settings)
-    return Counter({kind: count / HOURS for kind, count in calls.items()})
-
-
-def dollars(calls: Counter, per_kind: dict) -> float:
-    """Nova Lite $/h; a verification call costs what a series call does (none on a healthy print anyway)."""
-    total = 0.0
-    for kind, count in calls.items():
-        tokens_in, tokens_out = per_kind.get(kind) or per_kind["series"]
-        total += count * (tokens_in * LITE[0] + tokens_out * LITE[1]) / 1000
-    return total
 
 
 def prepare_ms(long_side: int, repeats: int = 20) -> float:
@@ -66,8 +48,8 @@ def main() -> None:
     print("Interval between images (quick check on / off):")
     print(f"{'interval s':>11}{'calls/h on':>12}{'$/h on':>9}{'calls/h off':>13}{'$/h off':>9}{'prep CPU % on':>15}")
     for interval in (5.0, 10.0, 20.0, 30.0):
-        on = calls_per_hour(interval_between_images=interval)
-        off = calls_per_hour(interval_between_images=interval, quick_check=False)
+        on = calls_per_hour(hours=HOURS, interval_between_images=interval)
+        off = calls_per_hour(hours=HOURS, interval_between_images=interval, quick_check=False)
         cost_on = dollars(on, {"quick": quick[768]})
         cost_off = dollars(off, {"series": series[3]})
         frames_per_hour = 3600 / interval
@@ -78,13 +60,13 @@ def main() -> None:
           "quick check off):")
     print(f"{'images':>7}{'tokens/call':>13}{'$ per alarm checked':>21}{'$/h quick off':>15}")
     for n in (1, 3, 5):
-        off = calls_per_hour(images_per_series=n, quick_check=False)
-        alarm = (1 + 4) * (series[n][0] * LITE[0] + series[n][1] * LITE[1]) / 1000  # series + 4 verifications
+        off = calls_per_hour(hours=HOURS, images_per_series=n, quick_check=False)
+        alarm = dollars(Counter({"series": 1, "verification": 4}), {"series": series[n]})
         print(f"{n:>7}{series[n][0]:>13}{alarm:>21.5f}{dollars(off, {'series': series[n]}):>15.4f}")
 
     print("\nImage size sent to the model (long side; the camera gives 1080p):")
     print(f"{'long side':>10}{'quick tokens':>14}{'$/h':>9}{'prep ms/frame':>15}{'prep CPU % at 10 s':>20}")
-    on = calls_per_hour()
+    on = calls_per_hour(hours=HOURS)
     for side, (tokens_in, tokens_out) in quick.items():
         ms = prepare_ms(side)
         cost = dollars(on, {"quick": (tokens_in, tokens_out)})
