@@ -2,7 +2,7 @@
 
 Age: the demo scene (1280x720, 10 fps) stamps its clock into every frame; age = scene time now minus
 the time in the frame handed over. CPU: GStreamer's 1080p/30 fps test pattern (servers run in other
-processes, so this process's CPU time is the reader's alone), one capture every 10 s as in the seed.
+processes, so this process's CPU time is the reader's alone), one capture every 10 s as at the default interval.
 Run: .venv/bin/python -m bench.camera [--seconds 60]
 """
 
@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import threading
 import time
-from pathlib import Path
 from statistics import median
 
 import cv2
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from demo.camera_server import CameraServer  # noqa: E402
-from demo.rtsp_camera import RtspCamera as RtspServer  # noqa: E402
-from demo.scene import read_stamp  # noqa: E402
-from octoprint_failwatch.camera import MjpegCamera, SnapshotCamera  # noqa: E402
-from octoprint_failwatch.monitor import SystemClock  # noqa: E402
-from octoprint_failwatch.rtsp import RtspCamera, open_stream  # noqa: E402
+from demo.camera_server import CameraServer
+from demo.rtsp_camera import RtspCamera as RtspServer
+from demo.scene import read_stamp
+from octoprint_failwatch.camera import MjpegCamera, SnapshotCamera
+from octoprint_failwatch.monitor import SystemClock
+from octoprint_failwatch.rtsp import RtspCamera, open_stream
 
 INTERVAL = 10.0
 

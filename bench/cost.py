@@ -1,4 +1,4 @@
-"""Model cost per monitored print-hour: the seed's policy (full-size frames) vs Failwatch, and where it goes.
+"""Model cost per monitored print-hour: the baseline policy (full-size frames) vs Failwatch, and where it goes.
 
 Tokens per call are measured: real boto3 sends the demo scene's frames to the local Converse server,
 whose `usage` counts image tokens like Claude (width x height / 750, at most 1600 per image) and text
@@ -10,20 +10,16 @@ Run: make bench   (or .venv/bin/python -m bench.cost)
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from bench.latency import Truth, failwatch, seed_policy  # noqa: E402
-from demo.model_server import ModelServer  # noqa: E402
-from demo.scene import encode_jpeg, render  # noqa: E402
-from octoprint_failwatch.analysis import Analyser, DailySpend, make_backend  # noqa: E402
-from octoprint_failwatch.config import build_config  # noqa: E402
-from octoprint_failwatch.frame import Frame  # noqa: E402
-from octoprint_failwatch.monitor import SystemClock  # noqa: E402
-from octoprint_failwatch.pricing import PRICES_PER_1K  # noqa: E402
+from bench.latency import Truth, baseline_policy, failwatch
+from demo.model_server import ModelServer
+from demo.scene import encode_jpeg, render
+from octoprint_failwatch.analysis import DailySpend, make_analyser
+from octoprint_failwatch.analysis.pricing import PRICES_PER_1K
+from octoprint_failwatch.config import build_config
+from octoprint_failwatch.frame import Frame
+from octoprint_failwatch.monitor import SystemClock
 
 MODELS = ("nova-lite", "nova-pro", "nova-premier")
 HOURS = 20.0
@@ -37,16 +33,16 @@ def tokens_per_call(server: ModelServer, long_side: int, images: int = 3, quick:
         "aws_access_key_id": "AKIABENCH", "aws_secret_access_key": "bench", "image_long_side": long_side,
     })
     frames = [Frame(encode_jpeg(render("healthy", t, width, height)), t, 1.7e9 + t) for t in (0.0, 10.0, 20.0)]
-    verdict = Analyser(config, make_backend(config, SystemClock()), DailySpend())(frames[-images:], quick)
+    verdict = make_analyser(config, SystemClock(), DailySpend())(frames[-images:], quick)
     return verdict.input_tokens, verdict.output_tokens
 
 
 def calls_per_hour(policy: str = "failwatch", fp: float = 0.0, hours: float = HOURS, **settings) -> Counter:
-    """Model calls per hour by kind (quick / series / verification): the seed's policy or the engine."""
-    truth = Truth(fp=fp, seed=3)
+    """Model calls per hour by kind (quick / series / verification): the baseline policy or the engine."""
+    truth = Truth(fp=fp, random_seed=3)
     calls: Counter = Counter()
-    if policy == "seed":
-        seed_policy(truth, 3.0, hours * 3600, calls)
+    if policy == "baseline":
+        baseline_policy(truth, 3.0, hours * 3600, calls)
     else:
         failwatch(truth, 3.0, hours * 3600, calls=calls, step=0.5, **settings)
     return Counter({kind: count / hours for kind, count in calls.items()})
@@ -65,30 +61,31 @@ def dollars(calls: Counter, per_kind: dict, model: str = "nova-lite") -> float:
 def main() -> None:
     server = ModelServer().start()
     try:
-        seed_series = tokens_per_call(server, 0)
+        baseline_series = tokens_per_call(server, 0)
         series = tokens_per_call(server, 768)
         quick = tokens_per_call(server, 768, images=1, quick=True)
     finally:
         server.stop()
-    policies = {"seed": ("seed", {}, {"series": seed_series}),
+    policies = {"baseline": ("baseline", {}, {"series": baseline_series}),
                 "failwatch": ("failwatch", {}, {"quick": quick, "series": series}),
                 "fw quick_check off": ("failwatch", {"quick_check": False}, {"series": series})}
     print("Tokens per call (in / out), 1080p demo frames: "
-          f"seed series (full size, 3 images) {seed_series[0]} / {seed_series[1]}; "
+          f"baseline series (full size, 3 images) {baseline_series[0]} / {baseline_series[1]}; "
           f"series at 768 px {series[0]} / {series[1]}; quick check (1 image, short question) "
           f"{quick[0]} / {quick[1]}\n")
     print(f"Model cost per monitored print-hour (3 s latency, {HOURS:g} simulated hours each)\n")
     print(f"{'policy':<20}{'false pos.':>11}{'calls/h: quick':>16}{'series':>8}{'verif.':>8}{'in tok/h':>10}"
-          + "".join(f"{m + ' $/h':>17}" for m in MODELS) + f"{'vs seed':>9}")
-    seed_cost = {}
+          + "".join(f"{m + ' $/h':>17}" for m in MODELS) + f"{'vs baseline':>12}")
+    baseline_cost = {}
     for fp in (0.0, 0.05):
         for name, (policy, settings, per_kind) in policies.items():
             calls = calls_per_hour(policy, fp, **settings)
             tokens_in = sum(count * (per_kind.get(kind) or per_kind["series"])[0] for kind, count in calls.items())
             costs = [dollars(calls, per_kind, model) for model in MODELS]
-            seed_cost.setdefault(fp, costs[0])
+            baseline_cost.setdefault(fp, costs[0])
             print(f"{name:<20}{fp:>11.0%}{calls['quick']:>16.0f}{calls['series']:>8.0f}{calls['verification']:>8.1f}"
-                  f"{tokens_in:>10.0f}" + "".join(f"{c:>17.4f}" for c in costs) + f"{costs[0] / seed_cost[fp]:>9.2f}")
+                  f"{tokens_in:>10.0f}" + "".join(f"{c:>17.4f}" for c in costs)
+                  + f"{costs[0] / baseline_cost[fp]:>12.2f}")
 
 
 if __name__ == "__main__":

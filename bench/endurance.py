@@ -14,21 +14,17 @@ import argparse
 import gc
 import logging
 import os
-import sys
 import threading
 import tracemalloc
-from pathlib import Path
 from typing import Iterator, Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from bench.overhead import rss_mb  # noqa: E402
-from demo.model_server import ModelServer  # noqa: E402
-from octoprint_failwatch.analysis import Analyser, DailySpend, make_backend  # noqa: E402
-from octoprint_failwatch.config import build_config  # noqa: E402
-from octoprint_failwatch.monitor import Monitor  # noqa: E402
-
-from engine_fakes import FakeCamera, FakeClock, LatencyExecutor  # noqa: E402
+from bench.overhead import rss_mb
+from demo.model_server import ModelServer
+from demo.scene import SceneCamera
+from octoprint_failwatch.analysis import DailySpend, make_analyser
+from octoprint_failwatch.config import build_config
+from octoprint_failwatch.monitor import Monitor
+from octoprint_failwatch.simulation import Simulation
 
 FAULTS = ("malformed", "max_tokens", "expired", "denied", "throttle", "5xx", "text")
 STEP = 0.5
@@ -46,16 +42,16 @@ def open_sockets() -> int:
 
 def endurance(server: ModelServer, hours: int, faults: Sequence[str] = FAULTS) -> Iterator[dict]:
     """Runs the engine hour by hour against `server`; yields the figures after each hour."""
-    clock = FakeClock(0.0)
-    executor = LatencyExecutor(clock, 3.0)
-    camera = FakeCamera(clock)
+    simulation = Simulation(latency=3.0)
+    clock = simulation.clock
+    camera = SceneCamera(clock)
     config, errors = build_config({
         "inference_profile_arn": "us.amazon.nova-lite-v1:0", "bedrock_endpoint_url": server.url,
         "aws_access_key_id": "AKIAENDURANCE", "aws_secret_access_key": "endurance", "cooldown_minutes": 5,
     })
     assert not errors, errors
-    monitor = Monitor(config, camera, Analyser(config, make_backend(config, clock), DailySpend()), executor,
-                      lambda name, payload: None, clock)
+    monitor = Monitor(config, camera, make_analyser(config, clock, DailySpend()), simulation.executor,
+                      lambda event: None, clock)
     monitor.start()
     tracemalloc.start()
     try:
@@ -63,12 +59,12 @@ def endurance(server: ModelServer, hours: int, faults: Sequence[str] = FAULTS) -
             end = clock.now + 3600
             server.faults[:] = list(faults)
             server.converse_requests.clear()  # the local server's record of requests, not the plugin's memory
-            while clock.now < end:
-                camera.broken = hour % 3 == 0 and 20 <= (clock.now % 3600) / 60 < 30
-                executor.release()
-                monitor.tick()
-                clock.now = round(clock.now + STEP, 6)
-                del camera.times[:-10]  # the fake's own record, not the engine's memory
+
+            def each_step(outage_hour: bool = hour % 3 == 0) -> None:
+                camera.broken = outage_hour and 20 <= (clock.now % 3600) / 60 < 30
+                del camera.times[:-10]  # the camera's own record, not the engine's memory
+
+            simulation.run(monitor, end - clock.now, STEP, each_step)
             gc.collect()
             counters = monitor.status()["counters"]
             yield {"hour": hour, "calls": counters["calls"], "errors": counters["errors"],

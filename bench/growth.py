@@ -10,18 +10,14 @@ Run: .venv/bin/python -m bench.growth
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from bench.cost import calls_per_hour, dollars, tokens_per_call  # noqa: E402
-from demo.model_server import ModelServer  # noqa: E402
-from demo.scene import encode_jpeg, render  # noqa: E402
-from octoprint_failwatch.frame import Frame  # noqa: E402
-from octoprint_failwatch.imaging import prepare  # noqa: E402
+from bench.cost import calls_per_hour, dollars, tokens_per_call
+from demo.model_server import ModelServer
+from demo.scene import encode_jpeg, render
+from octoprint_failwatch.analysis.imaging import prepare
+from octoprint_failwatch.frame import Frame
 
 HOURS = 4.0
 

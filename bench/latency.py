@@ -1,6 +1,6 @@
-"""Detection latency and false alarms: the seed's policy vs Failwatch's engine, same inputs, simulated clock.
+"""Detection latency and false alarms: the baseline policy vs Failwatch's engine, same inputs, simulated clock.
 
-The seed's policy is re-implemented here as the seed runs it: a series of 3 frames 10 s apart, one
+The baseline policy is the standalone tool's, re-implemented here as it runs: a series of 3 frames 10 s apart, one
 call, the next series right after the verdict; on a positive, 4 verification series of 3 frames
 2 s apart one after the other, each analysed before the next; confirmed at 3 of 4; 15 min cooldown.
 Failwatch runs its real `Monitor` with the same model: a call is positive when its newest frame is
@@ -14,20 +14,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 from collections import Counter
-from pathlib import Path
 from statistics import median
 from typing import Optional
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from octoprint_failwatch.config import build_config  # noqa: E402
-from octoprint_failwatch.detector import Verdict  # noqa: E402
-from octoprint_failwatch.frame import Frame  # noqa: E402
-from octoprint_failwatch.monitor import Monitor  # noqa: E402
-
-from engine_fakes import FakeClock, LatencyExecutor  # noqa: E402
+from octoprint_failwatch.analysis import Verdict
+from octoprint_failwatch.config import build_config
+from octoprint_failwatch.events import VerificationDecided
+from octoprint_failwatch.frame import Frame
+from octoprint_failwatch.monitor import Monitor
+from octoprint_failwatch.simulation import Simulation
 
 N, INTERVAL, V, K, VERIFY_INTERVAL, COOLDOWN = 3, 10.0, 4, 3, 2.0, 15 * 60.0
 STEP = 0.25
@@ -38,9 +34,9 @@ class Truth:
 
     GLARE_SECONDS = 60.0
 
-    def __init__(self, onset: float = float("inf"), fp: float = 0.0, burst: bool = False, seed: int = 1):
+    def __init__(self, onset: float = float("inf"), fp: float = 0.0, burst: bool = False, random_seed: int = 1):
         self.onset, self.fp, self.burst = onset, fp, burst
-        self.random = random.Random(seed)
+        self.random = random.Random(random_seed)
         self.glares: list[tuple[float, float]] = []  # (start, end), made as time goes on
         self.calls = 0
 
@@ -60,8 +56,8 @@ class Truth:
             self.glares.append((start, start + self.GLARE_SECONDS))
         return any(start <= at < end for start, end in self.glares[-3:])
 
-def seed_policy(truth: Truth, latency: float, until: float, calls: Optional[Counter] = None) -> list[float]:
-    """Times at which the seed confirms a failure, from print start (t=0) to `until`; `calls` counts by kind."""
+def baseline_policy(truth: Truth, latency: float, until: float, calls: Optional[Counter] = None) -> list[float]:
+    """Times the baseline policy confirms a failure, from print start (t=0) to `until`; `calls` counts by kind."""
     calls = Counter() if calls is None else calls
     confirmed, t = [], 0.0
     while t < until:
@@ -90,8 +86,8 @@ class _Healthy:
 def failwatch(truth: Truth, latency: float, until: float, calls: Optional[Counter] = None,
               step: float = STEP, **settings) -> list[float]:
     """Times at which Failwatch's engine confirms; `calls` counts its model calls by kind."""
-    clock = FakeClock(0.0)
-    executor = LatencyExecutor(clock, latency)
+    simulation = Simulation(latency)
+    clock = simulation.clock
     confirmed: list[float] = []
 
     def capture() -> Frame:
@@ -104,22 +100,19 @@ def failwatch(truth: Truth, latency: float, until: float, calls: Optional[Counte
         failed = truth.positive(frames[-1].captured_at)
         return Verdict(failed, 0.9 if failed else 0.1, "spaghetti" if failed else "none", "simulated")
 
-    def on_event(name: str, payload: dict) -> None:
-        if name == "failure_confirmed":
+    def on_event(event) -> None:
+        if isinstance(event, VerificationDecided) and event.confirmed:
             confirmed.append(clock.now)
 
     config, _ = build_config({"inference_profile_arn": "us.amazon.nova-lite-v1:0", **settings})
-    monitor = Monitor(config, capture, analyse, executor, on_event, clock, health=_Healthy())
+    monitor = Monitor(config, capture, analyse, simulation.executor, on_event, clock, health=_Healthy())
     monitor.start()
-    while clock.now < until:
-        executor.release()
-        monitor.tick()
-        clock.now = round(clock.now + step, 6)
+    simulation.run(monitor, until, step)
     return confirmed
 
 
 POLICIES = {
-    "seed": lambda truth, latency, until, **kw: seed_policy(truth, latency, until),
+    "baseline": lambda truth, latency, until, **kw: baseline_policy(truth, latency, until),
     "failwatch": lambda truth, latency, until, **kw: failwatch(truth, latency, until, **kw),
     "fw quick_check off": lambda truth, latency, until, **kw: failwatch(truth, latency, until, quick_check=False,
                                                                         **kw),
@@ -128,7 +121,7 @@ POLICIES = {
 
 def latency_table(runs: int) -> None:
     print(f"Failure onset -> confirmed (and paused), {runs} onsets at random phases, seconds\n")
-    print("policies: " + ", ".join(f"[{n}] {name}" for n, name in enumerate(POLICIES)) + "; ratio = p50 / seed p50")
+    print("policies: " + ", ".join(f"[{n}] {name}" for n, name in enumerate(POLICIES)) + "; ratio = p50 / baseline p50")
     print(f"{'model latency':<14}" + "".join(f"{f'[{n}] p50':>10}{'worst':>8}" for n in range(len(POLICIES)))
           + "".join(f"{f'ratio {n}':>9}" for n in range(1, len(POLICIES))))
     for latency in (1.0, 3.0, 8.0):
@@ -142,7 +135,7 @@ def latency_table(runs: int) -> None:
                 delays.append(times[0] - onset)
             medians[name] = median(delays)
             row += f"{median(delays):>10.1f}{max(delays):>8.1f}"
-        print(row + "".join(f"{medians[name] / medians['seed']:>9.2f}" for name in list(POLICIES)[1:]))
+        print(row + "".join(f"{medians[name] / medians['baseline']:>9.2f}" for name in list(POLICIES)[1:]))
 
 
 PRINT_HOURS = 4.0  # for pauses: the default allows one automatic pause per print
@@ -156,7 +149,7 @@ def false_alarm_table(hours: float) -> None:
         for fp in (0.02, 0.05, 0.10):
             row = f"{fp:>4.0%} {'in bursts' if burst else 'independent':<21}"
             for policy in POLICIES.values():  # 0.5 s steps keep the 0.5 s verification spacing exact
-                alarms = policy(Truth(fp=fp, burst=burst, seed=11), 3.0, hours * 3600, step=0.5)
+                alarms = policy(Truth(fp=fp, burst=burst, random_seed=11), 3.0, hours * 3600, step=0.5)
                 pauses = len({int(t // (PRINT_HOURS * 3600)) for t in alarms})
                 row += f"{f'{len(alarms) * 100 / hours:.1f} / {pauses * 100 / hours:.1f}':>22}"
             print(row)

@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 from statistics import mean
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from demo.camera_server import CameraServer  # noqa: E402
-from demo.model_server import ModelServer  # noqa: E402
-from demo.octoprint_instance import OctoPrintServer, wait_for  # noqa: E402
-from demo.rtsp_camera import RtspCamera  # noqa: E402
+from demo.camera_server import CameraServer
+from demo.model_server import ModelServer
+from demo.octoprint_instance import OctoPrintServer, wait_for
+from demo.rtsp_camera import RtspCamera
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

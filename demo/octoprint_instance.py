@@ -172,8 +172,12 @@ class OctoPrintServer:
     def api(self, method: str, path: str, session: Optional[requests.Session] = None, **kwargs):
         return (session or self.admin).request(method, f"{self.url}{path}", timeout=30, **kwargs)
 
+    def failwatch(self, method: str, path: str, session: Optional[requests.Session] = None, **kwargs):
+        """A request to Failwatch's API, e.g. failwatch("POST", "snooze", json={"minutes": 5})."""
+        return self.api(method, f"/plugin/failwatch/{path}", session, **kwargs)
+
     def plugin_status(self, session: Optional[requests.Session] = None) -> dict:
-        response = self.api("GET", "/api/plugin/failwatch", session)
+        response = self.failwatch("GET", "status", session)
         response.raise_for_status()
         return response.json()
 

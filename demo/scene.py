@@ -78,3 +78,25 @@ def shows_failure(jpeg: bytes) -> bool:
     lower = np.array([0, 100, 200], np.uint8)
     upper = np.array([60, 180, 255], np.uint8)
     return int(cv2.inRange(image, lower, upper).sum() // 255) > image.shape[0] * image.shape[1] // 200
+
+
+class SceneCamera:
+    """The scene as a frame source on a simulated clock (small frames); can be broken, blacked out or frozen."""
+
+    def __init__(self, clock, width: int = 192, height: int = 108):
+        self.clock = clock
+        self.width, self.height = width, height
+        self.times: list[float] = []  # when frames were taken
+        self.broken = False
+        self.scene = "healthy"  # healthy | failed | black
+        self.frozen_at = None  # scene time shown while frozen
+
+    def __call__(self):
+        from octoprint_failwatch.frame import Frame
+
+        if self.broken:
+            raise ConnectionError("camera unreachable: connection refused at rtsp://cam/stream")
+        self.times.append(self.clock.monotonic())
+        t = self.frozen_at if self.frozen_at is not None else self.clock.monotonic()
+        return Frame(encode_jpeg(render(self.scene, t, self.width, self.height)), self.clock.monotonic(),
+                     self.clock.time())

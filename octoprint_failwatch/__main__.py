@@ -1,4 +1,4 @@
-"""`python -m octoprint_failwatch`: the standalone, seed-compatible daemon."""
+"""`python -m octoprint_failwatch`: the standalone daemon."""
 
 import sys
 

@@ -1,7 +1,7 @@
-"""AWS credentials the seed's way and boto3's way, refreshed before they expire.
+"""AWS credentials the standalone tool's way and boto3's way, refreshed before they expire.
 
 Base credentials come from, in order: the access key in the (admin-only) settings, the credentials
-file + profile (the seed's `/creds/credentials` and `APP_AWS_PROFILE`), or boto3's default chain
+file + profile (the standalone tool's `/creds/credentials` and `APP_AWS_PROFILE`), or boto3's default chain
 (env, SSO, instance/container role). With a role ARN they are exchanged through STS AssumeRole;
 the temporary keys are renewed five minutes before expiry and at once when a call reports them
 expired — re-reading the file first, since an outside tool may have rewritten it.

@@ -8,9 +8,7 @@ timestamps come from the engine's clock. Error texts name the camera with creden
 
 from __future__ import annotations
 
-import threading
-from typing import Callable, Optional
-from urllib.parse import urlsplit, urlunsplit
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -18,25 +16,10 @@ import requests
 
 from .config import FailwatchConfig
 from .frame import CameraError, Frame
+from .redaction import mask_url
 
 JPEG_MAGIC = b"\xff\xd8"
 MAX_SNAPSHOT_BYTES = 20 * 1024 * 1024
-
-
-def mask_url(url: str) -> str:
-    """rtsp://user:secret@cam/stream -> rtsp://user:***@cam/stream (for messages and logs)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid URL>"
-    if parts.password is None and not parts.query:
-        return url
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    if parts.username:
-        netloc = f"{parts.username}:***@{netloc}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", ""))
 
 
 def _check_jpeg(data: bytes, where: str) -> bytes:
@@ -151,21 +134,6 @@ class OctoPrintWebcam:
         if config.flipH or config.flipV or config.rotate90:
             data = orient(data, config.flipH, config.flipV, config.rotate90)
         return Frame(data, captured_at, captured_wall)
-
-
-class SharedSnapshot:
-    """A picture taken once, when it is first asked for, and then shared by everyone who asks."""
-
-    def __init__(self, capture: Callable[[], bytes]):
-        self._capture = capture
-        self._lock = threading.Lock()  # guards the picture: one capture, however many callers
-        self._jpeg: Optional[bytes] = None
-
-    def __call__(self) -> bytes:
-        with self._lock:
-            if self._jpeg is None:
-                self._jpeg = self._capture()  # a failed capture is not kept: the next caller tries again
-            return self._jpeg
 
 
 def make_camera(config: FailwatchConfig, clock, plugin_manager=None) -> Callable[[], Frame]:

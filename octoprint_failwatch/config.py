@@ -1,4 +1,4 @@
-"""Typed configuration: every setting, its default (the seed's), its env var and its validation.
+"""Typed configuration: every setting, its default, its environment variable and its validation.
 
 One table (`FIELDS`) drives the OctoPrint settings defaults, the standalone mode's environment
 variables and validation, so the three can never drift apart. Validation never raises: it returns
@@ -111,7 +111,7 @@ FIELDS: tuple[Field, ...] = (
     Field("daily_budget_usd", float, 0.0, "DAILY_BUDGET_USD", minimum=0, maximum=10000),
     Field("price_input_per_1k", float, 0.0, "PRICE_INPUT_PER_1K", minimum=0, maximum=100),
     Field("price_output_per_1k", float, 0.0, "PRICE_OUTPUT_PER_1K", minimum=0, maximum=100),
-    # Detection (seed S1-S4, S8)
+    # Detection: series, verification, cooldown, error backoff
     Field("test_mode", bool, False, "TEST_MODE"),
     Field("images_per_series", int, 3, "IMAGES_PER_SERIES", minimum=1, maximum=20),
     Field("interval_between_images", float, 10.0, "INTERVAL_BETWEEN_IMAGES", minimum=0.5, maximum=3600),
@@ -171,75 +171,8 @@ SECRET_KEYS = tuple(field.key for field in FIELDS if field.secret)
 DEFAULTS = {field.key: field.default for field in FIELDS}
 
 
-@dataclass(frozen=True)
-class FailwatchConfig:
-    """The validated settings the engine and its edges run on."""
-
-    camera_source: str
-    rtsp_url: str
-    rtsp_transport: str
-    snapshot_url: str
-    mjpeg_url: str
-    webcam_name: str
-    camera_timeout: float
-    frozen_seconds: float
-    aws_region: str
-    aws_role_arn: str
-    inference_profile_arn: str
-    aws_profile: str
-    credentials_file: str
-    aws_access_key_id: str
-    aws_secret_access_key: str
-    bedrock_endpoint_url: str
-    sts_endpoint_url: str
-    model_timeout: float
-    about_printer: str
-    model_backend: str
-    openai_base_url: str
-    openai_model: str
-    openai_api_key: str
-    image_long_side: int
-    jpeg_quality: int
-    region_of_interest: str
-    daily_budget_usd: float
-    price_input_per_1k: float
-    price_output_per_1k: float
-    test_mode: bool
-    images_per_series: int
-    interval_between_images: float
-    verification_series: int
-    verification_required: int
-    verification_interval: float
-    pipeline_verification: bool
-    quick_check: bool
-    cooldown_minutes: float
-    error_limit: int
-    error_backoff_seconds: float
-    failure_action: str
-    allow_cancel: bool
-    max_auto_pauses: int
-    pause_retract_mm: float
-    pause_lift_mm: float
-    pause_park: bool
-    pause_park_x: float
-    pause_park_y: float
-    pause_hotend_off: bool
-    warmup_minutes: float
-    warmup_layers: int
-    resume_grace_minutes: float
-    discord_webhook_url: str
-    mqtt_broker_url: str
-    mqtt_topic: str
-    mqtt_username: str
-    mqtt_password: str
-    mqtt_client_id: str
-    mqtt_qos: int
-    mqtt_retain: bool
-    mqtt_ca_file: str
-    mqtt_ha_discovery: bool
-    alert_camera_problems: bool
-    alert_monitoring_stopped: bool
-    verbose_logging: bool
+class _DerivedSettings:
+    """What the engine and its edges read off the settings besides the fields themselves."""
 
     @property
     def model_name(self) -> str:
@@ -268,8 +201,20 @@ class FailwatchConfig:
         missing = [source_url] if source_url and not getattr(self, source_url) else []
         return [label(key) for key in missing + self.missing_model_settings()]
 
+    def not_ready(self) -> str:
+        """Why a print cannot be watched yet, in words; empty when it can."""
+        missing = self.missing_for_monitoring()
+        return "not configured: set the " + ", ".join(missing) if missing else ""
 
-assert {f.name for f in dataclasses.fields(FailwatchConfig)} == set(DEFAULTS)
+
+# The validated settings the engine and its edges run on: one typed, frozen field per row of FIELDS
+# (secrets are left out of its repr, so a logged config shows none).
+FailwatchConfig = dataclasses.make_dataclass(
+    "FailwatchConfig", [(field.key, field.kind, dataclasses.field(repr=not field.secret)) for field in FIELDS],
+    bases=(_DerivedSettings,), frozen=True,
+    namespace={"__module__": __name__, "__doc__": "The validated settings, one field per row of FIELDS."})
+
+
 
 
 def coerce(field: Field, raw: Any) -> tuple[Any, Optional[str]]:
@@ -379,7 +324,7 @@ def label(key: str) -> str:
 
 
 def raw_from_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The settings the environment sets, by settings key (seed names: RTSP_URL, APP_AWS_PROFILE...)."""
+    """The settings the environment sets, by settings key (RTSP_URL, APP_AWS_PROFILE... as the standalone tool)."""
     raw = {field.key: environ[field.env] for field in FIELDS if field.env and field.env in environ}
     if "rtsp_url" in raw and "camera_source" not in raw:
         raw["camera_source"] = "rtsp"
@@ -387,5 +332,5 @@ def raw_from_environment(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def from_environment(environ: Mapping[str, str]) -> tuple[FailwatchConfig, dict[str, str]]:
-    """The standalone mode's config, read from the seed's environment variable names."""
+    """The standalone mode's config, read from the standalone tool's environment variable names."""
     return build_config(raw_from_environment(environ))

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .analysis import Analyser, DailySpend, make_backend
+from .analysis import AnalysisError, DailySpend, Verdict, make_analyser
 from .config import FailwatchConfig, build_config
-from .detector import AnalysisError, Verdict
+from .events import VerificationDecided
 from .frame import CameraError, Frame
 from .monitor import Monitor
+from .simulation import Simulation
 
 STEP = 0.25
 
@@ -77,47 +78,6 @@ def _video_frames(path: Path, interval: float) -> list[bytes]:
     return frames
 
 
-class SimulatedClock:
-    def __init__(self):
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return 1_700_000_000.0 + self.now
-
-
-class ReplayExecutor:
-    """Calls the real model at once; the verdict is revealed after its latency in simulated time."""
-
-    def __init__(self, clock: SimulatedClock, latency: Optional[float]):
-        self._clock = clock
-        self._latency = latency
-        self._pending: list[tuple[float, object, object]] = []
-
-    def submit(self, fn, *args):
-        from concurrent.futures import Future
-
-        future: Future = Future()
-        try:
-            result, error = fn(*args), None
-        except Exception as exc:
-            result, error = None, exc
-        latency = self._latency if self._latency is not None else getattr(result, "latency", 0.0)
-        self._pending.append((self._clock.now + latency, future, (result, error)))
-        return future
-
-    def release(self) -> None:
-        due = [p for p in self._pending if p[0] <= self._clock.now]
-        self._pending = [p for p in self._pending if p[0] > self._clock.now]
-        for _, future, (result, error) in due:
-            if error is not None:
-                future.set_exception(error)
-            else:
-                future.set_result(result)
-
-
 @dataclass
 class PrintResult:
     name: str
@@ -143,8 +103,8 @@ class PrintResult:
 
 
 def replay(recording: Recording, config: FailwatchConfig, analyse, latency: Optional[float]) -> PrintResult:
-    clock = SimulatedClock()
-    executor = ReplayExecutor(clock, latency)
+    simulation = Simulation(latency)
+    clock = simulation.clock
     result = PrintResult(recording.name, recording.onset, recording.duration / 3600)
 
     def capture() -> Frame:
@@ -165,16 +125,13 @@ def replay(recording: Recording, config: FailwatchConfig, analyse, latency: Opti
         result.cost_usd += verdict.cost_usd
         return verdict
 
-    def on_event(name: str, payload: dict) -> None:
-        if name == "failure_confirmed":
+    def on_event(event) -> None:
+        if isinstance(event, VerificationDecided) and event.confirmed:
             result.confirmations.append(clock.now)
 
-    monitor = Monitor(config, capture, counted, executor, on_event, clock)
+    monitor = Monitor(config, capture, counted, simulation.executor, on_event, clock)
     monitor.start()
-    while clock.now < recording.duration:
-        executor.release()
-        monitor.tick()
-        clock.now = round(clock.now + STEP, 6)
+    simulation.run(monitor, recording.duration, STEP)
     return result
 
 
@@ -208,7 +165,7 @@ def evaluate(dataset: Path, base: dict, groups: list[dict], latency: Optional[fl
         config, errors = build_config({**base, **group})
         if errors:
             raise ValueError(f"{name}: " + "; ".join(f"{k} {m}" for k, m in errors.items()))
-        analyse = Analyser(config, make_backend(config, SimulatedClock()), DailySpend())
+        analyse = make_analyser(config, Simulation().clock, DailySpend())
         results = [replay(recording, config, analyse, latency) for recording in recordings]
         report[name] = {
             "overall": summarise(results),

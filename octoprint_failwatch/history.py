@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 LABELS = ("not_a_failure", "confirmed", "acknowledged", "resumed_by_user")
+USER_LABELS = LABELS[:3]  # the ones a user gives; "resumed_by_user" is recorded by Failwatch
 _ID = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{6}$")
 
 
@@ -104,10 +105,6 @@ class IncidentHistory:
             incidents = [self._read(p.name) for p in sorted(self._folder.iterdir(), reverse=True)
                          if p.is_dir() and _ID.match(p.name)]
         return [i for i in incidents if i is not None]
-
-    def get(self, incident_id: str) -> Optional[dict]:
-        with self._lock:
-            return self._read(incident_id)
 
     def frame(self, incident_id: str, filename: str) -> Optional[bytes]:
         if not _ID.match(incident_id or "") or not re.match(r"^[a-z0-9-]+\.jpg$", filename or ""):

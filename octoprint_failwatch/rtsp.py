@@ -18,8 +18,8 @@ from typing import Optional
 
 import cv2
 
-from .camera import mask_url
 from .frame import CameraError, Frame
+from .redaction import mask_url
 
 LINGER = 4.0  # keep the stream open while captures come at most this far apart
 try:  # glibc only (musl has no malloc_trim): elsewhere freed memory is just not handed back early

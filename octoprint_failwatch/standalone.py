@@ -1,11 +1,11 @@
-"""The seed-compatible daemon: the same engine without OctoPrint, configured by the seed's environment.
+"""The standalone daemon: the same engine without OctoPrint, configured by environment variables.
 
     failwatch            watch the camera until SIGTERM/SIGINT (with TEST_MODE=true: wait, do nothing)
-    failwatch once       run one cycle now and exit (the seed's `process_frame()` one-liner)
+    failwatch once       run one cycle now and exit (the standalone tool's `process_frame()` one-liner)
     failwatch evaluate DATASET [--compare "k=v,..." ...] [--json OUT] [--latency S]
                          replay labelled timelapses through the detector and the engine (see evaluate.py)
 
-Variables keep the seed's names and defaults (RTSP_URL, DISCORD_WEBHOOK_URL, AWS_REGION, AWS_ROLE_ARN,
+Variables keep the standalone tool's names and defaults (RTSP_URL, DISCORD_WEBHOOK_URL, AWS_REGION, AWS_ROLE_ARN,
 INFERENCE_PROFILE_ARN, TEST_MODE, VERBOSE_LOGGING, APP_AWS_PROFILE, IMAGES_PER_SERIES,
 INTERVAL_BETWEEN_IMAGES, MQTT_BROKER_URL, MQTT_TOPIC; credentials in /creds/credentials), and every
 other setting of the plugin is read from its upper-case name (see the README).
@@ -23,10 +23,12 @@ import threading
 from concurrent.futures import Future
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from .alerts import Alerts
-from .analysis import Analyser, DailySpend, make_backend
+from .alerts import make_channels
+from .analysis import DailySpend, make_analyser
 from .camera import describe_source, make_camera
 from .config import FIELDS_BY_KEY, FailwatchConfig, from_environment
+from .dispatch import Dispatcher, NotifyOnly
+from .events import Analysed, EngineEvent
 from .monitor import Monitor, SystemClock
 
 TICK_SECONDS = 0.25
@@ -69,28 +71,20 @@ class Daemon:
         self.clock = SystemClock()
         self.stopping = threading.Event()
         self.camera = camera = make_camera(config, self.clock)
-        self.alerts = Alerts(config, os.environ.get("PRINTER_NAME") or socket.gethostname(),
-                             snapshot=lambda: camera().jpeg, job=lambda: {}, logger=logger)
-        self.monitor = Monitor(config, camera, Analyser(config, make_backend(config, self.clock), DailySpend()),
-                               DaemonThreadExecutor(), self.on_event, self.clock, logger)
+        spend = DailySpend()
+        self.channels = make_channels(config, os.environ.get("PRINTER_NAME") or socket.gethostname(), logger)
+        self.dispatcher = Dispatcher(config, self.channels, NotifyOnly(), None,
+                                     os.environ.get("PRINTER_NAME") or socket.gethostname(), job=lambda: {},
+                                     snapshot=lambda: camera().jpeg, spend=spend, logger=logger)
+        self.monitor = Monitor(config, camera, make_analyser(config, self.clock, spend), DaemonThreadExecutor(),
+                               self.on_event, self.clock, logger)
 
-    def on_event(self, name: str, payload: dict) -> None:
-        cost = {"print_usd": round(self.monitor.status()["counters"]["cost_usd"], 6)}
-        if name == "analysis":
-            verdict = payload["verdict"]
-            self.logger.info("verdict: %s (%.0f%%) %s", "FAILED" if verdict["print_failed"] else "ok",
-                             verdict["confidence"] * 100, verdict["explanation"])
-            self.alerts.analysis(verdict, payload["state"], cost)
-        elif name == "failure_confirmed":
-            self.logger.warning("FAILURE confirmed (%d of %d): %s — please check the printer in person",
-                                payload["positives"], payload["series"], payload["trigger"]["explanation"])
-            self.alerts.failure(payload["trigger"], payload["positives"], payload["series"], "notified", cost)
-        elif name == "camera_problem" and self.config.alert_camera_problems:
-            self.alerts.problem("camera", payload["text"])
-        elif name == "camera_ok":
-            self.alerts.cleared("camera")
-        elif name == "monitoring_stopped" and self.config.alert_monitoring_stopped:
-            self.alerts.problem("stopped", payload["text"])
+    def on_event(self, event: EngineEvent) -> None:
+        if isinstance(event, Analysed):
+            verdict = event.verdict
+            self.logger.info("verdict: %s (%.0f%%) %s", "FAILED" if verdict.print_failed else "ok",
+                             verdict.confidence * 100, verdict.explanation)
+        self.dispatcher.handle(event)
 
     def run(self, once: bool) -> int:
         if self.config.test_mode and not once:
@@ -107,7 +101,7 @@ class Daemon:
 
     def close(self) -> None:
         self.monitor.stop()
-        self.alerts.close()
+        self.channels.close()
         close_camera = getattr(self.camera, "close", None)
         if close_camera:  # an RTSP reader must release its stream before the interpreter exits
             close_camera()

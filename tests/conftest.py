@@ -67,7 +67,7 @@ def webhook(webhook_server):
 
 
 def fast_settings(camera: CameraServer, model: ModelServer) -> dict:
-    """Seed policy with short intervals so an end-to-end failure is confirmed in seconds."""
+    """The default policy with short intervals so an end-to-end failure is confirmed in seconds."""
     return {
         "snapshot_url": camera.url,
         "inference_profile_arn": MODEL_ID,

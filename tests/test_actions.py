@@ -3,7 +3,7 @@
 import logging
 from types import SimpleNamespace
 
-from octoprint_failwatch.actions import PrintActions, extrusion_mode, pause_script, resume_script
+from octoprint_failwatch.actions import PrintAction, extrusion_mode, pause_script, resume_script
 from octoprint_failwatch.config import build_config
 
 
@@ -15,8 +15,19 @@ class Printer:
     def get_state_id(self):
         return self.state
 
+    def is_paused(self):
+        return self.state == "PAUSED"
+
+    def get_current_data(self):
+        return {"job": {"file": {"origin": "sdcard", "path": "part.gcode"}}, "progress": {"filepos": 10}}
+
     def pause_print(self, tags=None):
         self.calls.append("pause")
+        self.state = "PAUSED"
+
+    def resume_print(self, tags=None):
+        self.calls.append("resume")
+        self.state = "PRINTING"
 
     def cancel_print(self, tags=None):
         self.calls.append("cancel")
@@ -26,19 +37,58 @@ def config(**settings):
     return build_config(settings)[0]
 
 
+def action_with(printer, **settings):
+    current = {"config": config(**settings)}
+    action = PrintAction(lambda: current["config"], logging.getLogger("test"), printer)
+    return action, current
+
+
 def test_pause_only_when_printing_and_once_per_print_unless_allowed():
     printer = Printer("PAUSED")
-    actions = PrintActions(printer, logging.getLogger("test"))
-    assert actions.on_confirmed_failure(config(failure_action="pause"), test_run=False) == "notified"
+    action, current = action_with(printer, failure_action="pause")
+    assert action.on_confirmed_failure(test_run=False) == "notified"
     printer.state = "PRINTING"
-    assert actions.on_confirmed_failure(config(failure_action="pause"), test_run=True) == "notified"
-    assert actions.on_confirmed_failure(config(failure_action="pause"), test_run=False) == "paused"
-    assert actions.on_confirmed_failure(config(failure_action="pause"), test_run=False) == "notified"
-    assert actions.on_confirmed_failure(config(failure_action="pause", max_auto_pauses=2), False) == "paused"
-    actions.new_print()
-    assert actions.on_confirmed_failure(config(failure_action="notify"), test_run=False) == "notified"
-    assert actions.on_confirmed_failure(config(failure_action="cancel", allow_cancel=True), False) == "cancelled"
+    assert action.on_confirmed_failure(test_run=True) == "notified"
+    assert action.on_confirmed_failure(test_run=False) == "paused"
+    printer.state = "PRINTING"
+    assert action.on_confirmed_failure(test_run=False) == "notified"
+    current["config"] = config(failure_action="pause", max_auto_pauses=2)
+    assert action.on_confirmed_failure(False) == "paused"
+    action.new_print()
+    printer.state = "PRINTING"
+    current["config"] = config(failure_action="notify")
+    assert action.on_confirmed_failure(test_run=False) == "notified"
+    current["config"] = config(failure_action="cancel", allow_cancel=True)
+    assert action.on_confirmed_failure(False) == "cancelled"
     assert printer.calls == ["pause", "pause", "cancel"]
+
+
+def test_the_scripts_hook_adds_the_safe_sequence_to_our_pause_only():
+    printer = Printer()
+    action, _ = action_with(printer, failure_action="pause")
+    assert action.script_hook(None, "gcode", "afterPrintPaused") is None  # the user's own pause: untouched
+    assert action.on_confirmed_failure(False) == "paused"
+    before, after = action.script_hook(None, "gcode", "afterPrintPaused")
+    assert before is None and after == ["G91", "G1 Z5 F600", "G90"]  # SD print: extrusion mode unknown
+    comm = SimpleNamespace(pause_temperature=SimpleNamespace(as_script_dict=lambda: {0: {"target": 210}}),
+                           pause_position=SimpleNamespace(x=5.0, y=6.0, z=7.0, e=None, f=None))
+    before, after = action.script_hook(comm, "gcode", "beforePrintResumed")
+    assert before == ["G90", "G1 X5 Y6 F6000", "G1 Z7 F600"] and after is None
+    assert action.script_hook(comm, "gcode", "afterPrintPaused") is None  # the sequence was used up
+
+
+def test_not_a_failure_resumes_only_our_pause_and_a_user_resume_names_our_incident():
+    printer = Printer()
+    action, _ = action_with(printer, failure_action="pause")
+    action.on_confirmed_failure(False)
+    action.paused_for("incident-1")
+    assert action.resume_not_a_failure("incident-2") is False
+    assert action.resume_not_a_failure("incident-1") is True and printer.calls == ["pause", "resume"]
+    assert action.user_resumed() is None  # resumed for the user's "not a failure", not by the user
+    action.new_print()
+    action.on_confirmed_failure(False)
+    action.paused_for("incident-3")
+    assert action.user_resumed() == "incident-3" and action.user_resumed() is None
 
 
 def test_extrusion_mode_is_the_last_one_set_before_the_pause(tmp_path):

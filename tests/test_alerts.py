@@ -1,6 +1,7 @@
 """Alerts through the real parts: Mosquitto, and a local Discord webhook receiver."""
 
 import json
+import logging
 import threading
 
 import paho.mqtt.client as mqtt
@@ -8,7 +9,7 @@ import pytest
 
 from demo.octoprint_instance import free_port, wait_for
 from demo.scene import shows_failure
-from octoprint_failwatch.alerts import Alerts
+from octoprint_failwatch.alerts import FAILURE, STATUS, Alert, make_channels
 from octoprint_failwatch.alerts.discord import DiscordMessage, DiscordNotifier
 from octoprint_failwatch.alerts.mqtt import discovery_configs
 from octoprint_failwatch.config import build_config
@@ -66,17 +67,25 @@ def subscriber(broker):
 def make_alerts(camera, **settings):
     config, errors = build_config(settings)
     assert not errors, errors
-    return Alerts(config, "Prusa MK4", snapshot=camera.snapshot, job=lambda: JOB)
+    return make_channels(config, "Prusa MK4", logging.getLogger("test"))
 
 
-def test_every_cycle_publishes_the_seeds_json_and_more(broker, subscriber, camera):
+STATUS_ALERT = Alert(STATUS, "Prusa MK4", state="watching", verdict=VERDICT, job=JOB, cost=COST)
+
+
+def failure_alert(snapshot=None) -> Alert:
+    return Alert(FAILURE, "Prusa MK4", verdict=FAILED, positives=3, series=4, action="paused", job=JOB, cost=COST,
+                 snapshot=snapshot)
+
+
+def test_every_cycle_publishes_the_standalone_tools_json_and_more(broker, subscriber, camera):
     sub = subscriber("failwatch/cycle")
     assert sub.subscribed.wait(10)
     alerts = make_alerts(camera, mqtt_broker_url=broker.url, mqtt_topic="failwatch/cycle")
     try:
         wait_for(lambda: alerts.status()["mqtt"].startswith("connected"), 10, "the publisher to connect")
         for _ in range(3):
-            alerts.analysis(VERDICT, "watching", COST)
+            alerts.publish(STATUS_ALERT)
         wait_for(lambda: len(sub.on("failwatch/cycle")) >= 3, 10, "three status messages")
         message = json.loads(sub.on("failwatch/cycle")[-1])
         assert message["print_failed"] is False and message["description"] == "Building normally."
@@ -98,7 +107,7 @@ def test_tls_and_websocket_brokers_get_the_status_too(broker, subscriber, camera
                          mqtt_ca_file=str(broker.ca_file))
     try:
         wait_for(lambda: alerts.status()["mqtt"].startswith("connected"), 10, f"the publisher to connect over {scheme}")
-        alerts.analysis(VERDICT, "watching", COST)
+        alerts.publish(STATUS_ALERT)
         wait_for(lambda: sub.on(topic), 10, f"the status to arrive over {scheme}")
         assert json.loads(sub.on(topic)[-1])["description"] == "Building normally."
     finally:
@@ -112,7 +121,7 @@ def test_a_tls_broker_with_an_untrusted_certificate_or_a_dead_port_is_explained(
         wait_for(lambda: "not trusted" in untrusted.status()["mqtt"], 10, "the untrusted certificate to be named")
         assert "check the CA file" in untrusted.status()["mqtt"]
         wait_for(lambda: "connection refused" in dead.status()["mqtt"], 10, "the refused connection to be named")
-        untrusted.analysis(VERDICT, "watching", COST)  # never raises, never blocks
+        untrusted.publish(STATUS_ALERT)  # never raises, never blocks
     finally:
         untrusted.close()
         dead.close()
@@ -124,8 +133,8 @@ def test_a_failure_published_while_the_broker_is_down_arrives_after_it_returns(b
         wait_for(lambda: alerts.status()["mqtt"].startswith("connected"), 10, "the publisher to connect")
         broker.stop()
         wait_for(lambda: "reconnecting" in alerts.status()["mqtt"], 10, "the publisher to notice")
-        alerts.analysis(VERDICT, "watching", COST)
-        alerts.failure(FAILED, 3, 4, "paused", COST)
+        alerts.publish(STATUS_ALERT)
+        alerts.publish(failure_alert())
         broker.start()
         sub = subscriber("failwatch/outage")
         wait_for(lambda: any(json.loads(m)["print_failed"] for m in sub.on("failwatch/outage")), 30,
@@ -174,7 +183,7 @@ def test_wrong_mqtt_password_is_reported_and_login_with_the_right_one_works(brok
     try:
         wait_for(lambda: "refused" in wrong.status()["mqtt"], 10, "the refusal to be reported")
         assert "wrong" not in wrong.status()["mqtt"]
-        wrong.analysis(VERDICT, "watching", COST)  # never raises, never blocks
+        wrong.publish(STATUS_ALERT)  # never raises, never blocks
         wait_for(lambda: right.status()["mqtt"].startswith("connected"), 10, "a login with the right password")
     finally:
         wrong.close()
@@ -187,7 +196,7 @@ def test_discord_failure_alert_has_a_fresh_snapshot_embed_and_the_facts(webhook,
     series_frame = camera.snapshot()
     camera.mode = "failed"  # what the camera shows when the alert goes out
     try:
-        alerts.failure(FAILED, 3, 4, "paused", COST)
+        alerts.publish(failure_alert(snapshot=camera.snapshot))
         wait_for(lambda: webhook.messages, 10, "the Discord message")
     finally:
         alerts.close()
@@ -215,22 +224,6 @@ def test_discord_429_is_honoured_and_exactly_one_message_is_delivered(webhook):
     notifier.close()
     assert webhook.attempts == 4 and len(webhook.messages) == 1
     assert waits[0] == 1.5 and waits[2] == 0.25 and 0 <= waits[1] <= 4.0  # full jitter on 2**attempt
-
-
-def test_camera_problem_and_stopped_monitoring_are_alerted_once_until_they_clear(webhook, camera):
-    alerts = make_alerts(camera, discord_webhook_url=webhook.url)
-    try:
-        for _ in range(5):
-            alerts.problem("camera", "camera unreachable: connection refused at http://cam/snapshot")
-        alerts.problem("stopped", "5 errors in a row, waiting 60 s")
-        wait_for(lambda: len(webhook.messages) == 2, 10, "two problem alerts")
-        alerts.analysis(VERDICT, "watching", COST)  # things work again
-        alerts.problem("camera", "camera unreachable again")
-        wait_for(lambda: len(webhook.messages) == 3, 10, "the next camera problem")
-    finally:
-        alerts.close()
-    titles = [m["payload"]["embeds"][0]["title"] for m in webhook.messages]
-    assert titles == ["📷 Camera problem", "⏸️ Monitoring stopped by errors", "📷 Camera problem"]
 
 
 def test_a_failure_alert_to_an_unreachable_discord_is_delivered_once_it_is_back():

@@ -62,7 +62,7 @@ def idle_printer(octoprint, camera, model):
     if octoprint.job_state().startswith(("Printing", "Paused", "Pausing")):
         octoprint.cancel_print()
     octoprint.wait_for_state("idle")
-    octoprint.api("POST", "/api/plugin/failwatch", json={"command": "acknowledge"})
+    octoprint.failwatch("POST", "acknowledge")
     yield octoprint
     if octoprint.job_state().startswith(("Printing", "Paused", "Pausing")):
         octoprint.cancel_print()
@@ -131,7 +131,7 @@ def test_model_text_with_html_is_shown_as_text_and_runs_nothing(login, octoprint
     camera.mode = "healthy"
     hostile = '<img src=x onerror="window.__failwatch_xss = 1">Looks fine'
     model.faults.append("explain:" + hostile)
-    octoprint.api("POST", "/api/plugin/failwatch", json={"command": "test_now"})
+    octoprint.failwatch("POST", "test_now")
     wait_for(lambda: (octoprint.plugin_status().get("test") or {}).get("verdict"), 60, "the test verdict")
     page.click("#navbar_plugin_failwatch .failwatch-navbar")
     expect(page.locator(".failwatch-menu")).to_contain_text(hostile, timeout=30_000)

@@ -1,4 +1,4 @@
-"""Settings: the seed's defaults, clear messages for bad values, the seed's env var names."""
+"""Settings: the standalone tool's defaults, clear messages for bad values, its environment variable names."""
 
 import pytest
 
@@ -7,7 +7,7 @@ from octoprint_failwatch.config import DEFAULTS, build_config, describe_errors, 
 PROFILE_ARN = "arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.amazon.nova-premier-v1:0"
 
 
-def test_defaults_are_the_seeds():
+def test_defaults_are_the_standalone_tools():
     config, errors = build_config({})
     assert errors == {}
     assert (config.images_per_series, config.interval_between_images) == (3, 10.0)
@@ -60,7 +60,7 @@ def test_good_values_are_typed():
     assert config.verbose_logging is True and config.failure_action == "cancel"
 
 
-def test_the_seeds_environment_variables_configure_standalone_mode():
+def test_the_standalone_tools_environment_variables_configure_standalone_mode():
     config, errors = from_environment(
         {
             "RTSP_URL": "rtsp://user:pw@cam:8554/printer",

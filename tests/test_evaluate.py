@@ -30,7 +30,7 @@ def test_the_evaluator_gives_the_numbers_the_local_models_behaviour_implies(tmp_
         assert overall["precision"] == 1.0 and overall["recall"] == 1.0
         assert overall["false_alarms_per_print_hour"] == 0 and overall["errors"] == 0
         assert overall["input_tokens"] > 0 and overall["cost_usd"] > 0
-    # healthy prints of 300 s: the seed's schedule makes one call per 30 s; quick checks one per frame
+    # healthy prints of 300 s: the standalone schedule makes one call per 30 s; quick checks one per frame
     # from 20 s on, each of a single image and a short question
     healthy = {name: [p for p in report[name]["prints"] if p["onset"] is None]
                for name in ("quick_check=false", "settings as configured")}

@@ -7,6 +7,10 @@ import pytest
 from octoprint_failwatch.frame import Frame
 from octoprint_failwatch.history import IncidentHistory
 
+
+def find(history, incident_id):
+    return next((incident for incident in history.list() if incident["id"] == incident_id), None)
+
 PAYLOAD = {"trigger": {"print_failed": True, "explanation": "spaghetti"}, "results": [None], "positives": 3,
            "required": 3, "series": 4, "seconds": 9.5, "action": "paused"}
 
@@ -19,13 +23,13 @@ def frames(count=3, size=100):
 def test_an_incident_keeps_its_frames_verdicts_and_labels(tmp_path):
     history = IncidentHistory(tmp_path)
     incident_id = history.record("confirmed", PAYLOAD, frames())
-    incident = history.get(incident_id)
+    incident = find(history, incident_id)
     assert incident["kind"] == "confirmed" and incident["action"] == "paused" and incident["positives"] == 3
     assert [s["name"] for s in incident["series"]] == ["trigger", "verification-1"]
     first = incident["series"][0]["frames"][0]["file"]
     assert history.frame(incident_id, first).startswith(b"\xff\xd8")
     history.add_label(incident_id, "not_a_failure")
-    assert [label["label"] for label in IncidentHistory(tmp_path).get(incident_id)["labels"]] == ["not_a_failure"]
+    assert [label["label"] for label in find(IncidentHistory(tmp_path), incident_id)["labels"]] == ["not_a_failure"]
     with pytest.raises(ValueError):
         history.add_label(incident_id, "<script>")
 
@@ -60,4 +64,4 @@ def test_a_corrupt_incident_is_set_aside_not_fatal(tmp_path, caplog):
 def test_ids_and_file_names_from_the_api_cannot_escape_the_folder(tmp_path, incident_id, filename):
     history = IncidentHistory(tmp_path)
     assert history.frame(incident_id, filename) is None
-    assert history.get(incident_id) is None
+    assert find(history, incident_id) is None

@@ -1,4 +1,4 @@
-"""The engine in simulated time: seed timings, verification, cooldown, error backoff, lifecycle."""
+"""The engine in simulated time: default timings, verification, cooldown, error backoff, lifecycle."""
 
 import logging
 
@@ -7,7 +7,7 @@ import pytest
 from engine_fakes import Harness, ScriptedModel, always, model_error
 
 
-def test_seed_schedule_analyses_series_of_three_frames_ten_seconds_apart():
+def test_the_standalone_schedule_analyses_series_of_three_frames_ten_seconds_apart():
     h = Harness(always(False), quick_check=False)
     h.monitor.start()
     h.run(65)
@@ -30,12 +30,12 @@ def test_failure_is_confirmed_by_three_of_four_fresh_verification_series():
     trigger_frames = h.model.calls[0]
     verification = h.model.calls[1:]
     assert not {f.captured_at for f in trigger_frames} & {f.captured_at for call in verification for f in call}
-    for call in verification:  # every series keeps the seed's 2 s between its own frames
+    for call in verification:  # every series keeps the 2 s between its own frames
         times = [f.captured_at for f in call]
         assert [round(b - a, 6) for a, b in zip(times, times[1:])] == [2.0, 2.0]
     # interleaved: frames every 0.5 s; K=3 positives are in once the third series is complete
     assert len(verification) == 3
-    assert confirmed[0][1]["positives"] == 3
+    assert confirmed[0][1].positives == 3
     assert confirmed[0][0] == pytest.approx(1020.1 + 10 * 0.5 + 0.1, abs=0.11)
     assert h.state() == "cooldown"
 
@@ -46,7 +46,7 @@ def test_alarm_is_rejected_as_soon_as_three_positives_cannot_be_reached():
     h.run(40)
     rejected = h.named("verification_rejected")
     assert len(rejected) == 1
-    assert rejected[0][1]["positives"] == 0
+    assert rejected[0][1].positives == 0
     assert h.named("failure_confirmed") == []
     assert len(h.model.calls) == 3  # the trigger + two negatives make 3 of 4 unreachable
     assert h.state() == "watching"
@@ -93,26 +93,26 @@ def test_quick_check_looks_at_the_newest_frame_alone_at_every_frame():
     assert h.named("failure_detected") == []
 
 
-def test_quick_alarm_is_confirmed_on_the_seeds_evidence_a_positive_series_and_three_of_four():
+def test_quick_alarm_is_confirmed_on_full_evidence_a_positive_series_and_three_of_four():
     h = Harness(always(True), latency=3.0)
     h.monitor.start()
     h.run(40)
     quick, series, *verification = h.model.calls
     assert [f.captured_at for f in quick] == [1020]
-    # at the quick alarm the seed's series (the newest three frames) is sent beside the verification
+    # at the quick alarm the full series (the newest three frames) is sent beside the verification
     assert [f.captured_at for f in series] == [1000, 1010, 1020] and h.model.quick[1] is False
     assert not {1000, 1010, 1020} & {f.captured_at for call in verification for f in call}
     confirmed = h.named("failure_confirmed")
     assert len(confirmed) == 1
-    payload = confirmed[0][1]
-    assert payload["series_check"] is True and payload["positives"] == 3
-    assert payload["trigger"]["explanation"] == "tangled filament"  # the series' full answer, not the quick one
-    assert payload["quick"]["explanation"] == "quick: tangled filament"
+    decided = confirmed[0][1]
+    assert decided.series_check is True and decided.positives == 3
+    assert decided.trigger.explanation == "tangled filament"  # the series' full answer, not the quick one
+    assert decided.quick.explanation == "quick: tangled filament"
     # quick answer at 1023, verification frames every 0.5 s until 1028, their verdicts 3 s later
     assert confirmed[0][0] == pytest.approx(1023 + 5.0 + 3, abs=0.5)
 
 
-def test_quick_alarm_is_rejected_when_the_seeds_series_says_healthy():
+def test_quick_alarm_is_rejected_when_the_full_series_says_healthy():
     def answer(n, frames):  # the quick look and the verification say failed, the full series does not
         return not (len(frames) == 3 and frames[0].captured_at == 1000)
 
@@ -121,7 +121,7 @@ def test_quick_alarm_is_rejected_when_the_seeds_series_says_healthy():
     h.run(40)
     assert h.named("failure_confirmed") == []
     rejected = h.named("verification_rejected")
-    assert len(rejected) == 1 and rejected[0][1]["series_check"] is False
+    assert len(rejected) == 1 and rejected[0][1].series_check is False
     assert h.state() == "watching"
 
 
@@ -138,7 +138,7 @@ def test_cooldown_makes_no_model_calls_and_logs_at_most_every_30_seconds(caplog)
         cooldown_lines = [r for r in caplog.records if "cooldown" in r.getMessage()]
         assert 25 <= len(cooldown_lines) <= 31
         h.run(20)
-    assert any("cooldown ended" in r.getMessage() for r in caplog.records)
+    assert any("watching again after cooldown" in r.getMessage() for r in caplog.records)
     assert h.state() in ("watching", "verifying")  # the model still says failed: it looks again
     h.run(30)
     assert len(h.model.calls) > calls_before
@@ -174,7 +174,7 @@ def test_camera_outage_is_its_own_state_and_no_series_spans_the_gap():
     h.camera.broken = False
     h.run(40)
     assert h.state() == "watching" and h.monitor.status()["error"] == ""
-    assert len(h.named("camera_ok")) == 1
+    assert len(h.named("camera_recovered")) == 1
     for call in h.model.calls:
         assert call[-1].captured_at - call[0].captured_at == pytest.approx(20.0)
 
@@ -268,7 +268,7 @@ def test_once_mode_runs_one_cycle_and_returns_to_idle():
 def test_a_broken_event_handler_does_not_stop_detection():
     h = Harness(always(True))
 
-    def explode(name, payload):
+    def explode(event):
         raise RuntimeError("webhook down")
 
     h.monitor._on_event = explode

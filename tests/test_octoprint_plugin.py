@@ -55,26 +55,24 @@ def test_a_failure_on_camera_is_verified_then_the_print_is_paused(printing, came
         assert {"PLUGIN_FAILWATCH_FAILURE_DETECTED", "PLUGIN_FAILWATCH_FAILURE_CONFIRMED"} <= {
             e.upper() for e in printing.events()}
 
-        incidents = printing.api("GET", "/api/plugin/failwatch?incidents=1").json()["incidents"]
+        incidents = printing.failwatch("GET", "incidents").json()["incidents"]
         incident = next(i for i in incidents if i["id"] == failure["incident"])
         assert incident["kind"] == "confirmed" and incident["action"] == "paused"
         assert incident["job"]["file"] == "failwatch_test.gcode"
         frame = incident["series"][1]["frames"][0]["file"]
-        image = printing.api("GET", f"/api/plugin/failwatch?incident={incident['id']}&frame={frame}")
+        image = printing.failwatch("GET", f"incidents/{incident['id']}/{frame}")
         assert image.headers["Content-Type"] == "image/jpeg" and image.content.startswith(b"\xff\xd8")
 
-        answer = printing.api("POST", "/api/plugin/failwatch",
-                              json={"command": "feedback", "incident": incident["id"], "label": "not_a_failure"})
+        answer = printing.failwatch("POST", f"incidents/{incident['id']}/label", json={"label": "not_a_failure"})
         assert answer.json()["resumed"] is True
         wait_for(lambda: printing.job_state() == "Printing", 30, "the print to resume")
         resumed = wait_for(lambda: "G92 E" in printing.serial_log() and printing.serial_log(), 30, "the restore")
         assert "G1 E1 F2400" in resumed and "M82" in resumed[resumed.rindex("G1 E1 F2400"):]
         assert printing.plugin_status()["state"] == "cooldown"  # the cooldown is the grace period
-        labels = [label["label"] for label in printing.api("GET", "/api/plugin/failwatch?incidents=1").json()[
+        labels = [label["label"] for label in printing.failwatch("GET", "incidents").json()[
             "incidents"][0]["labels"]]
         assert labels == ["not_a_failure"]
-        assert printing.api("GET", f"/api/plugin/failwatch?incident=../../{incident['id']}&frame={frame}"
-                            ).status_code == 404
+        assert printing.failwatch("GET", f"incidents/..%2F..%2F{incident['id']}/{frame}").status_code == 404
     finally:
         printing.save_settings({"failure_action": "notify"})
 
@@ -96,10 +94,7 @@ def test_model_errors_show_in_the_status_and_never_pause(printing, camera, model
 
 def test_a_bad_setting_is_refused_with_a_clear_message_and_the_old_value_kept(octoprint):
     before = octoprint.api("GET", "/api/settings").json()["plugins"]["failwatch"]["interval_between_images"]
-    answer = octoprint.api(
-        "POST", "/api/plugin/failwatch",
-        json={"command": "validate_settings", "settings": {"interval_between_images": -3}},
-    ).json()
+    answer = octoprint.failwatch("POST", "settings/validate", json={"settings": {"interval_between_images": -3}}).json()
     assert answer["errors"]["interval_between_images"] == "must be at least 0.5"
     octoprint.save_settings({"interval_between_images": -3, "verification_required": 9})
     status = octoprint.plugin_status()
@@ -116,12 +111,16 @@ def test_plain_users_see_no_secrets_and_cannot_run_commands(octoprint):
     viewer_settings = octoprint.api("GET", "/api/settings", octoprint.viewer).json()["plugins"]["failwatch"]
     for key in ("aws_access_key_id", "aws_secret_access_key", "discord_webhook_url", "mqtt_password", "openai_api_key"):
         assert viewer_settings[key] is None
-    assert octoprint.api("GET", "/api/plugin/failwatch", octoprint.viewer).status_code == 200
+    assert octoprint.failwatch("GET", "status", octoprint.viewer).status_code == 200
     for session in (octoprint.viewer, octoprint.anonymous):
-        for command in ({"command": "test_now"}, {"command": "snooze", "minutes": 5}, {"command": "acknowledge"}):
-            assert octoprint.api("POST", "/api/plugin/failwatch", session, json=command).status_code == 403
-    assert octoprint.api("GET", "/api/plugin/failwatch", octoprint.anonymous).status_code == 403
-    answers = octoprint.api("GET", "/api/plugin/failwatch", octoprint.viewer).text + str(viewer_settings)
+        for path, body in (("test_now", {}), ("snooze", {"minutes": 5}), ("acknowledge", {}),
+                           ("test_alert", {}), ("test_connection", {"settings": {}}),
+                           ("settings/validate", {"settings": {}}), ("incidents/x/label", {"label": "confirmed"})):
+            assert octoprint.failwatch("POST", path, session, json=body).status_code == 403, (path, session)
+        assert octoprint.failwatch("GET", "snapshot.jpg", session).status_code == 403
+    for path in ("status", "incidents", "timeline", "failure_snapshot.jpg", "latest/0.jpg"):
+        assert octoprint.failwatch("GET", path, octoprint.anonymous).status_code == 403
+    answers = octoprint.failwatch("GET", "status", octoprint.viewer).text + str(viewer_settings)
     log = octoprint.log_text()
     for secret in SECRETS:
         assert secret not in answers and secret not in log
@@ -130,7 +129,7 @@ def test_plain_users_see_no_secrets_and_cannot_run_commands(octoprint):
 def test_test_now_runs_one_cycle_without_a_print_and_shows_the_verdict(octoprint, camera, model):
     camera.mode = "healthy"
     calls = len(model.converse_requests)
-    assert octoprint.api("POST", "/api/plugin/failwatch", json={"command": "test_now"}).json()["started"]
+    assert octoprint.failwatch("POST", "test_now").json()["started"]
     status = wait_for(lambda: (s := octoprint.plugin_status())["test"] and not s["test"]["running"] and s,
                       60, "the test cycle to finish")
     assert status["test"]["verdict"]["print_failed"] is False
@@ -141,8 +140,7 @@ def test_test_now_runs_one_cycle_without_a_print_and_shows_the_verdict(octoprint
 
 def test_test_connection_uses_the_unsaved_form_and_reports_verdict_or_exact_error(octoprint, model):
     def test_connection(settings):
-        return octoprint.api("POST", "/api/plugin/failwatch",
-                             json={"command": "test_connection", "settings": settings}).json()
+        return octoprint.failwatch("POST", "test_connection", json={"settings": settings}).json()
 
     local = {"model_backend": "openai", "openai_base_url": model.url + "/v1", "openai_model": "llava:13b"}
     answer = test_connection(local)
@@ -155,8 +153,7 @@ def test_test_connection_uses_the_unsaved_form_and_reports_verdict_or_exact_erro
     assert answer == {"ok": False, "error": "camera unreachable: connection refused at http://127.0.0.1:9/snapshot.jpg"}
     answer = test_connection({"interval_between_images": 0})
     assert answer["ok"] is False and "Interval between images: must be at least 0.5" in answer["error"]
-    viewer = octoprint.api("POST", "/api/plugin/failwatch", octoprint.viewer,
-                           json={"command": "test_connection", "settings": local})
+    viewer = octoprint.failwatch("POST", "test_connection", octoprint.viewer, json={"settings": local})
     assert viewer.status_code == 403
 
 
@@ -178,8 +175,9 @@ def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_se
     printing.save_settings({"discord_webhook_url": webhook.url, "mqtt_broker_url": broker.url,
                             "mqtt_topic": "printer/failwatch"})
     try:
-        answer = printing.api("POST", "/api/plugin/failwatch", json={"command": "test_alert"}).json()
-        assert answer["ok"] is True
+        wait_for(lambda: printing.plugin_status()["alerts"]["mqtt"].startswith("connected"), 30, "MQTT to connect")
+        answer = printing.failwatch("POST", "test_alert").json()
+        assert answer["ok"] is True and answer["results"]["mqtt"]["message"].endswith("printer/failwatch/test")
         assert webhook.messages[-1]["payload"]["embeds"][0]["title"] == "✅ Failwatch test alert"
         wait_for(lambda: any(not m["print_failed"] for m in received), 30, "a healthy cycle on MQTT")
         camera.mode = "failed"
@@ -190,10 +188,10 @@ def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_se
                            30, "the Discord alert")[0]
         assert message["files"]["files[0]"].startswith(b"\xff\xd8")
         assert "Tangled" in message["payload"]["embeds"][0]["description"]
-        snapshot = wait_for(lambda: (r := printing.api("GET", "/api/plugin/failwatch?failure_snapshot=1")).ok and r,
+        snapshot = wait_for(lambda: (r := printing.failwatch("GET", "failure_snapshot.jpg")).ok and r,
                             30, "the failure snapshot for the browser notice")
         assert snapshot.headers["Content-Type"] == "image/jpeg"
-        assert printing.api("GET", "/api/plugin/failwatch?failure_snapshot=1", printing.anonymous).status_code == 403
+        assert printing.failwatch("GET", "failure_snapshot.jpg", printing.anonymous).status_code == 403
         sent = json.dumps(received) + json.dumps([m["payload"] for m in webhook.messages])
         for secret in (*SECRETS, webhook.url):
             assert secret not in sent
@@ -204,8 +202,7 @@ def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_se
 
 
 def test_octoprints_own_webcam_is_a_frame_source(octoprint):
-    answer = octoprint.api("POST", "/api/plugin/failwatch",
-                           json={"command": "test_connection", "settings": {"camera_source": "webcam"}}).json()
+    answer = octoprint.failwatch("POST", "test_connection", json={"settings": {"camera_source": "webcam"}}).json()
     assert answer["ok"] is True, answer
     assert answer["camera"] == "OctoPrint webcam (default)"
 
@@ -263,8 +260,7 @@ def test_secrets_never_come_back_in_clear_not_even_to_an_admin_and_a_placeholder
     assert admin_view["aws_secret_access_key"] == "********" and admin_view["discord_webhook_url"] == "********"
     assert admin_view["openai_api_key"] == "********" and admin_view["mqtt_password"] == "********"
     octoprint.save_settings({"aws_secret_access_key": "********", "images_per_series": 3})  # the form sent back
-    answer = octoprint.api("POST", "/api/plugin/failwatch",
-                           json={"command": "test_connection", "settings": admin_view}).json()
+    answer = octoprint.failwatch("POST", "test_connection", json={"settings": admin_view}).json()
     assert answer["ok"] is True  # the stored key was used, not the placeholder
     assert SECRET_ACCESS_KEY not in octoprint.api("GET", "/api/settings").text
 

@@ -30,10 +30,15 @@ def test_sdist_installs_into_a_fresh_octoprint_and_serves_the_plugin(tmp_path):
         plugins = server.api("GET", "/plugin/pluginmanager/plugins").json()["plugins"]
         failwatch = next(p for p in plugins if p["key"] == "failwatch")
         assert failwatch["enabled"] and failwatch["version"] == "0.1.0"
+        # metadata is declared once, in pyproject.toml
+        assert failwatch["author"] == "The Failwatch developers" and "vision model" in failwatch["description"]
+        assert failwatch["url"] == "https://github.com/failwatch/OctoPrint-Failwatch"
         page = server.api("GET", "/").text
         assert 'id="navbar_plugin_failwatch"' in page and 'id="settings_plugin_failwatch"' in page
         script = server.api("GET", "/plugin/failwatch/static/js/failwatch.js")
         assert script.status_code == 200 and "FailwatchNavbarViewModel" in script.text
+        client = server.api("GET", "/plugin/failwatch/static/clientjs/failwatch.js")
+        assert client.status_code == 200 and 'registerPluginComponent("failwatch"' in client.text
         assert server.plugin_status()["state"] == "not_configured"
     finally:
         server.stop()

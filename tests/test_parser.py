@@ -5,8 +5,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from octoprint_failwatch.detector import AnalysisError, parse_verdict
-from octoprint_failwatch.detector.bedrock import BedrockDetector
+from octoprint_failwatch.analysis.bedrock import BedrockBackend
+from octoprint_failwatch.analysis.verdict import AnalysisError, parse_verdict
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.floats(allow_nan=True, allow_infinity=True) | st.integers() | st.text(max_size=50),
@@ -52,7 +52,7 @@ def test_any_converse_response_is_a_valid_verdict_or_an_error(value, stop_reason
     ]
     for response, quick in ((r, q) for r in responses for q in (False, True)):
         try:
-            verdict = BedrockDetector.parse_response(response, quick)
+            verdict = BedrockBackend.parse_response(response, quick)
         except AnalysisError:
             continue
         check(verdict)

@@ -99,7 +99,7 @@ def test_an_octoprint_restart_keeps_the_history_and_sets_a_corrupt_incident_asid
     broken = history.record("confirmed", {"trigger": {"explanation": "spaghetti"}}, {})
     (folder / broken / "incident.json").write_text('{"id": "trunc')  # a write cut short by a power loss
     octoprint.restart()
-    ids = [i["id"] for i in octoprint.api("GET", "/api/plugin/failwatch?incidents=1").json()["incidents"]]
+    ids = [i["id"] for i in octoprint.failwatch("GET", "incidents").json()["incidents"]]
     assert kept in ids and broken not in ids
     assert "is unreadable" in octoprint.log_text()
     assert octoprint.plugin_status()["state"] in ("idle", "not_configured")

@@ -88,13 +88,13 @@ def test_a_restart_in_the_middle_of_a_print_and_of_a_verification_loses_no_monit
     wait_for(lambda: server.job_state().startswith("Printing"), 90, "the SD print to be picked up again")
     status = server.wait_for_state("cooldown", "paused", timeout=90)  # seen again from scratch, confirmed
     assert status["counters"]["confirmed"] == 1
-    incidents = server.api("GET", "/api/plugin/failwatch?incidents=1").json()["incidents"]
+    incidents = server.failwatch("GET", "incidents").json()["incidents"]
     assert [i["kind"] for i in incidents] == ["confirmed"]  # the interrupted verification left no half record
 
     # 3. the history outlives a third restart, frames and all
     camera.mode = "healthy"
     server.restart()
-    assert server.api("GET", "/api/plugin/failwatch?incidents=1").json()["incidents"] == incidents
-    frame = server.api("GET", f"/api/plugin/failwatch?incident={incidents[0]['id']}&frame=trigger-1.jpg")
+    assert server.failwatch("GET", "incidents").json()["incidents"] == incidents
+    frame = server.failwatch("GET", f"incidents/{incidents[0]['id']}/trigger-1.jpg")
     assert frame.status_code == 200 and frame.content[:2] == b"\xff\xd8"
     assert 'octoprint_failwatch/' not in server.log_text()  # no traceback through the plugin's code

@@ -1,4 +1,4 @@
-"""The seed-compatible daemon, driven only by environment variables, against the real parts."""
+"""The standalone daemon, driven only by environment variables, against the real parts."""
 
 import json
 import os
@@ -24,12 +24,12 @@ def daemon(env: dict, *args: str) -> subprocess.Popen:
 
 
 @pytest.fixture
-def seed_env(tmp_path, rtsp, model, webhook, broker):
+def standalone_env(tmp_path, rtsp, model, webhook, broker):
     credentials = tmp_path / "credentials"
     credentials.write_text("[printer]\naws_access_key_id = AKIASTANDALONE\naws_secret_access_key = s3cret\n")
     model.verdict, model.faults[:] = "scene", []
     return {
-        # the seed's variables
+        # the standalone tool's variables
         "RTSP_URL": rtsp.url,
         "DISCORD_WEBHOOK_URL": webhook.url,
         "AWS_REGION": "us-west-2",
@@ -61,7 +61,7 @@ def test_a_bad_variable_is_named():
     assert process.returncode == 2 and "IMAGES_PER_SERIES: must be at least 1" in output
 
 
-def test_the_daemon_confirms_a_failure_alerts_discord_and_mqtt_and_stops_on_sigterm(seed_env, camera, webhook,
+def test_the_daemon_confirms_a_failure_alerts_discord_and_mqtt_and_stops_on_sigterm(standalone_env, camera, webhook,
                                                                                      broker, model):
     received = []
     subscribed = []
@@ -72,7 +72,7 @@ def test_the_daemon_confirms_a_failure_alerts_discord_and_mqtt_and_stops_on_sigt
     client.connect("127.0.0.1", broker.port)
     client.loop_start()
     camera.mode = "failed"
-    process = daemon(seed_env)
+    process = daemon(standalone_env)
     try:
         wait_for(lambda: subscribed, 10, "the MQTT subscription")
         failure = wait_for(lambda: [m for m in received if m.get("state") == "failure"], 90, "the MQTT failure")[0]
@@ -87,7 +87,7 @@ def test_the_daemon_confirms_a_failure_alerts_discord_and_mqtt_and_stops_on_sigt
         assert time.monotonic() - stopped < 1.0
         assert process.returncode == 0
         output = process.stdout.read()
-        assert "FAILURE confirmed (3 of 4)" in output and "failwatch stopped" in output
+        assert "print failure confirmed (3 of 4)" in output and "failwatch stopped" in output
         assert "s3cret" not in output
     finally:
         camera.mode = "healthy"
@@ -97,12 +97,12 @@ def test_the_daemon_confirms_a_failure_alerts_discord_and_mqtt_and_stops_on_sigt
             process.kill()
 
 
-def test_test_mode_waits_and_once_runs_a_single_cycle(seed_env, model, camera):
+def test_test_mode_waits_and_once_runs_a_single_cycle(standalone_env, model, camera):
     camera.mode = "healthy"
-    waiting = daemon({**seed_env, "TEST_MODE": "true"})
+    waiting = daemon({**standalone_env, "TEST_MODE": "true"})
     try:
         calls = len(model.converse_requests)
-        once = daemon({**seed_env, "TEST_MODE": "true"}, "once")
+        once = daemon({**standalone_env, "TEST_MODE": "true"}, "once")
         output, _ = once.communicate(timeout=120)
         assert once.returncode == 0, output
         assert "verdict: ok" in output

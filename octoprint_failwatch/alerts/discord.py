@@ -1,5 +1,5 @@
-"""Discord webhook alerts (seed S5) on a worker thread of their own, so a slow or failing webhook never
-holds up monitoring.
+"""Discord webhook alerts on a worker thread of their own, so a slow or failing webhook never holds up
+monitoring: a confirmed failure with a snapshot taken at alert time, camera problems, monitoring stopped.
 
 A message is multipart: `payload_json` with an embed whose image is `attachment://snapshot.jpg`,
 and the snapshot as `files[0]`, posted with `?wait=true`. 429 answers are honoured (`retry_after`),
@@ -13,7 +13,6 @@ import json
 import logging
 import queue
 import random
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,14 +20,13 @@ from typing import Callable, Optional
 
 import requests
 
+from ..redaction import mask_webhook
+from .alert import FAILURE, PROBLEM, Alert
+
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # under Discord's smallest attachment limit
 GIVE_UP_AFTER = 15 * 60.0  # a failure alert is retried this long before it is dropped (and logged)
 RED, ORANGE, GREEN = 0xB71C1C, 0xE65100, 0x2E7D32
-
-
-def mask_webhook(url: str) -> str:
-    """https://discord.com/api/webhooks/123/SECRET -> https://discord.com/api/webhooks/123/***"""
-    return re.sub(r"(/webhooks/[^/]+/)[^/?#]+", r"\1***", url.split("?")[0])
+ACTION_WORDS = {"paused": "Print paused", "cancelled": "Print cancelled", "notified": "Only notified"}
 
 
 @dataclass
@@ -142,3 +140,64 @@ class DiscordNotifier:
             return False, str(min(max(retry_after, 0.0), 300.0))
         self.status = f"webhook {self._where} answered HTTP {response.status_code}"
         return False, "" if response.status_code >= 500 else "permanent"
+
+
+def _duration(seconds: Optional[float]) -> str:
+    if not seconds:
+        return ""
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def failure_message(alert: Alert) -> DiscordMessage:
+    verdict, job = alert.verdict or {}, alert.job
+    return DiscordMessage(
+        title=("🧪 Test: " if alert.test_run else "⚠️ ") + "Print failure detected",
+        description=f"{verdict.get('explanation', '')}\n\n**Please check the printer in person.**",
+        colour=RED,
+        fields=[
+            ("Confidence", f"{verdict.get('confidence', 0) * 100:.0f}% ({alert.positives} of {alert.series} "
+                           "checks agreed)"),
+            ("Failure type", verdict.get("failure_type", "")),
+            ("Printer", alert.printer),
+            ("File", job.get("file") or ""),
+            ("Progress", f"{job['progress']:.0f}%" if job.get("progress") is not None else ""),
+            ("Elapsed", _duration(job.get("elapsed"))),
+            ("Action", ACTION_WORDS.get(alert.action, alert.action)),
+        ],
+        snapshot=alert.snapshot,
+    )
+
+
+def problem_message(alert: Alert) -> DiscordMessage:
+    title = "📷 Camera problem" if alert.problem == "camera" else "⏸️ Monitoring stopped by errors"
+    return DiscordMessage(title=title, description=f"{alert.text}\n\nThe print is not being watched until this "
+                          "clears; Failwatch never pauses a print for this.", colour=ORANGE,
+                          fields=[("Printer", alert.printer)])
+
+
+class DiscordChannel:
+    """Failures and problems as Discord messages; status updates are not for Discord."""
+
+    name = "discord"
+
+    def __init__(self, webhook_url: str, logger: Optional[logging.Logger] = None, **notifier_options):
+        self._notifier = DiscordNotifier(webhook_url, logger, **notifier_options)
+
+    def publish(self, alert: Alert) -> None:
+        if alert.kind == FAILURE:
+            self._notifier.send(failure_message(alert))
+        elif alert.kind == PROBLEM:
+            self._notifier.send(problem_message(alert))
+
+    def send_test(self, alert: Alert) -> tuple[bool, str]:
+        return self._notifier.send_now(DiscordMessage(
+            title="✅ Failwatch test alert",
+            description="Alerts from Failwatch will arrive here, with a fresh snapshot from the camera.",
+            colour=GREEN, fields=[("Printer", alert.printer)], snapshot=alert.snapshot))
+
+    def status(self) -> str:
+        return self._notifier.status
+
+    def close(self) -> None:
+        self._notifier.close()

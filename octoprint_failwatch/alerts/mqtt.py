@@ -1,4 +1,4 @@
-"""MQTT status (seed S6) and Home Assistant discovery, with paho-mqtt 2.x.
+"""MQTT status JSON on every analysis, failure alerts, and Home Assistant discovery, with paho-mqtt 2.x.
 
 `connect_async` + `loop_start` reconnect by themselves. While the broker is away, messages wait in
 our own bounded queue (the latest status, and every failure alert) and go out on reconnect, so a
@@ -16,18 +16,41 @@ import ssl
 import sys
 import threading
 from collections import deque
+from datetime import datetime
 from typing import Optional
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 
-from ..camera import mask_url
 from ..config import FailwatchConfig
+from ..redaction import mask_url
+from .alert import FAILURE, STATUS, Alert
 
 DEFAULT_TOPIC = "octoprint/failwatch"
 HA_PREFIX = "homeassistant"
 ALERT_QUEUE_LIMIT = 100
 PORTS = {"mqtt": 1883, "tcp": 1883, "mqtts": 8883, "ws": 80, "wss": 443}
+
+
+def status_payload(alert: Alert) -> dict:
+    """The standalone tool's JSON (timestamp, print_failed, description) and what Failwatch adds to it."""
+    verdict, job, failure = alert.verdict or {}, alert.job, alert.kind == FAILURE
+    payload = {
+        "timestamp": datetime.fromtimestamp(alert.time).astimezone().isoformat(),
+        "print_failed": True if failure else bool(verdict.get("print_failed")),
+        "description": verdict.get("explanation", ""),
+        "state": "failure" if failure else alert.state,
+        "confidence": verdict.get("confidence"),
+        "failure_type": verdict.get("failure_type"),
+        "printer": alert.printer,
+        "job": {"file": job.get("file"), "progress": job.get("progress"), "elapsed": job.get("elapsed")},
+        "cost": alert.cost,
+    }
+    if failure:
+        payload["action"] = alert.action
+    if alert.test_run:
+        payload["test"] = True
+    return payload
 
 
 def node_id(printer_name: str) -> str:
@@ -132,6 +155,21 @@ class MqttPublisher:
         """A confirmed failure: QoS 1, queued while offline, none dropped below the queue limit."""
         self._send(json.dumps(payload), alert=True)
 
+    def publish_test(self, payload: dict, timeout: float = 5.0) -> tuple[bool, str]:
+        """Publishes to `<topic>/test` (QoS 1, not retained) and waits for the broker's acknowledgement."""
+        topic = f"{self.topic}/test"
+        if not self._connected:  # not queued: a test that arrives later would test nothing
+            return False, f"test message not published: {self.status}"
+        info = self._client.publish(topic, json.dumps(payload), qos=1, retain=False)
+        try:
+            info.wait_for_publish(timeout)
+            published = info.is_published()
+        except (RuntimeError, ValueError):  # the connection dropped meanwhile
+            published = False
+        if published:
+            return True, f"test message published to {topic}"
+        return False, f"test message not published: {self.status}"
+
     def _send(self, text: str, alert: bool) -> None:
         with self._lock:
             if not self._connected:
@@ -209,3 +247,27 @@ class MqttPublisher:
     def _on_message(self, client, userdata, message) -> None:
         if message.topic == f"{HA_PREFIX}/status" and message.payload == b"online":
             self._send_discovery()
+
+
+class MqttChannel:
+    """The status JSON at every analysis and failure alerts on our own broker connection."""
+
+    name = "mqtt"
+
+    def __init__(self, config: FailwatchConfig, printer_name: str, logger: Optional[logging.Logger] = None):
+        self._publisher = MqttPublisher(config, printer_name, logger).start()
+
+    def publish(self, alert: Alert) -> None:
+        if alert.kind == STATUS:
+            self._publisher.publish_status(status_payload(alert))
+        elif alert.kind == FAILURE:
+            self._publisher.publish_alert(status_payload(alert))
+
+    def send_test(self, alert: Alert) -> tuple[bool, str]:
+        return self._publisher.publish_test({**status_payload(alert), "test": True})
+
+    def status(self) -> str:
+        return self._publisher.status
+
+    def close(self) -> None:
+        self._publisher.stop()

@@ -23,9 +23,7 @@ $(function () {
         failure: {label: tr("FAILURE"), icon: "fa-exclamation-circle"}
     };
 
-    function callCommand(command, data) {
-        return OctoPrint.simpleApiCommand("failwatch", command, data || {});
-    }
+    var api = OctoPrint.plugins.failwatch;
 
     function FailwatchNavbarViewModel(parameters) {
         var self = this;
@@ -46,8 +44,8 @@ $(function () {
             if (self.state() === "verifying" && status.verification) {
                 text += " " + status.verification.done + "/" + status.verification.series;
             }
-            if (self.state() === "cooldown" && status.cooldown_until) {
-                var minutes = Math.max(0, Math.ceil((status.cooldown_until * 1000 - Date.now()) / 60000));
+            if (self.state() === "cooldown" && status.until) {
+                var minutes = Math.max(0, Math.ceil((status.until * 1000 - Date.now()) / 60000));
                 text += " " + minutes + " min";
             }
             return text;
@@ -92,11 +90,11 @@ $(function () {
 
         self.refresh = function () {
             if (!self.loginState.hasPermission(self.access.permissions.PLUGIN_FAILWATCH_VIEW)) return;
-            OctoPrint.simpleApiGet("failwatch").done(function (status) { self.status(status); });
+            api.status().done(function (status) { self.status(status); });
         };
-        self.testNow = function () { callCommand("test_now"); };
-        self.snooze = function (minutes) { callCommand("snooze", {minutes: minutes}).done(self.status); };
-        self.acknowledge = function () { callCommand("acknowledge").done(self.status); };
+        self.testNow = function () { api.testNow(); };
+        self.snooze = function (minutes) { api.snooze(minutes).done(self.status); };
+        self.acknowledge = function () { api.acknowledge().done(self.status); };
 
         self.onUserLoggedIn = self.refresh;
         self.onStartupComplete = self.refresh;
@@ -111,8 +109,8 @@ $(function () {
                 var html = "<p>" + _.escape(message.explanation) + "</p><p>" + _.escape(tr("Action")) + ": " +
                     _.escape(message.action) + ". " + _.escape(tr("Please check the printer in person.")) + "</p>";
                 if (message.snapshot) {
-                    html += '<img class="failwatch-snapshot" src="' + OctoPrint.getSimpleApiUrl("failwatch") +
-                        "?failure_snapshot=" + encodeURIComponent(message.time) + '">';
+                    html += '<img class="failwatch-snapshot" src="' + _.escape(api.failureSnapshotUrl(message.time)) +
+                        '">';
                 }
                 new PNotify({
                     title: tr("Print failure detected"),
@@ -150,7 +148,7 @@ $(function () {
         });
         self.testAlert = function () {
             self.alertResult(tr("Sending…"));
-            callCommand("test_alert").done(function (answer) {
+            api.testAlert().done(function (answer) {
                 self.alertResult((answer.ok ? tr("Delivered") : tr("Not delivered")) + ": " + answer.message);
             });
         };
@@ -162,7 +160,7 @@ $(function () {
         var dragStart = null;
         self.takeSnapshot = function () {
             self.snapshotError("");
-            var url = OctoPrint.getSimpleApiUrl("failwatch") + "?snapshot_now=" + Date.now();
+            var url = api.liveSnapshotUrl();
             var probe = new Image();
             probe.onload = function () { self.snapshotUrl(url); self.showRegion(); };
             probe.onerror = function () { self.snapshotError(tr("The camera gave no picture.")); };
@@ -211,7 +209,7 @@ $(function () {
             self.connectionTesting(true);
             self.connectionResult(tr("Testing…"));
             var data = ko.mapping.toJS(self.settings.plugins.failwatch);
-            callCommand("test_connection", {settings: data}).done(function (answer) {
+            api.testConnection(data).done(function (answer) {
                 self.connectionFailed(!answer.ok);
                 if (!answer.ok) {
                     self.connectionResult(answer.error);
@@ -232,7 +230,7 @@ $(function () {
         self.onSettingsShown = function () { self.localErrors(null); };
         self.onSettingsBeforeSave = function () {
             var data = ko.mapping.toJS(self.settings.plugins.failwatch);
-            callCommand("validate_settings", {settings: data}).done(function (answer) {
+            api.validateSettings(data).done(function (answer) {
                 self.localErrors(answer.errors);
             });
         };
@@ -244,13 +242,12 @@ $(function () {
         self.navbar = parameters[0];
         self.timeline = ko.observableArray([]);
         self.incidents = ko.observableArray([]);
-        var api = OctoPrint.getSimpleApiUrl("failwatch");
 
         self.latestFrames = ko.pureComputed(function () {
             var status = self.navbar.status();
             var frames = [];
             for (var n = 0; n < (status.latest_frames || 0); n++) {
-                frames.push(api + "?latest_frame=" + n + "&at=" + encodeURIComponent(status.last_check));
+                frames.push(api.latestFrameUrl(n, status.last_check));
             }
             return frames;
         });
@@ -268,7 +265,7 @@ $(function () {
             var trigger = incident.trigger || {};
             var labels = (incident.labels || []).map(function (l) { return l.label.replace(/_/g, " "); });
             var thumbnails = ((incident.series || [])[0] || {frames: []}).frames.map(function (frame) {
-                return api + "?incident=" + encodeURIComponent(incident.id) + "&frame=" + encodeURIComponent(frame.file);
+                return api.incidentFrameUrl(incident.id, frame.file);
             });
             return {
                 id: incident.id,
@@ -283,15 +280,15 @@ $(function () {
         }
 
         self.loadIncidents = function () {
-            OctoPrint.get(api + "?incidents=1").done(function (answer) {
+            api.incidents().done(function (answer) {
                 self.incidents(answer.incidents.map(describe));
             });
         };
         self.loadTimeline = function () {
-            OctoPrint.get(api + "?timeline=1").done(function (answer) { self.timeline(answer.timeline); });
+            api.timeline().done(function (answer) { self.timeline(answer.timeline); });
         };
         self.feedback = function (incident, label) {
-            callCommand("feedback", {incident: incident.id, label: label}).done(self.loadIncidents);
+            api.label(incident.id, label).done(self.loadIncidents);
         };
 
         var lastCheck = null;

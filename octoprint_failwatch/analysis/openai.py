@@ -14,17 +14,20 @@ from typing import Sequence
 
 import requests
 
-from ..camera import mask_url
 from ..config import FailwatchConfig
 from ..frame import Frame
-from . import QUESTION, TOOL_NAME, AnalysisError, Verdict, build_prompt, frame_labels, parse_verdict, schema
+from ..redaction import mask_url
+from .prompt import QUESTION, TOOL_NAME, build_prompt, frame_labels, schema
+from .verdict import AnalysisError, Verdict, parse_verdict
 
 ATTEMPTS = 4
 BACKOFF_BASE = 0.5  # seconds; attempt n waits uniform(0, base * 2**n)
 BACKOFF_TOTAL = 20.0  # never spend more than this waiting between attempts of one call
 
 
-class OpenAICompatibleDetector:
+class OpenAIBackend:
+    """Any OpenAI-compatible chat completions server that takes images."""
+
     def __init__(self, config: FailwatchConfig, sleep=time.sleep):
         self._config = config
         self._url = config.openai_base_url.rstrip("/") + "/chat/completions"

@@ -12,8 +12,8 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from .detector import AnalysisError
-from .frame import Frame
+from ..frame import Frame
+from .verdict import AnalysisError
 
 
 def prepare(frame: Frame, long_side: int, quality: int, roi: Optional[tuple[float, float, float, float]]) -> Frame:

@@ -1,29 +1,16 @@
-"""What every vision-model backend shares: the verdict, the error type, the prompts and the answer schemas.
+"""What every model backend asks: the prompts, the frame labels and the answer schemas.
 
-A backend is any callable `analyse(frames, quick=False) -> Verdict` that raises `AnalysisError` with a
-message a user can act on. Two questions are asked: the full one about a series (with an explanation
-for the owner) and the quick one about the newest frame alone (a yes/no and a confidence: a short
-prompt and a short answer, since it is asked at every frame and only decides whether to look closer).
-The parser here is the only place that turns model output into a `Verdict`, so garbage from any
-backend becomes an error, never a verdict.
+Two questions are asked: the full one about a series (with an explanation for the owner) and the
+quick one about the newest frame alone (a yes/no and a confidence: a short prompt and a short answer,
+since it is asked at every frame and only decides whether to look closer).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, Protocol, Sequence
+from typing import Any, Sequence
 
-FAILURE_TYPES = (
-    "none",
-    "spaghetti",
-    "detached",
-    "nozzle_blob",
-    "layer_shift",
-    "air_printing",
-    "other",
-)
+from .verdict import FAILURE_TYPES
 
 TOOL_NAME = "report_print_status"
 
@@ -75,32 +62,6 @@ layers, extruding into mid-air. Not failing: supports, purge lines, brims, infil
 an empty bed, a hand in view. Answer with the {tool} tool."""
 
 
-class AnalysisError(Exception):
-    """The model could not give a verdict; the message says why in words a user can act on."""
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The model's judgement of one series, with what it cost."""
-
-    print_failed: bool
-    confidence: float
-    failure_type: str
-    explanation: str
-    latency: float = 0.0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    model: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-class Detector(Protocol):
-    def __call__(self, frames: Sequence[Any], quick: bool = False) -> Verdict: ...
-
-
 def build_prompt(about_printer: str = "", quick: bool = False) -> str:
     prompt = (QUICK_PROMPT if quick else PROMPT).format(tool=TOOL_NAME)
     if about_printer.strip():
@@ -123,33 +84,3 @@ QUESTION = f"Is this print failing? Answer with {TOOL_NAME}."
 
 def schema(quick: bool) -> dict[str, Any]:
     return QUICK_SCHEMA if quick else VERDICT_SCHEMA
-
-
-def parse_verdict(answer: Any, quick: bool = False) -> Verdict:
-    """Validates the tool input a model returned; anything off raises AnalysisError.
-
-    A quick answer carries no explanation: the full series check that follows a positive gives one."""
-    if not isinstance(answer, dict):
-        raise AnalysisError("model answer is not a JSON object")
-    failed = answer.get("print_failed")
-    if not isinstance(failed, bool):
-        raise AnalysisError("model answer has no true/false 'print_failed'")
-    confidence = answer.get("confidence")
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
-        raise AnalysisError("model answer has no numeric 'confidence'")
-    if math.isnan(confidence) or not 0 <= confidence <= 1:
-        raise AnalysisError("model answer has a confidence outside 0..1")
-    failure_type = answer.get("failure_type", "other" if failed else "none")
-    if not isinstance(failure_type, str) or failure_type not in FAILURE_TYPES:
-        failure_type = "other" if failed else "none"
-    explanation = answer.get("explanation")
-    if quick and explanation is None:
-        explanation = "quick check of the newest frame: " + ("possible failure" if failed else "looks fine")
-    if not isinstance(explanation, str) or not explanation.strip():
-        raise AnalysisError("model answer has an empty explanation")
-    return Verdict(
-        print_failed=failed,
-        confidence=float(confidence),
-        failure_type=failure_type,
-        explanation=explanation.strip()[:500],
-    )

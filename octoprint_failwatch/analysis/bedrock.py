@@ -2,7 +2,7 @@
 
 Throttling and 5xx are retried by botocore's standard mode (exponential backoff with jitter,
 bounded attempts). Expired or unrecognised credentials are refreshed once and the call retried,
-as the seed did. Every other failure becomes an `AnalysisError` with a message for the user.
+as the standalone tool did. Every other failure becomes an `AnalysisError` with a message for the user.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 from ..aws import AwsSession, CredentialError, is_expired_error
 from ..config import FailwatchConfig
 from ..frame import Frame
-from . import QUESTION, TOOL_NAME, AnalysisError, Verdict, build_prompt, frame_labels, parse_verdict, schema
+from .prompt import QUESTION, TOOL_NAME, build_prompt, frame_labels, schema
+from .verdict import AnalysisError, Verdict, parse_verdict
 
 MAX_IMAGES = 20  # Converse limit per request
 MAX_IMAGE_BYTES = int(3.75 * 1024 * 1024)
 
 
-class BedrockDetector:
+class BedrockBackend:
     def __init__(self, config: FailwatchConfig, session: AwsSession):
         self._config = config
         self._session = session

@@ -5,12 +5,11 @@ from datetime import date
 
 import pytest
 
-from octoprint_failwatch.analysis import Analyser, DailySpend, make_backend
+from octoprint_failwatch.analysis import Analyser, AnalysisError, DailySpend, make_backend
+from octoprint_failwatch.analysis.bedrock import BedrockBackend
+from octoprint_failwatch.analysis.openai import OpenAIBackend
 from octoprint_failwatch.aws import AwsSession
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.detector import AnalysisError
-from octoprint_failwatch.detector.bedrock import BedrockDetector
-from octoprint_failwatch.detector.openai import OpenAICompatibleDetector
 from octoprint_failwatch.frame import Frame
 from octoprint_failwatch.monitor import SystemClock
 
@@ -49,7 +48,7 @@ def bedrock(server, **settings):
         **settings,
     })
     assert not errors, errors
-    return config, BedrockDetector(config, AwsSession(config, SystemClock()))
+    return config, BedrockBackend(config, AwsSession(config, SystemClock()))
 
 
 def write_credentials(path, key):
@@ -57,9 +56,9 @@ def write_credentials(path, key):
 
 
 def test_a_series_is_one_converse_call_with_labelled_frames_a_forced_tool_and_temperature_zero(server, camera):
-    _, detector = bedrock(server, about_printer="Textured PEI sheet with a printed logo")
-    healthy = detector(frames_from(camera))
-    failed = detector(frames_from(camera, "failed"))
+    _, backend = bedrock(server, about_printer="Textured PEI sheet with a printed logo")
+    healthy = backend(frames_from(camera))
+    failed = backend(frames_from(camera, "failed"))
     assert (healthy.print_failed, failed.print_failed) == (False, True)
     assert failed.explanation and 0 <= failed.confidence <= 1 and failed.input_tokens > 0
     request = server.converse_requests[-1]
@@ -70,9 +69,9 @@ def test_a_series_is_one_converse_call_with_labelled_frames_a_forced_tool_and_te
 
 
 def test_a_quick_check_is_one_image_a_short_question_and_a_short_answer_on_both_backends(server, camera):
-    _, detector = bedrock(server)
-    series = detector(frames_from(camera, "failed"))
-    quick = detector(frames_from(camera, "failed", count=1), quick=True)
+    _, backend = bedrock(server)
+    series = backend(frames_from(camera, "failed"))
+    quick = backend(frames_from(camera, "failed", count=1), quick=True)
     assert quick.print_failed is True and 0 <= quick.confidence <= 1
     assert quick.explanation.startswith("quick check of the newest frame")  # no explanation asked for
     request = server.converse_requests[-1]
@@ -87,43 +86,43 @@ def test_a_quick_check_is_one_image_a_short_question_and_a_short_answer_on_both_
 
 
 def test_throttling_is_retried_and_then_succeeds(server, camera):
-    _, detector = bedrock(server)
+    _, backend = bedrock(server)
     before = len(server.converse_requests)
     server.faults.extend(["throttle", "throttle"])
-    verdict = detector(frames_from(camera))
+    verdict = backend(frames_from(camera))
     assert verdict.explanation
     assert len(server.converse_requests) == before + 3
 
 
 def test_persistent_5xx_gives_up_after_bounded_attempts_with_a_clear_error(server, camera):
-    _, detector = bedrock(server)
+    _, backend = bedrock(server)
     before = len(server.converse_requests)
     server.faults.extend(["5xx"] * 10)
     with pytest.raises(AnalysisError, match="InternalServerException"):
-        detector(frames_from(camera))
+        backend(frames_from(camera))
     assert len(server.converse_requests) == before + 4
 
 
 def test_a_hanging_model_is_a_timeout_error(server, camera):
-    _, detector = bedrock(server, model_timeout=1)
+    _, backend = bedrock(server, model_timeout=1)
     server.faults.extend(["hang"] * 4)
     with pytest.raises(AnalysisError, match="did not answer within 1 s"):
-        detector(frames_from(camera))
+        backend(frames_from(camera))
 
 
 def test_expired_token_rereads_the_rewritten_file_assumes_the_role_again_and_retries(server, camera, tmp_path):
     credentials = tmp_path / "credentials"
     write_credentials(credentials, "AKIAFILEKEYONE")
-    _, detector = bedrock(server, aws_access_key_id="", aws_secret_access_key="", credentials_file=str(credentials),
+    _, backend = bedrock(server, aws_access_key_id="", aws_secret_access_key="", credentials_file=str(credentials),
                           aws_profile="printer", aws_role_arn=ROLE)
-    detector(frames_from(camera))
+    backend(frames_from(camera))
     assert server.assume_role_requests[-1] == {"role": ROLE, "access_key": "AKIAFILEKEYONE"}
     first_session_key = server.converse_requests[-1]["access_key"]
     assert first_session_key.startswith("ASIASESSION")
 
     server.expired_keys.add(first_session_key)
     write_credentials(credentials, "AKIAFILEKEYTWO")  # an outside tool refreshed the file
-    verdict = detector(frames_from(camera))
+    verdict = backend(frames_from(camera))
     assert verdict.explanation
     assert server.assume_role_requests[-1] == {"role": ROLE, "access_key": "AKIAFILEKEYTWO"}
     assert server.converse_requests[-1]["access_key"] not in (first_session_key, "")
@@ -133,10 +132,10 @@ def test_assume_role_denied_names_the_role_and_the_credentials(server, camera, t
     credentials = tmp_path / "credentials"
     write_credentials(credentials, "AKIAFILEKEYONE")
     server.denied_roles.add(ROLE)
-    _, detector = bedrock(server, aws_access_key_id="", aws_secret_access_key="", credentials_file=str(credentials),
+    _, backend = bedrock(server, aws_access_key_id="", aws_secret_access_key="", credentials_file=str(credentials),
                           aws_profile="printer", aws_role_arn=ROLE)
     with pytest.raises(AnalysisError) as error:
-        detector(frames_from(camera))
+        backend(frames_from(camera))
     assert ROLE in str(error.value) and "AccessDenied" in str(error.value)
     assert f"profile 'printer' in {credentials}" in str(error.value)
 
@@ -149,10 +148,10 @@ def test_credential_file_problems_are_named(server, camera, tmp_path, problem, e
     credentials = tmp_path / "credentials"
     if problem == "missing profile":
         credentials.write_text("[other]\naws_access_key_id = A\naws_secret_access_key = B\n")
-    _, detector = bedrock(server, aws_access_key_id="", aws_secret_access_key="", credentials_file=str(credentials),
+    _, backend = bedrock(server, aws_access_key_id="", aws_secret_access_key="", credentials_file=str(credentials),
                           aws_profile="printer", aws_role_arn=ROLE)
     with pytest.raises(AnalysisError, match=expected):
-        detector(frames_from(camera))
+        backend(frames_from(camera))
 
 
 @pytest.mark.parametrize("fault, expected", [
@@ -163,20 +162,20 @@ def test_credential_file_problems_are_named(server, camera, tmp_path, problem, e
     ("model_timeout", "ModelTimeoutException"),
 ])
 def test_bad_answers_are_errors_never_verdicts(server, camera, fault, expected):
-    _, detector = bedrock(server)
+    _, backend = bedrock(server)
     server.faults.append(fault)
     with pytest.raises(AnalysisError, match=expected):
-        detector(frames_from(camera, "failed"))
+        backend(frames_from(camera, "failed"))
 
 
 def test_image_limits_are_enforced_before_sending(server, camera):
-    _, detector = bedrock(server)
+    _, backend = bedrock(server)
     before = len(server.converse_requests)
     with pytest.raises(AnalysisError, match="at most 20 images"):
-        detector(frames_from(camera, count=21))
+        backend(frames_from(camera, count=21))
     huge = Frame(b"\xff\xd8" + b"0" * 4_000_000, 0.0, time.time())
     with pytest.raises(AnalysisError, match="3.75 MB"):
-        detector([huge])
+        backend([huge])
     assert len(server.converse_requests) == before
 
 
@@ -241,11 +240,11 @@ def test_openai_compatible_backend_uses_the_same_schema_and_validation(server, c
 
 def test_openai_backend_backs_off_with_full_jitter_within_bounds(server, camera):
     delays = []
-    detector = OpenAICompatibleDetector(openai(server), sleep=delays.append)
+    backend = OpenAIBackend(openai(server), sleep=delays.append)
     server.faults.extend(["throttle", "5xx"])
-    assert detector(frames_from(camera)).explanation
+    assert backend(frames_from(camera)).explanation
     assert len(delays) == 2
     assert 0 <= delays[0] <= 1.0 and 0 <= delays[1] <= 2.0
     server.faults.extend(["throttle"] * 10)
     with pytest.raises(AnalysisError, match="HTTP 429"):
-        detector(frames_from(camera))
+        backend(frames_from(camera))

@@ -1,0 +1,59 @@
+"""The model call as the engine sees it: `analyse(frames, quick) -> Verdict`, or an `AnalysisError`.
+
+An `Analyser` prepares the frames (region of interest, size), asks the configured backend (Bedrock's
+Converse or an OpenAI-compatible server), prices the answer and keeps the daily budget. Backends are
+small classes with the same call signature, in their own modules, imported only when configured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, Sequence
+
+from ..config import FailwatchConfig
+from ..frame import Frame
+from .imaging import prepare
+from .pricing import cost_usd, price_per_1k
+from .spend import DailySpend
+from .verdict import AnalysisError, Verdict
+
+Backend = Callable[[Sequence[Frame], bool], Verdict]
+
+__all__ = ["AnalysisError", "Analyser", "DailySpend", "Verdict", "make_analyser", "make_backend"]
+
+
+def make_backend(config: FailwatchConfig, clock) -> Backend:
+    """The configured model backend; its SDK is imported only here, when it is the one in use."""
+    if config.model_backend == "openai":
+        from .openai import OpenAIBackend
+
+        return OpenAIBackend(config)
+    from ..aws import AwsSession
+    from .bedrock import BedrockBackend
+
+    return BedrockBackend(config, AwsSession(config, clock))
+
+
+class Analyser:
+    """What the engine calls: prepare the frames, ask the backend, price the answer, keep the budget."""
+
+    def __init__(self, config: FailwatchConfig, backend: Backend, spend: DailySpend):
+        self._config = config
+        self._backend = backend
+        self._spend = spend
+        self._prices = price_per_1k(config.model_name, config.price_input_per_1k, config.price_output_per_1k)
+
+    def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
+        budget = self._config.daily_budget_usd
+        if budget and self._spend.today() >= budget:
+            raise AnalysisError(f"daily budget of ${budget:.2f} reached: no model calls until tomorrow")
+        config = self._config
+        prepared = [prepare(frame, config.image_long_side, config.jpeg_quality, config.roi) for frame in frames]
+        verdict = self._backend(prepared, quick)
+        cost = cost_usd(self._prices, verdict.input_tokens, verdict.output_tokens)
+        self._spend.add(cost)
+        return replace(verdict, cost_usd=cost)
+
+
+def make_analyser(config: FailwatchConfig, clock, spend: DailySpend) -> Analyser:
+    return Analyser(config, make_backend(config, clock), spend)

@@ -1,0 +1,161 @@
+"""Failwatch's HTTP API: one route per resource under /plugin/failwatch/, each with its permission.
+
+A mixin of the plugin class (OctoPrint collects a BlueprintPlugin's routes from the plugin object).
+The browser reaches it through the client component in static/clientjs/failwatch.js.
+"""
+
+from __future__ import annotations
+
+import flask
+import octoprint.plugin
+from octoprint.access.permissions import Permissions
+
+from .analysis import AnalysisError
+from .config import describe_errors, validate
+from .frame import CameraError
+from .history import USER_LABELS
+
+MAX_SNOOZE_MINUTES = 24 * 60
+
+
+def _jpeg(data: bytes) -> flask.Response:
+    response = flask.make_response(data)
+    response.headers["Content-Type"] = "image/jpeg"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _json_body() -> dict:
+    body = flask.request.get_json(silent=True)
+    if not isinstance(body, dict):
+        flask.abort(400, description="the request body must be a JSON object")
+    return body
+
+
+class FailwatchApi(octoprint.plugin.BlueprintPlugin):
+    def is_blueprint_csrf_protected(self):
+        return True
+
+    ##~~ status and what the tab shows
+
+    @octoprint.plugin.BlueprintPlugin.route("/status", methods=["GET"])
+    @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
+    def api_status(self):
+        return flask.jsonify(self.status())
+
+    @octoprint.plugin.BlueprintPlugin.route("/timeline", methods=["GET"])
+    @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
+    def api_timeline(self):
+        return flask.jsonify(timeline=self._recent.timeline())
+
+    @octoprint.plugin.BlueprintPlugin.route("/latest/<int:index>.jpg", methods=["GET"])
+    @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
+    def api_latest_frame(self, index):
+        data = self._recent.frame(index)
+        if data is None:
+            flask.abort(404)
+        return _jpeg(data)
+
+    @octoprint.plugin.BlueprintPlugin.route("/failure_snapshot.jpg", methods=["GET"])
+    @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
+    def api_failure_snapshot(self):
+        if self._notice.snapshot is None:
+            flask.abort(404)
+        return _jpeg(self._notice.snapshot)
+
+    ##~~ incidents
+
+    @octoprint.plugin.BlueprintPlugin.route("/incidents", methods=["GET"])
+    @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
+    def api_incidents(self):
+        return flask.jsonify(incidents=self._history.list())
+
+    @octoprint.plugin.BlueprintPlugin.route("/incidents/<incident>/<name>", methods=["GET"])
+    @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
+    def api_incident_frame(self, incident, name):
+        data = self._history.frame(incident, name)
+        if data is None:
+            flask.abort(404)
+        return _jpeg(data)
+
+    @octoprint.plugin.BlueprintPlugin.route("/incidents/<incident>/label", methods=["POST"])
+    @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
+    def api_label(self, incident):
+        label = _json_body().get("label")
+        if label not in USER_LABELS:
+            flask.abort(400, description="label must be one of " + ", ".join(USER_LABELS))
+        answer = self.label_incident(incident, label)
+        if answer is None:
+            flask.abort(404, description="no such incident")
+        return flask.jsonify(answer)
+
+    ##~~ control
+
+    @octoprint.plugin.BlueprintPlugin.route("/acknowledge", methods=["POST"])
+    @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
+    def api_acknowledge(self):
+        self.acknowledge()
+        return flask.jsonify(self.status())
+
+    @octoprint.plugin.BlueprintPlugin.route("/snooze", methods=["POST"])
+    @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
+    def api_snooze(self):
+        try:
+            minutes = float(_json_body().get("minutes"))
+        except (TypeError, ValueError):
+            flask.abort(400, description="minutes must be a number")
+        if not 0 < minutes <= MAX_SNOOZE_MINUTES:
+            flask.abort(400, description=f"minutes must be between 0 and {MAX_SNOOZE_MINUTES}")
+        self.snooze(minutes)
+        return flask.jsonify(self.status())
+
+    @octoprint.plugin.BlueprintPlugin.route("/test_now", methods=["POST"])
+    @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
+    def api_test_now(self):
+        return flask.jsonify(started=self._test.start())
+
+    ##~~ settings page
+
+    @octoprint.plugin.BlueprintPlugin.route("/snapshot.jpg", methods=["GET"])
+    @Permissions.SETTINGS.require(403)
+    def api_live_snapshot(self):
+        try:
+            return _jpeg(self.take_snapshot())
+        except CameraError as exc:
+            flask.abort(502, description=str(exc))
+
+    @octoprint.plugin.BlueprintPlugin.route("/settings/validate", methods=["POST"])
+    @Permissions.SETTINGS.require(403)
+    def api_validate_settings(self):
+        candidate = _json_body().get("settings")
+        if not isinstance(candidate, dict):
+            flask.abort(400, description="settings must be an object")
+        _, errors = validate(self.with_stored_secrets(candidate))
+        return flask.jsonify(errors=errors, messages=describe_errors(errors))
+
+    @octoprint.plugin.BlueprintPlugin.route("/test_connection", methods=["POST"])
+    @Permissions.SETTINGS.require(403)
+    @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
+    def api_test_connection(self):
+        settings = _json_body().get("settings") or {}
+        if not isinstance(settings, dict):
+            return flask.jsonify(ok=False, error="settings must be an object")
+        try:
+            return flask.jsonify(self.test_connection(settings))
+        except (CameraError, AnalysisError) as exc:
+            return flask.jsonify(ok=False, error=str(exc))
+        except Exception as exc:  # anything unexpected is still an answer, never a stack trace in the UI
+            self._logger.exception("Failwatch test connection failed")
+            return flask.jsonify(ok=False, error=f"unexpected error: {type(exc).__name__}")
+
+    @octoprint.plugin.BlueprintPlugin.route("/test_alert", methods=["POST"])
+    @Permissions.SETTINGS.require(403)
+    @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
+    def api_test_alert(self):
+        results = self.send_test_alert()
+        if not results:
+            return flask.jsonify(ok=False, message="no alert channel is set up (Discord webhook or MQTT broker)",
+                                 results={})
+        return flask.jsonify(ok=all(ok for ok, _ in results.values()),
+                             message="; ".join(f"{name}: {text}" for name, (ok, text) in results.items()),
+                             results={name: {"ok": ok, "message": text} for name, (ok, text) in results.items()})

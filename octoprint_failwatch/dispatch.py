@@ -1,0 +1,169 @@
+"""After the verdict: engine events → alert channels, incident records, the action on the print, the cost.
+
+Free of OctoPrint and HTTP. The plugin and the standalone daemon both hand every engine event to a
+`Dispatcher`; they differ only in what they plug in: the action on the print (the daemon has no
+printer), where incidents are kept, how the job is described. `handle` returns the outcomes a host
+re-broadcasts (OctoPrint events, the browser's failure notice): JSON-safe payloads, never frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Callable, Optional, Protocol
+
+from .alerts import FAILURE, PROBLEM, STATUS, Alert, AlertChannels
+from .analysis import DailySpend
+from .config import FailwatchConfig
+from .events import (
+    Analysed,
+    CameraProblem,
+    CameraRecovered,
+    EngineEvent,
+    FailureDetected,
+    MonitoringStopped,
+    StatusChanged,
+    VerificationDecided,
+)
+from .history import IncidentHistory
+
+NOTIFIED = "notified"
+PAUSED = "paused"
+CANCELLED = "cancelled"
+
+
+class PrintAction(Protocol):
+    """What is done to the print on a confirmed failure."""
+
+    def on_confirmed_failure(self, test_run: bool) -> str:
+        """Carries out the configured action; returns what was done: notified, paused or cancelled."""
+
+    def paused_for(self, incident: Optional[str]) -> None:
+        """The pause just made belongs to this incident."""
+
+
+class NotifyOnly:
+    """No printer to act on (the standalone daemon): every failure is only alerted."""
+
+    def on_confirmed_failure(self, test_run: bool) -> str:
+        return NOTIFIED
+
+    def paused_for(self, incident: Optional[str]) -> None:
+        pass
+
+
+class SharedSnapshot:
+    """A picture taken once, when it is first asked for, then shared by everyone who asks (Discord, browser)."""
+
+    def __init__(self, capture: Callable[[], bytes]):
+        self._capture = capture
+        self._lock = threading.Lock()  # guards the picture: one capture, however many callers
+        self._jpeg: Optional[bytes] = None
+
+    def __call__(self) -> bytes:
+        with self._lock:
+            if self._jpeg is None:
+                self._jpeg = self._capture()  # a failed capture is not kept: the next caller tries again
+            return self._jpeg
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str  # failure_detected | failure_confirmed | verification_rejected | camera_problem | paused
+    payload: dict
+    snapshot: Optional[SharedSnapshot] = None  # the alert-time picture of a confirmed failure
+
+
+class Dispatcher:
+    def __init__(self, config: FailwatchConfig, channels: AlertChannels, action: PrintAction,
+                 history: Optional[IncidentHistory], printer_name: str, job: Callable[[], dict],
+                 snapshot: Callable[[], bytes], spend: DailySpend, logger: logging.Logger):
+        self._config = config
+        self._channels = channels
+        self._action = action
+        self._history = history
+        self._printer_name = printer_name
+        self._job = job
+        self._snapshot = snapshot
+        self._spend = spend
+        self._logger = logger
+        self._print_cost = 0.0  # from the engine's latest status
+        self._open_problems: set[str] = set()  # camera | stopped: alerted once until they clear
+        self._handlers = {
+            StatusChanged: self._status_changed, Analysed: self._analysed, FailureDetected: self._detected,
+            VerificationDecided: self._decided, CameraProblem: self._camera_problem,
+            CameraRecovered: self._camera_recovered, MonitoringStopped: self._monitoring_stopped,
+        }
+
+    def handle(self, event: EngineEvent) -> list[Outcome]:
+        return self._handlers[type(event)](event) or []
+
+    def cost(self) -> dict:
+        return {"print_usd": round(self._print_cost, 6), "today_usd": round(self._spend.today(), 6)}
+
+    def _alert(self, kind: str, **facts) -> Alert:
+        return Alert(kind, self._printer_name, job=self._job(), cost=self.cost(), **facts)
+
+    # ----- one handler per event -----
+
+    def _status_changed(self, event: StatusChanged) -> None:
+        self._print_cost = event.status["counters"]["cost_usd"]
+
+    def _analysed(self, event: Analysed) -> None:
+        self._open_problems.clear()  # a verdict means camera and model work again
+        self._channels.publish(self._alert(STATUS, state=event.state, verdict=event.verdict.as_dict()))
+
+    def _detected(self, event: FailureDetected) -> list[Outcome]:
+        return [Outcome("failure_detected", event.summary())]
+
+    def _decided(self, event: VerificationDecided) -> list[Outcome]:
+        summary = event.summary()
+        if not event.confirmed:
+            incident = self._record("rejected", summary, event)
+            return [Outcome("verification_rejected", {**summary, "incident": incident})]
+        action = self._action.on_confirmed_failure(event.test_run)
+        incident = self._record("confirmed", {**summary, "action": action}, event)
+        if action == PAUSED:
+            self._action.paused_for(incident)
+        trigger = event.trigger
+        self._logger.warning("Failwatch: %sprint failure confirmed (%d of %d): %s; action: %s",
+                             "test: " if event.test_run else "", event.positives, event.series,
+                             trigger.explanation, action)
+        snapshot = SharedSnapshot(self._snapshot)
+        self._channels.publish(self._alert(FAILURE, verdict=trigger.as_dict(), positives=event.positives,
+                                           series=event.series, action=action, snapshot=snapshot,
+                                           test_run=event.test_run))
+        outcomes = [Outcome("failure_confirmed", {**summary, "action": action, "incident": incident}, snapshot)]
+        if action == PAUSED:
+            outcomes.append(Outcome("paused", {"explanation": trigger.explanation, "incident": incident}))
+        return outcomes
+
+    def _camera_problem(self, event: CameraProblem) -> list[Outcome]:
+        if self._config.alert_camera_problems:
+            self._problem("camera", event.text)
+        return [Outcome("camera_problem", {"kind": event.kind, "text": event.text})]
+
+    def _camera_recovered(self, event: CameraRecovered) -> None:
+        self._open_problems.discard("camera")
+
+    def _monitoring_stopped(self, event: MonitoringStopped) -> None:
+        if self._config.alert_monitoring_stopped:
+            self._problem("stopped", event.text)
+
+    # ----- helpers -----
+
+    def _problem(self, kind: str, text: str) -> None:
+        if kind not in self._open_problems:
+            self._open_problems.add(kind)
+            self._channels.publish(self._alert(PROBLEM, problem=kind, text=text))
+
+    def _record(self, kind: str, summary: dict, event: VerificationDecided) -> Optional[str]:
+        if self._history is None:
+            return None
+        frames = {"trigger": list(event.trigger_frames), "verification": [list(s) for s in event.verification_frames]}
+        try:
+            return self._history.record(kind, {**summary, "job": self._job()}, frames)
+        except OSError as exc:  # a full disk must not stop detection
+            self._logger.warning("Failwatch: could not store the incident: %s", exc)
+            return None

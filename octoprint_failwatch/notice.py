@@ -1,0 +1,50 @@
+"""The failure notice: shown in every open OctoPrint page until acknowledged, with the alert-time snapshot."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Optional
+
+from .dispatch import Outcome
+
+
+class FailureNotice:
+    def __init__(self, send: Callable[[dict], None], logger: logging.Logger):
+        self._send = send  # a message to every open page
+        self._logger = logger
+        self.current: Optional[dict] = None  # the failure being shown, until it is acknowledged
+        self.snapshot: Optional[bytes] = None  # its alert-time picture, served to the pages
+
+    def show(self, outcome: Outcome) -> None:
+        """Shows a confirmed failure; the snapshot is fetched off the caller's thread (the engine's)."""
+        payload = outcome.payload
+        trigger = payload["trigger"]
+        self.current = {
+            "incident": payload.get("incident"),
+            "explanation": trigger["explanation"],
+            "confidence": trigger["confidence"],
+            "failure_type": trigger["failure_type"],
+            "action": payload["action"],
+            "test_run": payload.get("test_run", False),
+            "time": time.time(),
+        }
+        threading.Thread(target=self._send_with_snapshot, args=(dict(self.current), outcome.snapshot),
+                         name="failwatch-failure-notice", daemon=True).start()
+
+    def clear(self, incident: Optional[str] = None) -> bool:
+        """Takes the notice down (only if it is about `incident`, when given); True if one was shown."""
+        if self.current is None or (incident is not None and self.current.get("incident") != incident):
+            return False
+        self.current = None
+        return True
+
+    def _send_with_snapshot(self, failure: dict, snapshot: Optional[Callable[[], bytes]]) -> None:
+        if snapshot is not None:
+            try:
+                self.snapshot = snapshot()
+                failure["snapshot"] = True
+            except Exception as exc:
+                self._logger.warning("Failwatch: no snapshot for the failure notice: %s", exc)
+        self._send({"type": "failure", **failure})

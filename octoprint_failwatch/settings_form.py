@@ -1,0 +1,29 @@
+"""What the settings page gets and sends: secrets masked, placeholders resolved, refused values kept out."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .config import SECRET_KEYS, validate
+
+SECRET_PLACEHOLDER = "********"  # what the settings page shows for a secret that is set
+
+
+def masked(data: dict) -> dict:
+    """A secret never goes back to a browser, not even an admin's: a set one shows as the placeholder."""
+    return {**data, **{key: SECRET_PLACEHOLDER for key in SECRET_KEYS if data.get(key)}}
+
+
+def with_stored_secrets(stored: Mapping[str, Any], form: Mapping[str, Any]) -> dict:
+    """The stored settings with the form's values on top; a placeholder keeps the stored secret."""
+    return {**stored, **{key: value for key, value in form.items()
+                         if not (key in SECRET_KEYS and value == SECRET_PLACEHOLDER)}}
+
+
+def accepted_and_refused(stored: Mapping[str, Any], form: Mapping[str, Any]) -> tuple[dict, dict[str, str]]:
+    """The form's values that may be saved, and the refused ones with why (the last good value stays)."""
+    changes = {key: value for key, value in form.items()
+               if not (key in SECRET_KEYS and value == SECRET_PLACEHOLDER)}
+    _, errors = validate({**stored, **changes})
+    refused = {key: message for key, message in errors.items() if key in changes}
+    return {key: value for key, value in changes.items() if key not in refused}, refused

@@ -1,0 +1,71 @@
+/*
+ * Failwatch's API for the browser: OctoPrint.plugins.failwatch.<method>. The view models never build URLs.
+ */
+(function (global, factory) {
+    if (typeof define === "function" && define.amd) {
+        define(["OctoPrintClient"], factory);
+    } else {
+        factory(global.OctoPrintClient);
+    }
+})(this, function (OctoPrintClient) {
+    var FailwatchClient = function (base) {
+        this.base = base;
+    };
+
+    FailwatchClient.prototype.path = function (tail) {
+        return this.base.getBlueprintUrl("failwatch") + tail;
+    };
+
+    // for <img src>: an absolute URL, with a stamp so the browser never shows a cached picture
+    FailwatchClient.prototype.imageUrl = function (tail, stamp) {
+        return this.base.getBaseUrl() + this.path(tail) + "?at=" + encodeURIComponent(stamp || Date.now());
+    };
+
+    FailwatchClient.prototype.status = function (opts) {
+        return this.base.get(this.path("status"), opts);
+    };
+    FailwatchClient.prototype.timeline = function (opts) {
+        return this.base.get(this.path("timeline"), opts);
+    };
+    FailwatchClient.prototype.incidents = function (opts) {
+        return this.base.get(this.path("incidents"), opts);
+    };
+    FailwatchClient.prototype.label = function (incident, label, opts) {
+        return this.base.postJson(this.path("incidents/" + encodeURIComponent(incident) + "/label"),
+            {label: label}, opts);
+    };
+    FailwatchClient.prototype.acknowledge = function (opts) {
+        return this.base.postJson(this.path("acknowledge"), {}, opts);
+    };
+    FailwatchClient.prototype.snooze = function (minutes, opts) {
+        return this.base.postJson(this.path("snooze"), {minutes: minutes}, opts);
+    };
+    FailwatchClient.prototype.testNow = function (opts) {
+        return this.base.postJson(this.path("test_now"), {}, opts);
+    };
+    FailwatchClient.prototype.testConnection = function (settings, opts) {
+        return this.base.postJson(this.path("test_connection"), {settings: settings}, opts);
+    };
+    FailwatchClient.prototype.testAlert = function (opts) {
+        return this.base.postJson(this.path("test_alert"), {}, opts);
+    };
+    FailwatchClient.prototype.validateSettings = function (settings, opts) {
+        return this.base.postJson(this.path("settings/validate"), {settings: settings}, opts);
+    };
+
+    FailwatchClient.prototype.latestFrameUrl = function (index, stamp) {
+        return this.imageUrl("latest/" + index + ".jpg", stamp);
+    };
+    FailwatchClient.prototype.incidentFrameUrl = function (incident, file) {
+        return this.imageUrl("incidents/" + encodeURIComponent(incident) + "/" + encodeURIComponent(file), incident);
+    };
+    FailwatchClient.prototype.failureSnapshotUrl = function (stamp) {
+        return this.imageUrl("failure_snapshot.jpg", stamp);
+    };
+    FailwatchClient.prototype.liveSnapshotUrl = function () {
+        return this.imageUrl("snapshot.jpg");
+    };
+
+    OctoPrintClient.registerPluginComponent("failwatch", FailwatchClient);
+    return FailwatchClient;
+});

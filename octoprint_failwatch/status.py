@@ -1,0 +1,53 @@
+"""The engine's states and the status it shows: plain data, copied out under the engine's lock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Optional
+
+
+class State(str, Enum):
+    IDLE = "idle"
+    NOT_CONFIGURED = "not_configured"
+    WATCHING = "watching"
+    VERIFYING = "verifying"
+    COOLDOWN = "cooldown"
+    ERROR_BACKOFF = "error_backoff"
+    PAUSED = "paused"
+    SNOOZED = "snoozed"
+    CAMERA_PROBLEM = "camera_problem"
+    WARMING_UP = "warming_up"
+    GRACE = "grace"
+
+
+def _counters() -> dict:
+    return {"series": 0, "calls": 0, "errors": 0, "detections": 0, "confirmed": 0, "rejected": 0,
+            "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}
+
+
+@dataclass
+class Status:
+    """What the UI, the API and MQTT show about one print's watch."""
+
+    state: str = State.IDLE.value
+    message: str = ""
+    last_verdict: Optional[dict] = None
+    last_check: Optional[float] = None
+    until: Optional[float] = None  # wall time the current cooldown, snooze, grace or error backoff ends
+    acknowledged: bool = True
+    watching_since: Optional[float] = None  # wall time of the first start, for cost per print-hour
+    error: str = ""
+    camera_problem: Optional[str] = None  # unreachable | black | uniform | frozen
+    consecutive_errors: int = 0
+    verification: Optional[dict] = None
+    counters: dict = field(default_factory=_counters)
+
+    def copy(self) -> dict:
+        data = dict(vars(self))
+        data["counters"] = dict(self.counters)
+        return data
+
+
+def idle_status() -> dict:
+    return Status(message="no print running").copy()

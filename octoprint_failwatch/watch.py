@@ -1,0 +1,96 @@
+"""The print's watch: one engine per print, the camera it looks through, and the timer that ticks it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable, Optional
+
+from octoprint.util import RepeatedTimer
+
+from .monitor import Monitor
+from .status import State
+
+
+class Watch:
+    def __init__(self, make_monitor: Callable[[Callable], Monitor], make_camera: Callable[[], Callable],
+                 tick_seconds: float, logger: logging.Logger):
+        self._make_monitor = make_monitor  # an engine looking through the given camera
+        self._make_camera = make_camera
+        self._tick_seconds = tick_seconds
+        self._logger = logger
+        self._lock = threading.RLock()  # guards the engine, its camera and the timer
+        self._monitor: Optional[Monitor] = None
+        self._camera = None
+        self._timer: Optional[RepeatedTimer] = None
+
+    def start(self, reason: str, test_mode: bool, same_print: bool = False) -> None:
+        """Starts watching; `same_print` keeps the print's engine: its counters and any cooldown (a resume)."""
+        with self._lock:
+            if not (same_print and self._monitor is not None):
+                if self._monitor is not None:
+                    self._monitor.stop()
+                self._close_camera()
+                self._camera = self._make_camera()
+                self._monitor = self._make_monitor(self._camera)
+            self._logger.info("Failwatch: %s", reason)
+            if test_mode:  # only Test now runs a cycle
+                self._monitor.stop()
+                return
+            self._monitor.start()
+            if self._timer is None:
+                self._timer = RepeatedTimer(self._tick_seconds, self._tick, daemon=True)
+                self._timer.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._monitor is not None:
+                self._monitor.stop()
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+    def close(self) -> None:
+        """OctoPrint shuts down: an open RTSP reader must not outlive it."""
+        with self._lock:
+            self.stop()
+            self._close_camera()
+
+    def _close_camera(self) -> None:
+        close = getattr(self._camera, "close", None)
+        if close is not None:
+            close()
+
+    def _tick(self) -> None:
+        monitor = self._monitor
+        if monitor is not None:
+            monitor.tick()  # never raises
+
+    # ----- what the print and the user do to the engine -----
+
+    def suspend(self) -> None:
+        self._with_monitor(lambda monitor: monitor.suspend())
+
+    def grace(self, seconds: float) -> None:
+        self._with_monitor(lambda monitor: monitor.grace(seconds))
+
+    def snooze(self, seconds: float) -> None:
+        self._with_monitor(lambda monitor: monitor.snooze(seconds))
+
+    def acknowledge(self) -> None:
+        self._with_monitor(lambda monitor: monitor.acknowledge())
+
+    def _with_monitor(self, action: Callable[[Monitor], None]) -> None:
+        with self._lock:
+            if self._monitor is not None:
+                action(self._monitor)
+
+    @property
+    def state(self) -> State:
+        monitor = self._monitor
+        return monitor.state if monitor is not None else State.IDLE
+
+    def status(self) -> Optional[dict]:
+        """The engine's status, or None before the first print; no lock: the engine calls back under its own."""
+        monitor = self._monitor
+        return monitor.status() if monitor is not None else None
