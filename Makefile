@@ -14,17 +14,17 @@ $(VENV)/.installed: pyproject.toml setup.py
 # OctoPrint on http://127.0.0.1:5000 (admin/admin) with Failwatch, the virtual printer,
 # the demo camera and a local stand-in for Bedrock.
 run: $(VENV)/.installed
-	bash scripts/install_system_deps.sh
+	bash scripts/install_system_deps.sh demo
 	$(PY) -m demo.run
 
 test: $(VENV)/.installed
-	bash scripts/install_system_deps.sh
+	bash scripts/install_system_deps.sh test
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -p no:cacheprovider
 
-# figures for the README: cost per print-hour (seed policy vs defaults) and frame sources' age and CPU
+# figures for the README: everything below side by side with the baseline policy
 bench: $(VENV)/.installed
-	bash scripts/install_system_deps.sh
+	bash scripts/install_system_deps.sh test
 	$(PY) -m bench.cost
 	$(PY) -m bench.latency --runs 200 --hours 300
 	$(PY) -m bench.growth

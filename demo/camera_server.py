@@ -1,5 +1,6 @@
 """Demo camera: an HTTP snapshot endpoint showing the synthetic printer scene, switchable at run time.
 
+GET  /                  a page with a live view and one button per scene
 GET  /snapshot.jpg      a fresh JPEG of the scene
 GET  /stream.mjpg       the scene as an MJPEG stream (multipart/x-mixed-replace)
 POST /mode?set=healthy  switch to healthy | failed | black | frozen | html | error | down
@@ -17,7 +18,23 @@ from urllib.parse import parse_qs, urlsplit
 from demo.http_service import HttpService
 from demo.scene import encode_jpeg, render
 
-MODES = ("healthy", "failed", "black", "frozen", "html", "error", "down")
+MODES = {  # what each scene is for, as the page says it
+    "healthy": "a print going well",
+    "failed": "spaghetti: tangled orange strands (a failure)",
+    "black": "a black picture (lens covered, lights off)",
+    "frozen": "the picture stops changing (a frozen stream)",
+    "html": "the camera answers with a web page instead of a JPEG",
+    "error": "the camera answers HTTP 500",
+    "down": "the camera closes every connection",
+}
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Failwatch demo camera</title>
+<style>body{{font-family:sans-serif;margin:2em}}button{{margin:.2em;padding:.5em 1em}}
+.on{{font-weight:bold;border:2px solid #2e7d32}}img{{max-width:640px;display:block;margin:1em 0}}</style></head>
+<body><h1>Failwatch demo camera</h1><p>Now showing: <b id="mode">{mode}</b></p>{buttons}
+<img src="/stream.mjpg" alt="live view">
+<p>Snapshot URL: <code>/snapshot.jpg</code> · MJPEG: <code>/stream.mjpg</code></p>
+<script>function set(mode){{fetch('/mode?set='+mode,{{method:'POST'}}).then(()=>location.reload())}}</script>
+</body></html>"""
 
 
 class CameraServer(HttpService):
@@ -41,6 +58,8 @@ class CameraServer(HttpService):
             def do_GET(self):
                 server.requests += 1
                 path = urlsplit(self.path).path
+                if path == "/":
+                    return self._reply(200, server.page().encode(), "text/html; charset=utf-8")
                 if path == "/stream.mjpg":
                     return self._stream()
                 if path != "/snapshot.jpg":
@@ -59,7 +78,8 @@ class CameraServer(HttpService):
                 query = parse_qs(urlsplit(self.path).query)
                 mode = query.get("set", [""])[0]
                 if mode not in MODES:
-                    return self._reply(400, b"unknown mode", "text/plain")
+                    text = f"unknown mode {mode!r}: use one of " + ", ".join(MODES)
+                    return self._reply(400, text.encode(), "text/plain")
                 server.set_mode(mode)
                 self._reply(200, mode.encode(), "text/plain")
 
@@ -86,6 +106,11 @@ class CameraServer(HttpService):
         super().__init__(Handler, host, port, "demo-camera")
         self.url = f"http://{host}:{self.port}/snapshot.jpg"
         self.stream_url = f"http://{host}:{self.port}/stream.mjpg"
+
+    def page(self) -> str:
+        buttons = "".join(f'<button class="{"on" if mode == self.mode else ""}" title="{what}" '
+                          f'onclick="set(\'{mode}\')">{mode}</button>' for mode, what in MODES.items())
+        return PAGE.format(mode=f"{self.mode} — {MODES[self.mode]}", buttons=buttons)
 
     def set_mode(self, mode: str) -> None:
         if mode == "frozen":

@@ -21,6 +21,7 @@ import yaml
 ADMIN_KEY = "failwatch-test-admin-key-0123456789"
 VIEWER_KEY = "failwatch-test-viewer-key-0123456789"
 START_TIMEOUT = 120.0
+OFFLINE_PORT = 9  # the discard port: nothing listens on it on loopback
 
 
 def free_port() -> int:
@@ -67,10 +68,11 @@ def long_gcode(seconds: int) -> bytes:
 class OctoPrintServer:
     def __init__(self, basedir: Path, plugin_settings: dict, port: Optional[int] = None,
                  admin_password: str = "admin-password", python: str = sys.executable, api_keys: bool = True,
-                 plugins_config: Optional[dict] = None, serial: Optional[dict] = None):
+                 plugins_config: Optional[dict] = None, serial: Optional[dict] = None, event_log: bool = True):
         self.plugins_config = plugins_config or {}  # other plugins' settings, e.g. the classic webcam
         self.serial = serial or {}  # e.g. a printer on a serial port instead of the virtual one
         self.basedir = basedir
+        self.event_log = event_log  # Failwatch's events written to a file by OctoPrint's event manager, for tests
         self.api_keys = api_keys  # tests use fixed API keys; `make run` does not set any
         self.octoprint_command = str(Path(python).with_name("octoprint"))
         self.port = port or free_port()
@@ -102,18 +104,14 @@ class OctoPrintServer:
         config = {
             "server": {
                 "firstRun": False,
-                "onlineCheck": {"enabled": False},
+                # nothing leaves the machine: the connectivity check asks a closed loopback port, so OctoPrint
+                # knows it is offline and its plugin repository, notices and health checks fetch nothing
+                "onlineCheck": {"enabled": True, "host": "127.0.0.1", "port": OFFLINE_PORT, "name": "localhost"},
                 "pluginBlacklist": {"enabled": False},
                 "seenWizards": {"corewizard": 4, "backup": None, "tracking": None},
             },
             "devel": {"enableRateLimiter": False},
             "serial": {"log": True, **self.serial},  # the G-code sent to the printer, for tests to read
-            # OctoPrint's event manager writes Failwatch's custom events to a file, for tests to read
-            "events": {"enabled": True, "subscriptions": [
-                {"event": f"plugin_failwatch_{name}", "type": "system",
-                 "command": f"echo {{__eventname}} >> {self.basedir / 'failwatch-events.log'}"}
-                for name in ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem",
-                             "paused")]},
             "plugins": {
                 "_disabled": ["announcements", "tracking", "discovery", "errortracking", "softwareupdate",
                               "achievements"],  # its pop-ups would cover ours in screenshots
@@ -122,6 +120,12 @@ class OctoPrintServer:
                 **self.plugins_config,
             },
         }
+        if self.event_log:  # OctoPrint's event manager writes Failwatch's custom events to a file, for tests
+            config["events"] = {"enabled": True, "subscriptions": [
+                {"event": f"plugin_failwatch_{name}", "type": "system", "shell": True,
+                 "command": f"echo {{__eventname}} >> {self.basedir / 'failwatch-events.log'}"}
+                for name in ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem",
+                             "paused")]}
         (self.basedir / "config.yaml").write_text(yaml.safe_dump(config))
         self._octoprint("user", "add", "--password", self.admin_password, "--admin", "admin")
         self._octoprint("user", "add", "--password", "viewer-password", "--group", "users", "viewer")
@@ -202,11 +206,24 @@ class OctoPrintServer:
     def job_state(self) -> str:
         return self.api("GET", "/api/job").json()["state"]
 
+    def login(self, user: str, password: str) -> None:
+        """The admin's requests go through a login session (with OctoPrint's CSRF header) instead of an API key."""
+        session = requests.Session()
+        session.get(f"{self.url}/", timeout=30)
+        session.headers["X-CSRF-Token"] = session.cookies.get(f"csrf_token_P{self.port}", "")
+        session.post(f"{self.url}/api/login", json={"user": user, "pass": password, "remember": False},
+                     timeout=30).raise_for_status()
+        self.admin = session
+
+    def upload(self, name: str, gcode: bytes, select: bool = False, start: bool = False) -> None:
+        files = {"file": (name, gcode, "application/octet-stream")}
+        response = self.api("POST", "/api/files/local", files=files,
+                            data={"select": str(select).lower(), "print": str(start).lower()})
+        response.raise_for_status()
+
     def start_print(self, seconds: int = 600, name: str = "failwatch_test.gcode") -> None:
         self.connect_printer()
-        files = {"file": (name, long_gcode(seconds), "application/octet-stream")}
-        response = self.api("POST", "/api/files/local", files=files, data={"select": "true", "print": "true"})
-        response.raise_for_status()
+        self.upload(name, long_gcode(seconds), select=True, start=True)
         wait_for(lambda: self.job_state().startswith("Printing"), 60, "the print to start")
 
     def cancel_print(self) -> None:

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from demo.camera_server import CameraServer
 from demo.model_server import ModelServer
-from demo.octoprint_instance import OctoPrintServer
+from demo.octoprint_instance import OctoPrintServer, long_gcode
 from demo.rtsp_camera import RtspCamera
 
 DEMO_MODEL = "us.amazon.nova-lite-v1:0"
+DEMO_GCODE = "failwatch_demo.gcode"
 
 
 def main() -> None:
@@ -46,18 +47,23 @@ def main() -> None:
         port=args.port,
         admin_password="admin",
         api_keys=False,
+        event_log=False,
     )
     octoprint.prepare()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         octoprint.start()
+        octoprint.login("admin", "admin")
+        octoprint.upload(DEMO_GCODE, long_gcode(30 * 60), select=True)  # a 30-minute print, ready to start
+        octoprint.connect_printer()
         print(f"\nOctoPrint with Failwatch: {octoprint.url}  (login: admin / admin)")
         print(f"Demo camera: {camera.url} (MJPEG {camera.stream_url}"
               + (f", RTSP {rtsp.url})" if rtsp else ")"))
-        print(f"Make it fail: curl -X POST 'http://127.0.0.1:{camera.port}/mode?set=failed'  (healthy, frozen, black…)")
+        print(f"Switch the demo camera's scene (healthy, failed, frozen, black…): http://127.0.0.1:{camera.port}/")
         print(f"OctoPrint's own log: {octoprint.basedir}/logs/octoprint.log")
-        print("Connect to the VIRTUAL port, upload any G-code and print. Ctrl-C stops everything.\n", flush=True)
+        print(f"The virtual printer is connected and {DEMO_GCODE} is loaded: press Print. Ctrl-C stops everything.\n",
+              flush=True)
         stop.wait()
     except KeyboardInterrupt:
         pass

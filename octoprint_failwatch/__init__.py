@@ -28,6 +28,7 @@ from .api import FailwatchApi
 from .camera import describe_source, make_camera
 from .dispatch import Dispatcher
 from .events import Analysed, EngineEvent
+from .feedback import Feedback
 from .history import IncidentHistory
 from .monitor import Monitor, SystemClock
 from .notice import FailureNotice
@@ -59,6 +60,7 @@ class FailwatchPlugin(
         self._settings_errors: dict[str, str] = {}
         self._dispatcher: Optional[Dispatcher] = None
         self._channels = None
+        self._last_save: Optional[dict] = None  # what the last save kept out and changed, for the settings page
         # the safe pause exists before OctoPrint starts: it is registered as the scripts hook
         self.print_action = PrintAction(lambda: self._config, logging.getLogger("octoprint.plugins.failwatch"))
 
@@ -69,14 +71,16 @@ class FailwatchPlugin(
         self._spend = DailySpend(data / "spend.json")
         self._history = IncidentHistory(data / "incidents", logger=self._logger)
         self._print_gate = PrintGate(self._printer, lambda: self._config, self._logger)
-        self.print_action.attach(self._printer, self._file_manager)
+        self.print_action.attach(self._printer)
         self._recent = RecentChecks()
         self._notice = FailureNotice(self._send_to_browser, self._logger)
         self._test = TestRun(lambda sink, logger: self._make_monitor(sink, self._new_camera(), False, logger),
                              self._recent_add, self._push_status, self._logger, TICK_SECONDS)
         self._watch = Watch(lambda camera: self._make_monitor(self._on_engine_event, camera), self._new_camera,
                             TICK_SECONDS, self._logger)
-        self._load_config()
+        self._feedback = Feedback(self._history, self._watch, self.print_action,
+                                  lambda: self._config.resume_grace_minutes * 60)
+        self._apply_settings()
 
     ##~~ SettingsPlugin
 
@@ -91,33 +95,47 @@ class FailwatchPlugin(
         return settings_form.masked(octoprint.plugin.SettingsPlugin.on_settings_load(self))
 
     def on_settings_save(self, data):
-        data, refused = settings_form.accepted_and_refused(self._settings.get_all_data(merged=True), data)
+        stored = self._settings.get_all_data(merged=True)
+        accepted, refused = settings_form.accepted_and_refused(stored, data)
         for line in cfg.describe_errors(refused):
             self._logger.warning("Failwatch did not save a setting: %s", line)
-        result = octoprint.plugin.SettingsPlugin.on_settings_save(self, data)
-        self._load_config()
-        self._settings_errors.update(refused)
-        if self._watch.state not in (State.IDLE, State.PAUSED):
-            self._start_watching("settings changed")
+        result = octoprint.plugin.SettingsPlugin.on_settings_save(self, accepted)
+        self._last_save = {"time": time.time(), "notes": self._apply_settings(),
+                           "refused": settings_form.refusals(refused, data, stored)}
+        self._send_to_browser({"type": "settings_saved", **self._last_save})
         self._push_status()
         return result
 
     def with_stored_secrets(self, form: dict) -> dict:
         return settings_form.with_stored_secrets(self._settings.get_all_data(merged=True), form)
 
-    def _load_config(self) -> None:
+    def _apply_settings(self) -> list[str]:
+        """Applies the stored settings to what they touch, keeping the watch's state; says what changed for it."""
+        old = self._config
         self._config, self._settings_errors = cfg.build_config(self._settings.get_all_data(merged=True))
-        self._logger.setLevel(logging.DEBUG if self._config.verbose_logging else logging.INFO)
+        config, parts = self._config, cfg.changed_parts(old, self._config)
+        self._logger.setLevel(logging.DEBUG if config.verbose_logging else logging.INFO)
         for line in cfg.describe_errors(self._settings_errors):
             self._logger.warning("Failwatch setting ignored, default used: %s", line)
-        if self._channels is not None:
-            self._channels.close()
-        helpers = self._plugin_manager.get_helpers("mqtt", "mqtt_publish") or {}
-        self._channels = make_channels(self._config, self._printer_name(), self._logger,
-                                       helpers.get("mqtt_publish"))
-        self._dispatcher = Dispatcher(self._config, self._channels, self.print_action, self._history,
-                                      self._printer_name(), self._job_info, self.take_snapshot, self._spend,
-                                      self._logger)
+        if "alerts" in parts:
+            if self._channels is not None:
+                self._channels.close()
+            helpers = self._plugin_manager.get_helpers("mqtt", "mqtt_publish") or {}
+            self._channels = make_channels(config, self._printer_name(), self._logger, helpers.get("mqtt_publish"))
+        if self._dispatcher is None:
+            self._dispatcher = Dispatcher(config, self._channels, self.print_action, self._history,
+                                          self._printer_name(), self._job_info, self.take_snapshot, self._spend,
+                                          self._logger)
+        self._dispatcher.reconfigure(config, self._channels)
+        if self._watch.state in (State.IDLE, State.NOT_CONFIGURED) or old is None:
+            return []
+        if old.test_mode != config.test_mode:
+            self._start_watching("test mode changed") if self._printer.is_printing() else self._stop_watching()
+            return ["test mode on: this print is no longer watched; only Test now runs a cycle" if config.test_mode
+                    else "test mode off: this print is watched again"]
+        self._watch.reconfigure(config, "camera" in parts,
+                                make_analyser(config, self._clock, self._spend) if "model" in parts else None)
+        return settings_form.notes(parts, describe_source(config))
 
     ##~~ StartupPlugin, ShutdownPlugin
 
@@ -141,13 +159,11 @@ class FailwatchPlugin(
         if event in (Events.PRINT_STARTED, *PRINT_ENDED):
             self.print_action.new_print()  # a pause of ours belongs to the print we paused
         if event == Events.PRINT_STARTED:
-            self._recent.new_print()
-            self._print_gate.new_print()
+            for part in (self._recent, self._print_gate, self._feedback, self._test):
+                part.new_print()
             self._start_watching("print started")
         elif event == Events.PRINT_RESUMED:
-            incident = self.print_action.user_resumed()
-            if incident is not None:
-                self._history.add_label(incident, "resumed_by_user")
+            self._feedback.user_resumed()
             self._start_watching("print resumed", same_print=True)
             self._watch.grace(self._config.resume_grace_minutes * 60)  # no re-alarm the moment the user resumes
         elif event == Events.PRINT_PAUSED:
@@ -173,6 +189,7 @@ class FailwatchPlugin(
     def _on_engine_event(self, event: EngineEvent) -> None:
         self._recent_add(event)
         for outcome in self._dispatcher.handle(event):
+            self._feedback.recorded(outcome.payload.get("incident"))
             if outcome.name == "failure_confirmed":
                 self._notice.show(outcome)
             self._event_bus.fire(f"plugin_failwatch_{outcome.name}", outcome.payload)
@@ -193,31 +210,40 @@ class FailwatchPlugin(
             cost_per_hour=status["counters"]["cost_usd"] / hours if hours > 0.01 else None,
             spent_today=self._spend.today(), daily_budget=config.daily_budget_usd,
             camera=describe_source(config), model=config.model_name, action=config.failure_action,
+            min_failure_confidence=config.min_failure_confidence,
             settings_errors=dict(self._settings_errors), settings_messages=cfg.describe_errors(self._settings_errors),
-            last_failure=self._notice.current, test=self._test.result, latest_frames=self._recent.frame_count(),
+            last_failure=self._notice.current, last_save=self._last_save, test=self._test.result,
+            latest_frames=self._recent.frame_count(),
             alerts=self._channels.status(),
         )
         return status
 
     def acknowledge(self, incident: Optional[str] = None) -> None:
-        """The user has seen the alarm: the notice goes, the engine's alarm is acknowledged."""
+        """The user has seen the alarm: the notice goes, the engine's alarm and the incident are acknowledged."""
+        shown = (self._notice.current or {}).get("incident")
         if self._notice.clear(incident) or incident is None:
             self._watch.acknowledge()
+        if incident or shown:
+            self._history.acknowledge(incident or shown)
         self._push_status()
 
-    def snooze(self, minutes: float) -> None:
-        self._watch.snooze(minutes * 60)
+    def snooze(self, minutes: float) -> bool:
+        snoozed = self._watch.snooze(minutes * 60)
         self._push_status()
+        return snoozed
 
-    def label_incident(self, incident: str, label: str) -> Optional[dict]:
-        """Records the user's label; 'Not a failure' resumes the print if our pause belongs to it."""
-        record = self._history.add_label(incident, label)
-        if record is None:
-            return None
-        resumed = label == "not_a_failure" and self.print_action.resume_not_a_failure(incident)
-        if label in ("not_a_failure", "acknowledged"):
+    def resume_watching(self) -> bool:
+        resumed = self._watch.resume_watching()
+        if resumed:
+            self._notice.clear()
+        self._push_status()
+        return resumed
+
+    def label_incident(self, incident: str, label: Optional[str], resume_print: bool) -> Optional[dict]:
+        answer = self._feedback.label(incident, label, resume_print)
+        if answer is not None and label == "not_a_failure":
             self.acknowledge(incident)
-        return {"incident": record, "resumed": resumed}
+        return answer
 
     def take_snapshot(self) -> bytes:
         return self._new_camera()().jpeg
@@ -314,4 +340,5 @@ def __plugin_load__():
         "octoprint.events.register_custom_events": __plugin_implementation__.register_custom_events,
         "octoprint.plugin.softwareupdate.check_config": __plugin_implementation__.get_update_information,
         "octoprint.comm.protocol.scripts": __plugin_implementation__.print_action.script_hook,
+        "octoprint.comm.protocol.gcode.sent": __plugin_implementation__.print_action.track_gcode,
     }

@@ -1,9 +1,9 @@
 """What happens to the print on a confirmed failure: notify only, pause or cancel — safely.
 
 Only a confirmed failure reaches this module (the engine never confirms from its own errors), the
-printer must be PRINTING, and by default only one automatic pause happens per print. Our pause
-adds a safe sequence to OctoPrint's pause scripts (retract, lift, park, optionally heater off) and
-undoes it before the print resumes.
+printer must be PRINTING, and by default only one automatic pause happens per print. The pause is
+asked for first, before anything is recorded or alerted. Our pause adds a safe sequence to OctoPrint's
+pause scripts (retract, lift, park, optionally heater off) and undoes it before the print resumes.
 """
 
 from __future__ import annotations
@@ -25,22 +25,20 @@ class PrintAction:
     the user says the alarm was not a failure.
     """
 
-    def __init__(self, config: Callable[[], FailwatchConfig], logger: logging.Logger, printer=None,
-                 file_manager=None):
+    def __init__(self, config: Callable[[], FailwatchConfig], logger: logging.Logger, printer=None):
         self._config = config  # the current settings (they change on save)
         self._printer = printer  # OctoPrint's PrinterInterface
-        self._file_manager = file_manager
         self._logger = logger
         self._lock = threading.Lock()  # guards the pause state below: API, event and comm threads meet here
         self.auto_pauses_this_print = 0
         self._pausing = False  # our pause is under way or in force: the pause scripts get the safe sequence
         self._incident: Optional[str] = None  # the incident our pause belongs to, while the print is paused
-        self._extrusion_mode: Optional[str] = None
+        self._extrusion_mode: Optional[str] = None  # at our pause: what the resume must restore
+        self._sent_mode: Optional[str] = None  # the extrusion mode (M82/M83) last sent to the printer
 
-    def attach(self, printer, file_manager) -> None:
-        """OctoPrint hands its printer and file manager to a plugin after the hooks are registered."""
+    def attach(self, printer) -> None:
+        """OctoPrint hands its printer to a plugin after the hooks are registered."""
         self._printer = printer
-        self._file_manager = file_manager
 
     def new_print(self) -> None:
         """A print started or ended: nothing of an earlier print's pause carries over."""
@@ -48,6 +46,7 @@ class PrintAction:
             self.auto_pauses_this_print = 0
             self._pausing = False
             self._incident = None
+            self._sent_mode = None
 
     # ----- on a confirmed failure -----
 
@@ -69,7 +68,7 @@ class PrintAction:
                                   self.auto_pauses_this_print)
                 return NOTIFIED
             self.auto_pauses_this_print += 1
-            self._extrusion_mode = self._current_extrusion_mode()
+            self._extrusion_mode = self._sent_mode
             self._pausing = True
         self._printer.pause_print(tags={"plugin:failwatch"})
         return PAUSED
@@ -78,15 +77,12 @@ class PrintAction:
         with self._lock:
             self._incident = incident
 
-    def _current_extrusion_mode(self) -> Optional[str]:
-        data = self._printer.get_current_data() or {}
-        job_file = (data.get("job") or {}).get("file") or {}
-        if self._file_manager is None or job_file.get("origin") != "local" or not job_file.get("path"):
-            return None
-        path = self._file_manager.path_on_disk("local", job_file["path"])
-        return extrusion_mode(path, (data.get("progress") or {}).get("filepos") or 0)
-
     # ----- after our pause -----
+
+    def holds_print_for(self, incident: str) -> bool:
+        """Whether the print is paused by our pause for this incident."""
+        with self._lock:
+            return incident == self._incident and self._printer.is_paused()
 
     def user_resumed(self) -> Optional[str]:
         """The print was resumed by the user: the incident our pause belonged to, if it was ours."""
@@ -104,6 +100,12 @@ class PrintAction:
         self._logger.info("Failwatch: 'not a failure' for %s, print resumed", incident)
         return True
 
+    def track_gcode(self, comm, phase, cmd, cmd_type, gcode, *args, **kwargs):
+        """OctoPrint's gcode.sent hook: the extrusion mode in force is known at pause time without reading
+        the file (an SD print sends no lines: its mode stays unknown and nothing is retracted)."""
+        if gcode in ("M82", "M83"):
+            self._sent_mode = "absolute" if gcode == "M82" else "relative"
+
     def script_hook(self, comm, script_type, script_name, *args, **kwargs):
         """OctoPrint's scripts hook: the safe sequence after our pause, undone before the print resumes."""
         if script_type != "gcode" or not self._pausing:
@@ -116,22 +118,6 @@ class PrintAction:
             target = (temperatures.get(0) or temperatures.get("0") or {}).get("target")
             return resume_script(self._config(), self._extrusion_mode, comm.pause_position, target), None
         return None
-
-
-def extrusion_mode(gcode_path: str, upto: int) -> Optional[str]:
-    """'absolute' (M82) or 'relative' (M83): the last one set in the file before byte `upto`, else None."""
-    mode = None
-    try:
-        with open(gcode_path, "rb") as handle:
-            for line in handle.read(max(0, upto)).splitlines():
-                command = line.split(b";", 1)[0].strip().upper()
-                if command == b"M82":
-                    mode = "absolute"
-                elif command == b"M83":
-                    mode = "relative"
-    except OSError:
-        return None
-    return mode
 
 
 def pause_script(config: FailwatchConfig, mode: Optional[str]) -> list[str]:

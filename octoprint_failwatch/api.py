@@ -13,7 +13,7 @@ from octoprint.access.permissions import Permissions
 from .analysis import AnalysisError
 from .config import describe_errors, validate
 from .frame import CameraError
-from .history import USER_LABELS
+from .history import LABELS, PAGE_LIMIT
 
 MAX_SNOOZE_MINUTES = 24 * 60
 
@@ -68,7 +68,20 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
     @octoprint.plugin.BlueprintPlugin.route("/incidents", methods=["GET"])
     @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
     def api_incidents(self):
-        return flask.jsonify(incidents=self._history.list())
+        try:
+            offset = max(0, int(flask.request.args.get("offset", 0)))
+            limit = min(PAGE_LIMIT, max(1, int(flask.request.args.get("limit", 20))))
+        except ValueError:
+            flask.abort(400, description="offset and limit must be whole numbers")
+        incidents, total = self._history.page(offset, limit)
+        return flask.jsonify(incidents=incidents, total=total, offset=offset, limit=limit)
+
+    @octoprint.plugin.BlueprintPlugin.route("/incidents/<incident>", methods=["DELETE"])
+    @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
+    def api_delete_incident(self, incident):
+        if not self._history.delete(incident):
+            flask.abort(404, description="no such incident")
+        return flask.jsonify(deleted=incident)
 
     @octoprint.plugin.BlueprintPlugin.route("/incidents/<incident>/<name>", methods=["GET"])
     @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
@@ -81,10 +94,11 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
     @octoprint.plugin.BlueprintPlugin.route("/incidents/<incident>/label", methods=["POST"])
     @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
     def api_label(self, incident):
-        label = _json_body().get("label")
-        if label not in USER_LABELS:
-            flask.abort(400, description="label must be one of " + ", ".join(USER_LABELS))
-        answer = self.label_incident(incident, label)
+        body = _json_body()
+        label = body.get("label")
+        if label is not None and label not in LABELS:
+            flask.abort(400, description="label must be one of " + ", ".join(LABELS) + ", or null")
+        answer = self.label_incident(incident, label, resume_print=body.get("resume_print") is True)
         if answer is None:
             flask.abort(404, description="no such incident")
         return flask.jsonify(answer)
@@ -97,6 +111,13 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
         self.acknowledge()
         return flask.jsonify(self.status())
 
+    @octoprint.plugin.BlueprintPlugin.route("/resume", methods=["POST"])
+    @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
+    def api_resume_watching(self):
+        if not self.resume_watching():
+            flask.abort(409, description="nothing to resume: no snooze, cooldown or grace period is running")
+        return flask.jsonify(self.status())
+
     @octoprint.plugin.BlueprintPlugin.route("/snooze", methods=["POST"])
     @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
     def api_snooze(self):
@@ -106,13 +127,16 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
             flask.abort(400, description="minutes must be a number")
         if not 0 < minutes <= MAX_SNOOZE_MINUTES:
             flask.abort(400, description=f"minutes must be between 0 and {MAX_SNOOZE_MINUTES}")
-        self.snooze(minutes)
+        if not self.snooze(minutes):
+            flask.abort(409, description="nothing to snooze: no print is being watched")
         return flask.jsonify(self.status())
 
     @octoprint.plugin.BlueprintPlugin.route("/test_now", methods=["POST"])
     @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
     def api_test_now(self):
-        return flask.jsonify(started=self._test.start())
+        if not self._test.start():
+            flask.abort(409, description="a test is already running")
+        return flask.jsonify(self.status())
 
     ##~~ settings page
 

@@ -69,10 +69,16 @@ class Field:
     maximum: Optional[float] = None
     check: Optional[Callable[[Any], Optional[str]]] = None
     secret: bool = False
+    part: str = ""  # what a change restarts: camera, model, detection, actions, alerts, logging
+
+
+def _part(part: str, *fields: Field) -> tuple[Field, ...]:
+    return tuple(dataclasses.replace(field, part=part) for field in fields)
 
 
 FIELDS: tuple[Field, ...] = (
-    # Camera
+    *_part(
+    "camera",
     Field("camera_source", str, "auto", "CAMERA_SOURCE", check=_choice_check(CAMERA_SOURCES)),
     Field("rtsp_url", str, "", "RTSP_URL", check=_url_check("rtsp", "rtsps")),
     Field("rtsp_transport", str, "tcp", "RTSP_TRANSPORT", check=_choice_check(("tcp", "udp"))),
@@ -81,16 +87,13 @@ FIELDS: tuple[Field, ...] = (
     Field("webcam_name", str, "", "WEBCAM_NAME"),
     Field("camera_timeout", float, 10.0, "CAMERA_TIMEOUT", minimum=1, maximum=120),
     Field("frozen_seconds", float, 90.0, "FROZEN_SECONDS", minimum=5, maximum=3600),
-    # Model & AWS
+    ),
+    *_part(
+    "model",  # the model, AWS, image preparation and cost
     Field("aws_region", str, "us-west-2", "AWS_REGION", check=_pattern_check(_REGION, "AWS region")),
     Field("aws_role_arn", str, "", "AWS_ROLE_ARN", check=_pattern_check(_ROLE_ARN, "IAM role ARN")),
-    Field(
-        "inference_profile_arn",
-        str,
-        "",
-        "INFERENCE_PROFILE_ARN",
-        check=_pattern_check(_ARN_OR_MODEL_ID, "inference profile ARN or model id"),
-    ),
+    Field("inference_profile_arn", str, "", "INFERENCE_PROFILE_ARN",
+          check=_pattern_check(_ARN_OR_MODEL_ID, "inference profile ARN or model id")),
     Field("aws_profile", str, "default", "APP_AWS_PROFILE"),
     Field("credentials_file", str, "/creds/credentials", "AWS_CREDENTIALS_FILE"),
     Field("aws_access_key_id", str, "", "AWS_ACCESS_KEY_ID", secret=True),
@@ -103,7 +106,6 @@ FIELDS: tuple[Field, ...] = (
     Field("openai_base_url", str, "", "OPENAI_BASE_URL", check=_url_check("http", "https")),
     Field("openai_model", str, "", "OPENAI_MODEL"),
     Field("openai_api_key", str, "", "OPENAI_API_KEY", secret=True),
-    # Image preparation and cost
     Field("image_long_side", int, 768, "IMAGE_LONG_SIDE", minimum=0, maximum=8000),
     Field("jpeg_quality", int, 80, "JPEG_QUALITY", minimum=30, maximum=100),
     Field("region_of_interest", str, "", "REGION_OF_INTEREST",
@@ -111,7 +113,9 @@ FIELDS: tuple[Field, ...] = (
     Field("daily_budget_usd", float, 0.0, "DAILY_BUDGET_USD", minimum=0, maximum=10000),
     Field("price_input_per_1k", float, 0.0, "PRICE_INPUT_PER_1K", minimum=0, maximum=100),
     Field("price_output_per_1k", float, 0.0, "PRICE_OUTPUT_PER_1K", minimum=0, maximum=100),
-    # Detection: series, verification, cooldown, error backoff
+    ),
+    *_part(
+    "detection",  # series, verification, cooldown, error backoff
     Field("test_mode", bool, False, "TEST_MODE"),
     Field("images_per_series", int, 3, "IMAGES_PER_SERIES", minimum=1, maximum=20),
     Field("interval_between_images", float, 10.0, "INTERVAL_BETWEEN_IMAGES", minimum=0.5, maximum=3600),
@@ -120,10 +124,14 @@ FIELDS: tuple[Field, ...] = (
     Field("verification_interval", float, 2.0, "VERIFICATION_INTERVAL", minimum=0.5, maximum=600),
     Field("pipeline_verification", bool, True, "PIPELINE_VERIFICATION"),
     Field("quick_check", bool, True, "QUICK_CHECK"),
+    Field("prefetch_verification", bool, True, "PREFETCH_VERIFICATION"),
+    Field("min_failure_confidence", float, 0.0, "MIN_FAILURE_CONFIDENCE", minimum=0, maximum=1),
     Field("cooldown_minutes", float, 15.0, "COOLDOWN_MINUTES", minimum=0, maximum=24 * 60),
     Field("error_limit", int, 5, "ERROR_LIMIT", minimum=1, maximum=100),
     Field("error_backoff_seconds", float, 60.0, "ERROR_BACKOFF_SECONDS", minimum=0, maximum=3600),
-    # Actions
+    ),
+    *_part(
+    "actions",  # what is done to the print, and when the print is worth judging
     Field("failure_action", str, "notify", "FAILURE_ACTION", check=_choice_check(FAILURE_ACTIONS)),
     Field("allow_cancel", bool, False, "ALLOW_CANCEL"),
     Field("max_auto_pauses", int, 1, "MAX_AUTO_PAUSES", minimum=1, maximum=20),
@@ -136,22 +144,11 @@ FIELDS: tuple[Field, ...] = (
     Field("warmup_minutes", float, 2.0, "WARMUP_MINUTES", minimum=0, maximum=240),
     Field("warmup_layers", int, 0, "WARMUP_LAYERS", minimum=0, maximum=1000),
     Field("resume_grace_minutes", float, 2.0, "RESUME_GRACE_MINUTES", minimum=0, maximum=240),
-    # Alerts
-    Field(
-        "discord_webhook_url",
-        str,
-        "",
-        "DISCORD_WEBHOOK_URL",
-        check=_url_check("https", "http"),
-        secret=True,
     ),
-    Field(
-        "mqtt_broker_url",
-        str,
-        "",
-        "MQTT_BROKER_URL",
-        check=_url_check("mqtt", "mqtts", "ws", "wss", "tcp"),
-    ),
+    *_part(
+    "alerts",
+    Field("discord_webhook_url", str, "", "DISCORD_WEBHOOK_URL", check=_url_check("https", "http"), secret=True),
+    Field("mqtt_broker_url", str, "", "MQTT_BROKER_URL", check=_url_check("mqtt", "mqtts", "ws", "wss", "tcp")),
     Field("mqtt_topic", str, "", "MQTT_TOPIC", check=_pattern_check(_MQTT_TOPIC, "MQTT topic")),
     Field("mqtt_username", str, "", "MQTT_USERNAME"),
     Field("mqtt_password", str, "", "MQTT_PASSWORD", secret=True),
@@ -162,8 +159,8 @@ FIELDS: tuple[Field, ...] = (
     Field("mqtt_ha_discovery", bool, True, "MQTT_HA_DISCOVERY"),
     Field("alert_camera_problems", bool, True, "ALERT_CAMERA_PROBLEMS"),
     Field("alert_monitoring_stopped", bool, True, "ALERT_MONITORING_STOPPED"),
-    # Advanced
-    Field("verbose_logging", bool, False, "VERBOSE_LOGGING"),
+    ),
+    *_part("logging", Field("verbose_logging", bool, False, "VERBOSE_LOGGING")),
 )
 
 FIELDS_BY_KEY = {field.key: field for field in FIELDS}
@@ -294,6 +291,13 @@ def build_config(raw: Mapping[str, Any]) -> tuple[FailwatchConfig, dict[str, str
     """Builds the typed config; invalid fields fall back to defaults and are reported."""
     values, errors = validate(raw)
     return FailwatchConfig(**values), errors
+
+
+def changed_parts(old: Optional[FailwatchConfig], new: FailwatchConfig) -> set[str]:
+    """Which parts the change of settings touches (camera, model, detection, actions, alerts, logging)."""
+    if old is None:
+        return {field.part for field in FIELDS}
+    return {field.part for field in FIELDS if getattr(old, field.key) != getattr(new, field.key)}
 
 
 def describe_errors(errors: Mapping[str, str]) -> list[str]:

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Optional, Protocol
 
-from .alerts import FAILURE, PROBLEM, STATUS, Alert, AlertChannels
+from .alerts import ACTION_WORDS, FAILURE, PROBLEM, STATUS, Alert, AlertChannels
 from .analysis import DailySpend
 from .config import FailwatchConfig
 from .events import (
@@ -28,9 +28,7 @@ from .events import (
 )
 from .history import IncidentHistory
 
-NOTIFIED = "notified"
-PAUSED = "paused"
-CANCELLED = "cancelled"
+NOTIFIED, PAUSED, CANCELLED = "notified", "paused", "cancelled"  # what was done: the keys of ACTION_WORDS
 
 
 class PrintAction(Protocol):
@@ -96,6 +94,9 @@ class Dispatcher:
             CameraRecovered: self._camera_recovered, MonitoringStopped: self._monitoring_stopped,
         }
 
+    def reconfigure(self, config: FailwatchConfig, channels: AlertChannels) -> None:
+        self._config, self._channels = config, channels
+
     def handle(self, event: EngineEvent) -> list[Outcome]:
         return self._handlers[type(event)](event) or []
 
@@ -123,7 +124,7 @@ class Dispatcher:
             incident = self._record("rejected", summary, event)
             return [Outcome("verification_rejected", {**summary, "incident": incident})]
         action = self._action.on_confirmed_failure(event.test_run)
-        incident = self._record("confirmed", {**summary, "action": action}, event)
+        incident = self._record("confirmed", {**summary, "action": action, "log": ACTION_WORDS[action]}, event)
         if action == PAUSED:
             self._action.paused_for(incident)
         trigger = event.trigger

@@ -1,5 +1,9 @@
 """Incident history: every confirmed failure and every alarm that verification rejected, with its frames.
 
+Each incident keeps every frame the decision used (the alarm's series and each verification series),
+the verdicts, the print it happened in, what was done, one current label from the user (not a failure
+/ real failure, changeable) and a log of what happened to it (paused, resumed, labelled).
+
 Stored in the plugin's data folder as one folder per incident (`incident.json` + JPEG frames),
 written atomically (temp file + rename), bounded by count and by total size (oldest go first).
 Incident ids are generated here and checked against a strict pattern before they touch a path, so
@@ -21,8 +25,8 @@ import time
 from pathlib import Path
 from typing import Optional
 
-LABELS = ("not_a_failure", "confirmed", "acknowledged", "resumed_by_user")
-USER_LABELS = LABELS[:3]  # the ones a user gives; "resumed_by_user" is recorded by Failwatch
+LABELS = ("not_a_failure", "confirmed")  # the user's verdict on an incident: one at a time, changeable
+PAGE_LIMIT = 100
 _ID = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{6}$")
 
 
@@ -81,30 +85,61 @@ class IncidentHistory:
                 "action": payload.get("action"),
                 "test_run": payload.get("test_run", False),
                 "job": payload.get("job"),
-                "labels": [],
+                "label": None,
+                "acknowledged": False,
+                "log": [{"time": time.time(), "what": payload["log"]}] if payload.get("log") else [],
             }
             self._write(incident)
             self._enforce_limits()
         return incident_id
 
-    def add_label(self, incident_id: str, label: str) -> Optional[dict]:
-        if label not in LABELS:
+    def set_label(self, incident_id: str, label: Optional[str]) -> Optional[dict]:
+        """The user's verdict (None takes it back); returns the incident, or None if there is no such incident."""
+        if label is not None and label not in LABELS:
             raise ValueError(f"unknown label {label!r}")
+        said = f"labelled {label.replace('_', ' ')}" if label else "label taken back"
+        return self._update(incident_id, "label", label, said)
+
+    def acknowledge(self, incident_id: str) -> Optional[dict]:
+        return self._update(incident_id, "acknowledged", True, "acknowledged")
+
+    def note(self, incident_id: str, what: str) -> Optional[dict]:
+        """Adds a line to the incident's log (paused, resumed by the user...)."""
+        return self._update(incident_id, None, None, what)
+
+    def delete(self, incident_id: str) -> bool:
+        if not _ID.match(incident_id or ""):
+            return False
+        with self._lock:
+            folder = self._folder / incident_id
+            if not folder.is_dir():
+                return False
+            shutil.rmtree(folder, ignore_errors=True)
+            return True
+
+    def _update(self, incident_id: str, key: Optional[str], value, what: str) -> Optional[dict]:
+        """Sets `key` and logs `what`; setting what is already set changes and logs nothing."""
         with self._lock:
             incident = self._read(incident_id)
-            if incident is None:
-                return None
-            incident["labels"].append({"label": label, "time": time.time()})
+            if incident is None or (key is not None and incident.get(key) == value):
+                return incident
+            if key is not None:
+                incident[key] = value
+            incident["log"].append({"time": time.time(), "what": what})
             self._write(incident)
             return incident
 
     # ----- reading -----
 
     def list(self) -> list[dict]:
+        return self.page(0, self._max_incidents)[0]
+
+    def page(self, offset: int, limit: int) -> tuple[list[dict], int]:
+        """Newest first: `limit` incidents from `offset`, and how many there are in all."""
         with self._lock:
-            incidents = [self._read(p.name) for p in sorted(self._folder.iterdir(), reverse=True)
-                         if p.is_dir() and _ID.match(p.name)]
-        return [i for i in incidents if i is not None]
+            ids = sorted((p.name for p in self._folder.iterdir() if p.is_dir() and _ID.match(p.name)), reverse=True)
+            incidents = [self._read(incident_id) for incident_id in ids[offset:offset + min(limit, PAGE_LIMIT)]]
+        return [i for i in incidents if i is not None], len(ids)
 
     def frame(self, incident_id: str, filename: str) -> Optional[bytes]:
         if not _ID.match(incident_id or "") or not re.match(r"^[a-z0-9-]+\.jpg$", filename or ""):
@@ -125,7 +160,7 @@ class IncidentHistory:
             incident = json.loads(path.read_text())
             if not isinstance(incident, dict) or incident.get("id") != incident_id:
                 raise ValueError("not an incident")
-            return incident
+            return _current_form(incident)
         except (OSError, ValueError) as exc:
             aside = path.with_name(f"incident.json.corrupt-{int(time.time())}")
             self._logger.warning("Failwatch: incident %s is unreadable (%s); set aside as %s",
@@ -144,3 +179,18 @@ class IncidentHistory:
             total += size
             if number >= self._max_incidents or (number > 0 and total > self._max_bytes):
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _current_form(incident: dict) -> dict:
+    """Incidents written by earlier versions kept a list of labels; they read as one label and a log."""
+    if "labels" in incident:
+        labels = incident.pop("labels") or []
+        verdicts = [entry["label"] for entry in labels if entry.get("label") in LABELS]
+        incident["label"] = verdicts[-1] if verdicts else None
+        incident["acknowledged"] = any(entry.get("label") == "acknowledged" for entry in labels)
+        incident["log"] = [{"time": entry.get("time"), "what": str(entry.get("label")).replace("_", " ")}
+                           for entry in labels]
+    incident.setdefault("label", None)
+    incident.setdefault("acknowledged", False)
+    incident.setdefault("log", [])
+    return incident

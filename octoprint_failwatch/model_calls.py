@@ -31,6 +31,10 @@ class ModelCalls:
         self._run = 0
         self._pending: list[tuple[int, str, Future, list[Frame]]] = []
 
+    def replace(self, analyse: Callable[..., Verdict]) -> None:
+        """Another model or backend from the next call on (the settings changed)."""
+        self._analyse = analyse
+
     def new_run(self) -> None:
         """Calls made so far belong to an ended run: their answers will be dropped."""
         self._run += 1

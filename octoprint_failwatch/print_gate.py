@@ -12,6 +12,7 @@ from typing import Callable, Optional
 
 from .config import FailwatchConfig
 
+WARMING_UP, HEATING = "warming_up", "heating"  # the engine's states for them
 JOINED_MIDWAY_PERCENT = 5.0  # a print this far along within its first seconds started before we saw it
 JOINED_MIDWAY_SECONDS = 30.0
 
@@ -29,8 +30,8 @@ class PrintGate:
         self._layer_heights.clear()
         self._joined_midway = True if already_running else None
 
-    def reason_to_wait(self) -> Optional[str]:
-        """Why not to analyse yet, or None."""
+    def reason_to_wait(self) -> Optional[tuple[str, str]]:
+        """Why not to analyse yet — ("warming_up" or "heating", in words) — or None."""
         config = self._config()
         data = self._printer.get_current_data() or {}
         progress = data.get("progress") or {}
@@ -43,16 +44,16 @@ class PrintGate:
         if not self._joined_midway:
             warmup = config.warmup_minutes * 60
             if print_time < warmup:
-                return f"warming up: analysis starts {warmup - print_time:.0f} s into the print"
+                return WARMING_UP, f"warming up: analysis starts {warmup - print_time:.0f} s into the print"
             if data.get("currentZ") is not None:
                 self._layer_heights.add(round(float(data["currentZ"]), 2))
             if len(self._layer_heights) < config.warmup_layers:
-                return f"warming up: layer {len(self._layer_heights)} of {config.warmup_layers}"
+                return WARMING_UP, f"warming up: layer {len(self._layer_heights)} of {config.warmup_layers}"
         return self._heating()
 
-    def _heating(self) -> Optional[str]:
+    def _heating(self) -> Optional[tuple[str, str]]:
         for heater, reading in (self._printer.get_current_temperatures() or {}).items():
             actual, target = reading.get("actual"), reading.get("target")
             if target and actual is not None and actual < target - 5:
-                return f"heating: {heater} at {actual:.0f} of {target:.0f} °C"
+                return HEATING, f"heating: {heater} at {actual:.0f} of {target:.0f} °C"
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .config import SECRET_KEYS, validate
+from .config import DEFAULTS, SECRET_KEYS, label, validate
 
 SECRET_PLACEHOLDER = "********"  # what the settings page shows for a secret that is set
 
@@ -27,3 +27,21 @@ def accepted_and_refused(stored: Mapping[str, Any], form: Mapping[str, Any]) -> 
     _, errors = validate({**stored, **changes})
     refused = {key: message for key, message in errors.items() if key in changes}
     return {key: value for key, value in changes.items() if key not in refused}, refused
+
+
+def refusals(refused: Mapping[str, str], form: Mapping[str, Any], stored: Mapping[str, Any]) -> list[dict]:
+    """What the user is told at Save: the setting, the value refused, why, and the value kept (secrets unsaid)."""
+    def shown(key: str, value: Any) -> Any:
+        return ("(hidden)" if value else "") if key in SECRET_KEYS else value
+
+    return [{"key": key, "setting": label(key), "refused": shown(key, form.get(key)), "why": message,
+             "kept": shown(key, stored.get(key, DEFAULTS.get(key)))} for key, message in refused.items()]
+
+
+def notes(parts: set, camera: str) -> list[str]:
+    """What a save changed for the print being watched, in words; its snooze, cooldown or alarm stay as they were."""
+    said = {"camera": f"camera changed: the next frame comes from {camera}",
+            "model": "model settings changed: the next model call uses them",
+            "alerts": "alert channels reconnected with the new settings",
+            "detection": "detection settings apply from the next frame; a cooldown or snooze under way keeps its end"}
+    return [text for part, text in said.items() if part in parts]

@@ -18,12 +18,13 @@ class State(str, Enum):
     SNOOZED = "snoozed"
     CAMERA_PROBLEM = "camera_problem"
     WARMING_UP = "warming_up"
+    HEATING = "heating"
     GRACE = "grace"
 
 
 def _counters() -> dict:
     return {"series": 0, "calls": 0, "errors": 0, "detections": 0, "confirmed": 0, "rejected": 0,
-            "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}
+            "like_dismissed": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}
 
 
 @dataclass
@@ -39,9 +40,28 @@ class Status:
     watching_since: Optional[float] = None  # wall time of the first start, for cost per print-hour
     error: str = ""
     camera_problem: Optional[str] = None  # unreachable | black | uniform | frozen
-    consecutive_errors: int = 0
+    consecutive_errors: int = 0  # model or camera calls failing in a row: still watching, retrying
     verification: Optional[dict] = None
     counters: dict = field(default_factory=_counters)
+
+    def record_verdict(self, verdict: dict, counted: bool, like_dismissed: Optional[str], wall_time: float) -> None:
+        """A model call came back: errors in a row end, the verdict and what it cost are counted."""
+        if like_dismissed is not None:
+            self.counters["like_dismissed"] += 1
+        self.consecutive_errors = 0
+        self.error = ""
+        self.last_verdict = {**verdict, "counted": counted, "like_dismissed": like_dismissed}
+        self.last_check = wall_time
+        self.counters["input_tokens"] += verdict["input_tokens"]
+        self.counters["output_tokens"] += verdict["output_tokens"]
+        self.counters["cost_usd"] += verdict["cost_usd"]
+
+    def count_error(self, text: str) -> int:
+        """A model or camera call failed; returns how many have failed in a row."""
+        self.error = text
+        self.consecutive_errors += 1
+        self.counters["errors"] += 1
+        return self.consecutive_errors
 
     def copy(self) -> dict:
         data = dict(vars(self))

@@ -50,7 +50,8 @@ class TestRun:
         threading.Thread(target=self._run, name="failwatch-test", daemon=True).start()
         return True
 
-    def clear(self) -> None:
+    def new_print(self) -> None:
+        """A print starts: the last test's result is no longer news."""
         with self._lock:
             if self._monitor is None:
                 self.result = None

@@ -1,16 +1,20 @@
 """One alarm's verification round: fresh series, their verdicts, and the decision.
 
-A positive look starts a round of V verification series, never reusing the frames that raised the
-alarm. Interleaved (the default), the V series are captured side by side — each keeps the verification
-interval between its own frames — so all are complete after one series' time and are analysed in
-parallel; one after the other, each series waits for the previous verdict. A failure is confirmed on
-a positive series and K positive verifications; the round ends as soon as that is reached, or as soon
-as it can no longer be.
+A failing look starts a round of V verification series, never reusing the frames that raised the
+alarm. Interleaved (the default), the V series are captured side by side — each keeps the
+verification interval between its own frames, the series a fraction of it apart — so all are complete
+after about one series' time and are analysed in parallel; one after the other, each series waits for
+the previous verdict. A failure is confirmed on a positive series and K positive verifications; the
+round ends as soon as that is reached, or as soon as it can no longer be.
+
+Frames are cheap and model calls are not: while a quick look is still with the model, the round's
+frames are already being taken (a prefetch). If the look comes back healthy they are dropped; if it
+says "failed", verification is already under way.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from .analysis.verdict import Verdict
 from .config import FailwatchConfig
@@ -19,19 +23,30 @@ from .frame import Frame
 
 
 class VerificationRound:
-    def __init__(self, config: FailwatchConfig, trigger: Verdict, trigger_frames: list[Frame], started_at: float,
-                 quick: Optional[Verdict] = None):
+    def __init__(self, config: FailwatchConfig, started_at: float, counts: Callable[[Optional[Verdict]], bool]):
         self._config = config
-        self.trigger = trigger
-        self.trigger_frames = trigger_frames
+        self._counts = counts  # whether a verdict is evidence of a failure (sensitivity, dismissed look-alikes)
         self.started_at = started_at
-        self.quick = quick  # the quick look that raised the alarm; its series call is then still out
-        self.series_check: Optional[bool] = None if quick else True
+        self.trigger: Optional[Verdict] = None  # None while prefetching: no alarm yet
+        self.trigger_frames: list[Frame] = []
+        self.quick: Optional[Verdict] = None  # the quick look that raised the alarm, if any
+        self.series_check: Optional[bool] = None  # the full series' verdict; None while it is out
         self.results: list[Optional[Verdict]] = []  # None = the call failed
         self.frames: list[list[Frame]] = []  # the series behind each result
         self.series_captured = 0
         self._buckets: list[list[Frame]] = [[] for _ in range(config.verification_series)]
+        self._complete: list[list[Frame]] = []  # series captured and not yet handed out for analysis
         self._frames_taken = 0
+        self._next_due = started_at + self._offset(0)
+
+    def raise_alarm(self, trigger: Verdict, trigger_frames: list[Frame], quick: Optional[Verdict] = None) -> None:
+        """The alarm this round verifies: a quick look (its full series then still out) or a positive series."""
+        self.trigger, self.trigger_frames, self.quick = trigger, trigger_frames, quick
+        self.series_check = None if quick else True
+
+    @property
+    def alarmed(self) -> bool:
+        return self.trigger is not None
 
     @property
     def interleaved(self) -> bool:
@@ -39,30 +54,54 @@ class VerificationRound:
 
     @property
     def positives(self) -> int:
-        return sum(1 for verdict in self.results if verdict is not None and verdict.print_failed)
+        return sum(1 for verdict in self.results if self._counts(verdict))
+
+    # ----- frames -----
 
     def all_captured(self) -> bool:
         return self.series_captured >= self._config.verification_series
 
-    def capture_interval(self) -> float:
-        """Seconds between two verification frames: the interval, shared by the series side by side."""
-        config = self._config
-        return config.verification_interval / (config.verification_series if self.interleaved else 1)
+    def due(self, now: float) -> bool:
+        return not self.all_captured() and now >= self._next_due
 
-    def add_frame(self, frame: Frame) -> Optional[list[Frame]]:
-        """Files a new frame; returns a series when this frame completes one."""
-        size, count = self._config.images_per_series, self._config.verification_series
-        bucket = self._buckets[self._frames_taken % count if self.interleaved else self.series_captured]
+    def _offset(self, frame: int) -> float:
+        """When frame number `frame` of the round is due, from the round's start."""
+        config = self._config
+        if not self.interleaved:
+            return frame * config.verification_interval
+        series, index = frame % config.verification_series, frame // config.verification_series
+        return index * config.verification_interval + (series + 1) * self.stagger()
+
+    def stagger(self) -> float:
+        """How far apart the series side by side start: close, so that K of them are complete soon after the
+        first, and apart, so that no two frames are the same moment."""
+        return self._config.verification_interval / (2 * self._config.verification_series)
+
+    def add_frame(self, frame: Frame, now: float) -> None:
+        """Files a new frame in its series."""
+        config = self._config
+        bucket = self._buckets[self._frames_taken % config.verification_series if self.interleaved
+                               else self.series_captured]
         self._frames_taken += 1
+        if self.interleaved:
+            self._next_due = self.started_at + self._offset(self._frames_taken)
+        else:  # one after the other: the spacing counts from this frame; a new series waits for the verdict
+            self._next_due = now + config.verification_interval
         bucket.append(frame)
-        if len(bucket) < size:
-            return None
-        self.series_captured += 1
-        return list(bucket)
+        if len(bucket) == config.images_per_series:
+            self.series_captured += 1
+            self._complete.append(list(bucket))
+
+    def complete_series(self) -> list[list[Frame]]:
+        """The series completed since the last call, to be analysed."""
+        complete, self._complete = self._complete, []
+        return complete
+
+    # ----- verdicts -----
 
     def series_verdict(self, verdict: Optional[Verdict]) -> None:
         """The full series call behind a quick look came back; its verdict, if positive, names the failure."""
-        self.series_check = verdict is not None and verdict.print_failed
+        self.series_check = self._counts(verdict)
         if self.series_check:
             self.trigger = verdict
 

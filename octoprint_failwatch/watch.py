@@ -8,6 +8,8 @@ from typing import Callable, Optional
 
 from octoprint.util import RepeatedTimer
 
+from .config import FailwatchConfig
+from .evidence import LookAlike
 from .monitor import Monitor
 from .status import State
 
@@ -74,16 +76,35 @@ class Watch:
     def grace(self, seconds: float) -> None:
         self._with_monitor(lambda monitor: monitor.grace(seconds))
 
-    def snooze(self, seconds: float) -> None:
-        self._with_monitor(lambda monitor: monitor.snooze(seconds))
+    def snooze(self, seconds: float) -> bool:
+        return bool(self._with_monitor(lambda monitor: monitor.snooze(seconds)))
+
+    def resume_watching(self) -> bool:
+        return bool(self._with_monitor(lambda monitor: monitor.resume_watching()))
 
     def acknowledge(self) -> None:
         self._with_monitor(lambda monitor: monitor.acknowledge())
 
-    def _with_monitor(self, action: Callable[[Monitor], None]) -> None:
+    def dismiss(self, look_alike: LookAlike, grace_seconds: float) -> None:
+        self._with_monitor(lambda monitor: monitor.dismiss(look_alike, grace_seconds))
+
+    def withdraw_dismissal(self, incident: str) -> None:
+        self._with_monitor(lambda monitor: monitor.withdraw_dismissal(incident))
+
+    def reconfigure(self, config: FailwatchConfig, new_camera: bool, analyse: Optional[Callable]) -> None:
+        """New settings for the engine under way, keeping its state; a new camera when its settings changed."""
         with self._lock:
-            if self._monitor is not None:
-                action(self._monitor)
+            if self._monitor is None:
+                return
+            capture = None
+            if new_camera:
+                self._close_camera()
+                self._camera = capture = self._make_camera()
+            self._monitor.reconfigure(config, capture, analyse)
+
+    def _with_monitor(self, action: Callable[[Monitor], object]) -> object:
+        with self._lock:
+            return action(self._monitor) if self._monitor is not None else None
 
     @property
     def state(self) -> State:

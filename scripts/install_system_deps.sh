@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need, once: skipped when they are all present already.
+# Installs the Debian packages a purpose needs, once: skipped when they are all present already.
+#   install_system_deps.sh demo   what `make run` needs: GStreamer's RTSP server for the demo RTSP camera
+#   install_system_deps.sh test   what `make test` needs besides: Mosquitto, OpenSSL (the TLS broker), Chromium
 set -euo pipefail
-# mosquitto: the MQTT broker; GStreamer RTSP server + codecs: the demo RTSP camera (run with Debian's python3);
-# chromium: the browser the UI tests drive (Playwright cannot download its own here);
-# openssl: the self-signed certificate of the TLS broker listeners
-PACKAGES=(mosquitto openssl chromium python3-gi gir1.2-gst-rtsp-server-1.0 gir1.2-gst-plugins-base-1.0
+# GStreamer RTSP server + codecs: the demo RTSP camera (run with Debian's python3)
+PACKAGES=(python3-gi gir1.2-gst-rtsp-server-1.0 gir1.2-gst-plugins-base-1.0
           gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)
+if [ "${1:-test}" = "test" ]; then
+    # mosquitto: the MQTT broker; openssl: the TLS broker's certificate; chromium: the browser the UI tests drive
+    # (Playwright cannot download its own here)
+    PACKAGES+=(mosquitto openssl chromium)
+fi
 missing=()
 for package in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -45,6 +45,8 @@ class ScriptedModel:
         result = self.answer(len(self.calls), frames)
         if isinstance(result, Exception):
             raise result
+        if isinstance(result, Verdict):
+            return result
         explanation = ("quick: " if quick else "") + ("tangled filament" if result else "looks fine")
         return Verdict(bool(result), 0.9 if result else 0.1, "spaghetti" if result else "none", explanation,
                        input_tokens=1000, output_tokens=50)

@@ -3,7 +3,7 @@
 import logging
 from types import SimpleNamespace
 
-from octoprint_failwatch.actions import PrintAction, extrusion_mode, pause_script, resume_script
+from octoprint_failwatch.actions import PrintAction, pause_script, resume_script
 from octoprint_failwatch.config import build_config
 
 
@@ -17,9 +17,6 @@ class Printer:
 
     def is_paused(self):
         return self.state == "PAUSED"
-
-    def get_current_data(self):
-        return {"job": {"file": {"origin": "sdcard", "path": "part.gcode"}}, "progress": {"filepos": 10}}
 
     def pause_print(self, tags=None):
         self.calls.append("pause")
@@ -91,12 +88,17 @@ def test_not_a_failure_resumes_only_our_pause_and_a_user_resume_names_our_incide
     assert action.user_resumed() == "incident-3" and action.user_resumed() is None
 
 
-def test_extrusion_mode_is_the_last_one_set_before_the_pause(tmp_path):
-    gcode = tmp_path / "part.gcode"
-    gcode.write_bytes(b"M82 ; absolute\nG1 E1\nM83\nG1 E1\n")
-    assert extrusion_mode(str(gcode), 10) == "absolute"
-    assert extrusion_mode(str(gcode), 1000) == "relative"
-    assert extrusion_mode(str(tmp_path / "missing.gcode"), 100) is None
+def test_the_extrusion_mode_is_the_last_one_sent_before_our_pause_and_unknown_for_a_new_print():
+    printer = Printer()
+    action, _ = action_with(printer, failure_action="pause")
+    for line in ("M82", "G1 E1", "M83", "G1 E1"):
+        action.track_gcode(None, "sent", line, None, line.split()[0])
+    action.on_confirmed_failure(False)
+    assert action.script_hook(None, "gcode", "afterPrintPaused")[1][:2] == ["M83", "G1 E-1 F2400"]
+    action.new_print()
+    printer.state = "PRINTING"
+    action.on_confirmed_failure(False)
+    assert "M83" not in action.script_hook(None, "gcode", "afterPrintPaused")[1]  # nothing sent yet: no retract
 
 
 def test_the_safe_sequence_retracts_only_when_the_mode_is_known_and_undoes_everything():

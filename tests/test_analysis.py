@@ -76,13 +76,14 @@ def test_a_quick_check_is_one_image_a_short_question_and_a_short_answer_on_both_
     assert quick.explanation.startswith("quick check of the newest frame")  # no explanation asked for
     request = server.converse_requests[-1]
     assert len(request["images"]) == 1 and request["texts"][0].startswith("Frame 1 of 1 (newest) captured at")
-    # a third of the input and well under half the answer of a series: it is asked at every frame
-    assert quick.input_tokens < series.input_tokens / 2 and quick.output_tokens < series.output_tokens / 2
+    # a third of the input and no explanation in the answer (its type only): it is asked at every frame
+    assert quick.input_tokens < series.input_tokens / 2 and quick.output_tokens < series.output_tokens * 0.7
+    assert quick.failure_type == "spaghetti"
     backend = make_backend(openai(server), SystemClock())
     answer = backend(frames_from(camera, count=1), quick=True)
     assert answer.print_failed is False
     schema = server.chat_requests[-1]["request"]["response_format"]["json_schema"]["schema"]
-    assert schema["required"] == ["print_failed", "confidence"]
+    assert schema["required"] == ["print_failed", "confidence", "failure_type"]
 
 
 def test_throttling_is_retried_and_then_succeeds(server, camera):

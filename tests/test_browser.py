@@ -1,6 +1,7 @@
 """The UI in a real browser: Debian's Chromium driven by Playwright against the real OctoPrint.
 
-Screenshots of the navbar, the settings page and the tab are kept in test-artifacts/.
+Every control a user can click is clicked here, and what the user would see is checked. Screenshots of
+the navbar, the failure notice, the settings page and the tab are kept in test-artifacts/.
 """
 
 from pathlib import Path
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.octoprint
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update"]
+NAVBAR = "#navbar_plugin_failwatch .failwatch-navbar"
 LABEL = "#navbar_plugin_failwatch .failwatch-navbar-label"
+NOTICE = ".ui-pnotify.failwatch-notice"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,6 @@ def login(chromium, octoprint):
         context = chromium.new_context(viewport={"width": 1400, "height": 1000})
         contexts.append(context)
         page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.dismiss())
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(octoprint.url + "/", wait_until="domcontentloaded")
         page.fill("#login-user", user)
@@ -67,9 +69,25 @@ def idle_printer(octoprint, camera, model):
     if octoprint.job_state().startswith(("Printing", "Paused", "Pausing")):
         octoprint.cancel_print()
     camera.mode = "healthy"
+    octoprint.save_settings({"failure_action": "notify"})
 
 
-def test_the_navbar_goes_idle_watching_failure_and_the_tab_shows_the_incident(login, idle_printer, camera):
+def menu(page, item: str):
+    page.click(NAVBAR)
+    page.click(f"#navbar_plugin_failwatch {item}")
+
+
+def show_tab(page):
+    # OctoPrint folds tabs that do not fit into a "more" drop-down: show ours the way its links do
+    page.evaluate("() => $('#tab_plugin_failwatch_link a').tab('show')")
+
+
+def overlaps(a, b) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+def test_the_navbar_goes_idle_watching_failure_and_the_notice_carries_its_actions(login, idle_printer, camera):
     printing = idle_printer
     page = login("admin", "admin-password")
     expect(page.locator(LABEL)).to_have_text("Idle", timeout=30_000)
@@ -78,38 +96,133 @@ def test_the_navbar_goes_idle_watching_failure_and_the_tab_shows_the_incident(lo
     wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first verdict")
     camera.mode = "failed"
     expect(page.locator(LABEL)).to_have_text("FAILURE", timeout=60_000)
-    expect(page.locator("#navbar_plugin_failwatch .failwatch-navbar")).to_have_class("dropdown-toggle "
-                                                                                     "failwatch-navbar "
-                                                                                     "failwatch-failure")
-    expect(page.locator(".ui-pnotify").filter(has_text="Print failure detected")).to_be_visible(timeout=30_000)
-    page.click("#navbar_plugin_failwatch .failwatch-navbar")
+    expect(page.locator(NAVBAR)).to_have_class("dropdown-toggle failwatch-navbar failwatch-failure")
+    notice = page.locator(NOTICE).filter(has_text="Print failure detected")
+    expect(notice).to_be_visible(timeout=30_000)
+    for action in ("Open", "Not a failure", "Acknowledge"):
+        expect(notice.locator("button", has_text=action)).to_be_visible()
+    expect(notice.locator("img.failwatch-snapshot")).to_be_visible(timeout=30_000)
+    # the notice sits at the bottom right: the navbar and the tab links stay reachable
+    for other in ("#tabs", "#navbar"):
+        assert not overlaps(notice.bounding_box(), page.locator(other).bounding_box()), other
+    page.screenshot(path=str(ARTIFACTS / "notice.png"))
+    page.click(NAVBAR)
     expect(page.locator(".failwatch-menu")).to_contain_text("Tangled")
+    expect(page.locator(".failwatch-menu")).to_contain_text("failure likelihood 92%")
     page.screenshot(path=str(ARTIFACTS / "navbar.png"), clip={"x": 600, "y": 0, "width": 800, "height": 330})
     page.keyboard.press("Escape")
 
-    # OctoPrint folds tabs that do not fit into a "more" drop-down: show ours the way its links do
-    page.evaluate("() => $('#tab_plugin_failwatch_link a').tab('show')")
+    notice.locator("button", has_text="Open").click()
+    expect(page.locator("#tab_plugin_failwatch")).to_be_visible()
     expect(page.locator(".failwatch-incidents")).to_contain_text("Failure confirmed", timeout=30_000)
-    expect(page.locator(".failwatch-frame").first).to_be_visible()
-    page.screenshot(path=str(ARTIFACTS / "tab.png"), full_page=True)
+    notice.locator("button", has_text="Acknowledge").click()
+    expect(page.locator(NOTICE)).to_have_count(0)
+    expect(page.locator(LABEL)).to_contain_text("Cooldown")
+    expect(page.locator(".failwatch-now")).to_contain_text("Cooldown")  # the tab says what the navbar says
 
 
-def test_a_bad_setting_shows_its_message_on_the_settings_page(login, octoprint):
+def test_a_refused_save_keeps_the_snooze_says_why_at_once_and_resume_watching_ends_it(login, idle_printer):
+    printing = idle_printer
     page = login("admin", "admin-password")
+    printing.start_print()
+    expect(page.locator(LABEL)).to_have_text("Watching", timeout=30_000)
+    menu(page, ".failwatch-snooze")
+    expect(page.locator(LABEL)).to_have_text("Snoozed 30 min", timeout=10_000)
+
     page.click("#navbar_show_settings")
     page.click("#settings_plugin_failwatch_link a")
     field = page.locator("#failwatch-interval_between_images")
     field.fill("-5")
     field.press("Tab")
+    group = page.locator("#settings_plugin_failwatch .control-group.error")
+    expect(group).to_contain_text("must be at least 0.5", timeout=10_000)  # said while the value is typed
+    page.screenshot(path=str(ARTIFACTS / "settings.png"), full_page=False)
     page.click("[data-test-id=settings-save]")
-    wait_for(lambda: octoprint.plugin_status()["settings_errors"], 30, "the refused setting")
+    refusal = page.locator(".ui-pnotify").filter(has_text="Failwatch did not save a setting")
+    expect(refusal).to_contain_text("Interval between images: -5 — must be at least 0.5. Kept: 1", timeout=10_000)
+    expect(page.locator(LABEL)).to_have_text("Snoozed 30 min")  # the save changed nothing else
+    assert printing.plugin_status()["state"] == "snoozed"
+
     page.click("#navbar_show_settings")
     page.click("#settings_plugin_failwatch_link a")
-    message = page.locator("#settings_plugin_failwatch .alert-error")
-    expect(message).to_contain_text("Interval between images: must be at least 0.5", timeout=30_000)
-    expect(page.locator("#failwatch-interval_between_images")).to_have_value("1")  # the old value stayed
-    page.screenshot(path=str(ARTIFACTS / "settings.png"), full_page=False)
+    expect(page.locator("#failwatch-interval_between_images")).to_have_value("1")
+    expect(group).to_have_count(0)  # no message contradicting the value shown
+    page.keyboard.press("Escape")  # closes the settings dialog without saving
 
+    menu(page, ".failwatch-resume")
+    expect(page.locator(LABEL)).to_have_text("Watching", timeout=10_000)
+    page.click(NAVBAR)
+    expect(page.locator(".failwatch-resume")).to_be_hidden()  # offered only when there is something to end
+    expect(page.locator(".failwatch-snooze")).to_be_visible()
+
+
+def test_not_a_failure_asks_before_resuming_then_the_print_is_watched_after_the_grace_period(login, idle_printer,
+                                                                                             camera):
+    printing = idle_printer
+    printing.save_settings({"failure_action": "pause"})
+    page = login("admin", "admin-password")
+    printing.start_print()
+    expect(page.locator(LABEL)).to_have_text("Watching", timeout=30_000)
+    wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first verdict")
+    camera.mode = "failed"
+    wait_for(lambda: printing.job_state() == "Paused", 90, "our pause")
+    notice = page.locator(NOTICE).filter(has_text="Print failure detected")
+    expect(notice).to_be_visible(timeout=30_000)
+    camera.mode = "healthy"
+    notice.locator("button", has_text="Not a failure").click()
+    dialog = page.locator(".modal").filter(has_text="Resume the print?")
+    expect(dialog).to_be_visible(timeout=10_000)
+    assert printing.job_state() == "Paused"  # nothing is resumed before the user confirms
+    dialog.locator("a", has_text="Resume the print").click()
+    wait_for(lambda: printing.job_state() == "Printing", 30, "the print to resume")
+    expect(page.locator(LABEL)).to_have_text("Grace 2 min", timeout=30_000)  # not a 15-minute cooldown
+
+    show_tab(page)
+    row = page.locator(".failwatch-incident").first
+    expect(row).to_contain_text("print resumed: not a failure", timeout=30_000)
+    expect(row.locator(".failwatch-label-not")).to_have_class("btn btn-mini failwatch-label-not active btn-success")
+    row.locator(".failwatch-label-real").click()  # one label at a time, changeable
+    expect(row.locator(".failwatch-label-real")).to_have_class("btn btn-mini failwatch-label-real active btn-danger")
+    expect(row.locator(".failwatch-label-not")).to_have_class("btn btn-mini failwatch-label-not")
+    row.locator(".failwatch-label-real").click()  # pressing the active one takes it back
+    expect(row.locator(".failwatch-label-real")).to_have_class("btn btn-mini failwatch-label-real")
+
+    row.locator(".failwatch-evidence").click()
+    evidence = page.locator(".failwatch-evidence-row").first
+    expect(evidence).to_contain_text("Alarm: newest frames")
+    expect(evidence).to_contain_text("Verification 3")
+    evidence.locator(".failwatch-thumb").nth(4).click()
+    viewer = page.locator("#failwatch-viewer")
+    expect(viewer).to_be_visible(timeout=10_000)
+    expect(viewer.locator("h3")).to_contain_text("Verification")
+    wait_for(lambda: viewer.locator("img").evaluate("img => img.complete && img.naturalWidth") >= 640, 10,
+             "the frame full size")
+    page.screenshot(path=str(ARTIFACTS / "frame-viewer.png"))
+    viewer.locator(".close").click()
+    expect(viewer).to_be_hidden()
+    expect(page.locator(".modal-backdrop")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "tab.png"), full_page=True)
+
+
+def test_test_now_is_marked_as_a_test_and_raises_no_alarm(login, idle_printer, camera):
+    printing = idle_printer
+    page = login("admin", "admin-password")
+    incidents = printing.failwatch("GET", "incidents").json()["total"]
+    camera.mode = "failed"
+    menu(page, ".failwatch-test-now")
+    show_tab(page)
+    result = page.locator(".failwatch-test-result")
+    expect(result).to_contain_text("failure confirmed", timeout=60_000)
+    expect(result).to_contain_text("a test: no alarm, no pause, nothing recorded")
+    expect(page.locator(NOTICE)).to_have_count(0)
+    expect(page.locator(LABEL)).to_have_text("Idle")
+    assert printing.failwatch("GET", "incidents").json()["total"] == incidents
+
+
+def test_the_settings_page_draws_the_region_of_interest_on_a_live_snapshot(login, octoprint):
+    page = login("admin", "admin-password")
+    page.click("#navbar_show_settings")
+    page.click("#settings_plugin_failwatch_link a")
     page.click("#settings_plugin_failwatch button:has-text('Live snapshot')")
     snapshot = page.locator(".failwatch-roi img")
     expect(snapshot).to_be_visible(timeout=30_000)
@@ -123,7 +236,7 @@ def test_a_bad_setting_shows_its_message_on_the_settings_page(login, octoprint):
     assert region == pytest.approx([0.25, 0.2, 0.5, 0.7], abs=0.02)
     expect(page.locator(".failwatch-roi-box")).to_be_visible()
     page.locator(".failwatch-roi").screenshot(path=str(ARTIFACTS / "region-of-interest.png"))
-    octoprint.save_settings({"interval_between_images": 1})
+    page.keyboard.press("Escape")  # closes the settings dialog without saving
 
 
 def test_model_text_with_html_is_shown_as_text_and_runs_nothing(login, octoprint, model, camera):
@@ -133,7 +246,7 @@ def test_model_text_with_html_is_shown_as_text_and_runs_nothing(login, octoprint
     model.faults.append("explain:" + hostile)
     octoprint.failwatch("POST", "test_now")
     wait_for(lambda: (octoprint.plugin_status().get("test") or {}).get("verdict"), 60, "the test verdict")
-    page.click("#navbar_plugin_failwatch .failwatch-navbar")
+    page.click(NAVBAR)
     expect(page.locator(".failwatch-menu")).to_contain_text(hostile, timeout=30_000)
     assert page.evaluate("window.__failwatch_xss") is None
     assert page.locator(".failwatch-menu img").count() == 0

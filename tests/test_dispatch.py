@@ -43,7 +43,7 @@ class RecordingAction:
 def make(webhook, camera, tmp_path):
     channels = []
 
-    def build(action="notify", **settings):
+    def build(action="notified", **settings):
         config, errors = build_config({"discord_webhook_url": webhook.url, **settings})
         assert not errors
         channels.append(make_channels(config, "Prusa MK4", logging.getLogger("test")))

@@ -4,6 +4,10 @@ import logging
 
 import pytest
 
+from octoprint_failwatch.analysis import Verdict
+from octoprint_failwatch.config import build_config
+from octoprint_failwatch.evidence import LookAlike
+
 from engine_fakes import Harness, ScriptedModel, always, model_error
 
 
@@ -33,10 +37,10 @@ def test_failure_is_confirmed_by_three_of_four_fresh_verification_series():
     for call in verification:  # every series keeps the 2 s between its own frames
         times = [f.captured_at for f in call]
         assert [round(b - a, 6) for a, b in zip(times, times[1:])] == [2.0, 2.0]
-    # interleaved: frames every 0.5 s; K=3 positives are in once the third series is complete
+    # interleaved: the series start 0.25 s apart; K=3 positives are in once the third series is complete
     assert len(verification) == 3
     assert confirmed[0][1].positives == 3
-    assert confirmed[0][0] == pytest.approx(1020.1 + 10 * 0.5 + 0.1, abs=0.11)
+    assert confirmed[0][0] == pytest.approx(1020.1 + 4 + 3 * 0.25 + 0.1, abs=0.11)
     assert h.state() == "cooldown"
 
 
@@ -80,7 +84,7 @@ def test_interleaved_verification_decides_much_sooner_than_one_series_after_the_
     t_sequential = sequential.named("failure_confirmed")[0][0] - sequential.named("failure_detected")[0][0]
     t_interleaved = interleaved.named("failure_confirmed")[0][0] - interleaved.named("failure_detected")[0][0]
     assert t_sequential == pytest.approx(3 * (4 + 3) + 0.1 * 3, abs=1.0)  # three series of 4 s + 3 s latency
-    assert t_interleaved == pytest.approx(5.0 + 3, abs=0.5)  # all series done after 5.x s, analysed together
+    assert t_interleaved == pytest.approx(4 + 3 * 0.25 + 3, abs=0.3)  # three series done 0.25 s apart, together
 
 
 def test_quick_check_looks_at_the_newest_frame_alone_at_every_frame():
@@ -108,8 +112,10 @@ def test_quick_alarm_is_confirmed_on_full_evidence_a_positive_series_and_three_o
     assert decided.series_check is True and decided.positives == 3
     assert decided.trigger.explanation == "tangled filament"  # the series' full answer, not the quick one
     assert decided.quick.explanation == "quick: tangled filament"
-    # quick answer at 1023, verification frames every 0.5 s until 1028, their verdicts 3 s later
-    assert confirmed[0][0] == pytest.approx(1023 + 5.0 + 3, abs=0.5)
+    # verification frames are taken from 1020.25, while the quick look is still out (its answer: 1023);
+    # the third series is complete at 1020 + 4 + 3 x 0.25, its verdict comes 3 s later
+    assert min(f.captured_at for call in verification for f in call) == pytest.approx(1020.25, abs=0.11)
+    assert confirmed[0][0] == pytest.approx(1020 + 4.75 + 3, abs=0.2)
 
 
 def test_quick_alarm_is_rejected_when_the_full_series_says_healthy():
@@ -139,9 +145,7 @@ def test_cooldown_makes_no_model_calls_and_logs_at_most_every_30_seconds(caplog)
         assert 25 <= len(cooldown_lines) <= 31
         h.run(20)
     assert any("watching again after cooldown" in r.getMessage() for r in caplog.records)
-    assert h.state() in ("watching", "verifying")  # the model still says failed: it looks again
-    h.run(30)
-    assert len(h.model.calls) > calls_before
+    assert len(h.model.calls) > calls_before  # the model still says failed: it looks again
 
 
 def test_five_consecutive_errors_wait_sixty_seconds_then_monitoring_goes_on():
@@ -312,10 +316,10 @@ def test_pausing_and_resuming_during_cooldown_keeps_the_cooldown_as_a_grace_peri
 
 def test_no_analysis_while_the_gate_says_warming_up_then_watching():
     h = Harness(always(False))
-    h.monitor._gate = lambda: "heating: hotend 150/215 °C" if h.clock.now < 1060 else None
+    h.monitor._gate = lambda: ("heating", "heating: hotend 150/215 °C") if h.clock.now < 1060 else None
     h.monitor.start()
     h.run(50)
-    assert h.state() == "warming_up" and h.camera.times == [] and "heating" in h.monitor.status()["message"]
+    assert h.state() == "heating" and h.camera.times == [1000] and "heating" in h.monitor.status()["message"]
     h.run(40)
     assert h.state() == "watching" and h.model.calls and h.model.calls[0][0].captured_at >= 1060
 
@@ -332,3 +336,117 @@ def test_a_resume_gives_a_grace_period_before_detection_restarts():
     assert h.state() == "grace" and len(h.camera.times) == frames
     h.run(2)
     assert h.state() == "watching"
+
+
+def test_frames_taken_while_a_quick_look_is_out_are_dropped_when_it_says_healthy_and_cost_no_calls():
+    h = Harness(always(False), latency=3.0)
+    h.monitor.start()
+    h.run(60)
+    assert all(quick for quick in h.model.quick)  # only quick looks: one per regular frame
+    assert len(h.model.calls) == 5  # frames at 1020, 1030, 1040, 1050, 1060
+    prefetched = [t for t in h.camera.times if t % 10]
+    assert prefetched and all(0 < t % 10 <= 3.0 + 0.11 for t in prefetched)  # only while a look was out
+
+
+def failure(confidence: float, failure_type: str = "spaghetti") -> Verdict:
+    return Verdict(True, confidence, failure_type, f"{failure_type} at {confidence:.0%}")
+
+
+def test_a_dismissed_look_alike_is_not_alarmed_again_but_a_clearly_worse_failure_is():
+    scene = {"verdict": failure(0.7)}
+    h = Harness(ScriptedModel(lambda n, frames: scene["verdict"]), latency=3.0)
+    h.monitor.start()
+    h.run(40)
+    first = h.named("failure_confirmed")
+    assert len(first) == 1
+    decided = first[0][1]
+    h.monitor.dismiss(LookAlike.of("incident-1", [decided.trigger.as_dict(), *[v.as_dict() for v in decided.results]]),
+                      grace_seconds=120)
+    assert h.state() == "grace"
+    calls = len(h.model.calls)
+    h.run(30 * 60)  # half an hour of the same look-alike: looked at, never verified, never alarmed
+    assert len(h.named("failure_confirmed")) == 1 and len(h.named("failure_detected")) == 1
+    assert h.monitor.status()["counters"]["like_dismissed"] >= 150 and h.state() == "watching"
+    assert all(h.model.quick[calls:])  # no series and no verification calls for the look-alike
+    assert h.monitor.status()["last_verdict"]["like_dismissed"] == "incident-1"
+    scene["verdict"] = failure(0.9)  # the same type, clearly more confident
+    h.run(30)
+    assert len(h.named("failure_confirmed")) == 2
+    h.monitor.withdraw_dismissal("incident-1")
+    h.monitor.resume_watching()
+    scene["verdict"] = failure(0.7)  # the look-alike counts again once the user withdraws "not a failure"
+    h.run(30)
+    assert len(h.named("failure_confirmed")) == 3
+
+
+def test_a_failure_of_another_type_is_confirmed_after_a_dismissal_whatever_its_confidence():
+    scene = {"verdict": failure(0.7)}
+    h = Harness(ScriptedModel(lambda n, frames: scene["verdict"]))
+    h.monitor.start()
+    h.run(40)
+    h.monitor.dismiss(LookAlike("incident-1", frozenset({"spaghetti"}), 0.7), grace_seconds=0)
+    assert h.state() == "watching"
+    h.run(60)
+    assert len(h.named("failure_confirmed")) == 1
+    scene["verdict"] = failure(0.6, "layer_shift")
+    h.run(30)
+    assert len(h.named("failure_confirmed")) == 2
+
+
+def test_sensitivity_a_verdict_below_the_confidence_needed_does_not_count():
+    h = Harness(ScriptedModel(lambda n, frames: failure(0.6)), min_failure_confidence=0.8)
+    h.monitor.start()
+    h.run(120)
+    assert h.named("failure_detected") == [] and h.state() == "watching"
+    assert h.monitor.status()["last_verdict"]["counted"] is False
+
+
+def test_resume_watching_ends_a_snooze_a_cooldown_or_a_grace_and_snooze_needs_a_watch():
+    h = Harness(always(True))
+    assert h.monitor.snooze(600) is False and h.monitor.resume_watching() is False  # nothing is watched yet
+    h.monitor.start()
+    h.run(40)
+    assert h.state() == "cooldown"
+    assert h.monitor.resume_watching() is True and h.state() == "watching"
+    assert h.monitor.status()["acknowledged"] is True
+    assert h.monitor.snooze(600) is True and h.state() == "snoozed"
+    assert h.monitor.resume_watching() is True and h.state() == "watching"
+    h.monitor.grace(120)
+    assert h.monitor.resume_watching() is True and h.state() == "watching"
+    assert h.monitor.resume_watching() is False
+
+
+def test_a_cooldown_that_ends_while_our_pause_holds_the_print_captures_nothing():
+    h = Harness(always(True))
+    h.monitor.start()
+    h.run(40)
+    h.monitor.suspend()  # our pause
+    frames = len(h.camera.times)
+    h.run(20 * 60)
+    assert h.state() == "paused" and len(h.camera.times) == frames
+    h.monitor.start()  # the user resumes
+    h.run(15)
+    assert len(h.camera.times) > frames
+
+
+def test_the_first_failed_model_call_says_so_while_still_watching():
+    h = Harness(ScriptedModel(lambda n, frames: model_error()))
+    h.monitor.start()
+    h.run(21)
+    status = h.monitor.status()
+    assert status["state"] == "watching" and status["consecutive_errors"] == 1
+    assert status["message"].startswith("analysis failing (1 in a row), retrying: model: ThrottlingException")
+
+
+def test_new_settings_keep_a_snooze_and_take_effect_at_once():
+    h = Harness(always(False))
+    h.monitor.start()
+    h.run(15)
+    h.monitor.snooze(30 * 60)
+    config, _ = build_config({"inference_profile_arn": "us.amazon.nova-lite-v1:0", "interval_between_images": 5})
+    h.monitor.reconfigure(config)
+    assert h.state() == "snoozed"
+    h.monitor.resume_watching()
+    times = len(h.camera.times)
+    h.run(20)
+    assert h.camera.times[times:] == [1015, 1020, 1025, 1030, 1035]  # at once, then every 5 s

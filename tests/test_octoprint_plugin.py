@@ -63,15 +63,22 @@ def test_a_failure_on_camera_is_verified_then_the_print_is_paused(printing, came
         image = printing.failwatch("GET", f"incidents/{incident['id']}/{frame}")
         assert image.headers["Content-Type"] == "image/jpeg" and image.content.startswith(b"\xff\xd8")
 
-        answer = printing.failwatch("POST", f"incidents/{incident['id']}/label", json={"label": "not_a_failure"})
-        assert answer.json()["resumed"] is True
+        path = f"incidents/{incident['id']}/label"
+        answer = printing.failwatch("POST", path, json={"label": "not_a_failure"}).json()
+        assert answer["resumed"] is False and answer["confirm_resume"] is True  # a wrong click resumes nothing
+        assert printing.job_state() == "Paused"
+        answer = printing.failwatch("POST", path, json={"label": "not_a_failure", "resume_print": True}).json()
+        assert answer["resumed"] is True
         wait_for(lambda: printing.job_state() == "Printing", 30, "the print to resume")
         resumed = wait_for(lambda: "G92 E" in printing.serial_log() and printing.serial_log(), 30, "the restore")
         assert "G1 E1 F2400" in resumed and "M82" in resumed[resumed.rindex("G1 E1 F2400"):]
-        assert printing.plugin_status()["state"] == "cooldown"  # the cooldown is the grace period
-        labels = [label["label"] for label in printing.failwatch("GET", "incidents").json()[
-            "incidents"][0]["labels"]]
-        assert labels == ["not_a_failure"]
+        status = printing.wait_for_state("grace")  # watched again after the grace period, not a cooldown
+        assert status["last_failure"] is None and status["acknowledged"] is True
+        incidents = printing.failwatch("GET", "incidents").json()["incidents"]
+        stored = next(i for i in incidents if i["id"] == incident["id"])
+        assert stored["label"] == "not_a_failure" and stored["action"] == "paused"
+        assert [entry["what"] for entry in stored["log"]] == ["Print paused", "labelled not a failure", "acknowledged",
+                                                              "print resumed: not a failure"]
         assert printing.failwatch("GET", f"incidents/..%2F..%2F{incident['id']}/{frame}").status_code == 404
     finally:
         printing.save_settings({"failure_action": "notify"})
@@ -96,15 +103,19 @@ def test_a_bad_setting_is_refused_with_a_clear_message_and_the_old_value_kept(oc
     before = octoprint.api("GET", "/api/settings").json()["plugins"]["failwatch"]["interval_between_images"]
     answer = octoprint.failwatch("POST", "settings/validate", json={"settings": {"interval_between_images": -3}}).json()
     assert answer["errors"]["interval_between_images"] == "must be at least 0.5"
-    octoprint.save_settings({"interval_between_images": -3, "verification_required": 9})
-    status = octoprint.plugin_status()
-    assert "Interval between images: must be at least 0.5" in status["settings_messages"]
-    assert "verification_required" in status["settings_errors"]
+    octoprint.save_settings({"interval_between_images": -3, "verification_required": 9,
+                             "discord_webhook_url": "ftp://not-a-webhook"})
+    refused = {r["key"]: r for r in octoprint.plugin_status()["last_save"]["refused"]}
+    assert refused["interval_between_images"] == {"key": "interval_between_images", "refused": -3, "kept": before,
+                                                  "setting": "Interval between images", "why": "must be at least 0.5"}
+    assert refused["verification_required"]["why"] == "cannot be more than the number of verification series (4)"
+    assert refused["discord_webhook_url"]["refused"] == "(hidden)"  # a secret is never echoed back
     after = octoprint.api("GET", "/api/settings").json()["plugins"]["failwatch"]
     assert after["interval_between_images"] == before and after["verification_required"] == 3
     assert "Interval between images: must be at least 0.5" in octoprint.log_text()
+    assert octoprint.plugin_status()["settings_errors"] == {}  # what is stored is fine: no standing message
     octoprint.save_settings({"interval_between_images": before})
-    assert octoprint.plugin_status()["settings_errors"] == {}
+    assert octoprint.plugin_status()["last_save"]["refused"] == []
 
 
 def test_plain_users_see_no_secrets_and_cannot_run_commands(octoprint):
@@ -129,13 +140,45 @@ def test_plain_users_see_no_secrets_and_cannot_run_commands(octoprint):
 def test_test_now_runs_one_cycle_without_a_print_and_shows_the_verdict(octoprint, camera, model):
     camera.mode = "healthy"
     calls = len(model.converse_requests)
-    assert octoprint.failwatch("POST", "test_now").json()["started"]
+    assert octoprint.failwatch("POST", "test_now").json()["test"]["running"] is True
     status = wait_for(lambda: (s := octoprint.plugin_status())["test"] and not s["test"]["running"] and s,
                       60, "the test cycle to finish")
     assert status["test"]["verdict"]["print_failed"] is False
     assert status["test"]["verdict"]["explanation"]
     assert len(model.converse_requests) == calls + 1
     assert len(model.converse_requests[-1]["images"]) == 3
+
+
+def test_test_now_during_a_print_is_a_test_never_an_alarm(printing, camera):
+    printing.save_settings({"failure_action": "pause"})
+    try:
+        printing.wait_for_state("watching")
+        printing.failwatch("POST", "snooze", json={"minutes": 30})  # the print's own watch stays out of this
+        incidents = printing.failwatch("GET", "incidents").json()["total"]
+        events = len(printing.events())
+        camera.mode = "failed"
+        printing.failwatch("POST", "test_now")
+        assert printing.failwatch("POST", "test_now").status_code == 409  # one at a time
+        test = wait_for(lambda: (t := printing.plugin_status()["test"]) and not t["running"] and t, 60,
+                        "the test to finish")
+        assert test["decision"] == "failure confirmed" and test["positives"] == 3
+        assert test["verdict"]["print_failed"] is True and test["verdict"]["latency"] >= 0
+        assert test["counters"]["calls"] >= 4 and test["counters"]["cost_usd"] > 0
+        assert printing.job_state().startswith("Printing")  # never paused
+        status = printing.plugin_status()
+        assert status["last_failure"] is None and status["counters"]["confirmed"] == 0  # the watch was not told
+        assert status["state"] == "snoozed"  # and its snooze goes on
+        assert printing.failwatch("GET", "incidents").json()["total"] == incidents
+        assert not [e for e in printing.events()[events:] if e.endswith(("failure_confirmed", "paused"))]
+        assert "Test now — Failwatch" in printing.log_text() and "Test now — Failwatch: no print running" \
+            not in printing.log_text()
+        printing.cancel_print()
+        camera.mode = "healthy"
+        printing.start_print()
+        assert printing.plugin_status()["test"] is None  # a new print: the last test is no longer news
+    finally:
+        camera.mode = "healthy"
+        printing.save_settings({"failure_action": "notify"})
 
 
 def test_test_connection_uses_the_unsaved_form_and_reports_verdict_or_exact_error(octoprint, model):
@@ -277,3 +320,26 @@ def test_a_model_that_cries_wolf_five_percent_of_the_time_never_pauses_a_healthy
     finally:
         model.false_positive_rate = 0.0
         printing.save_settings({"failure_action": "notify"})
+
+
+def test_a_save_changes_only_what_it_changes_and_the_user_ends_a_snooze(printing, camera):
+    printing.wait_for_state("watching")
+    assert printing.failwatch("POST", "snooze", json={"minutes": 30}).json()["state"] == "snoozed"
+    until = printing.plugin_status()["until"]
+    try:
+        printing.save_settings({"interval_between_images": -5})  # refused: nothing else happens
+        printing.save_settings({"failure_action": "pause"})
+        printing.save_settings({"snapshot_url": camera.url + "?view=top"})
+        status = printing.plugin_status()
+        assert status["state"] == "snoozed" and status["until"] == until
+        assert status["last_save"]["notes"] == [f"camera changed: the next frame comes from snapshot "
+                                                f"{camera.url}?***"]
+        assert printing.failwatch("POST", "resume").json()["state"] == "watching"
+        conflict = printing.failwatch("POST", "resume")
+        assert conflict.status_code == 409 and "nothing to resume" in conflict.json()["error"]
+        printing.cancel_print()
+        printing.wait_for_state("idle")
+        idle = printing.failwatch("POST", "snooze", json={"minutes": 30})
+        assert idle.status_code == 409 and "no print is being watched" in idle.json()["error"]
+    finally:
+        printing.save_settings({"failure_action": "notify", "snapshot_url": camera.url})

@@ -12,9 +12,11 @@ import logging
 from typing import Callable, Optional
 
 from ..config import FailwatchConfig
-from .alert import FAILURE, PROBLEM, STATUS, TEST, Alert, AlertChannel
+from .alert import ACTION_WORDS, FAILURE, PROBLEM, STATUS, TEST, Alert, AlertChannel
 
-__all__ = ["FAILURE", "PROBLEM", "STATUS", "TEST", "Alert", "AlertChannel", "AlertChannels", "make_channels"]
+__all__ = ["ACTION_WORDS", "FAILURE", "PROBLEM", "STATUS", "TEST", "Alert", "AlertChannel", "AlertChannels",
+           "make_channels"]
+
 
 class AlertChannels:
     """The configured channels as one: each alert goes to each; one failing channel never stops the others."""

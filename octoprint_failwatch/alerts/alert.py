@@ -10,6 +10,7 @@ STATUS = "status"  # every analysis: the standalone tool's status JSON
 FAILURE = "failure"  # a confirmed failure: once per incident
 PROBLEM = "problem"  # the camera stopped giving pictures, or errors stopped monitoring: once until it clears
 TEST = "test"  # the Send test alert button
+ACTION_WORDS = {"paused": "Print paused", "cancelled": "Print cancelled", "notified": "Only notified"}
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,13 @@ from typing import Callable, Optional
 
 import requests
 
+from ..analysis.verdict import FAILURE_WORDS
 from ..redaction import mask_webhook
-from .alert import FAILURE, PROBLEM, Alert
+from .alert import ACTION_WORDS, FAILURE, PROBLEM, Alert
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # under Discord's smallest attachment limit
 GIVE_UP_AFTER = 15 * 60.0  # a failure alert is retried this long before it is dropped (and logged)
 RED, ORANGE, GREEN = 0xB71C1C, 0xE65100, 0x2E7D32
-ACTION_WORDS = {"paused": "Print paused", "cancelled": "Print cancelled", "notified": "Only notified"}
 
 
 @dataclass
@@ -158,7 +158,7 @@ def failure_message(alert: Alert) -> DiscordMessage:
         fields=[
             ("Confidence", f"{verdict.get('confidence', 0) * 100:.0f}% ({alert.positives} of {alert.series} "
                            "checks agreed)"),
-            ("Failure type", verdict.get("failure_type", "")),
+            ("Failure type", FAILURE_WORDS.get(verdict.get("failure_type"), "unspecified failure")),
             ("Printer", alert.printer),
             ("File", job.get("file") or ""),
             ("Progress", f"{job['progress']:.0f}%" if job.get("progress") is not None else ""),

@@ -25,7 +25,7 @@ VERDICT_SCHEMA: dict[str, Any] = {
             "type": "number",
             "minimum": 0,
             "maximum": 1,
-            "description": "how sure you are of print_failed, 0 to 1",
+            "description": "how likely the print is failing now, 0 to 1",
         },
         "failure_type": {"type": "string", "enum": list(FAILURE_TYPES)},
         "explanation": {
@@ -39,8 +39,10 @@ VERDICT_SCHEMA: dict[str, Any] = {
 
 QUICK_SCHEMA: dict[str, Any] = {  # every character here is paid for at every frame: no descriptions
     "type": "object",
-    "properties": {"print_failed": {"type": "boolean"}, "confidence": {"type": "number", "minimum": 0, "maximum": 1}},
-    "required": ["print_failed", "confidence"],
+    "properties": {"print_failed": {"type": "boolean"}, "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                   # the type tells a new failure from a look-alike the user has dismissed (evidence.py)
+                   "failure_type": {"type": "string", "enum": list(FAILURE_TYPES)}},
+    "required": ["print_failed", "confidence", "failure_type"],
     "additionalProperties": False,
 }
 
@@ -59,7 +61,7 @@ can see. Answer with the {tool} tool."""
 QUICK_PROMPT = """You watch a 3D printer through a camera. Is the print in this frame failing now? \
 Failing: tangled filament ("spaghetti"), the part detached or moved, a blob on the nozzle, shifted \
 layers, extruding into mid-air. Not failing: supports, purge lines, brims, infill, bed logos, glare, \
-an empty bed, a hand in view. Answer with the {tool} tool."""
+an empty bed, a hand in view. Confidence: how likely it is failing. Answer with the {tool} tool."""
 
 
 def build_prompt(about_printer: str = "", quick: bool = False) -> str:

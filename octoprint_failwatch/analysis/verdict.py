@@ -10,15 +10,10 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-FAILURE_TYPES = (
-    "none",
-    "spaghetti",
-    "detached",
-    "nozzle_blob",
-    "layer_shift",
-    "air_printing",
-    "other",
-)
+FAILURE_TYPES = ("none", "spaghetti", "detached", "nozzle_blob", "layer_shift", "air_printing", "other")
+FAILURE_WORDS = {"none": "none", "spaghetti": "spaghetti (tangled filament)", "detached": "part detached or moved",
+                 "nozzle_blob": "blob on the nozzle", "layer_shift": "layer shift",
+                 "air_printing": "printing into the air", "other": "unspecified failure"}
 
 
 class AnalysisError(Exception):
@@ -57,9 +52,9 @@ def parse_verdict(answer: Any, quick: bool = False) -> Verdict:
         raise AnalysisError("model answer has no numeric 'confidence'")
     if math.isnan(confidence) or not 0 <= confidence <= 1:
         raise AnalysisError("model answer has a confidence outside 0..1")
-    failure_type = answer.get("failure_type", "other" if failed else "none")
-    if not isinstance(failure_type, str) or failure_type not in FAILURE_TYPES:
-        failure_type = "other" if failed else "none"
+    failure_type = answer.get("failure_type")
+    if not isinstance(failure_type, str) or failure_type not in FAILURE_TYPES or (failed and failure_type == "none"):
+        failure_type = "other" if failed else "none"  # "failed, type none" is an unspecified failure
     explanation = answer.get("explanation")
     if quick and explanation is None:
         explanation = "quick check of the newest frame: " + ("possible failure" if failed else "looks fine")

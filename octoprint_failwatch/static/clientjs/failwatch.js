@@ -27,12 +27,19 @@
     FailwatchClient.prototype.timeline = function (opts) {
         return this.base.get(this.path("timeline"), opts);
     };
-    FailwatchClient.prototype.incidents = function (opts) {
-        return this.base.get(this.path("incidents"), opts);
+    FailwatchClient.prototype.incidents = function (page, opts) {
+        return this.base.getWithQuery(this.path("incidents"), page || {}, opts);
     };
-    FailwatchClient.prototype.label = function (incident, label, opts) {
+    // label: "not_a_failure", "confirmed" or null; extra: {resume_print: true} once the user has confirmed it
+    FailwatchClient.prototype.label = function (incident, label, extra, opts) {
         return this.base.postJson(this.path("incidents/" + encodeURIComponent(incident) + "/label"),
-            {label: label}, opts);
+            $.extend({label: label}, extra || {}), opts);
+    };
+    FailwatchClient.prototype.deleteIncident = function (incident, opts) {
+        return this.base.delete(this.path("incidents/" + encodeURIComponent(incident)), opts);
+    };
+    FailwatchClient.prototype.resume = function (opts) {
+        return this.base.postJson(this.path("resume"), {}, opts);
     };
     FailwatchClient.prototype.acknowledge = function (opts) {
         return this.base.postJson(this.path("acknowledge"), {}, opts);

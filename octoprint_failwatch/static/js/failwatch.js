@@ -1,6 +1,7 @@
 /*
- * Failwatch UI: the navbar indicator, the settings page and the Failwatch tab.
- * All model text is bound with Knockout `text:` so it is shown as text, never run as HTML.
+ * Failwatch UI: the navbar indicator and its failure notice, the settings page and the Failwatch tab.
+ * All model text is bound with Knockout `text:` (or escaped) so it is shown as text, never run as HTML.
+ * Every request goes through OctoPrint.plugins.failwatch (static/clientjs/failwatch.js).
  */
 $(function () {
     // OctoPrint's gettext may not be defined yet when plugin scripts load: translate when text is shown
@@ -8,22 +9,76 @@ $(function () {
         return typeof window.gettext === "function" ? window.gettext(text) : text;
     }
 
+    var api = OctoPrint.plugins.failwatch;
+
+    // one word per state, the same in the navbar, the tab and the README
     var STATES = {
         idle: {label: tr("Idle"), icon: "fa-eye-slash"},
         not_configured: {label: tr("Not configured"), icon: "fa-wrench"},
+        warming_up: {label: tr("Warming up"), icon: "fa-hourglass-start"},
+        heating: {label: tr("Heating"), icon: "fa-thermometer-half"},
         watching: {label: tr("Watching"), icon: "fa-eye"},
+        retrying: {label: tr("Analysis failing"), icon: "fa-exclamation-triangle"},
         verifying: {label: tr("Verifying"), icon: "fa-search"},
+        failure: {label: tr("FAILURE"), icon: "fa-exclamation-circle"},
         cooldown: {label: tr("Cooldown"), icon: "fa-hourglass-half"},
-        error_backoff: {label: tr("Error"), icon: "fa-exclamation-triangle"},
-        paused: {label: tr("Paused"), icon: "fa-pause"},
         snoozed: {label: tr("Snoozed"), icon: "fa-bell-slash"},
         grace: {label: tr("Grace"), icon: "fa-hourglass-start"},
-        warming_up: {label: tr("Warming up"), icon: "fa-thermometer-half"},
+        paused: {label: tr("Paused"), icon: "fa-pause"},
         camera_problem: {label: tr("Camera problem"), icon: "fa-video-slash"},
-        failure: {label: tr("FAILURE"), icon: "fa-exclamation-circle"}
+        error_backoff: {label: tr("Errors"), icon: "fa-exclamation-triangle"}
     };
+    var HOLDS = ["cooldown", "snoozed", "grace", "error_backoff"];
+    var ACTION_WORDS = {paused: tr("Print paused"), cancelled: tr("Print cancelled"), notified: tr("Only notified")};
+    var SNOOZABLE = ["watching", "verifying", "warming_up", "heating", "camera_problem", "error_backoff", "grace"];
 
-    var api = OctoPrint.plugins.failwatch;
+    function minutesLeft(until) {
+        return Math.max(0, Math.ceil((until * 1000 - Date.now()) / 60000));
+    }
+
+    function percent(value) {
+        return Math.round((value || 0) * 100) + "%";
+    }
+
+    // "looks fine — failure likelihood 8 %" / "failing (spaghetti) — 92 %" / "like the alarm you dismissed"
+    function describeVerdict(verdict) {
+        if (!verdict) return "";
+        var text;
+        if (!verdict.print_failed) {
+            text = tr("looks fine");
+        } else if (verdict.like_dismissed) {
+            text = tr("like the alarm you dismissed (ignored)");
+        } else if (verdict.counted === false) {
+            text = tr("failing, below the confidence needed (ignored)");
+        } else {
+            text = tr("failing") + " (" + (verdict.failure_type === "other" ? tr("unspecified")
+                : verdict.failure_type.replace(/_/g, " ")) + ")";
+        }
+        return text + " — " + tr("failure likelihood") + " " + percent(verdict.confidence);
+    }
+
+    function describeTest(test) {
+        if (!test) return "";
+        var parts = [];
+        if (test.running) {
+            parts.push(test.message || tr("running"));
+        } else {
+            parts.push(test.decision || (test.error ? tr("failed") : tr("healthy: no alarm")));
+        }
+        if (test.verdict) {
+            parts.push(describeVerdict(test.verdict) + ": " + test.verdict.explanation);
+            parts.push(test.verdict.latency.toFixed(1) + " s");
+        }
+        if (test.counters) {
+            parts.push(test.counters.calls + " " + tr("calls") + ", $" + test.counters.cost_usd.toFixed(5));
+        }
+        if (test.error) parts.push(test.error);
+        return parts.join(" — ");
+    }
+
+    function notify(title, text, type) {
+        new PNotify({title: title, text: text, type: type || "info", hide: type !== "error"});
+    }
 
     function FailwatchNavbarViewModel(parameters) {
         var self = this;
@@ -31,33 +86,41 @@ $(function () {
         self.access = parameters[1];
 
         self.status = ko.observable({});
+        self.now = ko.observable(Date.now());  // minutes left in the label count down
+        setInterval(function () { self.now(Date.now()); }, 15000);
+
         self.state = ko.pureComputed(function () {
             var status = self.status();
             if (status.last_failure && !status.acknowledged) return "failure";
+            if (status.state === "watching" && status.consecutive_errors > 0) return "retrying";
             return status.state || "idle";
         });
         self.stateClass = ko.pureComputed(function () { return "failwatch-" + self.state(); });
         self.icon = ko.pureComputed(function () { return (STATES[self.state()] || STATES.idle).icon; });
         self.label = ko.pureComputed(function () {
-            var status = self.status();
-            var text = (STATES[self.state()] || STATES.idle).label;
-            if (self.state() === "verifying" && status.verification) {
+            self.now();
+            var status = self.status(), state = self.state();
+            var text = (STATES[state] || STATES.idle).label;
+            if (state === "verifying" && status.verification) {
                 text += " " + status.verification.done + "/" + status.verification.series;
             }
-            if (self.state() === "cooldown" && status.until) {
-                var minutes = Math.max(0, Math.ceil((status.until * 1000 - Date.now()) / 60000));
-                text += " " + minutes + " min";
+            if (HOLDS.indexOf(state) >= 0 && status.until) {
+                text += " " + minutesLeft(status.until) + " min";
             }
             return text;
         });
-        self.message = ko.pureComputed(function () { return self.status().message || ""; });
+        self.message = ko.pureComputed(function () {
+            var status = self.status();
+            if (self.state() === "failure") {
+                return tr("failure confirmed") + ": " + status.last_failure.explanation;
+            }
+            return status.message || "";
+        });
         self.error = ko.pureComputed(function () { return self.status().error || ""; });
         self.settingsMessages = ko.pureComputed(function () { return self.status().settings_messages || []; });
-        self.lastExplanation = ko.pureComputed(function () {
+        self.lastVerdict = ko.pureComputed(function () {
             var verdict = self.status().last_verdict;
-            if (!verdict) return "";
-            return (verdict.print_failed ? tr("failing") : tr("OK")) + " (" +
-                Math.round(verdict.confidence * 100) + "%): " + verdict.explanation;
+            return verdict ? describeVerdict(verdict) + ": " + verdict.explanation : "";
         });
         self.cost = ko.pureComputed(function () {
             var status = self.status();
@@ -73,52 +136,117 @@ $(function () {
             return when ? new Date(when * 1000).toLocaleTimeString() : "";
         });
         self.tooltip = ko.pureComputed(function () {
-            return "Failwatch: " + self.message() + (self.lastExplanation() ? "\n" + self.lastExplanation() : "");
+            return "Failwatch: " + self.message() + (self.lastVerdict() ? "\n" + self.lastVerdict() : "");
         });
-        self.needsAcknowledge = ko.pureComputed(function () { return self.state() === "failure"; });
-        self.testText = ko.pureComputed(function () {
-            var test = self.status().test;
-            if (!test) return "";
-            var text = test.message || "";
-            if (test.verdict) text += " — " + test.verdict.explanation;
-            if (test.error) text += " — " + test.error;
-            return text;
-        });
+        self.testText = ko.pureComputed(function () { return describeTest(self.status().test); });
+        self.testRunning = ko.pureComputed(function () { return !!(self.status().test || {}).running; });
         self.canControl = ko.pureComputed(function () {
             return self.loginState.hasPermission(self.access.permissions.PLUGIN_FAILWATCH_CONTROL);
         });
+        self.canSnooze = ko.pureComputed(function () { return SNOOZABLE.indexOf(self.status().state) >= 0; });
+        self.canResume = ko.pureComputed(function () { return HOLDS.indexOf(self.status().state) >= 0; });
+        self.needsAcknowledge = ko.pureComputed(function () { return self.state() === "failure"; });
 
+        function failed(what) {
+            return function (xhr) {
+                var answer = xhr.responseJSON || {};
+                notify("Failwatch", what + ": " + (answer.error || ("HTTP " + xhr.status)), "error");
+            };
+        }
         self.refresh = function () {
             if (!self.loginState.hasPermission(self.access.permissions.PLUGIN_FAILWATCH_VIEW)) return;
-            api.status().done(function (status) { self.status(status); });
+            api.status().done(self.status);
         };
-        self.testNow = function () { api.testNow(); };
-        self.snooze = function (minutes) { api.snooze(minutes).done(self.status); };
+        self.testNow = function () { api.testNow().done(self.status).fail(failed(tr("Test now"))); };
+        self.snooze = function (minutes) { api.snooze(minutes).done(self.status).fail(failed(tr("Snooze"))); };
+        self.resume = function () { api.resume().done(self.status).fail(failed(tr("Resume watching"))); };
         self.acknowledge = function () { api.acknowledge().done(self.status); };
+        self.openTab = function () {
+            $("#tab_plugin_failwatch_link a").tab("show");
+        };
+
+        // "Not a failure" on the alarm being shown: the print is resumed only after the user confirms it
+        self.notAFailure = function (incident, done) {
+            api.label(incident, "not_a_failure").done(function (answer) {
+                if (!answer.confirm_resume) {
+                    if (done) done(answer);
+                    return;
+                }
+                showConfirmationDialog({
+                    title: tr("Resume the print?"),
+                    message: tr("Failwatch paused this print for this alarm. If it really is not a failure, the " +
+                        "print resumes now and is watched again after the grace period."),
+                    question: tr("Resume the print?"),
+                    proceed: tr("Resume the print"),
+                    proceedClass: "primary",
+                    onproceed: function () {
+                        api.label(incident, "not_a_failure", {resume_print: true}).done(done || $.noop);
+                    },
+                    oncancel: function () { if (done) done(answer); }
+                });
+            });
+        };
 
         self.onUserLoggedIn = self.refresh;
         self.onStartupComplete = self.refresh;
         self.onUserLoggedOut = function () { self.status({}); };
 
+        var notice = null;
+        function showFailure(message) {
+            if (notice) notice.remove();
+            // model text is escaped before it goes into the notice; the snapshot comes from our API
+            var html = "<p>" + _.escape(message.explanation) + "</p><p>" + _.escape(ACTION_WORDS[message.action] ||
+                message.action) + ". " + _.escape(tr("Please check the printer in person.")) + "</p>";
+            if (message.snapshot) {
+                html += '<img class="failwatch-snapshot" src="' + _.escape(api.failureSnapshotUrl(message.time)) +
+                    '">';
+            }
+            var buttons = [{text: tr("Open"), click: function () { self.openTab(); }}];
+            if (self.canControl()) {
+                buttons.push({text: tr("Not a failure"), click: function (n) {
+                    self.notAFailure(message.incident, function () { n.remove(); });
+                }});
+                buttons.push({text: tr("Acknowledge"), addClass: "btn-primary", click: function (n) {
+                    self.acknowledge();
+                    n.remove();
+                }});
+            }
+            notice = new PNotify({
+                title: (message.test_run ? tr("Test: ") : "") + tr("Print failure detected"),
+                text: html,
+                text_escape: false,
+                type: "error",
+                hide: false,
+                addclass: "stack-bottomright failwatch-notice",  // never over the tabs or the navbar
+                stack: {dir1: "up", dir2: "left", firstpos1: 25, firstpos2: 25},
+                confirm: {confirm: true, buttons: buttons},
+                buttons: {closer: true, sticker: false}
+            });
+        }
+
+        function showSaved(message) {
+            _.each(message.refused || [], function (refusal) {
+                notify(tr("Failwatch did not save a setting"), _.escape(refusal.setting) + ": " +
+                    _.escape(String(refusal.refused)) + " — " + _.escape(refusal.why) + ". " + tr("Kept") + ": " +
+                    _.escape(String(refusal.kept)), "error");
+            });
+            if ((message.notes || []).length) {
+                notify(tr("Failwatch settings applied"), _.map(message.notes, _.escape).join("<br>"), "info");
+            }
+        }
+
         self.onDataUpdaterPluginMessage = function (plugin, message) {
             if (plugin !== "failwatch" || !message) return;
             if (message.type === "status") {
                 self.status(message.status);
-            } else if (message.type === "failure") {
-                // model text is escaped before it goes into the notice; the snapshot comes from our API
-                var html = "<p>" + _.escape(message.explanation) + "</p><p>" + _.escape(tr("Action")) + ": " +
-                    _.escape(message.action) + ". " + _.escape(tr("Please check the printer in person.")) + "</p>";
-                if (message.snapshot) {
-                    html += '<img class="failwatch-snapshot" src="' + _.escape(api.failureSnapshotUrl(message.time)) +
-                        '">';
+                if (notice && !message.status.last_failure) {
+                    notice.remove();  // acknowledged or dismissed elsewhere
+                    notice = null;
                 }
-                new PNotify({
-                    title: tr("Print failure detected"),
-                    text: html,
-                    text_escape: false,
-                    type: "error",
-                    hide: false
-                });
+            } else if (message.type === "failure") {
+                showFailure(message);
+            } else if (message.type === "settings_saved") {
+                showSaved(message);
             }
         };
     }
@@ -128,19 +256,38 @@ $(function () {
         self.settingsViewModel = parameters[0];
         self.navbar = parameters[1];
         self.settings = undefined;
-        self.onBeforeBinding = function () {
-            // the settings observables exist only once OctoPrint has loaded them
-            self.settings = self.settingsViewModel.settings;
-        };
-        self.localErrors = ko.observable(null);
-
-        self.errors = ko.pureComputed(function () {
-            return self.localErrors() || self.navbar.status().settings_errors || {};
-        });
+        self.formErrors = ko.observable({});  // what is wrong with the values in the form right now
+        self.errors = self.formErrors;
+        // what is wrong with the stored values (config.yaml edited by hand); a refused save is told at once
         self.errorMessages = ko.pureComputed(function () { return self.navbar.settingsMessages(); });
         self.canControl = self.navbar.canControl;
         self.testMessage = self.navbar.testText;
         self.testNow = self.navbar.testNow;
+
+        var validating = null;
+        function validateForm() {
+            if (!self.settings) return;
+            clearTimeout(validating);
+            validating = setTimeout(function () {
+                api.validateSettings(ko.mapping.toJS(self.settings.plugins.failwatch)).done(function (answer) {
+                    self.formErrors(answer.errors);
+                });
+            }, 300);
+        }
+        self.onBeforeBinding = function () {
+            // the settings observables exist only once OctoPrint has loaded them
+            self.settings = self.settingsViewModel.settings;
+            _.each(self.settings.plugins.failwatch, function (value, key) {
+                if (ko.isObservable(value)) {
+                    value.subscribe(function () {
+                        validateForm();
+                        if (CONNECTION_KEYS.test(key)) self.connectionResult("");  // an old answer no longer holds
+                        if (key === "region_of_interest") self.snapshotError("");
+                    });
+                }
+            });
+        };
+        var CONNECTION_KEYS = /^(camera_source|rtsp_|snapshot_url|mjpeg_url|webcam_name|camera_timeout|aws_|inference|credentials_file|bedrock|sts|model_|openai_|about_printer|image_|jpeg_|region_)/;
 
         self.alertResult = ko.observable("");
         self.alertStatus = ko.pureComputed(function () {
@@ -150,6 +297,8 @@ $(function () {
             self.alertResult(tr("Sending…"));
             api.testAlert().done(function (answer) {
                 self.alertResult((answer.ok ? tr("Delivered") : tr("Not delivered")) + ": " + answer.message);
+            }).fail(function (xhr) {
+                self.alertResult(tr("Request failed") + ": HTTP " + xhr.status);
             });
         };
 
@@ -207,18 +356,16 @@ $(function () {
         self.connectionFailed = ko.observable(false);
         self.testConnection = function () {
             self.connectionTesting(true);
+            self.connectionFailed(false);
             self.connectionResult(tr("Testing…"));
-            var data = ko.mapping.toJS(self.settings.plugins.failwatch);
-            api.testConnection(data).done(function (answer) {
+            api.testConnection(ko.mapping.toJS(self.settings.plugins.failwatch)).done(function (answer) {
                 self.connectionFailed(!answer.ok);
                 if (!answer.ok) {
                     self.connectionResult(answer.error);
                     return;
                 }
                 var verdict = answer.verdict;
-                self.connectionResult(
-                    (verdict.print_failed ? tr("Failing") : tr("OK")) + " (" +
-                    Math.round(verdict.confidence * 100) + "%) — " + verdict.explanation + " — " +
+                self.connectionResult(describeVerdict(verdict) + " — " + verdict.explanation + " — " +
                     verdict.latency.toFixed(1) + " s, " + verdict.input_tokens + " + " + verdict.output_tokens +
                     " tokens, $" + verdict.cost_usd.toFixed(5));
             }).fail(function (xhr) {
@@ -227,14 +374,12 @@ $(function () {
             }).always(function () { self.connectionTesting(false); });
         };
 
-        self.onSettingsShown = function () { self.localErrors(null); };
-        self.onSettingsBeforeSave = function () {
-            var data = ko.mapping.toJS(self.settings.plugins.failwatch);
-            api.validateSettings(data).done(function (answer) {
-                self.localErrors(answer.errors);
-            });
+        self.onSettingsShown = function () {
+            self.connectionResult("");
+            self.snapshotError("");
+            self.alertResult("");
+            validateForm();
         };
-        self.onSettingsSaved = function () { self.localErrors(null); };
     }
 
     function FailwatchTabViewModel(parameters) {
@@ -242,6 +387,10 @@ $(function () {
         self.navbar = parameters[0];
         self.timeline = ko.observableArray([]);
         self.incidents = ko.observableArray([]);
+        self.total = ko.observable(0);
+        self.offset = ko.observable(0);
+        self.pageSize = 10;
+        self.viewer = ko.observable(null);  // the frame shown full size
 
         self.latestFrames = ko.pureComputed(function () {
             var status = self.navbar.status();
@@ -251,45 +400,122 @@ $(function () {
             }
             return frames;
         });
+        self.testResult = self.navbar.testText;
         self.checks = ko.pureComputed(function () { return self.timeline().length; });
-        self.timelinePoints = ko.pureComputed(function () {
-            var points = self.timeline();
-            if (!points.length) return "";
+
+        // the confidence timeline: time along, failure likelihood up, the confidence needed marked
+        var WIDTH = 300, HEIGHT = 100;
+        self.threshold = ko.pureComputed(function () {
+            var needed = (self.navbar.status().min_failure_confidence || 0);
+            return {y: (HEIGHT - HEIGHT * needed).toFixed(1), label: needed > 0 ? tr("needed") + " " + percent(needed)
+                : tr("any 'failed' counts")};
+        });
+        function scale(points) {
             var first = points[0].time, span = Math.max(1, points[points.length - 1].time - first);
             return points.map(function (p) {
-                return (300 * (p.time - first) / span).toFixed(1) + "," + (100 - 100 * p.confidence).toFixed(1);
-            }).join(" ");
+                return {x: (WIDTH * (p.time - first) / span).toFixed(1), y: (HEIGHT - HEIGHT * p.confidence).toFixed(1),
+                        failed: p.failed};
+            });
+        }
+        self.timelinePoints = ko.pureComputed(function () {
+            var points = self.timeline();
+            return points.length ? scale(points).map(function (p) { return p.x + "," + p.y; }).join(" ") : "";
+        });
+        self.failedPoints = ko.pureComputed(function () {
+            var points = self.timeline();
+            return points.length ? scale(points).filter(function (p) { return p.failed; }) : [];
+        });
+        self.timeAxis = ko.pureComputed(function () {
+            var points = self.timeline();
+            if (!points.length) return [];
+            var first = points[0].time, last = points[points.length - 1].time;
+            return [0, 0.5, 1].map(function (f) {
+                return {x: WIDTH * f, text: new Date((first + (last - first) * f) * 1000).toLocaleTimeString()};
+            });
         });
 
-        function describe(incident) {
-            var trigger = incident.trigger || {};
-            var labels = (incident.labels || []).map(function (l) { return l.label.replace(/_/g, " "); });
-            var thumbnails = ((incident.series || [])[0] || {frames: []}).frames.map(function (frame) {
-                return api.incidentFrameUrl(incident.id, frame.file);
+        function seriesOf(incident) {
+            var results = incident.results || [];
+            return (incident.series || []).map(function (series, index) {
+                var verdict, title;
+                if (series.name === "trigger") {
+                    verdict = incident.trigger;
+                    title = incident.quick ? tr("Alarm: newest frames (quick look, then full series)")
+                        : tr("Alarm: full series");
+                } else {
+                    verdict = results[index - 1];
+                    title = tr("Verification") + " " + index;
+                }
+                return {
+                    title: title,
+                    verdict: verdict ? describeVerdict(verdict) : tr("model error"),
+                    frames: series.frames.map(function (frame) {
+                        return {url: api.incidentFrameUrl(incident.id, frame.file),
+                                caption: title + " — " + new Date(frame.time * 1000).toLocaleTimeString() + " — " +
+                                    (verdict ? describeVerdict(verdict) : "")};
+                    })
+                };
             });
-            return {
+        }
+
+        function describe(incident) {
+            var trigger = incident.trigger || {}, job = incident.job || {};
+            var what = (incident.kind === "confirmed" ? tr("Failure confirmed") : tr("Alarm rejected")) +
+                " (" + incident.positives + "/" + incident.series_count + ")";
+            var view = {
                 id: incident.id,
                 when: new Date(incident.time * 1000).toLocaleString(),
-                what: (incident.kind === "confirmed" ? tr("Failure confirmed") : tr("Alarm rejected")) +
-                    " (" + incident.positives + "/" + incident.series_count + ")",
+                what: what,
+                test: !!incident.test_run,
+                file: (job.file || "–") + (job.progress !== null && job.progress !== undefined
+                    ? " (" + Math.round(job.progress) + "%)" : ""),
                 explanation: trigger.explanation || "",
-                action: incident.action || "–",
-                labels: labels.join(", "),
-                thumbnails: thumbnails
+                log: (incident.log || []).map(function (entry) { return entry.what; }).join(" → ") || "–",
+                label: ko.observable(incident.label || null),
+                open: ko.observable(false),
+                series: seriesOf(incident),
+                confirmed: incident.kind === "confirmed"
             };
+            return view;
         }
 
         self.loadIncidents = function () {
-            api.incidents().done(function (answer) {
+            api.incidents({offset: self.offset(), limit: self.pageSize}).done(function (answer) {
+                self.total(answer.total);
                 self.incidents(answer.incidents.map(describe));
             });
         };
+        self.pageText = ko.pureComputed(function () {
+            if (!self.total()) return "";
+            return (self.offset() + 1) + "–" + Math.min(self.total(), self.offset() + self.pageSize) + " " + tr("of") +
+                " " + self.total();
+        });
+        self.hasPrevious = ko.pureComputed(function () { return self.offset() > 0; });
+        self.hasNext = ko.pureComputed(function () { return self.offset() + self.pageSize < self.total(); });
+        self.previous = function () { self.offset(Math.max(0, self.offset() - self.pageSize)); self.loadIncidents(); };
+        self.next = function () { self.offset(self.offset() + self.pageSize); self.loadIncidents(); };
+
         self.loadTimeline = function () {
             api.timeline().done(function (answer) { self.timeline(answer.timeline); });
         };
-        self.feedback = function (incident, label) {
-            api.label(incident.id, label).done(self.loadIncidents);
+        // the buttons show the current label; pressing the active one takes it back
+        self.setLabel = function (incident, label) {
+            var next = incident.label() === label ? null : label;
+            if (next === "not_a_failure") {
+                self.navbar.notAFailure(incident.id, self.loadIncidents);
+            } else {
+                api.label(incident.id, next).done(self.loadIncidents);
+            }
         };
+        self.remove = function (incident) {
+            showConfirmationDialog({
+                title: tr("Delete this incident?"),
+                message: tr("Its frames and verdicts are deleted for good."),
+                proceed: tr("Delete"),
+                onproceed: function () { api.deleteIncident(incident.id).done(self.loadIncidents); }
+            });
+        };
+        self.show = function (frame) { self.viewer(frame); $("#failwatch-viewer").modal("show"); };
 
         var lastCheck = null;
         self.navbar.status.subscribe(function (status) {

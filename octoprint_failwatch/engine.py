@@ -1,0 +1,371 @@
+"""The detection engine: a tick-driven state machine from frames to verdicts to a decision.
+
+It knows nothing of OctoPrint, boto3 or HTTP. It is given a `capture()` that returns a Frame, an
+`analyse(frames, quick)` that returns a Verdict, a clock, executors for the slow model calls and the
+camera, and a sink for its typed events (`events.py`). Each `tick()` is short: it asks for the frames
+that are due, hands full series to the model and collects what has come back, so stopping is instant
+and verification runs in parallel.
+
+The policy: a series of N frames spaced by the interval is analysed in one call; a failing series
+starts a verification round (`verification.py`); a failing series and K of V failing verifications
+confirm; a confirmed failure starts a cooldown without model calls; after `error_limit` consecutive
+errors the engine waits `error_backoff_seconds`. With `quick_check` (default) every new frame is first
+looked at alone with a short question; only a failing look sends the series, beside the verification
+whose frames were already being taken while the look was out — the same evidence, sooner and cheaper.
+What counts as a failing verdict is `evidence.Evidence`'s call (sensitivity, dismissed look-alikes).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Optional, Protocol
+
+from .analysis.verdict import Verdict
+from .camera_health import CameraHealth
+from .config import FailwatchConfig
+from .events import (
+    Analysed,
+    CameraProblem,
+    CameraRecovered,
+    EngineEvent,
+    FailureDetected,
+    MonitoringStopped,
+    StatusChanged,
+)
+from .evidence import Evidence
+from .frame import Frame
+from .frame_taker import CameraFault, FrameTaker, InlineExecutor
+from .model_calls import Executor, ModelCalls
+from .status import State, Status
+from .verification import VerificationRound
+
+COOLDOWN_LOG_EVERY = 30.0  # while cooling down, the log says how long is left at most this often
+# holds: states that end by themselves at a time, and what watching again is called then
+HOLDS = {State.COOLDOWN: "watching again after cooldown", State.SNOOZED: "watching again",
+         State.GRACE: "watching again", State.ERROR_BACKOFF: "watching again after errors"}
+ACTIVE = (State.WATCHING, State.VERIFYING)
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+    def time(self) -> float: ...
+
+
+class SystemClock:
+    monotonic = staticmethod(time.monotonic)
+    time = staticmethod(time.time)
+
+
+Analyse = Callable[..., Verdict]  # analyse(frames, quick=False) -> Verdict, raises on errors
+EventSink = Callable[[EngineEvent], None]
+
+
+class Engine:
+    """What time does to one print's watch: the tick, and everything it sets off. `Monitor` adds what the
+    print and the user do. Thread-safe: `tick` runs on a timer, the rest on request threads."""
+
+    def __init__(self, config: FailwatchConfig, capture: Callable[[], Frame], analyse: Analyse,
+                 executor: Executor, on_event: EventSink, clock: Clock = SystemClock(),
+                 logger: Optional[logging.Logger] = None, health: Optional[CameraHealth] = None,
+                 gate: Callable[[], Optional[tuple[str, str]]] = lambda: None,
+                 camera_executor: Optional[Executor] = None):
+        self._config = config
+        self._camera = FrameTaker(capture, health or CameraHealth(config.frozen_seconds),
+                                  camera_executor or InlineExecutor())
+        self._calls = ModelCalls(executor, analyse)
+        self._evidence = Evidence(config.min_failure_confidence)
+        self._on_event = on_event
+        self._clock = clock
+        self._logger = logger or logging.getLogger(__name__)
+        self._gate = gate  # why not to analyse yet: (state, words), or None
+
+        self._state_lock = threading.RLock()  # guards everything below
+        self._state = State.IDLE
+        self._frames: list[Frame] = []  # the newest regular frames: the next series
+        self._next_capture_at = 0.0
+        self._round: Optional[VerificationRound] = None  # a verification, or its prefetch during a quick look
+        self._until = 0.0  # when the current hold ends
+        self._next_cooldown_log = 0.0
+        self._print_paused = False  # the print is paused: whatever ends, nothing is captured until it resumes
+        self._once = False
+        self._status = Status()
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    def status(self) -> dict:
+        with self._state_lock:
+            return self._status.copy()
+
+    # ----- the tick -----
+
+    def tick(self) -> None:
+        """Advances the engine; never raises (an exception here would kill OctoPrint's timer)."""
+        try:
+            with self._state_lock:
+                self._collect_frame()
+                self._collect_verdicts()
+                self._advance(self._clock.monotonic())
+                self._collect_frame()  # a camera that answers at once (simulated time) is not a tick late
+        except Exception as exc:  # a bug must not stop monitoring: log it, count it, go on
+            self._logger.exception("Failwatch tick failed")
+            with self._state_lock:
+                self._count_error(f"internal error: {exc}")
+
+    def _advance(self, now: float) -> None:
+        if self._state in (State.WARMING_UP, State.HEATING):
+            if self._gate() is None:
+                self._begin_watching(now, "watching")
+        elif self._state in HOLDS and now >= self._until:
+            if self._state == State.ERROR_BACKOFF:
+                self._status.consecutive_errors = 0
+            self._end_hold(now, HOLDS[self._state])
+        elif self._state == State.COOLDOWN and now >= self._next_cooldown_log:
+            self._next_cooldown_log = now + COOLDOWN_LOG_EVERY
+            self._logger.info("Failwatch in cooldown, %.0f s left", self._until - now)
+        if self._camera.busy or self._state not in (*ACTIVE, State.CAMERA_PROBLEM):
+            return
+        verification = self._round
+        if verification is not None and verification.due(now) and (verification.interleaved or not self._calls):
+            self._camera.request("verify")  # one after the other: a series waits for the previous verdict
+        elif self._state == State.CAMERA_PROBLEM and now >= self._next_capture_at:
+            self._next_capture_at = now + self._config.interval_between_images
+            self._camera.request("recheck")
+        elif self._state == State.WATCHING and now >= self._next_capture_at and (self._quick_checks()
+                                                                                  or not self._calls):
+            self._next_capture_at = now + self._config.interval_between_images  # full series: one at a time
+            self._camera.request("look")
+
+    # ----- frames -----
+
+    def _collect_frame(self) -> None:
+        taken = self._camera.taken()
+        if taken is None:
+            return
+        if isinstance(taken.result, CameraFault):
+            self._camera_problem(taken.result.kind, str(taken.result))
+        elif taken.purpose == "recheck":
+            self._camera_recovered(taken.result)
+        elif taken.purpose == "verify" and self._round is not None:
+            self._round.add_frame(taken.result, self._clock.monotonic())
+            if self._round.alarmed:
+                self._submit_verifications()
+        elif taken.purpose == "look" and self._state == State.WATCHING:
+            self._regular_frame(taken.result)
+
+    def _regular_frame(self, frame: Frame) -> None:
+        wait = self._gate()
+        if wait is not None:  # heating, first minutes of the print: nothing worth judging yet
+            self._reset_series()
+            self._set_state(State(wait[0]), wait[1], log=State(wait[0]) != self._state)
+            return
+        self._frames.append(frame)
+        size = self._config.images_per_series
+        if not self._quick_checks():
+            if len(self._frames) >= size and not self._calls:
+                self._submit("main", self._frames)  # one full series at a time
+                self._frames = []
+            return
+        self._frames = self._frames[-size:]  # the newest N frames are kept for the series check
+        if len(self._frames) == size and not self._calls:
+            self._submit("quick", [frame])  # the newest alone is looked at
+            if self._config.pipeline_verification and self._config.prefetch_verification:
+                self._round = VerificationRound(self._config, frame.captured_at, self._evidence.counts)
+
+    def _quick_checks(self) -> bool:
+        return self._config.quick_check and not self._once  # Test now runs the full cycle
+
+    def _camera_problem(self, kind: str, text: str) -> None:
+        """No picture, a black one or a frozen one: nothing is analysed and nothing can be confirmed."""
+        self._status.counters["errors"] += 1
+        self._status.error = text
+        if self._state == State.CAMERA_PROBLEM and self._status.camera_problem == kind:
+            self._emit_status()
+            return
+        self._logger.warning("Failwatch camera problem (%s): %s", kind, text)
+        self._end_run()  # a verification in progress is abandoned, not decided on a dead picture
+        self._status.camera_problem = kind
+        self._set_state(State.CAMERA_PROBLEM, text)
+        self._emit(CameraProblem(kind, text))
+
+    def _camera_recovered(self, frame: Frame) -> None:
+        if self._state != State.CAMERA_PROBLEM:
+            return
+        self._logger.info("Failwatch: camera is back")
+        self._status.camera_problem = None
+        self._status.error = ""
+        self._emit(CameraRecovered())
+        now = self._clock.monotonic()
+        self._begin_watching(now, "camera is back, watching")
+        self._frames = [frame]  # a live frame: the first of the next series
+        self._next_capture_at = frame.captured_at + self._config.interval_between_images
+
+    # ----- verdicts -----
+
+    def _submit(self, kind: str, frames: list[Frame]) -> None:
+        self._status.counters["calls"] += 1
+        if kind == "main":
+            self._status.counters["series"] += 1
+        self._calls.submit(kind, frames)
+
+    def _collect_verdicts(self) -> None:
+        for answer in self._calls.answers():
+            if answer.error is not None:
+                self._count_error(f"model: {answer.error}")
+            else:
+                self._record(answer.verdict, answer.frames)
+            self._handle(answer.kind, answer.verdict, answer.frames)
+
+    def _handle(self, kind: str, verdict: Optional[Verdict], frames: list[Frame]) -> None:
+        failing = self._evidence.counts(verdict)
+        if self._state == State.WATCHING:
+            if kind == "main" and failing:
+                self._begin_verification(verdict, frames)
+            elif kind == "main" and self._once:
+                self._finish_once()
+            elif kind == "quick" and failing:
+                series = list(self._frames)
+                self._begin_verification(verdict, series, quick=verdict)
+                self._submit("main", series)  # the full series call, beside the verification
+            elif kind == "quick":
+                self._round = None  # the prefetched frames are not needed
+        elif self._state == State.VERIFYING and kind in ("main", "verify"):
+            if kind == "main":
+                self._round.series_verdict(verdict)
+            else:
+                self._round.add_result(verdict, frames)
+            self._decide_verification()
+
+    def _record(self, verdict: Verdict, frames: list[Frame]) -> None:
+        if self._status.consecutive_errors and self._state == State.WATCHING:
+            self._status.message = "watching"  # no longer "analysis failing"
+        like = self._evidence.resembles(verdict) if verdict.print_failed else None
+        self._status.record_verdict(verdict.as_dict(), self._evidence.counts(verdict),
+                                    like.incident if like else None, self._clock.time())
+        self._emit(Analysed(verdict, tuple(frames), self._state.value))
+
+    def _begin_verification(self, trigger: Verdict, frames: list[Frame], quick: Optional[Verdict] = None) -> None:
+        now = self._clock.monotonic()
+        self._status.counters["detections"] += 1
+        verification = self._round if quick is not None and self._round is not None else \
+            VerificationRound(self._config, now, self._evidence.counts)
+        verification.raise_alarm(trigger, frames, quick)
+        self._round = verification
+        self._frames = []  # verification never reuses the frames that triggered it
+        self._set_state(State.VERIFYING, "possible failure, verifying")
+        self._submit_verifications()  # series prefetched while the quick look was out go at once
+        self._emit(FailureDetected(trigger))
+
+    def _submit_verifications(self) -> None:
+        series = self._round.complete_series()
+        for frames in series:
+            self._submit("verify", frames)
+        if series or self._status.verification is None:
+            self._publish_progress()
+
+    def _decide_verification(self) -> None:
+        verification = self._round
+        self._publish_progress()
+        confirmed = verification.decision()
+        if confirmed is None:
+            return
+        now = self._clock.monotonic()
+        self._end_run()  # verification calls still out are dropped: the round is decided
+        decided = verification.decided(confirmed, now, test_run=self._once)
+        if confirmed:
+            self._status.counters["confirmed"] += 1
+            self._status.acknowledged = False
+            self._hold(State.COOLDOWN, self._config.cooldown_seconds,
+                       "FAILURE confirmed: " + decided.trigger.explanation)
+        else:
+            self._status.counters["rejected"] += 1
+        self._emit(decided)
+        if self._once:
+            self._finish_once()
+        elif not confirmed:
+            self._begin_watching(now, "watching (last alarm not confirmed)")
+
+    def _publish_progress(self) -> None:
+        self._status.verification = self._round.progress()
+        self._emit_status()
+
+    # ----- errors -----
+
+    def _count_error(self, text: str) -> None:
+        in_a_row = self._status.count_error(text)
+        self._logger.warning("Failwatch error (%d in a row): %s", in_a_row, text)
+        if in_a_row >= self._config.error_limit and self._state in ACTIVE:
+            backoff = self._config.error_backoff_seconds
+            message = f"{in_a_row} errors in a row, waiting {backoff:.0f} s: {text}"
+            self._hold(State.ERROR_BACKOFF, backoff, message)
+            self._emit(MonitoringStopped(message, backoff))
+            return
+        if self._state == State.WATCHING:  # still watching, and saying why it is not seeing anything
+            self._status.message = f"analysis failing ({in_a_row} in a row), retrying: {text}"
+        self._emit_status()
+
+    # ----- helpers -----
+
+    def _hold(self, state: State, seconds: float, message: str) -> bool:
+        """No captures or model calls for `seconds`; then watching again by itself."""
+        with self._state_lock:
+            if self._state in (State.IDLE, State.NOT_CONFIGURED, State.PAUSED):
+                return False
+            self._end_run()
+            now = self._clock.monotonic()
+            self._until = now + seconds
+            self._next_cooldown_log = now
+            self._status.until = self._clock.time() + seconds
+            self._set_state(state, message, log=state != State.COOLDOWN)  # a confirmed failure is logged by
+            return True  # whoever acts on it
+
+    def _end_hold(self, now: float, message: str) -> None:
+        if self._print_paused:  # nothing to watch until the print is resumed
+            self._status.until = None
+            self._set_state(State.PAUSED, "print paused: monitoring suspended")
+        else:
+            self._begin_watching(now, message)
+
+
+    def _begin_watching(self, now: float, message: str) -> None:
+        self._end_run()
+        self._next_capture_at = now
+        self._status.until = None
+        self._set_state(State.WATCHING, message)
+
+    def _finish_once(self) -> None:
+        self._end_run()
+        self._status.until = None
+        self._set_state(State.IDLE, "test finished")
+
+    def _reset_series(self) -> None:
+        self._frames = []
+        self._round = None
+        self._status.verification = None
+
+    def _end_run(self) -> None:
+        """Drops the series being built, the frame and the calls still out: whatever they say no longer counts."""
+        self._calls.new_run()
+        self._camera.forget()
+        self._reset_series()
+
+    def _set_state(self, state: State, message: str, log: bool = True) -> None:
+        if log and (state != self._state or message != self._status.message):
+            self._logger.info("Failwatch: %s", message)
+        self._state = state
+        self._status.state = state.value
+        self._status.message = message
+        self._emit_status()
+
+    def _emit_status(self) -> None:
+        self._emit(StatusChanged(self._status.copy()))
+
+    def _emit(self, event: EngineEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception:  # a broken alert edge must not break detection
+            self._logger.exception("Failwatch event handler for %s failed", type(event).__name__)

@@ -1,0 +1,82 @@
+"""Frames taken on a thread of their own, each checked for a live picture before it is handed over.
+
+A camera can be slow — an RTSP stream takes seconds to open, an HTTP camera may hang until its timeout
+— and the engine must not wait on it: it asks for a frame and picks it up on a later tick. One frame is
+asked for at a time; a frame asked for by a run that has since ended is dropped.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Callable, NamedTuple, Optional, Union
+
+from .camera_health import CameraHealth
+from .frame import Frame
+from .model_calls import Executor
+
+
+class CameraFault(Exception):
+    """No usable picture: `kind` is unreachable, black, uniform or frozen."""
+
+    def __init__(self, kind: str, text: str):
+        super().__init__(text)
+        self.kind = kind
+
+
+class Taken(NamedTuple):
+    purpose: str  # look | verify | recheck
+    result: Union[Frame, CameraFault]
+
+
+class FrameTaker:
+    def __init__(self, capture: Callable[[], Frame], health: CameraHealth, executor: Executor):
+        self._capture = capture
+        self._health = health
+        self._executor = executor
+        self._pending: Optional[tuple[str, Future]] = None
+
+    def replace(self, capture: Callable[[], Frame], health: CameraHealth) -> None:
+        """Another camera from the next frame on (the settings changed)."""
+        self._capture, self._health = capture, health
+
+    def request(self, purpose: str) -> None:
+        self._pending = (purpose, self._executor.submit(self._take))
+
+    @property
+    def busy(self) -> bool:
+        return self._pending is not None
+
+    def forget(self) -> None:
+        """The frame asked for is no longer wanted (the run ended); a capture under way still finishes."""
+        self._pending = None
+
+    def taken(self) -> Optional[Taken]:
+        """The frame asked for, once it is there."""
+        if self._pending is None or not self._pending[1].done():
+            return None
+        purpose, future = self._pending
+        self._pending = None
+        error = future.exception()
+        if error is None:
+            return Taken(purpose, future.result())
+        return Taken(purpose, error if isinstance(error, CameraFault) else CameraFault("unreachable",
+                                                                                     f"camera: {error}"))
+
+    def _take(self) -> Frame:
+        frame = self._capture()
+        problem = self._health.check(frame.jpeg, frame.captured_at)
+        if problem:
+            raise CameraFault(*problem)
+        return frame
+
+
+class InlineExecutor:
+    """Takes the frame on the caller's thread at once: for simulated time, where a capture takes no time."""
+
+    def submit(self, fn: Callable, *args) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
