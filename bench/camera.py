@@ -71,8 +71,16 @@ class KeepAlive:
 
 
 def failwatch(url: str):
+    """Failwatch's reader as the engine drives it between regular frames: capture, then release the stream."""
     camera = RtspCamera(url, "tcp", 10, SystemClock())
-    return lambda: camera().jpeg
+
+    def capture() -> bytes:
+        jpeg = camera().jpeg
+        camera.release()  # the engine's call when no frame is due within 1.5 s
+        return jpeg
+
+    capture.close = camera.close
+    return capture
 
 
 def run(reader, seconds: float, scene: CameraServer = None) -> dict:

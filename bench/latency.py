@@ -21,6 +21,7 @@ from typing import Optional
 from octoprint_failwatch.analysis import Verdict
 from octoprint_failwatch.config import build_config
 from octoprint_failwatch.events import VerificationDecided
+from octoprint_failwatch.evidence import LookAlike as EvidenceLookAlike
 from octoprint_failwatch.frame import Frame
 from octoprint_failwatch.monitor import Monitor
 from octoprint_failwatch.simulation import Simulation
@@ -41,12 +42,18 @@ class Truth:
         self.calls = 0
 
     def positive(self, newest: float) -> bool:
+        return self.answer(newest)[0]
+
+    def answer(self, newest: float) -> tuple[bool, float, str]:
+        """(failed, failure likelihood, type): a real failure says 0.92; a false alarm 0.5 to 0.9."""
         self.calls += 1
         if newest >= self.onset:
-            return True
+            return True, 0.92, "spaghetti"
         if self.burst:
-            return self._in_glare(newest)
-        return self.random.random() < self.fp
+            false_alarm = self._in_glare(newest)
+        else:
+            false_alarm = self.random.random() < self.fp
+        return (True, self.random.uniform(0.5, 0.9), "spaghetti") if false_alarm else (False, 0.05, "none")
 
     def _in_glare(self, at: float) -> bool:
         # glares start at random (exponential gaps) so that a share `fp` of the time is glare
@@ -84,8 +91,9 @@ class _Healthy:
 
 
 def failwatch(truth: Truth, latency: float, until: float, calls: Optional[Counter] = None,
-              step: float = STEP, **settings) -> list[float]:
-    """Times at which Failwatch's engine confirms; `calls` counts its model calls by kind."""
+              step: float = STEP, on_confirmed=None, each_step=None, **settings) -> list[float]:
+    """Times at which Failwatch's engine confirms; `calls` counts its model calls by kind; `on_confirmed` and
+    `each_step` let a scenario act as the user (say "Not a failure")."""
     simulation = Simulation(latency)
     clock = simulation.clock
     confirmed: list[float] = []
@@ -97,17 +105,19 @@ def failwatch(truth: Truth, latency: float, until: float, calls: Optional[Counte
         if calls is not None:
             spacing = frames[1].captured_at - frames[0].captured_at if len(frames) > 1 else 0.0
             calls["quick" if quick else "verification" if 0 < spacing <= VERIFY_INTERVAL else "series"] += 1
-        failed = truth.positive(frames[-1].captured_at)
-        return Verdict(failed, 0.9 if failed else 0.1, "spaghetti" if failed else "none", "simulated")
+        failed, confidence, failure_type = truth.answer(frames[-1].captured_at)
+        return Verdict(failed, confidence, failure_type, "simulated")
 
     def on_event(event) -> None:
         if isinstance(event, VerificationDecided) and event.confirmed:
             confirmed.append(clock.now)
+            if on_confirmed is not None:
+                on_confirmed(monitor, event, clock.now)
 
     config, _ = build_config({"inference_profile_arn": "us.amazon.nova-lite-v1:0", **settings})
     monitor = Monitor(config, capture, analyse, simulation.executor, on_event, clock, health=_Healthy())
     monitor.start()
-    simulation.run(monitor, until, step)
+    simulation.run(monitor, until, step, each_step and (lambda: each_step(monitor, clock.now)))
     return confirmed
 
 
@@ -155,6 +165,80 @@ def false_alarm_table(hours: float) -> None:
             print(row)
 
 
+class LookAlike(Truth):
+    """A healthy print that from LOOK_ALIKE_FROM looks failing to the model (0.7, spaghetti) — a purge blob
+    that stays in view — and, optionally, a real failure from `onset` (its likelihood and type)."""
+
+    LOOK_ALIKE_FROM = 30 * 60.0
+
+    def __init__(self, onset: float = float("inf"), real: tuple[float, str] = (0.95, "layer_shift")):
+        super().__init__(onset)
+        self.real = real
+
+    def answer(self, newest: float) -> tuple[bool, float, str]:
+        self.calls += 1
+        if newest >= self.onset:
+            return (True, *self.real)
+        if newest >= self.LOOK_ALIKE_FROM:
+            return True, 0.7, "spaghetti"
+        return False, 0.05, "none"
+
+
+def look_alike_runs(truth: LookAlike, latency: float = 3.0) -> dict[str, list[float]]:
+    """Confirmations of a 4-hour print for both policies; Failwatch's user says "Not a failure" 2 minutes
+    after the first alarm (the baseline policy has no such answer: it alarms again after each cooldown)."""
+    dismissal: dict = {}
+
+    def on_confirmed(monitor, event, now):
+        if "at" not in dismissal:
+            verdicts = [v.as_dict() for v in (event.quick, event.trigger, *event.results) if v is not None]
+            dismissal.update(at=now + 120, look_alike=EvidenceLookAlike.of("first-alarm", verdicts))
+
+    def each_step(monitor, now):
+        if dismissal.get("at") is not None and now >= dismissal["at"]:
+            monitor.dismiss(dismissal["look_alike"], grace_seconds=120)
+            dismissal["at"] = None
+
+    until = PRINT_HOURS * 3600
+    return {"baseline": baseline_policy(LookAlike(truth.onset, truth.real), latency, until),
+            "failwatch": failwatch(truth, latency, until, step=0.5, on_confirmed=on_confirmed, each_step=each_step)}
+
+
+def look_alike_table() -> None:
+    print("\nA false alarm that stays in view: a 4-hour print, a look-alike (0.7, spaghetti) from minute 30; "
+          "\n\"Not a failure\" 2 minutes after the first alarm (Failwatch); a real failure from minute 180\n")
+    print(f"{'real failure':<34}{'alarms before it: baseline':>28}{'failwatch':>11}"
+          f"{'onset -> confirmed: baseline':>31}{'failwatch':>11}")
+    for name, onset, real in (("another type, 0.95", 180 * 60.0, (0.95, "layer_shift")),
+                              ("the same type, 0.90", 180 * 60.0, (0.9, "spaghetti")),
+                              ("none", float("inf"), (0.0, "none"))):
+        runs = look_alike_runs(LookAlike(onset, real))
+        row = f"{name:<34}"
+        row += "".join(f"{len([t for t in runs[p] if t < onset]):>{w}}" for p, w in (("baseline", 28),
+                                                                                     ("failwatch", 11)))
+        for policy, width in (("baseline", 31), ("failwatch", 11)):
+            after = [t - onset for t in runs[policy] if t >= onset]
+            row += f"{after[0]:>{width}.1f}" if after else f"{'–':>{width}}"
+        print(row)
+
+
+def sensitivity_table(hours: float, runs: int) -> None:
+    print(f"\nSensitivity (min_failure_confidence): false alarms say 0.5-0.9, real failures 0.92; glares 5 % of the "
+          f"time\nand 10 % independent false positives, {hours:g} h each; {runs} onsets; 3 s latency\n")
+    print(f"{'confidence needed':<20}{'confirmations /100 h: glares':>30}{'independent':>13}"
+          f"{'onset -> confirmed p50':>24}{'worst':>8}")
+    for needed in (0.0, 0.6, 0.8):
+        alarms = [len(failwatch(Truth(fp=fp, burst=burst, random_seed=11), 3.0, hours * 3600, step=0.5,
+                                min_failure_confidence=needed)) * 100 / hours
+                  for fp, burst in ((0.05, True), (0.10, False))]
+        rng, delays = random.Random(7), []
+        for _ in range(runs):
+            onset = 600 + rng.uniform(0, 60)
+            delays.append(min(t for t in failwatch(Truth(onset), 3.0, onset + 300, min_failure_confidence=needed)
+                              if t >= onset) - onset)
+        print(f"{needed:<20g}{alarms[0]:>30.1f}{alarms[1]:>13.1f}{median(delays):>24.1f}{max(delays):>8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
@@ -162,6 +246,8 @@ def main() -> None:
     args = parser.parse_args()
     latency_table(args.runs)
     false_alarm_table(args.hours)
+    look_alike_table()
+    sensitivity_table(args.hours / 3, max(20, args.runs // 4))
 
 
 if __name__ == "__main__":

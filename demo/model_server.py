@@ -44,10 +44,14 @@ def _text_tokens(*parts) -> int:
     return math.ceil(sum(len(part if isinstance(part, str) else json.dumps(part)) for part in parts) / 4)
 
 
-def _answer(properties, failed: bool, explanation: str) -> dict:
-    """The answer a model gives: the fields the requested schema asks for, nothing more."""
-    full = {"print_failed": failed, "confidence": 0.92 if failed else 0.08,
-            "failure_type": "spaghetti" if failed else "none", "explanation": explanation}
+def _answer(properties, failed, explanation: str) -> dict:
+    """The answer a model gives: the fields the requested schema asks for, nothing more. `failed` is a
+    bool, or the whole answer (a forced verdict such as a look-alike: failed, 0.7, spaghetti)."""
+    if isinstance(failed, dict):
+        full = {"explanation": explanation, **failed}
+    else:
+        full = {"print_failed": failed, "confidence": 0.92 if failed else 0.08,
+                "failure_type": "spaghetti" if failed else "none", "explanation": explanation}
     return {key: value for key, value in full.items() if not properties or key in properties}
 
 
@@ -61,7 +65,7 @@ def _tokens_for(jpeg: bytes) -> int:
 
 class ModelServer(HttpService):
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        self.verdict = "scene"  # scene | healthy | failed
+        self.verdict = "scene"  # scene | healthy | failed | an answer (dict) given to every request
         self.false_positive_rate = 0.0  # share of healthy series wrongly called failed (seeded, repeatable)
         self._random = random.Random(5)
         self.faults: list[str] = []  # consumed one per Converse request
@@ -127,6 +131,8 @@ class ModelServer(HttpService):
             "tool_choice": request.get("toolConfig", {}).get("toolChoice"),
             "temperature": request.get("inferenceConfig", {}).get("temperature"),
             "time": time.monotonic(),
+            # the quick question is the one about "this frame" alone
+            "quick": "in this frame" in "".join(block.get("text", "") for block in request.get("system", [])),
         }
         with self._lock:
             self.converse_requests.append(record)
@@ -143,8 +149,9 @@ class ModelServer(HttpService):
         failed = self._decide(images)
         tools = request.get("toolConfig", {}).get("tools") or [{}]
         schema = tools[0].get("toolSpec", {}).get("inputSchema", {}).get("json", {})
+        failing = failed.get("print_failed") if isinstance(failed, dict) else failed
         tool_input = _answer(schema.get("properties"), failed, "Tangled strands of filament around the part."
-                             if failed else "The part is building normally.")
+                             if failing else "The part is building normally.")
         stop_reason = "tool_use"
         blocks = [{"toolUse": {"toolUseId": "t1", "name": TOOL, "input": tool_input}}]
         if fault == "malformed":
@@ -186,8 +193,9 @@ class ModelServer(HttpService):
             return ERRORS[fault][0], {"error": {"message": ERRORS[fault][2]}}
         failed = self._decide(images)
         schema = request.get("response_format", {}).get("json_schema", {}).get("schema", {})
+        failing = failed.get("print_failed") if isinstance(failed, dict) else failed
         answer = _answer(schema.get("properties"), failed,
-                         "Tangled strands of filament." if failed else "The part is building normally.")
+                         "Tangled strands of filament." if failing else "The part is building normally.")
         text = json.dumps(answer) if fault != "malformed" else "I think it failed"
         texts = [m["content"] for m in request.get("messages", []) if isinstance(m.get("content"), str)]
         texts += [part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"]
@@ -198,7 +206,9 @@ class ModelServer(HttpService):
                       "completion_tokens": _text_tokens(text)},
         }
 
-    def _decide(self, images: list[bytes]) -> bool:
+    def _decide(self, images: list[bytes]):
+        if isinstance(self.verdict, dict):
+            return dict(self.verdict)
         if self.verdict in ("healthy", "failed"):
             return self.verdict == "failed"
         if bool(images) and shows_failure(images[-1]):

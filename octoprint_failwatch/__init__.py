@@ -38,7 +38,7 @@ from .status import State, idle_status
 from .test_run import TestRun
 from .watch import Watch
 
-TICK_SECONDS = 0.5
+TICK_SECONDS = 0.1  # a tick is a few checks under a lock: frequent ticks cost nothing and lose no time
 MODEL_CALLS_AT_ONCE = 12  # up to 10 verification series, the series call and a quick check
 CUSTOM_EVENTS = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
 PRINT_ENDED = (Events.PRINT_DONE, Events.PRINT_FAILED, Events.PRINT_CANCELLED, Events.DISCONNECTED)
@@ -68,6 +68,8 @@ class FailwatchPlugin(
         data = Path(self.get_plugin_data_folder())
         # a verification's calls go out together; the pool starts threads only when they are needed
         self._executor = ThreadPoolExecutor(max_workers=MODEL_CALLS_AT_ONCE, thread_name_prefix="failwatch-model")
+        # frames are taken off the timer's thread: a stream that takes seconds to open holds up nothing
+        self._camera_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="failwatch-camera")
         self._spend = DailySpend(data / "spend.json")
         self._history = IncidentHistory(data / "incidents", logger=self._logger)
         self._print_gate = PrintGate(self._printer, lambda: self._config, self._logger)
@@ -127,15 +129,16 @@ class FailwatchPlugin(
                                           self._printer_name(), self._job_info, self.take_snapshot, self._spend,
                                           self._logger)
         self._dispatcher.reconfigure(config, self._channels)
-        if self._watch.state in (State.IDLE, State.NOT_CONFIGURED) or old is None:
+        if old is None:
             return []
-        if old.test_mode != config.test_mode:
+        watched = self._watch.state not in (State.IDLE, State.NOT_CONFIGURED)
+        if old.test_mode != config.test_mode and watched:
             self._start_watching("test mode changed") if self._printer.is_printing() else self._stop_watching()
             return ["test mode on: this print is no longer watched; only Test now runs a cycle" if config.test_mode
                     else "test mode off: this print is watched again"]
         self._watch.reconfigure(config, "camera" in parts,
                                 make_analyser(config, self._clock, self._spend) if "model" in parts else None)
-        return settings_form.notes(parts, describe_source(config))
+        return settings_form.notes(parts, describe_source(config)) if watched else []
 
     ##~~ StartupPlugin, ShutdownPlugin
 
@@ -152,6 +155,7 @@ class FailwatchPlugin(
         self._watch.close()
         self._channels.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._camera_pool.shutdown(wait=False, cancel_futures=True)
 
     ##~~ EventHandlerPlugin (OctoPrint's event thread: quick state changes only, the work is on the timer)
 
@@ -176,7 +180,8 @@ class FailwatchPlugin(
     def _make_monitor(self, sink, camera, gated: bool = True, logger=None) -> Monitor:
         return Monitor(self._config, capture=camera, analyse=make_analyser(self._config, self._clock, self._spend),
                        executor=self._executor, on_event=sink, clock=self._clock, logger=logger or self._logger,
-                       gate=self._print_gate.reason_to_wait if gated else (lambda: None))
+                       gate=self._print_gate.reason_to_wait if gated else (lambda: None),
+                       camera_executor=self._camera_pool)
 
     def _start_watching(self, reason: str, same_print: bool = False) -> None:
         self._watch.start(reason, self._config.test_mode, same_print)

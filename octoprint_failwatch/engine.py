@@ -46,6 +46,7 @@ COOLDOWN_LOG_EVERY = 30.0  # while cooling down, the log says how long is left a
 HOLDS = {State.COOLDOWN: "watching again after cooldown", State.SNOOZED: "watching again",
          State.GRACE: "watching again", State.ERROR_BACKOFF: "watching again after errors"}
 ACTIVE = (State.WATCHING, State.VERIFYING)
+RELEASE_CAMERA_AFTER = 1.5  # no frame due within this many seconds: the camera's stream may close
 
 
 class Clock(Protocol):
@@ -90,6 +91,7 @@ class Engine:
         self._until = 0.0  # when the current hold ends
         self._next_cooldown_log = 0.0
         self._print_paused = False  # the print is paused: whatever ends, nothing is captured until it resumes
+        self._camera_released = True  # told the camera no frame is due soon
         self._once = False
         self._status = Status()
 
@@ -127,18 +129,36 @@ class Engine:
         elif self._state == State.COOLDOWN and now >= self._next_cooldown_log:
             self._next_cooldown_log = now + COOLDOWN_LOG_EVERY
             self._logger.info("Failwatch in cooldown, %.0f s left", self._until - now)
-        if self._camera.busy or self._state not in (*ACTIVE, State.CAMERA_PROBLEM):
+        if self._camera.busy:
             return
         verification = self._round
-        if verification is not None and verification.due(now) and (verification.interleaved or not self._calls):
-            self._camera.request("verify")  # one after the other: a series waits for the previous verdict
-        elif self._state == State.CAMERA_PROBLEM and now >= self._next_capture_at:
+        if self._state == State.CAMERA_PROBLEM and now >= self._next_capture_at:
             self._next_capture_at = now + self._config.interval_between_images
-            self._camera.request("recheck")
+            self._request("recheck")
         elif self._state == State.WATCHING and now >= self._next_capture_at and (self._quick_checks()
                                                                                   or not self._calls):
+            # the regular frame first: frames taken during a quick look are a guess, it is not
             self._next_capture_at = now + self._config.interval_between_images  # full series: one at a time
-            self._camera.request("look")
+            self._request("look")
+        elif self._state in ACTIVE and verification is not None and verification.due(now) and (
+                verification.interleaved or not self._calls):
+            self._request("verify")  # one after the other: a series waits for the previous verdict
+        elif not self._camera_released and not self._frame_due_soon(now):
+            self._camera_released = True
+            self._camera.release()
+
+    def _request(self, purpose: str) -> None:
+        self._camera_released = False
+        self._camera.request(purpose)
+
+    def _frame_due_soon(self, now: float) -> bool:
+        """Whether a frame will be asked for within RELEASE_CAMERA_AFTER (a stream worth keeping open)."""
+        if self._state not in (*ACTIVE, State.CAMERA_PROBLEM):
+            return False
+        verification = self._round
+        if verification is not None and not verification.all_captured():
+            return True  # a verification, or the frames taken while a quick look is out
+        return self._next_capture_at - now < RELEASE_CAMERA_AFTER
 
     # ----- frames -----
 

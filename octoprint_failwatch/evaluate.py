@@ -6,6 +6,8 @@ DATASET is a folder with `labels.json`: a list of prints, each
     {"print": "benchy-1", "frames": "benchy-1/", "frame_interval": 2.0, "onset": 312.0}
 `frames` is a folder of JPEGs (sorted by name, one every `frame_interval` seconds) or a video file;
 `onset` is when the failure becomes visible, in seconds from the start, or null for a healthy print.
+An optional `"not_a_failure": [seconds, ...]` says "Not a failure" on the alarm confirmed last before each
+of those times, as a user would: the rest of the print then counts that look-alike as the plugin does.
 The model is configured as for the daemon (environment variables); each setting group of --compare
 is applied on top. Time is simulated: no waiting, a model call takes its measured latency (or
 --latency). Reported per print and overall: precision, recall, false alarms per print-hour, time from
@@ -25,6 +27,7 @@ from typing import Optional, Sequence
 from .analysis import AnalysisError, DailySpend, Verdict, make_analyser
 from .config import FailwatchConfig, build_config
 from .events import VerificationDecided
+from .evidence import LookAlike
 from .frame import CameraError, Frame
 from .monitor import Monitor
 from .simulation import Simulation
@@ -38,6 +41,7 @@ class Recording:
     frames: list[bytes]
     frame_interval: float
     onset: Optional[float]
+    not_a_failure: list[float] = field(default_factory=list)  # when the user dismisses the last alarm
 
     @property
     def duration(self) -> float:
@@ -56,7 +60,8 @@ def load_dataset(folder: Path) -> list[Recording]:
             frames = _video_frames(source, interval)
         if not frames:
             raise ValueError(f"{entry['print']}: no frames in {source}")
-        recordings.append(Recording(entry["print"], frames, interval, entry.get("onset")))
+        recordings.append(Recording(entry["print"], frames, interval, entry.get("onset"),
+                                    sorted(float(t) for t in entry.get("not_a_failure") or [])))
     return recordings
 
 
@@ -125,13 +130,25 @@ def replay(recording: Recording, config: FailwatchConfig, analyse, latency: Opti
         result.cost_usd += verdict.cost_usd
         return verdict
 
+    confirmed: list[VerificationDecided] = []
+    dismissals = list(recording.not_a_failure)
+
     def on_event(event) -> None:
         if isinstance(event, VerificationDecided) and event.confirmed:
             result.confirmations.append(clock.now)
+            confirmed.append(event)
+
+    def dismiss_when_labelled() -> None:
+        while dismissals and clock.now >= dismissals[0]:
+            dismissals.pop(0)
+            if confirmed:  # "Not a failure" on the last alarm, as the plugin's Feedback does
+                last = confirmed[-1]
+                verdicts = [v.as_dict() for v in (last.quick, last.trigger, *last.results) if v is not None]
+                monitor.dismiss(LookAlike.of(f"alarm-{len(confirmed)}", verdicts), config.resume_grace_minutes * 60)
 
     monitor = Monitor(config, capture, counted, simulation.executor, on_event, clock)
     monitor.start()
-    simulation.run(monitor, recording.duration, STEP)
+    simulation.run(monitor, recording.duration, STEP, dismiss_when_labelled)
     return result
 
 

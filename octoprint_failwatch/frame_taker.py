@@ -42,6 +42,12 @@ class FrameTaker:
     def request(self, purpose: str) -> None:
         self._pending = (purpose, self._executor.submit(self._take))
 
+    def release(self) -> None:
+        """No frame is due soon: a camera that holds a stream open (RTSP) closes it now."""
+        release = getattr(self._capture, "release", None)
+        if release is not None and self._pending is None:
+            release()
+
     @property
     def busy(self) -> bool:
         return self._pending is not None

@@ -2,10 +2,12 @@
 
 A reader that opens a stream once and reads "the next frame" gets what FFmpeg buffered, often tens
 of seconds old. Decoding the whole stream all the time to stay current costs a good part of a core
-at 1080p/30. So a stream is opened for a capture and closed again right after — unless captures
-come quickly one after another (verification, short intervals): then a reader thread keeps the
-stream open and drains it with `grab()` (no colour conversion) until captures stop for `linger`
-seconds, and a capture decodes only the newest packet. `bench/camera.py` measures both.
+at 1080p/30. So a stream is open only while frames are wanted: a capture opens it, a reader thread
+drains it with `grab()` (no colour conversion) and decodes only the frame asked for, and it is closed
+when the engine says no frame is due soon (`release()`) — after a regular frame at once, after a
+quick look's verification frames once the look is answered — or after `LINGER` seconds without a
+request. Opening an RTSP stream takes seconds (a keyframe must come), so frames asked for in quick
+succession must find it open. `bench/camera.py` measures frame age and CPU.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import cv2
 from .frame import CameraError, Frame
 from .redaction import mask_url
 
-LINGER = 4.0  # keep the stream open while captures come at most this far apart
+LINGER = 4.0  # a stream nobody released closes after this long without a request
 try:  # glibc only (musl has no malloc_trim): elsewhere freed memory is just not handed back early
     _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
 except (OSError, AttributeError):
@@ -118,41 +120,21 @@ class RtspCamera:
         self._clock = clock
         self._lock = threading.Lock()  # one capture at a time; guards the reader
         self._reader: Optional[_Reader] = None
-        self._last_return: Optional[float] = None
 
     def __call__(self) -> Frame:
         with self._lock:
-            try:
-                return self._capture()
-            finally:
-                self._last_return = time.monotonic()
-
-    def _capture(self) -> Frame:
-        frequent = self._last_return is not None and time.monotonic() - self._last_return <= LINGER
-        reader = self._reader
-        if reader is not None and not reader.stopped.is_set():
+            reader = self._reader
+            if reader is None or reader.stopped.is_set():
+                reader = self._reader = _Reader(open_stream(self._url, self._transport,
+                                                            int(self._timeout * 1000)), self._where, self._clock)
+                reader.start()
             return reader.take(self._timeout)
-        if frequent:  # captures come quickly: keep the stream open between them
-            self._reader = _Reader(open_stream(self._url, self._transport, int(self._timeout * 1000)),
-                                   self._where, self._clock)
-            self._reader.start()
-            return self._reader.take(self._timeout)
-        return self._capture_once()
 
-    def _capture_once(self) -> Frame:
-        capture = open_stream(self._url, self._transport, int(self._timeout * 1000))
-        try:
-            ok, image = capture.read()
-            captured_at, captured_wall = self._clock.monotonic(), self._clock.time()
-            if not ok or image is None:
-                raise CameraError(f"camera stream at {self._where} gave no frame")
-            ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-            if not ok:
-                raise CameraError(f"could not encode the frame from {self._where}")
-            return Frame(encoded.tobytes(), captured_at, captured_wall)
-        finally:
-            capture.release()
-            give_back_memory()
+    def release(self) -> None:
+        """No frame is due soon: the stream closes now (not waiting for it), so nothing decodes meanwhile."""
+        reader = self._reader
+        if reader is not None:
+            reader.stopped.set()
 
     def close(self) -> None:
         """Stops a lingering reader and waits for it, so the stream is released before exit."""

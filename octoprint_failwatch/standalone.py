@@ -31,7 +31,7 @@ from .dispatch import Dispatcher, NotifyOnly
 from .events import Analysed, EngineEvent
 from .monitor import Monitor, SystemClock
 
-TICK_SECONDS = 0.25
+TICK_SECONDS = 0.1
 ONCE_LIMIT = 15 * 60.0
 EXIT_CONFIG = 2
 
@@ -77,7 +77,7 @@ class Daemon:
                                      os.environ.get("PRINTER_NAME") or socket.gethostname(), job=lambda: {},
                                      snapshot=lambda: camera().jpeg, spend=spend, logger=logger)
         self.monitor = Monitor(config, camera, make_analyser(config, self.clock, spend), DaemonThreadExecutor(),
-                               self.on_event, self.clock, logger)
+                               self.on_event, self.clock, logger, camera_executor=DaemonThreadExecutor())
 
     def on_event(self, event: EngineEvent) -> None:
         if isinstance(event, Analysed):

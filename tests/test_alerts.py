@@ -4,7 +4,6 @@ import json
 import logging
 import threading
 
-import paho.mqtt.client as mqtt
 import pytest
 
 from demo.octoprint_instance import free_port, wait_for
@@ -12,6 +11,7 @@ from demo.scene import shows_failure
 from octoprint_failwatch.alerts import FAILURE, STATUS, Alert, make_channels
 from octoprint_failwatch.alerts.discord import DiscordMessage, DiscordNotifier
 from octoprint_failwatch.alerts.mqtt import discovery_configs
+from octoprint_failwatch.alerts.paho_compat import new_client
 from octoprint_failwatch.config import build_config
 
 from mosquitto_broker import PASSWORD, USER
@@ -29,9 +29,9 @@ class Subscriber:
         self.messages: list[tuple[str, bytes, bool]] = []
         self._lock = threading.Lock()
         self.subscribed = threading.Event()
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(topics, qos=1)
-        self.client.on_subscribe = lambda c, u, mid, rc, p: self.subscribed.set()
+        self.client = new_client("", "tcp")
+        self.client.on_connect = lambda c, *args: c.subscribe(topics, qos=1)
+        self.client.on_subscribe = lambda *args: self.subscribed.set()
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(1, 2)
         self.client.connect_async("127.0.0.1", url_port)
@@ -161,7 +161,7 @@ def test_home_assistant_discovery_is_retained_and_resent_when_home_assistant_com
         assert binary["availability_topic"] == "failwatch/ha/availability"
         assert binary["device"]["identifiers"] == ["failwatch_prusa_mk4"]
         before = len(sub.on(topic))
-        announcer = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+        announcer = new_client("", "tcp")
         announcer.connect("127.0.0.1", broker.port)
         announcer.loop_start()
         announcer.publish("homeassistant/status", "online", qos=1).wait_for_publish(5)

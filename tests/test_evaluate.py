@@ -51,3 +51,27 @@ def test_a_missing_dataset_is_a_clear_error(tmp_path):
                          capture_output=True, text=True, timeout=120,
                          env={**os.environ, "INFERENCE_PROFILE_ARN": "us.amazon.nova-lite-v1:0"})
     assert run.returncode == 2 and "labels.json" in run.stderr
+
+
+def test_a_not_a_failure_label_in_a_timelapse_teaches_the_rest_of_the_print(tmp_path, model):
+    model.verdict, model.faults[:], model.false_positive_rate = "scene", [], 0.0
+    dataset = make_dataset(tmp_path / "dataset")
+    # the failing print's strands, labelled as a look-alike: once as it is, once dismissed after the first alarm
+    labels = [{"print": "look-alike", "frames": "failing-1", "frame_interval": 2.0, "onset": None},
+              {"print": "look-alike dismissed", "frames": "failing-1", "frame_interval": 2.0, "onset": None,
+               "not_a_failure": [150]}]
+    (dataset / "labels.json").write_text(json.dumps(labels))
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+           "INFERENCE_PROFILE_ARN": "us.amazon.nova-lite-v1:0", "BEDROCK_ENDPOINT_URL": model.url,
+           "AWS_ACCESS_KEY_ID": "AKIAEVALUATE", "AWS_SECRET_ACCESS_KEY": "evaluate",
+           "AWS_CREDENTIALS_FILE": str(tmp_path / "none")}
+    out = tmp_path / "report.json"
+    run = subprocess.run([sys.executable, "-m", "octoprint_failwatch", "evaluate", str(dataset), "--compare",
+                          "cooldown_minutes=0.5,resume_grace_minutes=0", "--latency", "3", "--json", str(out)],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    prints = {p["print"]: p for p in json.loads(out.read_text())["cooldown_minutes=0.5, resume_grace_minutes=0"][
+        "prints"]}
+    assert prints["look-alike"]["false_alarms"] >= 3  # alarmed again after every cooldown
+    assert prints["look-alike dismissed"]["false_alarms"] == 1  # the first one only
+    assert prints["look-alike dismissed"]["calls"] < prints["look-alike"]["calls"]

@@ -6,6 +6,7 @@ import pytest
 
 from demo.octoprint_instance import wait_for
 from demo.rtsp_camera import RtspCamera
+from octoprint_failwatch.alerts.paho_compat import new_client
 
 from conftest import SECRET_ACCESS_KEY, SECRET_WEBHOOK, SECRETS
 
@@ -204,13 +205,12 @@ def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_se
                                                                                    broker):
     import json
 
-    import paho.mqtt.client as mqtt
 
     received = []
     subscribed = threading.Event()
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    client.on_connect = lambda c, u, f, rc, p: c.subscribe("printer/failwatch", qos=1)
-    client.on_subscribe = lambda c, u, mid, rc, p: subscribed.set()
+    client = new_client("", "tcp")
+    client.on_connect = lambda c, *args: c.subscribe("printer/failwatch", qos=1)
+    client.on_subscribe = lambda *args: subscribed.set()
     client.on_message = lambda c, u, message: received.append(json.loads(message.payload))
     client.connect("127.0.0.1", broker.port)
     client.loop_start()
@@ -343,3 +343,32 @@ def test_a_save_changes_only_what_it_changes_and_the_user_ends_a_snooze(printing
         assert idle.status_code == 409 and "no print is being watched" in idle.json()["error"]
     finally:
         printing.save_settings({"failure_action": "notify", "snapshot_url": camera.url})
+
+
+def test_a_dismissed_look_alike_is_not_alarmed_again_and_a_real_failure_still_is(printing, model, webhook):
+    printing.save_settings({"resume_grace_minutes": 0, "interval_between_images": 0.5,
+                            "discord_webhook_url": webhook.url})
+    alarms = lambda: [m for m in webhook.messages if "failure" in m["payload"]["embeds"][0]["title"]]  # noqa: E731
+    try:
+        model.verdict = {"print_failed": True, "confidence": 0.7, "failure_type": "spaghetti"}  # a purge blob
+        status = printing.wait_for_state("cooldown", timeout=60)
+        wait_for(lambda: len(alarms()) == 1, 30, "the first alarm on Discord")
+        answer = printing.failwatch("POST", f"incidents/{status['last_failure']['incident']}/label",
+                                    json={"label": "not_a_failure"}).json()
+        assert answer["confirm_resume"] is False  # only notified: nothing to resume
+        printing.wait_for_state("watching")
+        calls = len(model.converse_requests)
+        # 180 more looks: half an hour of them at the default 10 s, here every 0.5 s
+        wait_for(lambda: len(model.converse_requests) >= calls + 180, 150, "180 more looks")
+        status = printing.plugin_status()
+        assert status["counters"]["confirmed"] == 1 and status["counters"]["like_dismissed"] >= 170
+        assert status["last_verdict"]["like_dismissed"] and len(alarms()) == 1
+        assert all(r["quick"] for r in model.converse_requests[calls:])  # no series, no verification for it
+        model.verdict = {"print_failed": True, "confidence": 0.95, "failure_type": "layer_shift"}  # a real one
+        wait_for(lambda: printing.plugin_status()["counters"]["confirmed"] == 2, 60, "the real failure confirmed")
+        wait_for(lambda: len(alarms()) == 2, 30, "the second alarm on Discord")
+        assert "layer shift" in str(alarms()[-1]["payload"])
+    finally:
+        model.verdict = "scene"
+        printing.save_settings({"resume_grace_minutes": 2, "interval_between_images": 1,
+                                "discord_webhook_url": SECRET_WEBHOOK})

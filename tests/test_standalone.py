@@ -7,10 +7,10 @@ import subprocess
 import sys
 import time
 
-import paho.mqtt.client as mqtt
 import pytest
 
 from demo.octoprint_instance import wait_for
+from octoprint_failwatch.alerts.paho_compat import new_client
 
 from conftest import MODEL_ID
 
@@ -65,9 +65,9 @@ def test_the_daemon_confirms_a_failure_alerts_discord_and_mqtt_and_stops_on_sigt
                                                                                      broker, model):
     received = []
     subscribed = []
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    client.on_connect = lambda c, u, f, rc, p: c.subscribe("standalone/failwatch", qos=1)
-    client.on_subscribe = lambda c, u, mid, rc, p: subscribed.append(True)
+    client = new_client("", "tcp")
+    client.on_connect = lambda c, *args: c.subscribe("standalone/failwatch", qos=1)
+    client.on_subscribe = lambda *args: subscribed.append(True)
     client.on_message = lambda c, u, message: received.append(json.loads(message.payload))
     client.connect("127.0.0.1", broker.port)
     client.loop_start()

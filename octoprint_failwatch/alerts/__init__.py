@@ -43,20 +43,61 @@ class AlertChannels:
             channel.close()
 
 
+class UnavailableChannel:
+    """A channel that could not be set up (a missing or incompatible library): says why, sends nothing, and keeps
+    the rest of Failwatch — monitoring and pausing — working."""
+
+    def __init__(self, name: str, reason: str):
+        self.name = name
+        self._reason = reason
+
+    def publish(self, alert: Alert) -> None:
+        pass
+
+    def send_test(self, alert: Alert) -> tuple[bool, str]:
+        return False, self._reason
+
+    def status(self) -> str:
+        return self._reason
+
+    def close(self) -> None:
+        pass
+
+
 def make_channels(config: FailwatchConfig, printer_name: str, logger: logging.Logger,
                   mqtt_helper: Optional[Callable[..., object]] = None) -> AlertChannels:
     """The channels the settings ask for; OctoPrint-MQTT's helper is used only without a broker of our own."""
     channels: list[AlertChannel] = []
     if config.discord_webhook_url:
-        from .discord import DiscordChannel
-
-        channels.append(DiscordChannel(config.discord_webhook_url, logger))
+        channels.append(_channel("discord", logger, lambda: _discord(config, logger)))
     if config.mqtt_broker_url:
-        from .mqtt import MqttChannel
-
-        channels.append(MqttChannel(config, printer_name, logger))
+        channels.append(_channel("mqtt", logger, lambda: _mqtt(config, printer_name, logger)))
     elif mqtt_helper is not None:
-        from .octoprint_mqtt import OctoPrintMqttChannel
-
-        channels.append(OctoPrintMqttChannel(mqtt_helper, config.mqtt_topic, logger))
+        channels.append(_channel("mqtt", logger, lambda: _octoprint_mqtt(mqtt_helper, config, logger)))
     return AlertChannels(channels, logger)
+
+
+def _channel(name: str, logger: logging.Logger, make: Callable[[], AlertChannel]) -> AlertChannel:
+    try:
+        return make()
+    except Exception as exc:  # an optional part must never take monitoring down with it
+        logger.exception("Failwatch: the %s channel could not be set up", name)
+        return UnavailableChannel(name, f"unavailable: {type(exc).__name__}: {exc}")
+
+
+def _discord(config: FailwatchConfig, logger: logging.Logger) -> AlertChannel:
+    from .discord import DiscordChannel
+
+    return DiscordChannel(config.discord_webhook_url, logger)
+
+
+def _mqtt(config: FailwatchConfig, printer_name: str, logger: logging.Logger) -> AlertChannel:
+    from .mqtt import MqttChannel
+
+    return MqttChannel(config, printer_name, logger)
+
+
+def _octoprint_mqtt(helper: Callable[..., object], config: FailwatchConfig, logger: logging.Logger) -> AlertChannel:
+    from .octoprint_mqtt import OctoPrintMqttChannel
+
+    return OctoPrintMqttChannel(helper, config.mqtt_topic, logger)

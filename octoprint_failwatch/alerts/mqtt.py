@@ -1,4 +1,4 @@
-"""MQTT status JSON on every analysis, failure alerts, and Home Assistant discovery, with paho-mqtt 2.x.
+"""MQTT status JSON on every analysis, failure alerts, and Home Assistant discovery, with paho-mqtt 1.6 or 2.x.
 
 `connect_async` + `loop_start` reconnect by themselves. While the broker is away, messages wait in
 our own bounded queue (the latest status, and every failure alert) and go out on reconnect, so a
@@ -25,6 +25,7 @@ import paho.mqtt.client as mqtt
 from ..config import FailwatchConfig
 from ..redaction import mask_url
 from .alert import FAILURE, STATUS, Alert
+from .paho_compat import new_client, on_connect, on_disconnect
 
 DEFAULT_TOPIC = "octoprint/failwatch"
 HA_PREFIX = "homeassistant"
@@ -110,11 +111,7 @@ class MqttPublisher:
         config = self._config
         parts = urlsplit(config.mqtt_broker_url)
         websockets = parts.scheme in ("ws", "wss")
-        client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2,
-            client_id=config.mqtt_client_id or "",
-            transport="websockets" if websockets else "tcp",
-        )
+        client = new_client(config.mqtt_client_id or "", "websockets" if websockets else "tcp")
         if websockets:
             client.ws_set_options(path=parts.path or "/mqtt")
         if parts.scheme in ("mqtts", "wss"):
@@ -124,9 +121,9 @@ class MqttPublisher:
             client.username_pw_set(username, config.mqtt_password or parts.password)
         client.will_set(self._availability, "offline", qos=1, retain=True)
         client.reconnect_delay_set(min_delay=1, max_delay=30)
-        client.on_connect = self._on_connect
+        client.on_connect = on_connect(self._on_connect)
         client.on_connect_fail = self._on_connect_fail
-        client.on_disconnect = self._on_disconnect
+        client.on_disconnect = on_disconnect(self._on_disconnect)
         client.on_message = self._on_message
         self._host, self._port = parts.hostname, parts.port or PORTS.get(parts.scheme, 1883)
         return client
@@ -213,9 +210,9 @@ class MqttPublisher:
             self._logger.log(level, "Failwatch MQTT: %s", text)
         self.status = text
 
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
-        if reason_code.is_failure:
-            self._set_status(f"broker at {self._where} refused the connection: {reason_code}")
+    def _on_connect(self, client, refused: bool, reason: str) -> None:
+        if refused:
+            self._set_status(f"broker at {self._where} refused the connection: {reason}")
             return
         with self._lock:
             self._connected = True
@@ -238,11 +235,11 @@ class MqttPublisher:
             reason = str(error) if error else "unknown error"
         self._set_status(f"cannot connect to {self._where}: {reason}; retrying")
 
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _on_disconnect(self, client, unexpected: bool, reason: str) -> None:
         with self._lock:
             was_connected, self._connected = self._connected, False
-        if was_connected and reason_code != 0:  # after a refusal the refusal stays the status
-            self._set_status(f"disconnected from {self._where} ({reason_code}), reconnecting")
+        if was_connected and unexpected:  # after a refusal the refusal stays the status
+            self._set_status(f"disconnected from {self._where} ({reason}), reconnecting")
 
     def _on_message(self, client, userdata, message) -> None:
         if message.topic == f"{HA_PREFIX}/status" and message.payload == b"online":
