@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test lint bench clean
+.PHONY: run test compat lint bench clean
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -p no:cacheprovider
 
+# the declared minimum versions on Python 3.9 (with OctoPrint 1.9 and OctoPrint-MQTT) and the newest on 3.13
+compat:
+	bash scripts/install_system_deps.sh test
+	bash scripts/compat.sh
+
 # figures for the README: everything below side by side with the baseline policy
 bench: $(VENV)/.installed
 	bash scripts/install_system_deps.sh test
@@ -36,4 +41,4 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .run build dist *.egg-info
+	rm -rf $(VENV) .run .compat build dist *.egg-info

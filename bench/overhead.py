@@ -1,10 +1,12 @@
-"""What Failwatch adds to a real OctoPrint: CPU, memory and threads while it watches a 1080p/30 fps RTSP print.
+"""What Failwatch adds to a real OctoPrint: CPU, memory and threads while it watches a print, per camera
+source and model backend.
 
-Two OctoPrint servers print the same long G-code on the virtual printer, one after the other: one with
-Failwatch disabled (the baseline), one with Failwatch at its defaults watching the demo RTSP stream
-(the demo scene rendered at 1920x1080, as fast as it renders up to 30 fps, H.264 by GStreamer) and
-asking the local model server. CPU is the server
-process's CPU time over the window (% of one core), RSS and threads are sampled every second.
+OctoPrint servers print the same long G-code on the virtual printer, one after the other: one with
+Failwatch disabled (the baseline), then Failwatch at its defaults watching the demo RTSP stream (the demo
+scene rendered at 1920x1080, as fast as it renders up to 30 fps, H.264 by GStreamer), the demo snapshot
+URL, and the snapshot URL with the local model through the OpenAI-compatible backend (so neither OpenCV
+nor botocore is loaded), all asking the local model server. CPU is the server process's CPU time over
+the window (% of one core), RSS and threads are sampled every second.
 Run: .venv/bin/python -m bench.overhead [--seconds 120]
 """
 
@@ -83,27 +85,33 @@ def main() -> None:
     scene = CameraServer(size=(1920, 1080), fps=30).start()
     stream = RtspCamera("--mjpeg", scene.stream_url).start()
     model = ModelServer().start()
+    bedrock = {"inference_profile_arn": "us.amazon.nova-lite-v1:0", "bedrock_endpoint_url": model.url,
+               "aws_access_key_id": "AKIABENCH", "aws_secret_access_key": "bench", "credentials_file": "/nonexistent"}
+    local = {"model_backend": "openai", "openai_base_url": model.url + "/v1", "openai_model": "llava:13b"}
+    setups = {"RTSP 1080p/30 + Bedrock": {"rtsp_url": stream.url, **bedrock},
+              "snapshot URL + Bedrock": {"snapshot_url": scene.url, **bedrock},
+              "snapshot URL + local model": {"snapshot_url": scene.url, **local}}
     try:
-        settings = {"rtsp_url": stream.url, "inference_profile_arn": "us.amazon.nova-lite-v1:0",
-                    "bedrock_endpoint_url": model.url, "aws_access_key_id": "AKIABENCH",
-                    "aws_secret_access_key": "bench", "warmup_minutes": 0}
-        baseline = run(settings, disabled=True, seconds=args.seconds)
-        watching = run(settings, disabled=False, seconds=args.seconds)
+        baseline = run({**setups["snapshot URL + local model"], "warmup_minutes": 0}, True, args.seconds)
+        results = {name: run({**settings, "warmup_minutes": 0}, False, args.seconds)
+                   for name, settings in setups.items()}
     finally:
         model.stop()
         stream.stop()
         scene.stop()
-    counters = watching["status"]["counters"]
     print(f"OctoPrint printing on the virtual printer, {args.seconds:g} s window "
-          f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores), 1080p RTSP camera\n")
-    print(f"{'':<28}{'CPU % of one core':>18}{'RSS MB (mean/max)':>20}{'threads':>9}")
-    for name, figures in (("Failwatch disabled", baseline), ("Failwatch watching", watching)):
-        print(f"{name:<28}{figures['cpu']:>18.1f}{figures['rss']:>13.0f}/{figures['rss_max']:<6.0f}"
-              f"{figures['threads']:>9}")
-    print(f"{'added by Failwatch':<28}{watching['cpu'] - baseline['cpu']:>18.1f}"
-          f"{watching['rss'] - baseline['rss']:>13.0f}{'':<7}{watching['threads'] - baseline['threads']:>9}")
-    print(f"\nmodel calls in the window: {counters['calls']}, errors: {counters['errors']}, "
-          f"state: {watching['status']['state']}")
+          f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)\n")
+    print(f"{'':<32}{'CPU % of one core':>18}{'RSS MB (mean/max)':>20}{'threads':>9}{'added CPU':>11}"
+          f"{'added RSS MB':>14}")
+    print(f"{'Failwatch disabled':<32}{baseline['cpu']:>18.1f}{baseline['rss']:>13.0f}/{baseline['rss_max']:<6.0f}"
+          f"{baseline['threads']:>9}")
+    for name, figures in results.items():
+        print(f"{name:<32}{figures['cpu']:>18.1f}{figures['rss']:>13.0f}/{figures['rss_max']:<6.0f}"
+              f"{figures['threads']:>9}{figures['cpu'] - baseline['cpu']:>11.1f}"
+              f"{figures['rss'] - baseline['rss']:>14.0f}")
+        counters = figures["status"]["counters"]
+        print(f"{'':<32}model calls in the window: {counters['calls']}, errors: {counters['errors']}, "
+              f"state: {figures['status']['state']}")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ ERRORS = {
     "expired": (403, "ExpiredTokenException", "The security token included in the request is expired"),
     "denied": (403, "AccessDeniedException", "You don't have access to the model with the specified model ID."),
     "model_timeout": (408, "ModelTimeoutException", "Model has timed out in processing the request."),
+    "no_tool_choice": (400, "ValidationException", "This model doesn't support the toolConfig.toolChoice.tool "
+                       "field. Remove toolConfig.toolChoice.tool and try again."),
 }
 
 
@@ -71,6 +73,7 @@ class ModelServer(HttpService):
         self.faults: list[str] = []  # consumed one per Converse request
         self.hang_seconds = 30.0
         self.latency = 0.0  # seconds every Converse answer takes, like a real model's
+        self.forced_tool_choice = True  # False: like a vision model that refuses toolChoice (answers JSON in text)
         self.expired_keys: set[str] = set()
         self.chat_api_key = ""  # when set, /v1/chat/completions wants this bearer token
         self.chat_requests: list[dict] = []
@@ -143,6 +146,8 @@ class ModelServer(HttpService):
             self._stopping.wait(self.hang_seconds)
         elif self.latency:
             self._stopping.wait(self.latency)
+        if not self.forced_tool_choice and request.get("toolConfig", {}).get("toolChoice"):
+            fault = "no_tool_choice"
         if fault in ERRORS:
             status, code, message = ERRORS[fault]
             return status, {"message": message}, {"x-amzn-ErrorType": f"{code}:http://internal.amazon.com/"}
@@ -162,6 +167,10 @@ class ModelServer(HttpService):
             blocks, stop_reason = [{"text": "The print looks failed to me."}], "end_turn"
         elif isinstance(fault, str) and fault.startswith("explain:"):
             blocks[0]["toolUse"]["input"]["explanation"] = fault[len("explain:"):]
+        if "toolConfig" not in request:  # no tools offered: the answer comes as JSON in text
+            properties = json.loads(record["texts"][-1].split(": ", 1)[1]) if record["texts"] else None
+            tool_input = _answer(properties, failed, tool_input.get("explanation", ""))
+            blocks, stop_reason = [{"text": "Here is my assessment: " + json.dumps(tool_input)}], "end_turn"
         input_tokens = sum(_tokens_for(image) for image in images) + _text_tokens(
             *[block.get("text", "") for block in request.get("system", [])], *record["texts"],
             request.get("toolConfig", {}))

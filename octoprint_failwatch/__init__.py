@@ -9,6 +9,7 @@ Test now is `test_run.TestRun`. Nothing here blocks OctoPrint's event thread.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,12 +23,13 @@ from octoprint.events import Events
 from . import config as cfg
 from . import settings_form
 from .actions import PrintAction
-from .alerts import TEST, Alert, make_channels
+from .alerts import TEST, Alert, Identity, make_channels
+from .alerts.octoprint_mqtt import octoprint_mqtt_helpers
 from .analysis import DailySpend, make_analyser
 from .api import FailwatchApi
 from .camera import describe_source, make_camera
 from .dispatch import Dispatcher
-from .events import Analysed, EngineEvent
+from .events import EngineEvent, StatusChanged
 from .feedback import Feedback
 from .history import IncidentHistory
 from .monitor import Monitor, SystemClock
@@ -60,6 +62,7 @@ class FailwatchPlugin(
         self._settings_errors: dict[str, str] = {}
         self._dispatcher: Optional[Dispatcher] = None
         self._channels = None
+        self._identity: Optional[Identity] = None
         self._last_save: Optional[dict] = None  # what the last save kept out and changed, for the settings page
         # the safe pause exists before OctoPrint starts: it is registered as the scripts hook
         self.print_action = PrintAction(lambda: self._config, logging.getLogger("octoprint.plugins.failwatch"))
@@ -77,11 +80,14 @@ class FailwatchPlugin(
         self._recent = RecentChecks()
         self._notice = FailureNotice(self._send_to_browser, self._logger)
         self._test = TestRun(lambda sink, logger: self._make_monitor(sink, self._new_camera(), False, logger),
-                             self._recent_add, self._push_status, self._logger, TICK_SECONDS)
+                             self._recent.record, self._push_status, self._logger, TICK_SECONDS)
         self._watch = Watch(lambda camera: self._make_monitor(self._on_engine_event, camera), self._new_camera,
                             TICK_SECONDS, self._logger)
         self._feedback = Feedback(self._history, self._watch, self.print_action,
                                   lambda: self._config.resume_grace_minutes * 60)
+        if not self._settings.get(["instance_id"]):  # this instance's name on MQTT: made once, kept
+            self._settings.set(["instance_id"], secrets.token_hex(3))
+            self._settings.save()
         self._apply_settings()
 
     ##~~ SettingsPlugin
@@ -120,10 +126,7 @@ class FailwatchPlugin(
         for line in cfg.describe_errors(self._settings_errors):
             self._logger.warning("Failwatch setting ignored, default used: %s", line)
         if "alerts" in parts:
-            if self._channels is not None:
-                self._channels.close()
-            helpers = self._plugin_manager.get_helpers("mqtt", "mqtt_publish") or {}
-            self._channels = make_channels(config, self._printer_name(), self._logger, helpers.get("mqtt_publish"))
+            self._connect_channels()
         if self._dispatcher is None:
             self._dispatcher = Dispatcher(config, self._channels, self.print_action, self._history,
                                           self._printer_name(), self._job_info, self.take_snapshot, self._spend,
@@ -143,6 +146,7 @@ class FailwatchPlugin(
     ##~~ StartupPlugin, ShutdownPlugin
 
     def on_after_startup(self):
+        self._dispatcher.handle(StatusChanged(self.status()))  # MQTT and Home Assistant learn the state at once
         self._print_gate.new_print(already_running=self._printer.is_printing() or self._printer.is_paused())
         if self._printer.is_printing():
             self._start_watching("OctoPrint started during a print")
@@ -174,6 +178,9 @@ class FailwatchPlugin(
             self._watch.suspend()
         elif event in PRINT_ENDED:
             self._stop_watching()
+        elif event == Events.SETTINGS_UPDATED and self._identity is not None and \
+                (self._settings.global_get(["appearance", "name"]) or "") != self._identity.printer_name:
+            self._connect_channels()  # renamed: the same Home Assistant device, under its new name
 
     ##~~ the watch and its engine events
 
@@ -192,7 +199,7 @@ class FailwatchPlugin(
         self._push_status()
 
     def _on_engine_event(self, event: EngineEvent) -> None:
-        self._recent_add(event)
+        self._recent.record(event)
         for outcome in self._dispatcher.handle(event):
             self._feedback.recorded(outcome.payload.get("incident"))
             if outcome.name == "failure_confirmed":
@@ -253,28 +260,25 @@ class FailwatchPlugin(
     def take_snapshot(self) -> bytes:
         return self._new_camera()().jpeg
 
-    def test_connection(self, unsaved: dict) -> dict:
-        """One frame now, one model call with the settings as they are in the form (not saved)."""
-        config, errors = cfg.build_config(self.with_stored_secrets(unsaved))
-        if errors:
-            return {"ok": False, "error": "; ".join(cfg.describe_errors(errors))}
-        if config.not_ready():
-            return {"ok": False, "error": config.not_ready()}
-        frame = make_camera(config, self._clock, self._plugin_manager)()
-        verdict = make_analyser(config, self._clock, self._spend)([frame])
-        return {"ok": True, "verdict": verdict.as_dict(), "camera": describe_source(config)}
-
     def send_test_alert(self) -> dict[str, tuple[bool, str]]:
         return self._channels.send_test(Alert(TEST, self._printer_name(), snapshot=self.take_snapshot))
 
     ##~~ helpers
 
+    def _connect_channels(self) -> None:
+        if self._channels is not None:
+            self._channels.close()
+        config, name = self._config, self._settings.global_get(["appearance", "name"]) or ""
+        self._identity = Identity.of(config.instance_id, name, config.mqtt_topic)
+        self._channels = make_channels(config, self._identity, self._logger,
+                                       octoprint_mqtt_helpers(self._plugin_manager, self._settings),
+                                       Path(self.get_plugin_data_folder()) / "mqtt-retained.json")
+        if self._dispatcher is not None:
+            self._dispatcher.reconfigure(config, self._channels)
+            self._dispatcher.handle(StatusChanged(self.status()))  # a new connection says the state at once
+
     def _new_camera(self):
         return make_camera(self._config, self._clock, self._plugin_manager)
-
-    def _recent_add(self, event: EngineEvent) -> None:
-        if isinstance(event, Analysed):
-            self._recent.add(event, time.time())
 
     def _printer_name(self) -> str:
         return self._settings.global_get(["appearance", "name"]) or "OctoPrint"
@@ -300,11 +304,8 @@ class FailwatchPlugin(
         return {"js": ["js/failwatch.js"], "clientjs": ["clientjs/failwatch.js"], "css": ["css/failwatch.css"]}
 
     def get_template_configs(self):
-        return [
-            {"type": "navbar", "custom_bindings": True, "classes": ["dropdown"]},
-            {"type": "settings", "custom_bindings": True},
-            {"type": "tab", "custom_bindings": True},
-        ]
+        return [{"type": "navbar", "custom_bindings": True, "classes": ["dropdown"]},
+                {"type": "settings", "custom_bindings": True}, {"type": "tab", "custom_bindings": True}]
 
     def is_template_autoescaped(self):
         return True

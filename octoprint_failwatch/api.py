@@ -10,8 +10,9 @@ import flask
 import octoprint.plugin
 from octoprint.access.permissions import Permissions
 
-from .analysis import AnalysisError
-from .config import describe_errors, validate
+from .analysis import AnalysisError, make_analyser
+from .camera import describe_source, make_camera
+from .config import build_config, describe_errors, validate
 from .frame import CameraError
 from .history import LABELS, PAGE_LIMIT
 
@@ -165,12 +166,23 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
         if not isinstance(settings, dict):
             return flask.jsonify(ok=False, error="settings must be an object")
         try:
-            return flask.jsonify(self.test_connection(settings))
+            return flask.jsonify(self._test_connection(settings))
         except (CameraError, AnalysisError) as exc:
             return flask.jsonify(ok=False, error=str(exc))
         except Exception as exc:  # anything unexpected is still an answer, never a stack trace in the UI
             self._logger.exception("Failwatch test connection failed")
             return flask.jsonify(ok=False, error=f"unexpected error: {type(exc).__name__}")
+
+    def _test_connection(self, unsaved: dict) -> dict:
+        """One frame now, one model call with the settings as they are in the form (not saved)."""
+        config, errors = build_config(self.with_stored_secrets(unsaved))
+        if errors:
+            return {"ok": False, "error": "; ".join(describe_errors(errors))}
+        if config.not_ready():
+            return {"ok": False, "error": config.not_ready()}
+        frame = make_camera(config, self._clock, self._plugin_manager)()
+        verdict = make_analyser(config, self._clock, self._spend)([frame])
+        return {"ok": True, "verdict": verdict.as_dict(), "camera": describe_source(config)}
 
     @octoprint.plugin.BlueprintPlugin.route("/test_alert", methods=["POST"])
     @Permissions.SETTINGS.require(403)

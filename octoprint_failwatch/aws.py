@@ -21,6 +21,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import FailwatchConfig
 
+_SESSION_LOCK = threading.Lock()  # guards the one boto3 session every client is made from
+_boto_session = None
 REFRESH_MARGIN = 300.0  # renew assumed-role keys this many seconds before they expire
 SESSION_SECONDS = 3600  # role chaining caps sessions at one hour
 EXPIRED_CODES = {"ExpiredTokenException", "ExpiredToken", "UnrecognizedClientException", "InvalidClientTokenId"}
@@ -153,6 +155,16 @@ class AwsSession:
         if endpoint_url:  # only when set, so AWS_ENDPOINT_URL_* env overrides keep working
             kwargs["endpoint_url"] = endpoint_url
         try:
-            return boto3.session.Session().client(service, **kwargs)
+            return _shared_session().client(service, **kwargs)
         except BotoCoreError as exc:
             raise CredentialError(f"cannot create the {service} client: {exc}") from None
+
+
+def _shared_session():
+    """One boto3 session for every client (keys are given per client): its service models load once, which
+    on a Raspberry Pi is tens of MB not spent again at every credential refresh or Test connection."""
+    global _boto_session
+    with _SESSION_LOCK:
+        if _boto_session is None:
+            _boto_session = boto3.session.Session()
+        return _boto_session

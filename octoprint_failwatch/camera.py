@@ -8,10 +8,9 @@ timestamps come from the engine's clock. Error texts name the camera with creden
 
 from __future__ import annotations
 
+import io
 from typing import Callable
 
-import cv2
-import numpy as np
 import requests
 
 from .config import FailwatchConfig
@@ -83,19 +82,22 @@ class MjpegCamera(_HttpCamera):
 
 def orient(jpeg: bytes, flip_h: bool, flip_v: bool, rotate90: bool) -> bytes:
     """Applies OctoPrint's webcam orientation settings, so the model sees what the user sees."""
-    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise CameraError("the webcam sent a JPEG that cannot be decoded")
+    from PIL import Image
+
+    try:
+        image = Image.open(io.BytesIO(jpeg))
+        image.load()
+    except (OSError, ValueError):
+        raise CameraError("the webcam sent a JPEG that cannot be decoded") from None
     if flip_h:
-        image = cv2.flip(image, 1)
+        image = image.transpose(Image.FLIP_LEFT_RIGHT)
     if flip_v:
-        image = cv2.flip(image, 0)
+        image = image.transpose(Image.FLIP_TOP_BOTTOM)
     if rotate90:  # OctoPrint rotates the stream 90° counter-clockwise
-        image = cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
-    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    if not ok:
-        raise CameraError("could not re-encode the webcam frame")
-    return encoded.tobytes()
+        image = image.transpose(Image.ROTATE_90)
+    encoded = io.BytesIO()
+    image.convert("RGB").save(encoded, "JPEG", quality=90)
+    return encoded.getvalue()
 
 
 class OctoPrintWebcam:

@@ -27,6 +27,7 @@ _ARN_OR_MODEL_ID = re.compile(
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _MQTT_TOPIC = re.compile(r"^[^#+\x00]+$")
+_INSTANCE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
 def _url_check(*schemes: str) -> Callable[[str], Optional[str]]:
@@ -147,6 +148,8 @@ FIELDS: tuple[Field, ...] = (
     ),
     *_part(
     "alerts",
+    # this instance's name on MQTT and in Home Assistant: generated once by the plugin, never the display name
+    Field("instance_id", str, "", "INSTANCE_ID", check=_pattern_check(_INSTANCE_ID, "instance id (a-z, 0-9, _ -)")),
     Field("discord_webhook_url", str, "", "DISCORD_WEBHOOK_URL", check=_url_check("https", "http"), secret=True),
     Field("mqtt_broker_url", str, "", "MQTT_BROKER_URL", check=_url_check("mqtt", "mqtts", "ws", "wss", "tcp")),
     Field("mqtt_topic", str, "", "MQTT_TOPIC", check=_pattern_check(_MQTT_TOPIC, "MQTT topic")),

@@ -87,6 +87,7 @@ class Dispatcher:
         self._spend = spend
         self._logger = logger
         self._print_cost = 0.0  # from the engine's latest status
+        self._published_state: Optional[str] = None  # the state last told the channels
         self._open_problems: set[str] = set()  # camera | stopped: alerted once until they clear
         self._handlers = {
             StatusChanged: self._status_changed, Analysed: self._analysed, FailureDetected: self._detected,
@@ -95,6 +96,8 @@ class Dispatcher:
         }
 
     def reconfigure(self, config: FailwatchConfig, channels: AlertChannels) -> None:
+        if channels is not self._channels:
+            self._published_state = None  # new channels are told the state at the next status
         self._config, self._channels = config, channels
 
     def handle(self, event: EngineEvent) -> list[Outcome]:
@@ -109,7 +112,14 @@ class Dispatcher:
     # ----- one handler per event -----
 
     def _status_changed(self, event: StatusChanged) -> None:
-        self._print_cost = event.status["counters"]["cost_usd"]
+        status = event.status
+        self._print_cost = status["counters"]["cost_usd"]
+        if status["state"] != self._published_state:  # idle included: a retained state must never go stale
+            self._published_state = status["state"]
+            watched = status["state"] not in ("idle", "not_configured")
+            self._channels.publish(self._alert(STATUS, state=status["state"], changed_state=True,
+                                               verdict=status["last_verdict"] if watched else None,
+                                               text=status["message"]))
 
     def _analysed(self, event: Analysed) -> None:
         self._open_problems.clear()  # a verdict means camera and model work again

@@ -256,6 +256,7 @@ class Engine:
         elif self._state == State.VERIFYING and kind in ("main", "verify"):
             if kind == "main":
                 self._round.series_verdict(verdict)
+                self._submit_verifications()  # those held for the series' verdict
             else:
                 self._round.add_result(verdict, frames)
             self._decide_verification()
@@ -281,7 +282,12 @@ class Engine:
         self._emit(FailureDetected(trigger))
 
     def _submit_verifications(self) -> None:
-        series = self._round.complete_series()
+        verification = self._round
+        if not verification.ready_to_analyse():
+            if self._status.verification is None:
+                self._publish_progress()
+            return
+        series = verification.complete_series()
         for frames in series:
             self._submit("verify", frames)
         if series or self._status.verification is None:

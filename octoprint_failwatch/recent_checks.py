@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from typing import Optional
 
-from .events import Analysed
+from .events import Analysed, EngineEvent
 
 TIMELINE_LENGTH = 2160  # checks kept (6 h at a quick check every 10 s)
 
@@ -20,6 +21,11 @@ class RecentChecks:
     def new_print(self) -> None:
         with self._lock:
             self._timeline.clear()
+
+    def record(self, event: EngineEvent) -> None:
+        """Keeps what an analysis showed; other events are not for the tab."""
+        if isinstance(event, Analysed):
+            self.add(event, time.time())
 
     def add(self, event: Analysed, wall_time: float) -> None:
         with self._lock:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -23,7 +24,7 @@ import threading
 from concurrent.futures import Future
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from .alerts import make_channels
+from .alerts import Identity, make_channels
 from .analysis import DailySpend, make_analyser
 from .camera import describe_source, make_camera
 from .config import FIELDS_BY_KEY, FailwatchConfig, from_environment
@@ -72,9 +73,11 @@ class Daemon:
         self.stopping = threading.Event()
         self.camera = camera = make_camera(config, self.clock)
         spend = DailySpend()
-        self.channels = make_channels(config, os.environ.get("PRINTER_NAME") or socket.gethostname(), logger)
-        self.dispatcher = Dispatcher(config, self.channels, NotifyOnly(), None,
-                                     os.environ.get("PRINTER_NAME") or socket.gethostname(), job=lambda: {},
+        name = os.environ.get("PRINTER_NAME") or socket.gethostname()
+        # INSTANCE_ID names this daemon on MQTT; by default its printer's (or host's) name, made topic-safe
+        instance = config.instance_id or re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_") or "failwatch"
+        self.channels = make_channels(config, Identity.of(instance[:32], name, config.mqtt_topic), logger)
+        self.dispatcher = Dispatcher(config, self.channels, NotifyOnly(), None, name, job=lambda: {},
                                      snapshot=lambda: camera().jpeg, spend=spend, logger=logger)
         self.monitor = Monitor(config, camera, make_analyser(config, self.clock, spend), DaemonThreadExecutor(),
                                self.on_event, self.clock, logger, camera_executor=DaemonThreadExecutor())

@@ -9,7 +9,9 @@ round ends as soon as that is reached, or as soon as it can no longer be.
 
 Frames are cheap and model calls are not: while a quick look is still with the model, the round's
 frames are already being taken (a prefetch). If the look comes back healthy they are dropped; if it
-says "failed", verification is already under way.
+says "failed", verification is already under way. Its series go to the model at once when the look is
+sure (a failure likelihood of EARLY_CONFIDENCE or more); a doubtful look's verification waits for the
+full series' verdict, so a false alarm it rejects costs no verification calls.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from .analysis.verdict import Verdict
 from .config import FailwatchConfig
 from .events import VerificationDecided
 from .frame import Frame
+
+EARLY_CONFIDENCE = 0.8  # a quick look this sure has its verification analysed before the full series answers
 
 
 class VerificationRound:
@@ -57,6 +61,11 @@ class VerificationRound:
         return sum(1 for verdict in self.results if self._counts(verdict))
 
     # ----- frames -----
+
+    def ready_to_analyse(self) -> bool:
+        """Whether complete series may go to the model now (not while a doubtful look's series is out)."""
+        return self.series_check is True or (self.quick is not None and self.series_check is None
+                                             and self.quick.confidence >= EARLY_CONFIDENCE)
 
     def all_captured(self) -> bool:
         return self.series_captured >= self._config.verification_series

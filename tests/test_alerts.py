@@ -8,9 +8,8 @@ import pytest
 
 from demo.octoprint_instance import free_port, wait_for
 from demo.scene import shows_failure
-from octoprint_failwatch.alerts import FAILURE, STATUS, Alert, make_channels
+from octoprint_failwatch.alerts import FAILURE, STATUS, Alert, Identity, make_channels
 from octoprint_failwatch.alerts.discord import DiscordMessage, DiscordNotifier
-from octoprint_failwatch.alerts.mqtt import discovery_configs
 from octoprint_failwatch.alerts.paho_compat import new_client
 from octoprint_failwatch.config import build_config
 
@@ -64,10 +63,11 @@ def subscriber(broker):
         sub.close()
 
 
-def make_alerts(camera, **settings):
+def make_alerts(camera, instance="prusa", name="Prusa MK4", record=None, **settings):
     config, errors = build_config(settings)
     assert not errors, errors
-    return make_channels(config, "Prusa MK4", logging.getLogger("test"))
+    return make_channels(config, Identity.of(instance, name, config.mqtt_topic), logging.getLogger("test"),
+                         record=record)
 
 
 STATUS_ALERT = Alert(STATUS, "Prusa MK4", state="watching", verdict=VERDICT, job=JOB, cost=COST)
@@ -149,17 +149,21 @@ def test_a_failure_published_while_the_broker_is_down_arrives_after_it_returns(b
 def test_home_assistant_discovery_is_retained_and_resent_when_home_assistant_comes_online(broker, subscriber,
                                                                                        camera):
     alerts = make_alerts(camera, mqtt_broker_url=broker.url, mqtt_topic="failwatch/ha")
-    configs = discovery_configs("failwatch/ha", "Prusa MK4")
-    topic = "homeassistant/binary_sensor/failwatch_prusa_mk4/failure/config"
+    configs = Identity.of("prusa", "Prusa MK4", "failwatch/ha").discovery_configs()
+    topic = "homeassistant/binary_sensor/failwatch_prusa/failure/config"
     try:
         wait_for(lambda: alerts.status()["mqtt"].startswith("connected"), 10, "the publisher to connect")
-        sub = subscriber("homeassistant/+/failwatch_prusa_mk4/#")
+        sub = subscriber("homeassistant/+/failwatch_prusa/#")
         wait_for(lambda: len({t for t, _, _ in sub.messages}) == len(configs), 10, "retained discovery configs")
         assert all(retained for _, _, retained in sub.messages)
         binary = json.loads(sub.on(topic)[0])
         assert binary["device_class"] == "problem" and binary["state_topic"] == "failwatch/ha"
         assert binary["availability_topic"] == "failwatch/ha/availability"
-        assert binary["device"]["identifiers"] == ["failwatch_prusa_mk4"]
+        assert binary["device"]["identifiers"] == ["failwatch_prusa"]
+        assert binary["device"]["name"] == "Failwatch Prusa MK4"
+        assert binary["origin"]["name"] == "OctoPrint-Failwatch"
+        confidence = json.loads(sub.on("homeassistant/sensor/failwatch_prusa/confidence/config")[0])
+        assert confidence["state_class"] == "measurement"  # long-term statistics in Home Assistant
         before = len(sub.on(topic))
         announcer = new_client("", "tcp")
         announcer.connect("127.0.0.1", broker.port)
@@ -252,3 +256,47 @@ def test_a_failure_alert_to_an_unreachable_discord_is_delivered_once_it_is_back(
         notifier.close()
         if receiver:
             receiver.stop()
+
+
+def test_each_instance_has_its_own_device_and_topics_and_what_it_no_longer_uses_is_cleared(broker, subscriber,
+                                                                                          camera, tmp_path):
+    sub = subscriber("#")
+    assert sub.subscribed.wait(10)
+    legacy = "homeassistant/binary_sensor/failwatch_octoprint/failure/config"  # what an older version left
+    announcer = new_client("", "tcp")
+    announcer.connect("127.0.0.1", broker.port)
+    announcer.loop_start()
+    announcer.publish(legacy, json.dumps({"name": "old"}), qos=1, retain=True).wait_for_publish(5)
+    first = make_alerts(camera, instance="aaa111", name="", record=tmp_path / "a.json", mqtt_broker_url=broker.url)
+    second = make_alerts(camera, instance="bbb222", name="", record=tmp_path / "b.json", mqtt_broker_url=broker.url)
+    try:
+        for alerts in (first, second):
+            wait_for(lambda alerts=alerts: alerts.status()["mqtt"].startswith("connected"), 10, "a connection")
+        # the same empty name: two devices, two default topics
+        wait_for(lambda: sub.on("homeassistant/binary_sensor/failwatch_aaa111/failure/config")
+                 and sub.on("homeassistant/binary_sensor/failwatch_bbb222/failure/config"), 10, "two devices")
+        names = {json.loads(sub.on(f"homeassistant/binary_sensor/failwatch_{i}/failure/config")[-1])["device"]["name"]
+                 for i in ("aaa111", "bbb222")}
+        assert names == {"Failwatch aaa111", "Failwatch bbb222"}
+        wait_for(lambda: sub.on(legacy) and sub.on(legacy)[-1] == b"", 10, "the older version's config cleared")
+        first.publish(Alert(STATUS, "", state="idle", changed_state=True, text="no print running"))
+        second.publish(STATUS_ALERT)
+        wait_for(lambda: sub.on("octoprint/failwatch/aaa111") and sub.on("octoprint/failwatch/bbb222"), 10,
+                 "each state on its own topic")
+        assert json.loads(sub.on("octoprint/failwatch/aaa111")[-1])["state"] == "idle"
+        assert json.loads(sub.on("octoprint/failwatch/bbb222")[-1])["state"] == "watching"
+    finally:
+        first.close()
+        second.close()
+        announcer.disconnect()
+        announcer.loop_stop()
+    # the first instance gets a topic of its own and turns discovery off: its old retained topics go
+    moved = make_alerts(camera, instance="aaa111", name="", record=tmp_path / "a.json", mqtt_broker_url=broker.url,
+                        mqtt_topic="farm/printer-1", mqtt_ha_discovery=False)
+    try:
+        wait_for(lambda: sub.on("octoprint/failwatch/aaa111")[-1] == b"", 10, "the old state topic cleared")
+        wait_for(lambda: sub.on("homeassistant/binary_sensor/failwatch_aaa111/failure/config")[-1] == b"", 10,
+                 "its discovery removed")
+        assert sub.on("homeassistant/binary_sensor/failwatch_bbb222/failure/config")[-1] != b""  # the other stays
+    finally:
+        moved.close()

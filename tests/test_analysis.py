@@ -249,3 +249,28 @@ def test_openai_backend_backs_off_with_full_jitter_within_bounds(server, camera)
     server.faults.extend(["throttle"] * 10)
     with pytest.raises(AnalysisError, match="HTTP 429"):
         backend(frames_from(camera))
+
+
+def test_a_model_that_refuses_forced_tool_choice_is_asked_for_json_in_text_from_then_on(server, camera):
+    server.forced_tool_choice = False
+    try:
+        _, backend = bedrock(server)
+        before = len(server.converse_requests)
+        verdict = backend(frames_from(camera, "failed"))
+        assert verdict.print_failed is True and verdict.failure_type == "spaghetti" and verdict.explanation
+        quick = backend(frames_from(camera, count=1), quick=True)
+        assert quick.print_failed is False
+        tried = server.converse_requests[before:]
+        # the first call was refused; the next ones ask for JSON in text without tools
+        assert [r["tool_choice"] is not None for r in tried] == [True, False, False]
+    finally:
+        server.forced_tool_choice = True
+
+
+def test_a_botocore_without_converse_is_named_with_the_way_out(server, camera, monkeypatch):
+    import botocore
+
+    monkeypatch.setattr(botocore, "__version__", "1.34.50")
+    _, backend = bedrock(server)
+    with pytest.raises(AnalysisError, match=r"botocore 1.34.50 has no Converse API .*pip install -U boto3"):
+        backend(frames_from(camera))

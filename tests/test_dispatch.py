@@ -7,7 +7,7 @@ import pytest
 
 from demo.octoprint_instance import wait_for
 from demo.scene import SceneCamera
-from octoprint_failwatch.alerts import make_channels
+from octoprint_failwatch.alerts import Identity, make_channels
 from octoprint_failwatch.analysis import DailySpend, Verdict
 from octoprint_failwatch.config import build_config
 from octoprint_failwatch.dispatch import NOTIFIED, PAUSED, Dispatcher
@@ -46,7 +46,7 @@ def make(webhook, camera, tmp_path):
     def build(action="notified", **settings):
         config, errors = build_config({"discord_webhook_url": webhook.url, **settings})
         assert not errors
-        channels.append(make_channels(config, "Prusa MK4", logging.getLogger("test")))
+        channels.append(make_channels(config, Identity.of("prusa", "Prusa MK4"), logging.getLogger("test")))
         recorder = RecordingAction(action)
         dispatcher = Dispatcher(config, channels[-1], recorder, IncidentHistory(tmp_path / "incidents"), "Prusa MK4",
                                 job=lambda: {"file": "benchy.gcode", "progress": 40.0, "elapsed": 600},

@@ -450,3 +450,24 @@ def test_new_settings_keep_a_snooze_and_take_effect_at_once():
     times = len(h.camera.times)
     h.run(20)
     assert h.camera.times[times:] == [1015, 1020, 1025, 1030, 1035]  # at once, then every 5 s
+
+
+def test_a_doubtful_look_waits_for_the_full_series_before_verification_calls_are_spent():
+    def answer(n, frames):  # a glare: the quick look says failed at 0.6, the full series sees nothing
+        return failure(0.6) if len(frames) == 1 else Verdict(False, 0.1, "none", "fine")
+
+    h = Harness(ScriptedModel(answer), latency=3.0)
+    h.monitor.start()
+    h.run(40)
+    assert len(h.named("verification_rejected")) >= 1
+    assert [len(call) for call in h.model.calls] == [1, 3]  # the quick look and the series: no verification call
+
+
+def test_a_doubtful_look_is_still_confirmed_once_the_series_agrees():
+    h = Harness(ScriptedModel(lambda n, frames: failure(0.7)), latency=3.0)
+    h.monitor.start()
+    h.run(40)
+    confirmed = h.named("failure_confirmed")
+    assert len(confirmed) == 1
+    # the verification's frames were taken during the look; their calls went out with the series' verdict
+    assert confirmed[0][0] == pytest.approx(1020 + 3 + 3 + 3, abs=0.3)

@@ -9,13 +9,15 @@ the channels the settings ask for; a new channel is one module with one class.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Callable, Optional
 
 from ..config import FailwatchConfig
 from .alert import ACTION_WORDS, FAILURE, PROBLEM, STATUS, TEST, Alert, AlertChannel
+from .mqtt_identity import Identity
 
 __all__ = ["ACTION_WORDS", "FAILURE", "PROBLEM", "STATUS", "TEST", "Alert", "AlertChannel", "AlertChannels",
-           "make_channels"]
+           "Identity", "make_channels"]
 
 
 class AlertChannels:
@@ -64,16 +66,17 @@ class UnavailableChannel:
         pass
 
 
-def make_channels(config: FailwatchConfig, printer_name: str, logger: logging.Logger,
-                  mqtt_helper: Optional[Callable[..., object]] = None) -> AlertChannels:
-    """The channels the settings ask for; OctoPrint-MQTT's helper is used only without a broker of our own."""
+def make_channels(config: FailwatchConfig, identity: Identity, logger: logging.Logger,
+                  octoprint_mqtt: Optional[dict] = None, record: Optional[Path] = None) -> AlertChannels:
+    """The channels the settings ask for. `octoprint_mqtt`: OctoPrint-MQTT's helpers and its last will, used only
+    without a broker of our own; `record`: where the retained MQTT topics published last are kept."""
     channels: list[AlertChannel] = []
     if config.discord_webhook_url:
         channels.append(_channel("discord", logger, lambda: _discord(config, logger)))
     if config.mqtt_broker_url:
-        channels.append(_channel("mqtt", logger, lambda: _mqtt(config, printer_name, logger)))
-    elif mqtt_helper is not None:
-        channels.append(_channel("mqtt", logger, lambda: _octoprint_mqtt(mqtt_helper, config, logger)))
+        channels.append(_channel("mqtt", logger, lambda: _mqtt(config, identity, logger, record)))
+    elif octoprint_mqtt:
+        channels.append(_channel("mqtt", logger, lambda: _octoprint_mqtt(octoprint_mqtt, config, identity, logger)))
     return AlertChannels(channels, logger)
 
 
@@ -91,13 +94,14 @@ def _discord(config: FailwatchConfig, logger: logging.Logger) -> AlertChannel:
     return DiscordChannel(config.discord_webhook_url, logger)
 
 
-def _mqtt(config: FailwatchConfig, printer_name: str, logger: logging.Logger) -> AlertChannel:
+def _mqtt(config: FailwatchConfig, identity: Identity, logger: logging.Logger, record: Optional[Path]) -> AlertChannel:
     from .mqtt import MqttChannel
 
-    return MqttChannel(config, printer_name, logger)
+    return MqttChannel(config, identity, logger, record)
 
 
-def _octoprint_mqtt(helper: Callable[..., object], config: FailwatchConfig, logger: logging.Logger) -> AlertChannel:
+def _octoprint_mqtt(helpers: dict, config: FailwatchConfig, identity: Identity,
+                    logger: logging.Logger) -> AlertChannel:
     from .octoprint_mqtt import OctoPrintMqttChannel
 
-    return OctoPrintMqttChannel(helper, config.mqtt_topic, logger)
+    return OctoPrintMqttChannel(helpers, identity, helpers.get("availability"), config.mqtt_ha_discovery, logger)

@@ -18,6 +18,7 @@ class Alert:
     kind: str
     printer: str
     state: str = ""
+    changed_state: bool = False  # a STATUS sent because the state changed (idle, watching...), not a verdict
     verdict: Optional[dict] = None  # the model's verdict (status, failure)
     positives: int = 0  # verification series that agreed, of `series`
     series: int = 0

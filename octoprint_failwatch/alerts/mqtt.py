@@ -1,22 +1,23 @@
-"""MQTT status JSON on every analysis, failure alerts, and Home Assistant discovery, with paho-mqtt 1.6 or 2.x.
+"""Failwatch's own MQTT connection: the status JSON at every analysis and state change, failure alerts, and
+Home Assistant discovery, with paho-mqtt 1.6 or 2.x.
 
 `connect_async` + `loop_start` reconnect by themselves. While the broker is away, messages wait in
 our own bounded queue (the latest status, and every failure alert) and go out on reconnect, so a
 failure alert is never lost to a broker restart. The availability topic carries a retained
 "online" and a last will "offline". Discovery configs are retained and re-sent whenever Home
-Assistant announces `homeassistant/status online`; they are removed when discovery is turned off.
+Assistant announces `homeassistant/status online`; retained topics this instance no longer uses
+(discovery off, another topic, an older version's names) are cleared on connect.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import ssl
 import sys
 import threading
 from collections import deque
-from datetime import datetime
+from pathlib import Path
 from typing import Optional
 from urllib.parse import urlsplit
 
@@ -25,80 +26,22 @@ import paho.mqtt.client as mqtt
 from ..config import FailwatchConfig
 from ..redaction import mask_url
 from .alert import FAILURE, STATUS, Alert
+from .mqtt_identity import HA_PREFIX, Identity, RetainedRecord, status_payload
 from .paho_compat import new_client, on_connect, on_disconnect
 
-DEFAULT_TOPIC = "octoprint/failwatch"
-HA_PREFIX = "homeassistant"
 ALERT_QUEUE_LIMIT = 100
 PORTS = {"mqtt": 1883, "tcp": 1883, "mqtts": 8883, "ws": 80, "wss": 443}
 
 
-def status_payload(alert: Alert) -> dict:
-    """The standalone tool's JSON (timestamp, print_failed, description) and what Failwatch adds to it."""
-    verdict, job, failure = alert.verdict or {}, alert.job, alert.kind == FAILURE
-    payload = {
-        "timestamp": datetime.fromtimestamp(alert.time).astimezone().isoformat(),
-        "print_failed": True if failure else bool(verdict.get("print_failed")),
-        "description": verdict.get("explanation", ""),
-        "state": "failure" if failure else alert.state,
-        "confidence": verdict.get("confidence"),
-        "failure_type": verdict.get("failure_type"),
-        "printer": alert.printer,
-        "job": {"file": job.get("file"), "progress": job.get("progress"), "elapsed": job.get("elapsed")},
-        "cost": alert.cost,
-    }
-    if failure:
-        payload["action"] = alert.action
-    if alert.test_run:
-        payload["test"] = True
-    return payload
-
-
-def node_id(printer_name: str) -> str:
-    return "failwatch_" + (re.sub(r"[^a-z0-9_]+", "_", printer_name.lower()).strip("_") or "octoprint")
-
-
-def discovery_configs(topic: str, printer_name: str) -> dict[str, dict]:
-    """Retained Home Assistant configs by their config topic: one device per printer."""
-    node = node_id(printer_name)
-    device = {
-        "identifiers": [node],
-        "name": f"Failwatch {printer_name or 'OctoPrint'}",
-        "manufacturer": "Failwatch",
-        "model": "OctoPrint-Failwatch",
-    }
-    common = {"state_topic": topic, "availability_topic": f"{topic}/availability", "device": device}
-    entities = {
-        ("binary_sensor", "failure"): {
-            "name": "Print failure",
-            "device_class": "problem",
-            "value_template": "{{ 'ON' if value_json.print_failed else 'OFF' }}",
-        },
-        ("sensor", "state"): {"name": "Monitoring state", "value_template": "{{ value_json.state }}"},
-        ("sensor", "confidence"): {
-            "name": "Failure confidence",
-            "unit_of_measurement": "%",
-            "value_template": "{{ ((value_json.confidence or 0) * 100) | round(0) }}",
-        },
-        ("sensor", "last_check"): {
-            "name": "Last check",
-            "device_class": "timestamp",
-            "value_template": "{{ value_json.timestamp }}",
-        },
-    }
-    return {
-        f"{HA_PREFIX}/{component}/{node}/{name}/config": {**common, **entity, "unique_id": f"{node}_{name}"}
-        for (component, name), entity in entities.items()
-    }
-
-
 class MqttPublisher:
-    def __init__(self, config: FailwatchConfig, printer_name: str, logger: Optional[logging.Logger] = None):
+    def __init__(self, config: FailwatchConfig, identity: Identity, logger: Optional[logging.Logger] = None,
+                 record: Optional[Path] = None):
         self._config = config
         self._logger = logger or logging.getLogger(__name__)
-        self.topic = config.mqtt_topic or DEFAULT_TOPIC
-        self._availability = f"{self.topic}/availability"
-        self._printer_name = printer_name
+        self._identity = identity
+        self.topic = identity.topic
+        self._availability = identity.availability
+        self._record = RetainedRecord(record, identity)
         self._where = mask_url(config.mqtt_broker_url)
         self._lock = threading.Lock()  # guards the queue and the connection state
         self._pending_status: Optional[str] = None
@@ -199,9 +142,16 @@ class MqttPublisher:
     # ----- discovery -----
 
     def _send_discovery(self) -> None:
-        for topic, config in discovery_configs(self.topic, self._printer_name).items():
-            payload = json.dumps(config) if self._config.mqtt_ha_discovery else ""
-            self._client.publish(topic, payload, qos=1, retain=True)  # "" removes a retained config
+        configs = self._identity.discovery_configs() if self._config.mqtt_ha_discovery else {}
+        for topic, config in configs.items():
+            self._client.publish(topic, json.dumps(config), qos=1, retain=True)
+
+    def _clear_stale(self) -> None:
+        current = [self.topic, self._availability, *(self._identity.discovery_configs()
+                                                    if self._config.mqtt_ha_discovery else [])]
+        for topic in self._record.stale(current):
+            self._client.publish(topic, "", qos=1, retain=True)  # an empty retained message removes it
+        self._record.save(current)
 
     # ----- paho callbacks (paho's network thread) -----
 
@@ -219,6 +169,7 @@ class MqttPublisher:
         self._set_status(f"connected to {self._where}", logging.INFO)
         client.publish(self._availability, "online", qos=1, retain=True)
         client.subscribe(f"{HA_PREFIX}/status", qos=1)
+        self._clear_stale()
         self._send_discovery()
         self._flush()
 
@@ -247,12 +198,13 @@ class MqttPublisher:
 
 
 class MqttChannel:
-    """The status JSON at every analysis and failure alerts on our own broker connection."""
+    """The status JSON at every analysis and state change, and failure alerts, on our own broker connection."""
 
     name = "mqtt"
 
-    def __init__(self, config: FailwatchConfig, printer_name: str, logger: Optional[logging.Logger] = None):
-        self._publisher = MqttPublisher(config, printer_name, logger).start()
+    def __init__(self, config: FailwatchConfig, identity: Identity, logger: Optional[logging.Logger] = None,
+                 record: Optional[Path] = None):
+        self._publisher = MqttPublisher(config, identity, logger, record).start()
 
     def publish(self, alert: Alert) -> None:
         if alert.kind == STATUS:

@@ -2,24 +2,43 @@
 
 Throttling and 5xx are retried by botocore's standard mode (exponential backoff with jitter,
 bounded attempts). Expired or unrecognised credentials are refreshed once and the call retried,
-as the standalone tool did. Every other failure becomes an `AnalysisError` with a message for the user.
+as the standalone tool did. Forced tool choice is documented for Anthropic Claude 3+ and Amazon Nova;
+a vision model that refuses it (a ValidationException about tool choice or tool use) is asked for the
+same answer as a JSON object in text from then on, parsed and validated the same way. Every other
+failure becomes an `AnalysisError` with a message for the user.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 import time
 from typing import Sequence
 
+import botocore
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
 from ..aws import AwsSession, CredentialError, is_expired_error
 from ..config import FailwatchConfig
 from ..frame import Frame
-from .prompt import QUESTION, TOOL_NAME, build_prompt, frame_labels, schema
+from .prompt import QUESTION, TOOL_NAME, build_prompt, frame_labels, json_instruction, schema
 from .verdict import AnalysisError, Verdict, parse_verdict
 
 MAX_IMAGES = 20  # Converse limit per request
-MAX_IMAGE_BYTES = int(3.75 * 1024 * 1024)
+MAX_IMAGE_BYTES = 3_750_000  # Converse: 3.75 MB per image
+CONVERSE_SINCE = (1, 34, 116)  # the first botocore with the Converse API
+_NO_TOOL_CHOICE = re.compile(r"tool ?choice|toolchoice|tool use|tool_use|does not support tools?", re.IGNORECASE)
+logger = logging.getLogger(__name__)
+
+
+def botocore_too_old() -> str:
+    """Why this botocore cannot call Converse, or "" when it can."""
+    found = tuple(int(part) for part in re.findall(r"\d+", botocore.__version__)[:3])
+    if found >= CONVERSE_SINCE:
+        return ""
+    return (f"botocore {botocore.__version__} has no Converse API (it came in 1.34.116): "
+            "update it in OctoPrint's environment with pip install -U boto3")
 
 
 class BedrockBackend:
@@ -27,11 +46,20 @@ class BedrockBackend:
         self._config = config
         self._session = session
         self._system = {quick: [{"text": build_prompt(config.about_printer, quick)}] for quick in (False, True)}
+        self._forced_tool = True  # until the model refuses forced tool choice
+        self._too_old = botocore_too_old()
 
     def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
-        request = self.build_request(frames, quick)
+        if self._too_old:
+            raise AnalysisError(self._too_old)
         started = time.monotonic()
-        response = self._converse(request)
+        try:
+            response = self._converse(self.build_request(frames, quick))
+        except ToolChoiceRefused:
+            self._forced_tool = False
+            logger.warning("Failwatch: %s does not take forced tool choice; asking for JSON in text from now on",
+                           self._config.model_name)
+            response = self._converse(self.build_request(frames, quick))
         verdict = self.parse_response(response, quick)
         usage = response.get("usage") or {}
         return Verdict(
@@ -55,6 +83,11 @@ class BedrockBackend:
                 raise AnalysisError(f"frame {number} is {len(frame.jpeg)} bytes, over Bedrock's 3.75 MB limit")
             content.append({"text": label})
             content.append({"image": {"format": "jpeg", "source": {"bytes": frame.jpeg}}})
+        if not self._forced_tool:  # the same answer, as a JSON object in text
+            content.append({"text": json_instruction(quick)})
+            return {"modelId": self._config.inference_profile_arn, "system": self._system[quick],
+                    "messages": [{"role": "user", "content": content}],
+                    "inferenceConfig": {"maxTokens": 400, "temperature": 0}}
         content.append({"text": QUESTION})
         return {
             "modelId": self._config.inference_profile_arn,
@@ -85,11 +118,19 @@ class BedrockBackend:
         output = response.get("output")
         message = output.get("message") if isinstance(output, dict) else None
         content = message.get("content") if isinstance(message, dict) else None
-        for block in content if isinstance(content, list) else []:
-            tool_use = block.get("toolUse") if isinstance(block, dict) else None
+        blocks = [block for block in content if isinstance(block, dict)] if isinstance(content, list) else []
+        for block in blocks:
+            tool_use = block.get("toolUse")
             if isinstance(tool_use, dict) and tool_use.get("name") == TOOL_NAME:
                 return parse_verdict(tool_use.get("input"), quick)
-        raise AnalysisError(f"model did not use the {TOOL_NAME} tool (stop reason: {stop})")
+        text = "".join(block["text"] for block in blocks if isinstance(block.get("text"), str))
+        found = re.search(r"\{.*\}", text, re.DOTALL)  # a model without forced tools answers with JSON in text
+        if found:
+            try:
+                return parse_verdict(json.loads(found.group(0)), quick)
+            except ValueError:
+                pass
+        raise AnalysisError(f"model did not use the {TOOL_NAME} tool nor answer with JSON (stop reason: {stop})")
 
     def _converse(self, request: dict) -> dict:
         for attempt in (1, 2):
@@ -102,9 +143,16 @@ class BedrockBackend:
                     self._session.invalidate()  # re-read the file, re-assume the role, try once more
                     continue
                 error = exc.response.get("Error", {})
+                if self._forced_tool and error.get("Code") == "ValidationException" and \
+                        _NO_TOOL_CHOICE.search(error.get("Message", "")):
+                    raise ToolChoiceRefused() from None
                 raise AnalysisError(f"Bedrock {error.get('Code', 'error')}: {error.get('Message', '')}") from None
             except ReadTimeoutError:
                 raise AnalysisError(f"Bedrock did not answer within {self._config.model_timeout:g} s") from None
             except BotoCoreError as exc:
                 raise AnalysisError(f"Bedrock unreachable: {exc}") from None
         raise AnalysisError("Bedrock rejected the refreshed credentials too")
+
+
+class ToolChoiceRefused(Exception):
+    """The model does not take forced tool choice (only Claude 3+ and Nova do, per the Converse docs)."""

@@ -2,15 +2,16 @@
 
 Image tokens are most of the cost (Claude ~ width x height / 750 per image, Nova ~1000+), so the
 long side is capped (768 px by default) and the JPEG re-encoded; alerts keep the full-size frame.
+Pillow does it: light enough to load on a Raspberry Pi, where OpenCV is loaded only for an RTSP camera.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from typing import Optional
 
-import cv2
-import numpy as np
+from PIL import Image
 
 from ..frame import Frame
 from .verdict import AnalysisError
@@ -20,19 +21,19 @@ def prepare(frame: Frame, long_side: int, quality: int, roi: Optional[tuple[floa
     """Returns the frame as the model should see it; unchanged when nothing is to be done."""
     if not long_side and roi is None:
         return frame
-    image = cv2.imdecode(np.frombuffer(frame.jpeg, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise AnalysisError("a camera frame is not a decodable JPEG")
+    try:
+        image = Image.open(io.BytesIO(frame.jpeg))
+        image.load()
+    except (OSError, ValueError):
+        raise AnalysisError("a camera frame is not a decodable JPEG") from None
     if roi is not None:
-        height, width = image.shape[:2]
+        width, height = image.size
         x, y, w, h = roi
-        image = image[int(y * height): int((y + h) * height), int(x * width): int((x + w) * width)]
-    height, width = image.shape[:2]
+        image = image.crop((int(x * width), int(y * height), int((x + w) * width), int((y + h) * height)))
+    width, height = image.size
     scale = long_side / max(height, width) if long_side else 1.0
     if scale < 1.0:
-        image = cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
-                           interpolation=cv2.INTER_AREA)
-    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise AnalysisError("could not re-encode a camera frame")
-    return replace(frame, jpeg=encoded.tobytes())
+        image = image.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.BOX)
+    encoded = io.BytesIO()
+    image.convert("RGB").save(encoded, "JPEG", quality=quality)
+    return replace(frame, jpeg=encoded.getvalue())

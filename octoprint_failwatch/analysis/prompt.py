@@ -7,6 +7,7 @@ since it is asked at every frame and only decides whether to look closer).
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Sequence
 
@@ -58,10 +59,10 @@ printed logos on the bed, reflections and glare, an empty bed at the start, a ha
 Judge the newest frames most; use the older ones to see what changes. Only report a failure you \
 can see. Answer with the {tool} tool."""
 
-QUICK_PROMPT = """You watch a 3D printer through a camera. Is the print in this frame failing now? \
-Failing: tangled filament ("spaghetti"), the part detached or moved, a blob on the nozzle, shifted \
-layers, extruding into mid-air. Not failing: supports, purge lines, brims, infill, bed logos, glare, \
-an empty bed, a hand in view. Confidence: how likely it is failing. Answer with the {tool} tool."""
+QUICK_PROMPT = """Is the 3D print in this frame failing now? Failing: tangled filament (spaghetti), part \
+detached or moved, blob on the nozzle, shifted layers, printing into mid-air. Not failing: supports, purge \
+lines, brims, infill, bed logos, glare, empty bed, a hand in view. confidence = how likely it is failing. \
+Answer with {tool}."""
 
 
 def build_prompt(about_printer: str = "", quick: bool = False) -> str:
@@ -86,3 +87,9 @@ QUESTION = f"Is this print failing? Answer with {TOOL_NAME}."
 
 def schema(quick: bool) -> dict[str, Any]:
     return QUICK_SCHEMA if quick else VERDICT_SCHEMA
+
+
+def json_instruction(quick: bool) -> str:
+    """For a model without forced tool choice: the tool's fields, asked for as a JSON object in text."""
+    fields = json.dumps(schema(quick)["properties"])
+    return f"Answer with only a JSON object with these fields, nothing else: {fields}"
