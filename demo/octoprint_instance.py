@@ -151,7 +151,9 @@ class OctoPrintServer:
     def _arm_anonymous_csrf(self) -> None:
         """Anonymous browsers carry OctoPrint's CSRF cookie + header; without them a POST is a 400, not a 403."""
         self.anonymous = requests.Session()
-        self.anonymous.get(f"{self.url}/", timeout=30)
+        # the cookie comes with the redirect to the login page; not following it keeps to one fresh connection
+        # (OctoPrint 1.9 sometimes resets the kept-alive one right after startup)
+        self.anonymous.get(f"{self.url}/", timeout=30, allow_redirects=False)
         token = self.anonymous.cookies.get(f"csrf_token_P{self.port}")
         if token:
             self.anonymous.headers["X-CSRF-Token"] = token

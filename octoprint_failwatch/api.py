@@ -190,8 +190,8 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
     def api_test_alert(self):
         results = self.send_test_alert()
         if not results:
-            return flask.jsonify(ok=False, message="no alert channel is set up (Discord webhook or MQTT broker)",
-                                 results={})
+            return flask.jsonify(ok=False, results={}, message="no alert channel is set up "
+                                 "(Discord webhook, notification URLs or MQTT broker)")
         return flask.jsonify(ok=all(ok for ok, _ in results.values()),
                              message="; ".join(f"{name}: {text}" for name, (ok, text) in results.items()),
                              results={name: {"ok": ok, "message": text} for name, (ok, text) in results.items()})

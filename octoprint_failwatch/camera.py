@@ -90,11 +90,11 @@ def orient(jpeg: bytes, flip_h: bool, flip_v: bool, rotate90: bool) -> bytes:
     except (OSError, ValueError):
         raise CameraError("the webcam sent a JPEG that cannot be decoded") from None
     if flip_h:
-        image = image.transpose(Image.FLIP_LEFT_RIGHT)
+        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     if flip_v:
-        image = image.transpose(Image.FLIP_TOP_BOTTOM)
+        image = image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
     if rotate90:  # OctoPrint rotates the stream 90° counter-clockwise
-        image = image.transpose(Image.ROTATE_90)
+        image = image.transpose(Image.Transpose.ROTATE_90)
     encoded = io.BytesIO()
     image.convert("RGB").save(encoded, "JPEG", quality=90)
     return encoded.getvalue()

@@ -27,7 +27,7 @@ def thumbnail(jpeg: bytes) -> Optional[Image.Image]:
     try:
         image = Image.open(io.BytesIO(jpeg))
         image.draft("L", (THUMBNAIL[0] * 4, THUMBNAIL[1] * 4))  # let the JPEG decoder skip what is not needed
-        return image.convert("L").resize(THUMBNAIL, Image.BOX)
+        return image.convert("L").resize(THUMBNAIL, Image.Resampling.BOX)
     except (OSError, ValueError):
         return None
 

@@ -51,6 +51,18 @@ def _pattern_check(pattern: re.Pattern, what: str) -> Callable[[str], Optional[s
     return check
 
 
+def split_urls(text: str) -> list[str]:
+    """A list of URLs as typed: one per line, or separated by spaces or commas."""
+    return [url for url in text.replace(",", " ").split() if url]
+
+
+def _urls_check(value: str) -> Optional[str]:
+    # the scheme picks the service (tgram://, ntfy://, mailto://...); Apprise itself judges the rest when it loads
+    if any(not re.match(r"^[a-z][a-z0-9+.-]*://\S", url, re.I) for url in split_urls(value)):
+        return "must be notification URLs such as ntfy://topic or tgram://token/chat, one per line"
+    return None
+
+
 def _choice_check(choices: tuple) -> Callable[[str], Optional[str]]:
     def check(value: str) -> Optional[str]:
         return None if value in choices else "must be one of " + ", ".join(choices)
@@ -151,6 +163,7 @@ FIELDS: tuple[Field, ...] = (
     # this instance's name on MQTT and in Home Assistant: generated once by the plugin, never the display name
     Field("instance_id", str, "", "INSTANCE_ID", check=_pattern_check(_INSTANCE_ID, "instance id (a-z, 0-9, _ -)")),
     Field("discord_webhook_url", str, "", "DISCORD_WEBHOOK_URL", check=_url_check("https", "http"), secret=True),
+    Field("notify_urls", str, "", "NOTIFY_URLS", check=_urls_check, secret=True),
     Field("mqtt_broker_url", str, "", "MQTT_BROKER_URL", check=_url_check("mqtt", "mqtts", "ws", "wss", "tcp")),
     Field("mqtt_topic", str, "", "MQTT_TOPIC", check=_pattern_check(_MQTT_TOPIC, "MQTT topic")),
     Field("mqtt_username", str, "", "MQTT_USERNAME"),

@@ -19,7 +19,9 @@ SECRET_ACCESS_KEY = "failwatch-secret-access-key-do-not-leak"
 SECRET_WEBHOOK = "http://127.0.0.1:9/api/webhooks/1/failwatch-secret-webhook-token"
 SECRET_MQTT_PASSWORD = "failwatch-secret-mqtt-password"
 SECRET_OPENAI_KEY = "failwatch-secret-local-model-key"
-SECRETS = (SECRET_ACCESS_KEY_ID, SECRET_ACCESS_KEY, SECRET_WEBHOOK, SECRET_MQTT_PASSWORD, SECRET_OPENAI_KEY)
+SECRET_NOTIFY_URL = "json://127.0.0.1:9/failwatch-secret-notify-token"
+SECRETS = (SECRET_ACCESS_KEY_ID, SECRET_ACCESS_KEY, SECRET_WEBHOOK, SECRET_MQTT_PASSWORD, SECRET_OPENAI_KEY,
+           SECRET_NOTIFY_URL, "failwatch-secret-notify-token")
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +82,7 @@ def fast_settings(camera: CameraServer, model: ModelServer) -> dict:
         "discord_webhook_url": SECRET_WEBHOOK,
         "mqtt_password": SECRET_MQTT_PASSWORD,
         "openai_api_key": SECRET_OPENAI_KEY,
+        "notify_urls": SECRET_NOTIFY_URL,
         "interval_between_images": 1,
         "verification_interval": 0.5,
         "cooldown_minutes": 1,

@@ -121,7 +121,8 @@ def test_a_bad_setting_is_refused_with_a_clear_message_and_the_old_value_kept(oc
 
 def test_plain_users_see_no_secrets_and_cannot_run_commands(octoprint):
     viewer_settings = octoprint.api("GET", "/api/settings", octoprint.viewer).json()["plugins"]["failwatch"]
-    for key in ("aws_access_key_id", "aws_secret_access_key", "discord_webhook_url", "mqtt_password", "openai_api_key"):
+    for key in ("aws_access_key_id", "aws_secret_access_key", "discord_webhook_url", "mqtt_password", "openai_api_key",
+                "notify_urls"):
         assert viewer_settings[key] is None
     assert octoprint.failwatch("GET", "status", octoprint.viewer).status_code == 200
     for session in (octoprint.viewer, octoprint.anonymous):
@@ -302,6 +303,7 @@ def test_secrets_never_come_back_in_clear_not_even_to_an_admin_and_a_placeholder
     admin_view = octoprint.api("GET", "/api/settings").json()["plugins"]["failwatch"]
     assert admin_view["aws_secret_access_key"] == "********" and admin_view["discord_webhook_url"] == "********"
     assert admin_view["openai_api_key"] == "********" and admin_view["mqtt_password"] == "********"
+    assert admin_view["notify_urls"] == "********"
     octoprint.save_settings({"aws_secret_access_key": "********", "images_per_series": 3})  # the form sent back
     answer = octoprint.failwatch("POST", "test_connection", json={"settings": admin_view}).json()
     assert answer["ok"] is True  # the stored key was used, not the placeholder

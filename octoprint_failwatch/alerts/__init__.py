@@ -1,9 +1,10 @@
 """Alert channels: where Failwatch tells people, each a small class behind one interface.
 
 An `Alert` says what happened, in words and figures. A channel turns it into its own message (a
-Discord embed, an MQTT status JSON) and delivers it without blocking the engine — Discord on a worker
-thread, MQTT on paho's network loop — and ignores the kinds it has no use for. `make_channels` builds
-the channels the settings ask for; a new channel is one module with one class.
+Discord embed, a notification through Apprise, an MQTT status JSON) and delivers it without blocking
+the engine — Discord and Apprise on worker threads, MQTT on paho's network loop — and ignores the
+kinds it has no use for. `make_channels` builds the channels the settings ask for; a new channel is
+one module with one class.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class AlertChannels:
         return {channel.name: channel.send_test(alert) for channel in self._channels}
 
     def status(self) -> dict[str, str]:
-        return {"discord": "off", "mqtt": "off", **{channel.name: channel.status() for channel in self._channels}}
+        off = {"discord": "off", "notify": "off", "mqtt": "off"}
+        return {**off, **{channel.name: channel.status() for channel in self._channels}}
 
     def close(self) -> None:
         for channel in self._channels:
@@ -73,6 +75,8 @@ def make_channels(config: FailwatchConfig, identity: Identity, logger: logging.L
     channels: list[AlertChannel] = []
     if config.discord_webhook_url:
         channels.append(_channel("discord", logger, lambda: _discord(config, logger)))
+    if config.notify_urls:
+        channels.append(_channel("notify", logger, lambda: _notify(config, logger)))
     if config.mqtt_broker_url:
         channels.append(_channel("mqtt", logger, lambda: _mqtt(config, identity, logger, record)))
     elif octoprint_mqtt:
@@ -92,6 +96,13 @@ def _discord(config: FailwatchConfig, logger: logging.Logger) -> AlertChannel:
     from .discord import DiscordChannel
 
     return DiscordChannel(config.discord_webhook_url, logger)
+
+
+def _notify(config: FailwatchConfig, logger: logging.Logger) -> AlertChannel:
+    from ..config import split_urls
+    from .notify import NotifyChannel
+
+    return NotifyChannel(split_urls(config.notify_urls), logger)
 
 
 def _mqtt(config: FailwatchConfig, identity: Identity, logger: logging.Logger, record: Optional[Path]) -> AlertChannel:

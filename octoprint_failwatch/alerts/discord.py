@@ -20,9 +20,9 @@ from typing import Callable, Optional
 
 import requests
 
-from ..analysis.verdict import FAILURE_WORDS
 from ..redaction import mask_webhook
-from .alert import ACTION_WORDS, FAILURE, PROBLEM, Alert
+from .alert import Alert
+from .wording import Wording, wording
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # under Discord's smallest attachment limit
 GIVE_UP_AFTER = 15 * 60.0  # a failure alert is retried this long before it is dropped (and logged)
@@ -142,38 +142,13 @@ class DiscordNotifier:
         return False, "" if response.status_code >= 500 else "permanent"
 
 
-def _duration(seconds: Optional[float]) -> str:
-    if not seconds:
-        return ""
-    minutes = int(seconds // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+COLOURS = {"failure": RED, "problem": ORANGE, "test": GREEN}
 
 
-def failure_message(alert: Alert) -> DiscordMessage:
-    verdict, job = alert.verdict or {}, alert.job
-    return DiscordMessage(
-        title=("🧪 Test: " if alert.test_run else "⚠️ ") + "Print failure detected",
-        description=f"{verdict.get('explanation', '')}\n\n**Please check the printer in person.**",
-        colour=RED,
-        fields=[
-            ("Confidence", f"{verdict.get('confidence', 0) * 100:.0f}% ({alert.positives} of {alert.series} "
-                           "checks agreed)"),
-            ("Failure type", FAILURE_WORDS.get(verdict.get("failure_type"), "unspecified failure")),
-            ("Printer", alert.printer),
-            ("File", job.get("file") or ""),
-            ("Progress", f"{job['progress']:.0f}%" if job.get("progress") is not None else ""),
-            ("Elapsed", _duration(job.get("elapsed"))),
-            ("Action", ACTION_WORDS.get(alert.action, alert.action)),
-        ],
-        snapshot=alert.snapshot,
-    )
-
-
-def problem_message(alert: Alert) -> DiscordMessage:
-    title = "📷 Camera problem" if alert.problem == "camera" else "⏸️ Monitoring stopped by errors"
-    return DiscordMessage(title=title, description=f"{alert.text}\n\nThe print is not being watched until this "
-                          "clears; Failwatch never pauses a print for this.", colour=ORANGE,
-                          fields=[("Printer", alert.printer)])
+def discord_message(words: Wording, snapshot) -> DiscordMessage:
+    text = words.text.replace("Please check the printer in person.", "**Please check the printer in person.**")
+    return DiscordMessage(title=words.title, description=text, colour=COLOURS[words.kind], fields=words.facts,
+                          snapshot=snapshot if words.kind != "problem" else None)
 
 
 class DiscordChannel:
@@ -185,16 +160,12 @@ class DiscordChannel:
         self._notifier = DiscordNotifier(webhook_url, logger, **notifier_options)
 
     def publish(self, alert: Alert) -> None:
-        if alert.kind == FAILURE:
-            self._notifier.send(failure_message(alert))
-        elif alert.kind == PROBLEM:
-            self._notifier.send(problem_message(alert))
+        words = wording(alert)
+        if words is not None and words.kind != "test":
+            self._notifier.send(discord_message(words, alert.snapshot))
 
     def send_test(self, alert: Alert) -> tuple[bool, str]:
-        return self._notifier.send_now(DiscordMessage(
-            title="✅ Failwatch test alert",
-            description="Alerts from Failwatch will arrive here, with a fresh snapshot from the camera.",
-            colour=GREEN, fields=[("Printer", alert.printer)], snapshot=alert.snapshot))
+        return self._notifier.send_now(discord_message(wording(alert), alert.snapshot))
 
     def status(self) -> str:
         return self._notifier.status

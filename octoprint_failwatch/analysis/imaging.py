@@ -33,7 +33,7 @@ def prepare(frame: Frame, long_side: int, quality: int, roi: Optional[tuple[floa
     width, height = image.size
     scale = long_side / max(height, width) if long_side else 1.0
     if scale < 1.0:
-        image = image.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.BOX)
+        image = image.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BOX)
     encoded = io.BytesIO()
     image.convert("RGB").save(encoded, "JPEG", quality=quality)
     return replace(frame, jpeg=encoded.getvalue())

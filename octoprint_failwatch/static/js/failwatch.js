@@ -291,7 +291,7 @@ $(function () {
 
         self.alertResult = ko.observable("");
         self.alertStatus = ko.pureComputed(function () {
-            return self.navbar.status().alerts || {discord: "", mqtt: ""};
+            return self.navbar.status().alerts || {discord: "", notify: "", mqtt: ""};
         });
         self.testAlert = function () {
             self.alertResult(tr("Sending…"));

@@ -1,0 +1,150 @@
+"""Alerts to any notification service through Apprise (Telegram, Pushover, ntfy, Signal, Slack, e-mail,
+Matrix, Home Assistant's mobile app... one URL per service), with the alert-time snapshot attached.
+
+Each URL has a worker thread of its own: a service that is down is retried with backoff for up to 15
+minutes (as Discord is) while the others deliver at once, and nothing here ever waits on the engine's
+thread. Each URL's last outcome is in the status, named with its secrets masked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import random
+import tempfile
+import threading
+import time
+from typing import Callable, Optional
+from urllib.parse import urlsplit
+
+from ..redaction import mask_url
+from .alert import Alert
+from .wording import Wording, as_text, wording
+
+GIVE_UP_AFTER = 15 * 60.0  # a failure alert is retried this long before it is dropped (and logged)
+
+
+def masked(url: str) -> str:
+    """Which service and where, nothing secret: 'Telegram (tgram://1...9/***)'. Apprise's private form shortens
+    tokens kept in the host part; the path and query (chat ids, topics, tokens) are hidden whole."""
+    import apprise
+
+    service = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    parts = urlsplit(service.url(privacy=True) if service else url)
+    where = mask_url(f"{parts.scheme}://{parts.netloc}") + ("/***" if parts.path.strip("/") or parts.query else "")
+    return f"{service.service_name} ({where})" if service else where
+
+
+class NotifyTarget:
+    """One URL and the worker that delivers to it."""
+
+    def __init__(self, url: str, logger: logging.Logger, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic):
+        import apprise
+
+        self._apprise = apprise.Apprise()
+        if not self._apprise.add(url):
+            # only the scheme is repeated: the rest of a mistyped URL may still hold a token
+            raise ValueError(f"Apprise does not know this URL: {urlsplit(url).scheme or '?'}://…")
+        self.where = masked(url)
+        self._logger = logger
+        self._sleep = sleep
+        self._clock = clock
+        self._queue: queue.Queue = queue.Queue(maxsize=20)
+        self.status = "ready"
+        threading.Thread(target=self._run, name="failwatch-notify", daemon=True).start()
+
+    def send(self, words: Wording, snapshot: Optional[Callable[[], bytes]]) -> None:
+        try:
+            self._queue.put_nowait((words, snapshot))
+        except queue.Full:
+            self._logger.warning("Failwatch: too many alerts waiting for %s, dropped '%s'", self.where, words.title)
+
+    def send_now(self, words: Wording, snapshot: Optional[Callable[[], bytes]]) -> tuple[bool, str]:
+        return self._deliver_once(words, snapshot), self.status
+
+    def close(self) -> None:
+        self._queue.put(None)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            try:
+                self._deliver(*item)
+            except Exception:  # the worker must survive anything
+                self._logger.exception("Failwatch: unexpected error notifying %s", self.where)
+
+    def _deliver(self, words: Wording, snapshot) -> None:
+        deadline = self._clock() + GIVE_UP_AFTER
+        attempt = 0
+        while not self._deliver_once(words, snapshot):
+            attempt += 1
+            if self._clock() >= deadline:
+                self.status = f"gave up on '{words.title}' after {GIVE_UP_AFTER / 60:.0f} min of failed attempts"
+                self._logger.warning("Failwatch: gave up notifying %s of '%s'", self.where, words.title)
+                return
+            self.status = f"not delivered, retrying (attempt {attempt + 1})"
+            self._sleep(min(random.uniform(0, min(60.0, 2.0 ** attempt)), max(0.0, deadline - self._clock())))
+
+    def _deliver_once(self, words: Wording, snapshot) -> bool:
+        import apprise
+
+        kind = {"failure": apprise.NotifyType.FAILURE, "problem": apprise.NotifyType.WARNING}.get(
+            words.kind, apprise.NotifyType.INFO)
+        with tempfile.TemporaryDirectory(prefix="failwatch-") as folder:
+            attachment = self._snapshot_file(snapshot, os.path.join(folder, "snapshot.jpg"))
+            delivered = self._apprise.notify(title=words.title, body=as_text(words), notify_type=kind,
+                                             attach=apprise.AppriseAttachment(attachment) if attachment else None)
+        self.status = "last alert delivered" if delivered else "last alert not delivered"
+        return bool(delivered)
+
+    def _snapshot_file(self, snapshot, path: str) -> Optional[str]:
+        """The picture as a file for Apprise to attach, taken now; None if there is none (the alert still goes)."""
+        if snapshot is None:
+            return None
+        try:
+            with open(path, "wb") as file:
+                file.write(snapshot())
+            return path
+        except Exception as exc:  # no picture is no reason to lose the alert
+            self._logger.warning("Failwatch: no snapshot for %s: %s", self.where, exc)
+            return None
+
+
+class NotifyChannel:
+    """Failures, camera problems and monitoring stopped, to every notification URL."""
+
+    name = "notify"
+
+    def __init__(self, urls: list[str], logger: logging.Logger, **options):
+        self._logger = logger
+        self._targets: list[NotifyTarget] = []
+        self._broken: list[str] = []
+        for url in urls:
+            try:
+                self._targets.append(NotifyTarget(url, logger, **options))
+            except ValueError as exc:
+                self._broken.append(str(exc))
+                logger.warning("Failwatch: %s", exc)
+
+    def publish(self, alert: Alert) -> None:
+        words = wording(alert)
+        if words is not None and words.kind != "test":
+            snapshot = alert.snapshot if words.kind == "failure" else None  # a camera problem has no picture
+            for target in self._targets:
+                target.send(words, snapshot)
+
+    def send_test(self, alert: Alert) -> tuple[bool, str]:
+        results = [(target.where, *target.send_now(wording(alert), alert.snapshot)) for target in self._targets]
+        text = "; ".join(f"{where}: {'delivered' if ok else 'not delivered'}" for where, ok, _ in results)
+        return all(ok for _, ok, _ in results) and not self._broken, "; ".join([text, *self._broken]).strip("; ")
+
+    def status(self) -> str:
+        return "; ".join([f"{target.where}: {target.status}" for target in self._targets] + self._broken)
+
+    def close(self) -> None:
+        for target in self._targets:
+            target.close()
