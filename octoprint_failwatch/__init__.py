@@ -36,6 +36,7 @@ from .monitor import Monitor, SystemClock
 from .notice import FailureNotice
 from .print_gate import PrintGate
 from .recent_checks import RecentChecks
+from .remote import RemoteCommands
 from .status import State, idle_status
 from .test_run import TestRun
 from .watch import Watch
@@ -85,6 +86,8 @@ class FailwatchPlugin(
                             TICK_SECONDS, self._logger)
         self._feedback = Feedback(self._history, self._watch, self.print_action,
                                   lambda: self._config.resume_grace_minutes * 60)
+        self._remote = RemoteCommands(self, lambda: (self._notice.current or {}).get("incident"), self._printer,
+                                      self.print_action, self._logger)
         if not self._settings.get(["instance_id"]):  # this instance's name on MQTT: made once, kept
             self._settings.set(["instance_id"], secrets.token_hex(3))
             self._settings.save()
@@ -272,7 +275,7 @@ class FailwatchPlugin(
         self._identity = Identity.of(config.instance_id, name, config.mqtt_topic)
         self._channels = make_channels(config, self._identity, self._logger,
                                        octoprint_mqtt_helpers(self._plugin_manager, self._settings),
-                                       Path(self.get_plugin_data_folder()) / "mqtt-retained.json")
+                                       Path(self.get_plugin_data_folder()) / "mqtt-retained.json", self._remote.run)
         if self._dispatcher is not None:
             self._dispatcher.reconfigure(config, self._channels)
             self._dispatcher.handle(StatusChanged(self.status()))  # a new connection says the state at once

@@ -73,6 +73,17 @@ class PrintAction:
         self._printer.pause_print(tags={"plugin:failwatch"})
         return PAUSED
 
+    def pause_on_request(self, tags: set) -> bool:
+        """A pause someone asked Failwatch for (Home Assistant's Pause print): ours, with the safe sequence, so
+        Failwatch may resume it on request too; it is no automatic pause and counts towards none."""
+        if self._printer.get_state_id() != "PRINTING":
+            return False
+        with self._lock:
+            self._extrusion_mode = self._sent_mode
+            self._pausing = True
+        self._printer.pause_print(tags=tags)
+        return True
+
     def paused_for(self, incident: Optional[str]) -> None:
         with self._lock:
             self._incident = incident
@@ -83,6 +94,11 @@ class PrintAction:
         """Whether the print is paused by our pause for this incident."""
         with self._lock:
             return incident == self._incident and self._printer.is_paused()
+
+    def holds_print(self) -> bool:
+        """Whether the print is paused by our pause (for any incident)."""
+        with self._lock:
+            return self._pausing and self._printer.is_paused()
 
     def user_resumed(self) -> Optional[str]:
         """The print was resumed by the user: the incident our pause belonged to, if it was ours."""

@@ -173,6 +173,7 @@ FIELDS: tuple[Field, ...] = (
     Field("mqtt_retain", bool, True, "MQTT_RETAIN"),
     Field("mqtt_ca_file", str, "", "MQTT_CA_FILE"),
     Field("mqtt_ha_discovery", bool, True, "MQTT_HA_DISCOVERY"),
+    Field("mqtt_ha_controls", bool, False, "MQTT_HA_CONTROLS"),
     Field("alert_camera_problems", bool, True, "ALERT_CAMERA_PROBLEMS"),
     Field("alert_monitoring_stopped", bool, True, "ALERT_MONITORING_STOPPED"),
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from mqtt_subscriber import Subscriber
 
 from demo.camera_server import CameraServer
 from demo.model_server import ModelServer
@@ -51,6 +52,20 @@ def broker(tmp_path_factory):
     server = Mosquitto(tmp_path_factory.mktemp("mosquitto")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def subscriber(broker):
+    created = []
+
+    def make(topics="#", port=None):
+        sub = Subscriber(port or broker.port, topics)
+        created.append(sub)
+        return sub
+
+    yield make
+    for sub in created:
+        sub.close()
 
 
 @pytest.fixture(scope="session")

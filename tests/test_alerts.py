@@ -2,7 +2,6 @@
 
 import json
 import logging
-import threading
 
 import pytest
 
@@ -19,48 +18,6 @@ VERDICT = {"print_failed": False, "confidence": 0.1, "failure_type": "none", "ex
 FAILED = {"print_failed": True, "confidence": 0.9, "failure_type": "spaghetti", "explanation": "Tangled strands."}
 JOB = {"file": "benchy.gcode", "progress": 42.0, "elapsed": 3725}
 COST = {"print_usd": 0.01, "today_usd": 0.05}
-
-
-class Subscriber:
-    """A paho client that records what arrives, reconnecting by itself like a real consumer."""
-
-    def __init__(self, url_port: int, topics: str):
-        self.messages: list[tuple[str, bytes, bool]] = []
-        self._lock = threading.Lock()
-        self.subscribed = threading.Event()
-        self.client = new_client("", "tcp")
-        self.client.on_connect = lambda c, *args: c.subscribe(topics, qos=1)
-        self.client.on_subscribe = lambda *args: self.subscribed.set()
-        self.client.on_message = self._on_message
-        self.client.reconnect_delay_set(1, 2)
-        self.client.connect_async("127.0.0.1", url_port)
-        self.client.loop_start()
-
-    def _on_message(self, client, userdata, message):
-        with self._lock:
-            self.messages.append((message.topic, message.payload, message.retain))
-
-    def on(self, topic: str) -> list[bytes]:
-        with self._lock:
-            return [payload for t, payload, _ in self.messages if t == topic]
-
-    def close(self):
-        self.client.disconnect()
-        self.client.loop_stop()
-
-
-@pytest.fixture
-def subscriber(broker):
-    created = []
-
-    def make(topics="#", port=None):
-        sub = Subscriber(port or broker.port, topics)
-        created.append(sub)
-        return sub
-
-    yield make
-    for sub in created:
-        sub.close()
 
 
 def make_alerts(camera, instance="prusa", name="Prusa MK4", record=None, **settings):
@@ -149,7 +106,7 @@ def test_a_failure_published_while_the_broker_is_down_arrives_after_it_returns(b
 def test_home_assistant_discovery_is_retained_and_resent_when_home_assistant_comes_online(broker, subscriber,
                                                                                        camera):
     alerts = make_alerts(camera, mqtt_broker_url=broker.url, mqtt_topic="failwatch/ha")
-    configs = Identity.of("prusa", "Prusa MK4", "failwatch/ha").discovery_configs()
+    configs = Identity.of("prusa", "Prusa MK4", "failwatch/ha").discovery_configs(image=True)
     topic = "homeassistant/binary_sensor/failwatch_prusa/failure/config"
     try:
         wait_for(lambda: alerts.status()["mqtt"].startswith("connected"), 10, "the publisher to connect")

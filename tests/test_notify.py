@@ -12,7 +12,7 @@ from octoprint_failwatch.alerts.alert import FAILURE, PROBLEM, TEST, Alert
 from octoprint_failwatch.alerts.notify import NotifyChannel
 from octoprint_failwatch.config import build_config
 
-from conftest import SECRET_NOTIFY_URL, SECRETS
+from conftest import SECRET_NOTIFY_URL, SECRET_WEBHOOK, SECRETS
 from webhook_receiver import WebhookReceiver
 
 SMTP_PASSWORD = "failwatch-secret-smtp-password"
@@ -167,4 +167,4 @@ def test_a_confirmed_failure_in_octoprint_is_mailed_with_its_snapshot_and_the_te
         for secret in (*SECRETS, SMTP_PASSWORD, "json-secret-token"):
             assert secret not in status and secret not in viewer_status and secret not in printing.log_text()
     finally:
-        printing.save_settings({"notify_urls": SECRET_NOTIFY_URL, "discord_webhook_url": SECRETS[2]})
+        printing.save_settings({"notify_urls": SECRET_NOTIFY_URL, "discord_webhook_url": SECRET_WEBHOOK})

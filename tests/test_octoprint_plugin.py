@@ -8,7 +8,7 @@ from demo.octoprint_instance import wait_for
 from demo.rtsp_camera import RtspCamera
 from octoprint_failwatch.alerts.paho_compat import new_client
 
-from conftest import SECRET_ACCESS_KEY, SECRET_WEBHOOK, SECRETS
+from conftest import SECRET_ACCESS_KEY, SECRET_NOTIFY_URL, SECRET_WEBHOOK, SECRETS
 
 pytestmark = pytest.mark.octoprint
 
@@ -217,7 +217,7 @@ def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_se
     client.loop_start()
     assert subscribed.wait(10)
     printing.save_settings({"discord_webhook_url": webhook.url, "mqtt_broker_url": broker.url,
-                            "mqtt_topic": "printer/failwatch"})
+                            "mqtt_topic": "printer/failwatch", "notify_urls": ""})
     try:
         wait_for(lambda: printing.plugin_status()["alerts"]["mqtt"].startswith("connected"), 30, "MQTT to connect")
         answer = printing.failwatch("POST", "test_alert").json()
@@ -242,7 +242,8 @@ def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_se
     finally:
         client.disconnect()
         client.loop_stop()
-        printing.save_settings({"discord_webhook_url": SECRET_WEBHOOK, "mqtt_broker_url": "", "mqtt_topic": ""})
+        printing.save_settings({"discord_webhook_url": SECRET_WEBHOOK, "mqtt_broker_url": "", "mqtt_topic": "",
+                                "notify_urls": SECRET_NOTIFY_URL})
 
 
 def test_octoprints_own_webcam_is_a_frame_source(octoprint):

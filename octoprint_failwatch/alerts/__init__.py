@@ -69,16 +69,18 @@ class UnavailableChannel:
 
 
 def make_channels(config: FailwatchConfig, identity: Identity, logger: logging.Logger,
-                  octoprint_mqtt: Optional[dict] = None, record: Optional[Path] = None) -> AlertChannels:
+                  octoprint_mqtt: Optional[dict] = None, record: Optional[Path] = None,
+                  commands: Optional[Callable[[str], tuple[bool, str]]] = None) -> AlertChannels:
     """The channels the settings ask for. `octoprint_mqtt`: OctoPrint-MQTT's helpers and its last will, used only
-    without a broker of our own; `record`: where the retained MQTT topics published last are kept."""
+    without a broker of our own; `record`: where the retained MQTT topics published last are kept; `commands`:
+    what runs Home Assistant's buttons (on our own broker connection, when `mqtt_ha_controls` is on)."""
     channels: list[AlertChannel] = []
     if config.discord_webhook_url:
         channels.append(_channel("discord", logger, lambda: _discord(config, logger)))
     if config.notify_urls:
         channels.append(_channel("notify", logger, lambda: _notify(config, logger)))
     if config.mqtt_broker_url:
-        channels.append(_channel("mqtt", logger, lambda: _mqtt(config, identity, logger, record)))
+        channels.append(_channel("mqtt", logger, lambda: _mqtt(config, identity, logger, record, commands)))
     elif octoprint_mqtt:
         channels.append(_channel("mqtt", logger, lambda: _octoprint_mqtt(octoprint_mqtt, config, identity, logger)))
     return AlertChannels(channels, logger)
@@ -105,10 +107,11 @@ def _notify(config: FailwatchConfig, logger: logging.Logger) -> AlertChannel:
     return NotifyChannel(split_urls(config.notify_urls), logger)
 
 
-def _mqtt(config: FailwatchConfig, identity: Identity, logger: logging.Logger, record: Optional[Path]) -> AlertChannel:
+def _mqtt(config: FailwatchConfig, identity: Identity, logger: logging.Logger, record: Optional[Path],
+          commands) -> AlertChannel:
     from .mqtt import MqttChannel
 
-    return MqttChannel(config, identity, logger, record)
+    return MqttChannel(config, identity, logger, record, commands)
 
 
 def _octoprint_mqtt(helpers: dict, config: FailwatchConfig, identity: Identity,

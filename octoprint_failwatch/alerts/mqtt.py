@@ -1,5 +1,6 @@
-"""Failwatch's own MQTT connection: the status JSON at every analysis and state change, failure alerts, and
-Home Assistant discovery, with paho-mqtt 1.6 or 2.x.
+"""Failwatch's own MQTT connection: the status JSON at every analysis and state change, failure alerts, the
+failure snapshot, Home Assistant discovery and, when turned on, Home Assistant's buttons — with paho-mqtt
+1.6 or 2.x.
 
 `connect_async` + `loop_start` reconnect by themselves. While the broker is away, messages wait in
 our own bounded queue (the latest status, and every failure alert) and go out on reconnect, so a
@@ -7,6 +8,10 @@ failure alert is never lost to a broker restart. The availability topic carries 
 "online" and a last will "offline". Discovery configs are retained and re-sent whenever Home
 Assistant announces `homeassistant/status online`; retained topics this instance no longer uses
 (discovery off, another topic, an older version's names) are cleared on connect.
+
+Commands (`<topic>/command`, only with `mqtt_ha_controls` on) run on a thread of their own, never on
+paho's network loop, and are answered on `<topic>/command/result`. A retained command is never run:
+it would run again at every reconnect, long after whoever sent it meant it.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ import ssl
 import sys
 import threading
 from collections import deque
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
@@ -30,13 +36,15 @@ from .mqtt_identity import HA_PREFIX, Identity, RetainedRecord, status_payload
 from .paho_compat import new_client, on_connect, on_disconnect
 
 ALERT_QUEUE_LIMIT = 100
+Commands = Callable[[str], "tuple[bool, str]"]  # runs a command (payload) and says what it did
 PORTS = {"mqtt": 1883, "tcp": 1883, "mqtts": 8883, "ws": 80, "wss": 443}
 
 
 class MqttPublisher:
     def __init__(self, config: FailwatchConfig, identity: Identity, logger: Optional[logging.Logger] = None,
-                 record: Optional[Path] = None):
+                 record: Optional[Path] = None, commands: Optional[Commands] = None):
         self._config = config
+        self._commands = commands if config.mqtt_ha_controls else None
         self._logger = logger or logging.getLogger(__name__)
         self._identity = identity
         self.topic = identity.topic
@@ -46,6 +54,7 @@ class MqttPublisher:
         self._lock = threading.Lock()  # guards the queue and the connection state
         self._pending_status: Optional[str] = None
         self._pending_alerts: deque[str] = deque(maxlen=ALERT_QUEUE_LIMIT)
+        self._pending_snapshot: Optional[bytes] = None
         self._connected = False
         self.status = f"connecting to {self._where}"
         self._client = self._make_client()
@@ -110,6 +119,15 @@ class MqttPublisher:
             return True, f"test message published to {topic}"
         return False, f"test message not published: {self.status}"
 
+    def publish_snapshot(self, jpeg: bytes) -> None:
+        """The picture of a confirmed failure, retained, for Home Assistant's image entity; the newest waits
+        for a reconnect."""
+        with self._lock:
+            if not self._connected:
+                self._pending_snapshot = jpeg
+                return
+        self._client.publish(self._identity.snapshot_topic, jpeg, qos=1, retain=True)
+
     def _send(self, text: str, alert: bool) -> None:
         with self._lock:
             if not self._connected:
@@ -134,6 +152,9 @@ class MqttPublisher:
         with self._lock:
             alerts, self._pending_alerts = list(self._pending_alerts), deque(maxlen=ALERT_QUEUE_LIMIT)
             status, self._pending_status = self._pending_status, None
+            snapshot, self._pending_snapshot = self._pending_snapshot, None
+        if snapshot is not None:
+            self._client.publish(self._identity.snapshot_topic, snapshot, qos=1, retain=True)
         for text in alerts:
             self._publish(text, alert=True)
         if status is not None:
@@ -141,14 +162,17 @@ class MqttPublisher:
 
     # ----- discovery -----
 
+    def _discovery(self) -> dict[str, dict]:
+        if not self._config.mqtt_ha_discovery:
+            return {}
+        return self._identity.discovery_configs(image=True, controls=self._commands is not None)
+
     def _send_discovery(self) -> None:
-        configs = self._identity.discovery_configs() if self._config.mqtt_ha_discovery else {}
-        for topic, config in configs.items():
+        for topic, config in self._discovery().items():
             self._client.publish(topic, json.dumps(config), qos=1, retain=True)
 
     def _clear_stale(self) -> None:
-        current = [self.topic, self._availability, *(self._identity.discovery_configs()
-                                                    if self._config.mqtt_ha_discovery else [])]
+        current = [self.topic, self._availability, self._identity.snapshot_topic, *self._discovery()]
         for topic in self._record.stale(current):
             self._client.publish(topic, "", qos=1, retain=True)  # an empty retained message removes it
         self._record.save(current)
@@ -169,6 +193,8 @@ class MqttPublisher:
         self._set_status(f"connected to {self._where}", logging.INFO)
         client.publish(self._availability, "online", qos=1, retain=True)
         client.subscribe(f"{HA_PREFIX}/status", qos=1)
+        if self._commands is not None:
+            client.subscribe(self._identity.command_topic, qos=1)
         self._clear_stale()
         self._send_discovery()
         self._flush()
@@ -195,6 +221,30 @@ class MqttPublisher:
     def _on_message(self, client, userdata, message) -> None:
         if message.topic == f"{HA_PREFIX}/status" and message.payload == b"online":
             self._send_discovery()
+        elif message.topic == self._identity.command_topic and self._commands is not None:
+            command = message.payload.decode("utf-8", "replace").strip()[:40]
+            if message.retain:
+                self._logger.warning("Failwatch MQTT: ignored the retained command %r on %s (a command is run only "
+                                     "when it is sent, never from the broker's memory)", command, message.topic)
+                self._answer(command, False, "ignored: a retained command is never run")
+                return
+            threading.Thread(target=self._run_command, args=(command,), name="failwatch-mqtt-command",
+                             daemon=True).start()
+
+    # ----- commands (a thread each) -----
+
+    def _run_command(self, command: str) -> None:
+        try:
+            ok, text = self._commands(command)
+        except Exception as exc:  # a command that fails says so; it never takes the connection down
+            self._logger.exception("Failwatch MQTT: command %r failed", command)
+            ok, text = False, f"failed: {type(exc).__name__}"
+        self._answer(command, ok, text)
+
+    def _answer(self, command: str, ok: bool, text: str) -> None:
+        answer = {"command": command, "ok": ok, "message": text,
+                  "timestamp": datetime.now(timezone.utc).isoformat()}
+        self._client.publish(f"{self._identity.command_topic}/result", json.dumps(answer), qos=1, retain=False)
 
 
 class MqttChannel:
@@ -203,14 +253,24 @@ class MqttChannel:
     name = "mqtt"
 
     def __init__(self, config: FailwatchConfig, identity: Identity, logger: Optional[logging.Logger] = None,
-                 record: Optional[Path] = None):
-        self._publisher = MqttPublisher(config, identity, logger, record).start()
+                 record: Optional[Path] = None, commands: Optional[Commands] = None):
+        self._logger = logger or logging.getLogger(__name__)
+        self._publisher = MqttPublisher(config, identity, self._logger, record, commands).start()
 
     def publish(self, alert: Alert) -> None:
         if alert.kind == STATUS:
             self._publisher.publish_status(status_payload(alert))
         elif alert.kind == FAILURE:
             self._publisher.publish_alert(status_payload(alert))
+            if alert.snapshot is not None and not alert.test_run:  # the picture may take a camera's time
+                threading.Thread(target=self._publish_snapshot, args=(alert.snapshot,), name="failwatch-mqtt-image",
+                                 daemon=True).start()
+
+    def _publish_snapshot(self, snapshot: Callable[[], bytes]) -> None:
+        try:
+            self._publisher.publish_snapshot(snapshot())
+        except Exception as exc:  # no picture is no reason to fail the alert
+            self._logger.warning("Failwatch MQTT: no failure snapshot for Home Assistant: %s", exc)
 
     def send_test(self, alert: Alert) -> tuple[bool, str]:
         return self._publisher.publish_test({**status_payload(alert), "test": True})

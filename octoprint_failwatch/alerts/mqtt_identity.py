@@ -3,7 +3,9 @@ Home Assistant device.
 
 Each OctoPrint instance has its own id (generated once, kept in its settings), never its display name:
 two printers with the same or an empty name, or a renamed printer, stay one device each. The default
-topic carries the id, so instances sharing a broker never overwrite each other's state.
+topic carries the id, so instances sharing a broker never overwrite each other's state. Under that
+topic: `/availability`, `/snapshot` (the last failure's JPEG), `/command` and `/command/result` (Home
+Assistant's buttons, when turned on), `/test`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ ENTITIES = {  # (component, object id): what Home Assistant shows
                                "value_template": "{{ ((value_json.confidence or 0) * 100) | round(0) }}"},
     ("sensor", "last_check"): {"name": "Last check", "device_class": "timestamp",
                                "value_template": "{{ value_json.timestamp }}"},
+}
+COMMANDS = {  # Home Assistant buttons (when controls are on): payload -> button name
+    "acknowledge": "Acknowledge", "not_a_failure": "Not a failure", "snooze": "Snooze 30 min",
+    "resume_watching": "Resume watching", "pause_print": "Pause print", "resume_print": "Resume print",
 }
 
 
@@ -80,22 +86,39 @@ class Identity:
         return f"{self.topic}/availability"
 
     @property
+    def command_topic(self) -> str:
+        return f"{self.topic}/command"
+
+    @property
+    def snapshot_topic(self) -> str:
+        return f"{self.topic}/snapshot"
+
+    @property
     def device_name(self) -> str:
         named = re.search(r"\w", self.printer_name or "")  # an empty or emoji-only name says nothing
         return f"Failwatch {self.printer_name.strip()}" if named else f"Failwatch {self.instance_id}"
 
-    def discovery_configs(self, availability: Optional[dict] = None) -> dict[str, dict]:
-        """Retained configs by their topic: one device per instance. `availability` replaces our own
-        availability topic (OctoPrint-MQTT's last will, when publishing through it)."""
+    def discovery_configs(self, availability: Optional[dict] = None, image: bool = False,
+                          controls: bool = False) -> dict[str, dict]:
+        """Retained configs by their topic: one device per instance; with `image`, the failure snapshot as an
+        image entity; with `controls`, a button per command. `availability` replaces our own availability
+        topic (OctoPrint-MQTT's last will, when publishing through it)."""
         device = {"identifiers": [self.node], "name": self.device_name, "manufacturer": "Failwatch",
                   "model": "OctoPrint-Failwatch", "sw_version": _version()}
         origin = {"name": "OctoPrint-Failwatch", "sw": _version(),
                   "url": "https://github.com/failwatch/OctoPrint-Failwatch"}
-        common = {"state_topic": self.topic, "device": device, "origin": origin,
-                  **(availability or {"availability_topic": self.availability})}
+        common = {"device": device, "origin": origin, **(availability or {"availability_topic": self.availability})}
+        entities = {key: {"state_topic": self.topic, **entity} for key, entity in ENTITIES.items()}
+        if image:
+            entities["image", "snapshot"] = {"name": "Failure snapshot", "image_topic": self.snapshot_topic,
+                                             "content_type": "image/jpeg"}
+        if controls:
+            entities.update({("button", command): {"name": name, "command_topic": self.command_topic,
+                                                   "payload_press": command}
+                             for command, name in COMMANDS.items()})
         return {f"{HA_PREFIX}/{component}/{self.node}/{name}/config": {**common, **entity,
                                                                       "unique_id": f"{self.node}_{name}"}
-                for (component, name), entity in ENTITIES.items()}
+                for (component, name), entity in entities.items()}
 
 
 def legacy_topics(printer_name: str) -> list[str]:
