@@ -36,6 +36,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.endurance --hours 8
 	$(PY) -m bench.camera --seconds 60
 	$(PY) -m bench.overhead --seconds 120
+	$(PY) -m bench.e2e --onsets 5 --latency 3
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

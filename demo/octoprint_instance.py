@@ -82,12 +82,16 @@ class OctoPrintServer:
         self.process: Optional[subprocess.Popen] = None
         self.admin = self._session(ADMIN_KEY)
         self.viewer = self._session(VIEWER_KEY)
-        self.anonymous = requests.Session()
+        self.anonymous = self._session()
 
     @staticmethod
-    def _session(key: str) -> requests.Session:
+    def _session(key: str = "") -> requests.Session:
+        """A client session; one connection per request, since OctoPrint 1.9's server at times resets a kept-alive
+        connection just as the next request goes out (a harness artefact, not something Failwatch does)."""
         session = requests.Session()
-        session.headers["X-Api-Key"] = key
+        session.headers["Connection"] = "close"
+        if key:
+            session.headers["X-Api-Key"] = key
         return session
 
     # ----- set-up -----
@@ -150,9 +154,7 @@ class OctoPrintServer:
 
     def _arm_anonymous_csrf(self) -> None:
         """Anonymous browsers carry OctoPrint's CSRF cookie + header; without them a POST is a 400, not a 403."""
-        self.anonymous = requests.Session()
-        # the cookie comes with the redirect to the login page; not following it keeps to one fresh connection
-        # (OctoPrint 1.9 sometimes resets the kept-alive one right after startup)
+        self.anonymous = self._session()
         self.anonymous.get(f"{self.url}/", timeout=30, allow_redirects=False)
         token = self.anonymous.cookies.get(f"csrf_token_P{self.port}")
         if token:
@@ -210,7 +212,7 @@ class OctoPrintServer:
 
     def login(self, user: str, password: str) -> None:
         """The admin's requests go through a login session (with OctoPrint's CSRF header) instead of an API key."""
-        session = requests.Session()
+        session = self._session()
         session.get(f"{self.url}/", timeout=30)
         session.headers["X-CSRF-Token"] = session.cookies.get(f"csrf_token_P{self.port}", "")
         session.post(f"{self.url}/api/login", json={"user": user, "pass": password, "remember": False},

@@ -3,11 +3,13 @@ real OctoPrint for the end-to-end case; a service that is down is retried withou
 
 import base64
 import logging
+import socket
+import threading
 
 import pytest
 from smtp_receiver import SmtpReceiver
 
-from demo.octoprint_instance import wait_for
+from demo.octoprint_instance import free_port, wait_for
 from octoprint_failwatch.alerts.alert import FAILURE, PROBLEM, TEST, Alert
 from octoprint_failwatch.alerts.notify import NotifyChannel
 from octoprint_failwatch.config import build_config
@@ -97,6 +99,45 @@ def test_a_service_that_is_down_is_retried_while_the_others_deliver_and_it_gets_
     assert len(down.messages) == 1 and down.attempts == 4
     assert len(waits.waits) == 3 and all(0 <= wait <= 60 for wait in waits.waits)
     assert channel.status().count("last alert delivered") == 2
+
+
+@pytest.fixture
+def silent_server():
+    """Accepts connections and never answers: a service that hangs."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], accepted
+    stop.set()
+    thread.join(5)
+    for connection in accepted:
+        connection.close()
+    server.close()
+
+
+def test_a_service_that_hangs_or_refuses_holds_up_no_other(receivers, silent_server):
+    port, accepted = silent_server
+    waits = SimulatedWaits()
+    urls = [f"json://127.0.0.1:{port}/hangs", f"json://127.0.0.1:{free_port()}/refuses", json_url(receivers[0])]
+    channel = NotifyChannel(urls, logging.getLogger("test"), sleep=waits.sleep, clock=waits.clock)
+    try:
+        channel.publish(FAILURE_ALERT)
+        wait_for(lambda: receivers[0].messages, 20, "the service that works")
+        assert accepted and "last alert" not in channel.status().split(";")[0]  # the hanging one is still waiting
+        assert len(receivers[0].messages) == 1
+    finally:
+        channel.close()
 
 
 def test_a_service_down_for_good_is_given_up_after_fifteen_minutes_and_says_so(receivers, caplog):
