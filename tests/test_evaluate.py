@@ -8,13 +8,18 @@ import sys
 from demo.make_dataset import make_dataset
 
 
+def evaluate_environment(model, tmp_path) -> dict:
+    """The daemon's variables for the local model, without the machine's own AWS settings."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+            "INFERENCE_PROFILE_ARN": "us.amazon.nova-lite-v1:0", "BEDROCK_ENDPOINT_URL": model.url,
+            "AWS_ACCESS_KEY_ID": "AKIAEVALUATE", "AWS_SECRET_ACCESS_KEY": "evaluate",
+            "AWS_CREDENTIALS_FILE": str(tmp_path / "none")}
+
+
 def test_the_evaluator_gives_the_numbers_the_local_models_behaviour_implies(tmp_path, model):
     model.verdict, model.faults[:], model.false_positive_rate = "scene", [], 0.0
     dataset = make_dataset(tmp_path / "dataset")
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-           "INFERENCE_PROFILE_ARN": "us.amazon.nova-lite-v1:0", "BEDROCK_ENDPOINT_URL": model.url,
-           "AWS_ACCESS_KEY_ID": "AKIAEVALUATE", "AWS_SECRET_ACCESS_KEY": "evaluate",
-           "AWS_CREDENTIALS_FILE": str(tmp_path / "none")}
+    env = evaluate_environment(model, tmp_path)
     out = tmp_path / "report.json"
     run = subprocess.run([sys.executable, "-m", "octoprint_failwatch", "evaluate", str(dataset), "--compare",
                           "quick_check=false,pipeline_verification=false", "quick_check=false", "", "--latency", "3",
@@ -61,10 +66,7 @@ def test_a_not_a_failure_label_in_a_timelapse_teaches_the_rest_of_the_print(tmp_
               {"print": "look-alike dismissed", "frames": "failing-1", "frame_interval": 2.0, "onset": None,
                "not_a_failure": [150]}]
     (dataset / "labels.json").write_text(json.dumps(labels))
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-           "INFERENCE_PROFILE_ARN": "us.amazon.nova-lite-v1:0", "BEDROCK_ENDPOINT_URL": model.url,
-           "AWS_ACCESS_KEY_ID": "AKIAEVALUATE", "AWS_SECRET_ACCESS_KEY": "evaluate",
-           "AWS_CREDENTIALS_FILE": str(tmp_path / "none")}
+    env = evaluate_environment(model, tmp_path)
     out = tmp_path / "report.json"
     run = subprocess.run([sys.executable, "-m", "octoprint_failwatch", "evaluate", str(dataset), "--compare",
                           "cooldown_minutes=0.5,resume_grace_minutes=0", "--latency", "3", "--json", str(out)],

@@ -1,5 +1,6 @@
-"""Discord webhook alerts on a worker thread of their own, so a slow or failing webhook never holds up
-monitoring: a confirmed failure with a snapshot taken at alert time, camera problems, monitoring stopped.
+"""Discord webhook alerts on a delivery worker of their own (`delivery.py`), so a slow or failing webhook
+never holds up monitoring: a confirmed failure with a snapshot taken at alert time, camera problems,
+monitoring stopped.
 
 A message is multipart: `payload_json` with an embed whose image is `attachment://snapshot.jpg`,
 and the snapshot as `files[0]`, posted with `?wait=true`. 429 answers are honoured (`retry_after`),
@@ -11,9 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
-import random
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -22,10 +20,10 @@ import requests
 
 from ..redaction import mask_webhook
 from .alert import Alert
+from .delivery import PERMANENT, DeliveryWorker
 from .wording import Wording, wording
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # under Discord's smallest attachment limit
-GIVE_UP_AFTER = 15 * 60.0  # a failure alert is retried this long before it is dropped (and logged)
 RED, ORANGE, GREEN = 0xB71C1C, 0xE65100, 0x2E7D32
 
 
@@ -59,19 +57,12 @@ class DiscordNotifier:
         self._url = webhook_url
         self._where = mask_webhook(webhook_url)
         self._logger = logger or logging.getLogger(__name__)
-        self._sleep = sleep
-        self._clock = clock
-        self._queue: queue.Queue = queue.Queue(maxsize=50)
         self._session = requests.Session()
         self.status = "ready"
-        self._worker = threading.Thread(target=self._run, name="failwatch-discord", daemon=True)
-        self._worker.start()
+        self._worker = DeliveryWorker("discord", self._post, self._gave_up, self._logger, sleep, clock)
 
     def send(self, message: DiscordMessage) -> None:
-        try:
-            self._queue.put_nowait(message)
-        except queue.Full:
-            self._logger.warning("Failwatch Discord: too many alerts waiting, dropped '%s'", message.title)
+        self._worker.send(message, message.title)
 
     def send_now(self, message: DiscordMessage) -> tuple[bool, str]:
         """For the 'Send test alert' button: one attempt, answered directly with the outcome in words."""
@@ -79,33 +70,10 @@ class DiscordNotifier:
         return delivered, self.status
 
     def close(self) -> None:
-        self._queue.put(None)
+        self._worker.close()
 
-    # ----- worker -----
-
-    def _run(self) -> None:
-        while True:
-            message = self._queue.get()
-            if message is None:
-                return
-            try:
-                self._deliver(message)
-            except Exception:  # the worker must survive anything
-                self._logger.exception("Failwatch Discord: unexpected error")
-
-    def _deliver(self, message: DiscordMessage) -> None:
-        deadline = self._clock() + GIVE_UP_AFTER
-        attempt = 0
-        while True:
-            ok, wait = self._post(message)
-            if ok:
-                return
-            if wait == "permanent" or self._clock() >= deadline:
-                self._logger.warning("Failwatch Discord: gave up on '%s': %s", message.title, self.status)
-                return
-            attempt += 1
-            delay = float(wait) if wait else random.uniform(0, min(60.0, 2.0 ** attempt))
-            self._sleep(min(delay, max(0.0, deadline - self._clock())))
+    def _gave_up(self, message: DiscordMessage) -> None:
+        self._logger.warning("Failwatch Discord: gave up on '%s': %s", message.title, self.status)
 
     def _post(self, message: DiscordMessage) -> tuple[bool, str]:
         """One attempt. Returns (delivered, how long to wait: seconds, '' for backoff, or 'permanent')."""
@@ -139,7 +107,7 @@ class DiscordNotifier:
             self.status = f"webhook rate-limited, retrying in {retry_after:g} s"
             return False, str(min(max(retry_after, 0.0), 300.0))
         self.status = f"webhook {self._where} answered HTTP {response.status_code}"
-        return False, "" if response.status_code >= 500 else "permanent"
+        return False, "" if response.status_code >= 500 else PERMANENT
 
 
 COLOURS = {"failure": RED, "problem": ORANGE, "test": GREEN}

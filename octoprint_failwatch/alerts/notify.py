@@ -1,28 +1,24 @@
 """Alerts to any notification service through Apprise (Telegram, Pushover, ntfy, Signal, Slack, e-mail,
 Matrix, Home Assistant's mobile app... one URL per service), with the alert-time snapshot attached.
 
-Each URL has a worker thread of its own: a service that is down is retried with backoff for up to 15
-minutes (as Discord is) while the others deliver at once, and nothing here ever waits on the engine's
-thread. Each URL's last outcome is in the status, named with its secrets masked.
+Each URL has a delivery worker of its own (`delivery.py`): a service that is down is retried with backoff
+for up to 15 minutes (as Discord is) while the others deliver at once, and nothing here ever waits on the
+engine's thread. Each URL's last outcome is in the status, named with its secrets masked.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import queue
-import random
 import tempfile
-import threading
 import time
 from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 from ..redaction import mask_url
 from .alert import Alert
+from .delivery import GIVE_UP_AFTER, DeliveryWorker
 from .wording import Wording, as_text, wording
-
-GIVE_UP_AFTER = 15 * 60.0  # a failure alert is retried this long before it is dropped (and logged)
 
 
 def masked(url: str) -> str:
@@ -37,7 +33,7 @@ def masked(url: str) -> str:
 
 
 class NotifyTarget:
-    """One URL and the worker that delivers to it."""
+    """One URL and the delivery worker that serves it."""
 
     def __init__(self, url: str, logger: logging.Logger, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic):
@@ -49,45 +45,28 @@ class NotifyTarget:
             raise ValueError(f"Apprise does not know this URL: {urlsplit(url).scheme or '?'}://…")
         self.where = masked(url)
         self._logger = logger
-        self._sleep = sleep
-        self._clock = clock
-        self._queue: queue.Queue = queue.Queue(maxsize=20)
         self.status = "ready"
-        threading.Thread(target=self._run, name="failwatch-notify", daemon=True).start()
+        self._worker = DeliveryWorker("notify", self._attempt, self._gave_up, logger, sleep, clock, capacity=20)
 
     def send(self, words: Wording, snapshot: Optional[Callable[[], bytes]]) -> None:
-        try:
-            self._queue.put_nowait((words, snapshot))
-        except queue.Full:
-            self._logger.warning("Failwatch: too many alerts waiting for %s, dropped '%s'", self.where, words.title)
+        self._worker.send((words, snapshot), words.title)
 
     def send_now(self, words: Wording, snapshot: Optional[Callable[[], bytes]]) -> tuple[bool, str]:
         return self._deliver_once(words, snapshot), self.status
 
     def close(self) -> None:
-        self._queue.put(None)
+        self._worker.close()
 
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            try:
-                self._deliver(*item)
-            except Exception:  # the worker must survive anything
-                self._logger.exception("Failwatch: unexpected error notifying %s", self.where)
+    def _attempt(self, item) -> tuple[bool, str]:
+        delivered = self._deliver_once(*item)
+        if not delivered:
+            self.status = "not delivered, retrying"
+        return delivered, ""  # Apprise gives no hint of when to retry: backoff
 
-    def _deliver(self, words: Wording, snapshot) -> None:
-        deadline = self._clock() + GIVE_UP_AFTER
-        attempt = 0
-        while not self._deliver_once(words, snapshot):
-            attempt += 1
-            if self._clock() >= deadline:
-                self.status = f"gave up on '{words.title}' after {GIVE_UP_AFTER / 60:.0f} min of failed attempts"
-                self._logger.warning("Failwatch: gave up notifying %s of '%s'", self.where, words.title)
-                return
-            self.status = f"not delivered, retrying (attempt {attempt + 1})"
-            self._sleep(min(random.uniform(0, min(60.0, 2.0 ** attempt)), max(0.0, deadline - self._clock())))
+    def _gave_up(self, item) -> None:
+        words = item[0]
+        self.status = f"gave up on '{words.title}' after {GIVE_UP_AFTER / 60:.0f} min of failed attempts"
+        self._logger.warning("Failwatch: gave up notifying %s of '%s'", self.where, words.title)
 
     def _deliver_once(self, words: Wording, snapshot) -> bool:
         import apprise
