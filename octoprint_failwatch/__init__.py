@@ -191,7 +191,7 @@ class FailwatchPlugin(
         return Monitor(self._config, capture=camera, analyse=make_analyser(self._config, self._clock, self._spend),
                        executor=self._executor, on_event=sink, clock=self._clock, logger=logger or self._logger,
                        gate=self._print_gate.reason_to_wait if gated else (lambda: None),
-                       camera_executor=self._camera_pool)
+                       camera_executor=self._camera_pool, start_spread=1.0)
 
     def _start_watching(self, reason: str, same_print: bool = False) -> None:
         self._watch.start(reason, self._config.test_mode, same_print)

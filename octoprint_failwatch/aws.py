@@ -147,7 +147,8 @@ class AwsSession:
         config = self._config
         botocore_config = Config(
             region_name=config.aws_region,
-            retries={"mode": "standard", "total_max_attempts": 4},  # throttling/5xx: backoff with jitter
+            # Converse calls are retried by the engine on its clock (analysis/bedrock.py); STS by botocore
+            retries={"mode": "standard", "total_max_attempts": 1 if service == "bedrock-runtime" else 4},
             connect_timeout=10,
             read_timeout=config.model_timeout,
         )

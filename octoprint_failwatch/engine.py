@@ -12,12 +12,16 @@ confirm; a confirmed failure starts a cooldown without model calls; after `error
 errors the engine waits `error_backoff_seconds`. With `quick_check` (default) every new frame is first
 looked at alone with a short question; only a failing look sends the series, beside the verification
 whose frames were already being taken while the look was out — the same evidence, sooner and cheaper.
+A series or verification call refused for a passing reason is retried after a jittered wait
+(`model_calls.py`); a quick look refused by the account's quota (throttled) is not an error of the
+print's watch: the next look comes at the interval.
 What counts as a failing verdict is `evidence.Evidence`'s call (sensitivity, dismissed look-alikes).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from typing import Callable, Optional, Protocol
@@ -72,11 +76,16 @@ class Engine:
                  executor: Executor, on_event: EventSink, clock: Clock = SystemClock(),
                  logger: Optional[logging.Logger] = None, health: Optional[CameraHealth] = None,
                  gate: Callable[[], Optional[tuple[str, str]]] = lambda: None,
-                 camera_executor: Optional[Executor] = None):
+                 camera_executor: Optional[Executor] = None, rng: Optional[random.Random] = None,
+                 start_spread: float = 0.0):
         self._config = config
         self._camera = FrameTaker(capture, health or CameraHealth(config.frozen_seconds),
                                   camera_executor or InlineExecutor())
-        self._calls = ModelCalls(executor, analyse)
+        self._random = rng or random.Random()
+        # the first look of a print comes at a random point of the first `start_spread` x interval, so that
+        # the printers of a farm started together do not look (and call the model) in step
+        self._start_spread = start_spread
+        self._calls = ModelCalls(executor, analyse, self._random)
         self._evidence = Evidence(config.min_failure_confidence)
         self._on_event = on_event
         self._clock = clock
@@ -93,6 +102,7 @@ class Engine:
         self._print_paused = False  # the print is paused: whatever ends, nothing is captured until it resumes
         self._camera_released = True  # told the camera no frame is due soon
         self._once = False
+        self._throttled_looks = 0  # quick looks refused by the account's quota in a row
         self._status = Status()
 
     @property
@@ -122,6 +132,7 @@ class Engine:
         if self._state in (State.WARMING_UP, State.HEATING):
             if self._gate() is None:
                 self._begin_watching(now, "watching")
+                self._next_capture_at = self._first_look_at(now)
         elif self._state in HOLDS and now >= self._until:
             if self._state == State.ERROR_BACKOFF:
                 self._status.consecutive_errors = 0
@@ -129,6 +140,9 @@ class Engine:
         elif self._state == State.COOLDOWN and now >= self._next_cooldown_log:
             self._next_cooldown_log = now + COOLDOWN_LOG_EVERY
             self._logger.info("Failwatch in cooldown, %.0f s left", self._until - now)
+        retried = self._calls.resubmit_due(now)
+        self._status.counters["calls"] += retried
+        self._status.counters["retries"] += retried
         if self._camera.busy:
             return
         verification = self._round
@@ -146,6 +160,9 @@ class Engine:
         elif not self._camera_released and not self._frame_due_soon(now):
             self._camera_released = True
             self._camera.release()
+
+    def _first_look_at(self, now: float) -> float:
+        return now + self._random.uniform(0, self._start_spread * self._config.interval_between_images)
 
     def _request(self, purpose: str) -> None:
         self._camera_released = False
@@ -234,10 +251,17 @@ class Engine:
 
     def _collect_verdicts(self) -> None:
         for answer in self._calls.answers():
-            if answer.error is not None:
-                self._count_error(f"model: {answer.error}")
-            else:
+            error = answer.error
+            throttled = getattr(error, "throttled", False)
+            self._status.counters["throttled"] += throttled
+            if error is None:
                 self._record(answer.verdict, answer.frames)
+            elif self._calls.retry(answer, self._clock.monotonic()):
+                continue  # made again after a short wait: not an error yet
+            elif throttled and answer.kind == "quick":
+                self._throttled_look(error)
+            else:
+                self._count_error(f"model: {error}")
             self._handle(answer.kind, answer.verdict, answer.frames)
 
     def _handle(self, kind: str, verdict: Optional[Verdict], frames: list[Frame]) -> None:
@@ -262,8 +286,9 @@ class Engine:
             self._decide_verification()
 
     def _record(self, verdict: Verdict, frames: list[Frame]) -> None:
-        if self._status.consecutive_errors and self._state == State.WATCHING:
-            self._status.message = "watching"  # no longer "analysis failing"
+        if (self._status.consecutive_errors or self._throttled_looks) and self._state == State.WATCHING:
+            self._status.message = "watching"  # no longer "analysis failing" or "throttled"
+        self._throttled_looks = 0
         like = self._evidence.resembles(verdict) if verdict.print_failed else None
         self._status.record_verdict(verdict.as_dict(), self._evidence.counts(verdict),
                                     like.incident if like else None, self._clock.time())
@@ -320,6 +345,19 @@ class Engine:
         self._emit_status()
 
     # ----- errors -----
+
+    def _throttled_look(self, error: BaseException) -> None:
+        """The account's quota refused a routine look: said, not counted towards the error backoff (a farm
+        over its quota would otherwise stop watching, and alert, everywhere at once)."""
+        self._throttled_looks += 1
+        self._status.error = f"model: {error}"
+        if self._throttled_looks == 1 or self._throttled_looks % 30 == 0:
+            self._logger.warning("Failwatch: the model's account quota refused %d look(s) in a row (throttled); "
+                                 "looking again at the next frame", self._throttled_looks)
+        if self._state == State.WATCHING:
+            self._status.message = (f"watching, but the account's quota refused the last {self._throttled_looks} "
+                                    "look(s) (throttled)")
+        self._emit_status()
 
     def _count_error(self, text: str) -> None:
         in_a_row = self._status.count_error(text)

@@ -35,7 +35,10 @@ class Monitor(Engine):
             self._once = once
             if self._status.watching_since is None:
                 self._status.watching_since = self._clock.time()
-            self._begin_watching(self._clock.monotonic(), "watching")
+            now = self._clock.monotonic()
+            self._begin_watching(now, "watching")
+            if not once:
+                self._next_capture_at = self._first_look_at(now)
 
     def run_once(self, stopping: threading.Event, tick_seconds: float, limit: float) -> None:
         """One cycle (a series, and verification if it is positive), ticked until done."""

@@ -80,7 +80,8 @@ class Daemon:
         self.dispatcher = Dispatcher(config, self.channels, NotifyOnly(), None, name, job=lambda: {},
                                      snapshot=lambda: camera().jpeg, spend=spend, logger=logger)
         self.monitor = Monitor(config, camera, make_analyser(config, self.clock, spend), DaemonThreadExecutor(),
-                               self.on_event, self.clock, logger, camera_executor=DaemonThreadExecutor())
+                               self.on_event, self.clock, logger, camera_executor=DaemonThreadExecutor(),
+                               start_spread=1.0)
 
     def on_event(self, event: EngineEvent) -> None:
         if isinstance(event, Analysed):

@@ -38,10 +38,13 @@ class ScriptedModel:
         self.answer = answer
         self.calls: list[list[Frame]] = []
         self.quick: list[bool] = []
+        self.times: list[float] = []  # when each call was made, on the harness's clock
+        self.clock = None
 
     def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
         self.calls.append(list(frames))
         self.quick.append(quick)
+        self.times.append(self.clock.now if self.clock else 0.0)
         result = self.answer(len(self.calls), frames)
         if isinstance(result, Exception):
             raise result
@@ -57,7 +60,7 @@ def always(value) -> ScriptedModel:
 
 
 def model_error() -> AnalysisError:
-    return AnalysisError("ThrottlingException: rate exceeded")
+    return AnalysisError("Bedrock AccessDeniedException: no access to the model")  # not worth a retry
 
 
 class Harness:
@@ -69,6 +72,7 @@ class Harness:
         self.clock = self.simulation.clock
         self.camera = camera or SceneCamera(self.clock)
         self.model = model
+        model.clock = self.clock
         self.events: list[tuple[float, str, EngineEvent]] = []
         config, errors = build_config({"inference_profile_arn": MODEL_ID, **settings})
         assert not errors, errors

@@ -1,10 +1,11 @@
 """The engine in simulated time: default timings, verification, cooldown, error backoff, lifecycle."""
 
 import logging
+import random
 
 import pytest
 
-from octoprint_failwatch.analysis import Verdict
+from octoprint_failwatch.analysis import AnalysisError, Verdict
 from octoprint_failwatch.config import build_config
 from octoprint_failwatch.evidence import LookAlike
 
@@ -155,7 +156,7 @@ def test_five_consecutive_errors_wait_sixty_seconds_then_monitoring_goes_on():
     h.run(5 * 30)
     status = h.monitor.status()
     assert status["state"] == "error_backoff"
-    assert "ThrottlingException" in status["error"]
+    assert "AccessDeniedException" in status["error"]
     calls = len(h.model.calls)
     assert calls == 5
     h.run(45)  # the backoff lasts until 1200.1
@@ -435,7 +436,7 @@ def test_the_first_failed_model_call_says_so_while_still_watching():
     h.run(21)
     status = h.monitor.status()
     assert status["state"] == "watching" and status["consecutive_errors"] == 1
-    assert status["message"].startswith("analysis failing (1 in a row), retrying: model: ThrottlingException")
+    assert status["message"].startswith("analysis failing (1 in a row), retrying: model: Bedrock AccessDeniedException")
 
 
 def test_new_settings_keep_a_snooze_and_take_effect_at_once():
@@ -471,3 +472,86 @@ def test_a_doubtful_look_is_still_confirmed_once_the_series_agrees():
     assert len(confirmed) == 1
     # the verification's frames were taken during the look; their calls went out with the series' verdict
     assert confirmed[0][0] == pytest.approx(1020 + 3 + 3 + 3, abs=0.3)
+
+
+def throttled() -> AnalysisError:
+    return AnalysisError("Bedrock ThrottlingException: Too many requests", throttled=True)
+
+
+def test_throttled_series_and_verification_calls_are_retried_with_jitter_and_still_confirm():
+    """The account's quota refuses the first two tries of every call that decides: the failure is confirmed."""
+    tries: dict[tuple, int] = {}
+
+    def answer(n, frames):
+        key = tuple(f.captured_at for f in frames)
+        tries[key] = tries.get(key, 0) + 1
+        return True if len(frames) == 1 or tries[key] > 2 else throttled()
+
+    h = Harness(ScriptedModel(answer), latency=3.0)
+    h.monitor.start()
+    h.run(90)
+    confirmed = h.named("failure_confirmed")
+    assert len(confirmed) == 1 and confirmed[0][1].series_check is True
+    counters = h.monitor.status()["counters"]
+    assert counters["errors"] == 0 and counters["throttled"] == counters["retries"] > 0
+    # each retry of a series waited at random within its bound (1 s x 2**attempt): no two tries at the same time
+    starts = {}
+    for call_time, frames in zip(h.model.times, h.model.calls):
+        starts.setdefault(tuple(f.captured_at for f in frames), []).append(call_time)
+    assert sum(len(times) == 3 for times in starts.values()) >= 4  # the series and three verifications
+    for times in starts.values():
+        if len(times) == 3:
+            assert 3.0 <= times[1] - times[0] <= 3.0 + 2.0 + 0.2
+            assert 3.0 <= times[2] - times[1] <= 3.0 + 4.0 + 0.2
+
+
+def test_a_call_that_keeps_failing_is_tried_five_times_then_counted_once_and_never_confirms():
+    h = Harness(ScriptedModel(lambda n, frames: True if len(frames) == 1 else
+                              AnalysisError("Bedrock InternalServerException: oops", retryable=True)),
+                latency=1.0)
+    h.monitor.start()
+    h.run(120)
+    assert h.named("failure_confirmed") == [] and len(h.named("verification_rejected")) >= 1
+    series = [call for call in h.model.calls if len(call) == 3]
+    first = tuple(f.captured_at for f in series[0])
+    assert sum(tuple(f.captured_at for f in call) == first for call in series) == 5
+    assert h.monitor.status()["counters"]["errors"] >= 1
+
+
+def test_throttled_quick_looks_are_not_retried_nor_errors_and_the_status_says_so():
+    h = Harness(ScriptedModel(lambda n, frames: throttled() if n <= 20 else False))
+    h.monitor.start()
+    h.run(20 + 19 * 10 + 1)  # 20 looks, all throttled
+    status = h.monitor.status()
+    assert len(h.model.calls) == 20  # one call per look: nothing retried
+    assert status["state"] == "watching" and status["consecutive_errors"] == 0
+    assert status["counters"]["throttled"] == 20 and status["counters"]["errors"] == 0
+    assert "quota refused the last 20 look(s)" in status["message"] and "ThrottlingException" in status["error"]
+    assert h.named("monitoring_stopped") == []  # a farm over its quota does not alert everybody
+    h.run(10)
+    status = h.monitor.status()
+    assert status["message"] == "watching" and status["error"] == ""
+
+
+def test_retries_of_an_ended_run_are_not_made():
+    h = Harness(ScriptedModel(lambda n, frames: True if len(frames) == 1 else throttled()), latency=1.0)
+    h.monitor.start()
+    h.run(25)  # the quick alarm at 1020, its series throttled at 1021 and waiting to be tried again
+    assert h.state() == "verifying"
+    calls = len(h.model.calls)
+    h.monitor.stop()
+    h.run(30)
+    assert len(h.model.calls) == calls
+
+
+def test_start_spread_sets_printers_started_together_apart_within_one_interval():
+    firsts = []
+    for seed in range(8):
+        h = Harness(always(False))
+        h.monitor = type(h.monitor)(h.monitor._config, h.camera, h.model, h.simulation.executor, h._on_event,
+                                    h.clock, rng=random.Random(seed), start_spread=1.0)
+        h.monitor.start()
+        h.run(12)
+        firsts.append(h.camera.times[0])
+    assert all(1000 <= first <= 1010.1 for first in firsts)
+    assert max(firsts) - min(firsts) > 5  # spread, not in step

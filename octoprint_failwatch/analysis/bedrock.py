@@ -1,7 +1,10 @@
 """AWS Bedrock backend: one Converse call per series, structured output through a forced tool.
 
-Throttling and 5xx are retried by botocore's standard mode (exponential backoff with jitter,
-bounded attempts). Expired or unrecognised credentials are refreshed once and the call retried,
+Throttling and 5xx are not retried here: they come back as a retryable `AnalysisError` (throttled or
+not), and the engine retries the calls that matter — series and verification — with full jitter on its
+own clock, while a refused routine look simply waits for the next one. On an account shared by a farm
+that keeps retries from holding worker threads and from piling onto a quota that is already spent
+(`model_calls.py`). Expired or unrecognised credentials are refreshed once and the call retried,
 as the standalone tool did. Forced tool choice is documented for Anthropic Claude 3+ and Amazon Nova;
 a vision model that refuses it (a ValidationException about tool choice or tool use) is asked for the
 same answer as a JSON object in text from then on, parsed and validated the same way. Every other
@@ -28,6 +31,9 @@ from .verdict import AnalysisError, Verdict, parse_verdict
 MAX_IMAGES = 20  # Converse limit per request
 MAX_IMAGE_BYTES = 3_750_000  # Converse: 3.75 MB per image
 CONVERSE_SINCE = (1, 34, 116)  # the first botocore with the Converse API
+THROTTLED = {"ThrottlingException", "TooManyRequestsException"}  # the account's per-minute quota
+TRANSIENT = {"InternalServerException", "ServiceUnavailableException", "ModelNotReadyException",
+             "ModelTimeoutException"}  # worth the same call again a little later
 _NO_TOOL_CHOICE = re.compile(r"tool ?choice|toolchoice|tool use|tool_use|does not support tools?", re.IGNORECASE)
 logger = logging.getLogger(__name__)
 
@@ -146,11 +152,13 @@ class BedrockBackend:
                 if self._forced_tool and error.get("Code") == "ValidationException" and \
                         _NO_TOOL_CHOICE.search(error.get("Message", "")):
                     raise ToolChoiceRefused() from None
-                raise AnalysisError(f"Bedrock {error.get('Code', 'error')}: {error.get('Message', '')}") from None
+                code = error.get("Code", "error")
+                raise AnalysisError(f"Bedrock {code}: {error.get('Message', '')}", retryable=code in TRANSIENT,
+                                    throttled=code in THROTTLED) from None
             except ReadTimeoutError:
                 raise AnalysisError(f"Bedrock did not answer within {self._config.model_timeout:g} s") from None
-            except BotoCoreError as exc:
-                raise AnalysisError(f"Bedrock unreachable: {exc}") from None
+            except BotoCoreError as exc:  # connection refused, reset, DNS: worth another try later
+                raise AnalysisError(f"Bedrock unreachable: {exc}", retryable=True) from None
         raise AnalysisError("Bedrock rejected the refreshed credentials too")
 
 

@@ -17,7 +17,15 @@ FAILURE_WORDS = {"none": "none", "spaghetti": "spaghetti (tangled filament)", "d
 
 
 class AnalysisError(Exception):
-    """The model could not give a verdict; the message says why in words a user can act on."""
+    """The model could not give a verdict; the message says why in words a user can act on.
+
+    `retryable`: the same call may well succeed a little later (throttling, a 5xx, a dropped connection);
+    `throttled`: the account's quota refused it — the engine retries what matters on its own clock."""
+
+    def __init__(self, message: str, retryable: bool = False, throttled: bool = False):
+        super().__init__(message)
+        self.retryable = retryable or throttled
+        self.throttled = throttled
 
 
 @dataclass(frozen=True)
