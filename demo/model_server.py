@@ -6,6 +6,7 @@ failure when its newest frame shows the orange strands. Tests can force verdicts
 what each request carried (access key, images, sizes). `usage` is counted, not made up: images like
 Claude (width x height / 750, at most 1600 each), text at about 4 characters a token (prompts, labels,
 the tool's schema), the answer the same way — and the answer holds just the fields the schema asks for.
+With `quota` set it enforces an account's per-minute quotas (`AccountQuota`) and throttles beyond them.
 Run: python -m demo.model_server --port 8082
 """
 
@@ -18,8 +19,10 @@ import math
 import random
 import threading
 import time
+from collections import deque
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
+from typing import Optional
 from urllib.parse import parse_qs, unquote
 
 import cv2
@@ -65,6 +68,47 @@ def _tokens_for(jpeg: bytes) -> int:
     return min(1600, math.ceil(width * height / 750))
 
 
+class AccountQuota:
+    """One model's per-minute quotas of an AWS account, shared by every client of the server: requests, and
+    tokens (input + output) in any 60 s. As Bedrock does, a request must fit its input tokens plus its
+    `maxTokens` into what is left of the minute to be admitted (the reservation is settled to what the
+    answer used at once: answers here take no time); a refused request counts against neither quota.
+    `clock` is anything with `monotonic()`, so a simulated farm runs on simulated minutes."""
+
+    WINDOW = 60.0
+
+    def __init__(self, requests_per_minute: float, tokens_per_minute: float, clock):
+        self.requests_per_minute = requests_per_minute
+        self.tokens_per_minute = tokens_per_minute
+        self.clock = clock
+        self.admitted: list[list] = []  # [time, tokens] of each admitted request (tokens settled)
+        self.throttled: list[float] = []  # when each refused one came
+        self._window: deque = deque()  # [time, tokens] of the admitted requests of the last minute
+        self._tokens = 0
+        self._lock = threading.Lock()
+
+    def admit(self, reserve_tokens: int) -> Optional[list]:
+        """The admitted request's entry (for `settle`), or None: throttled."""
+        with self._lock:
+            now = self.clock.monotonic()
+            while self._window and self._window[0][0] <= now - self.WINDOW:
+                self._tokens -= self._window.popleft()[1]
+            if len(self._window) + 1 > self.requests_per_minute or \
+                    self._tokens + reserve_tokens > self.tokens_per_minute:
+                self.throttled.append(now)
+                return None
+            entry = [now, reserve_tokens]
+            self._window.append(entry)
+            self._tokens += reserve_tokens
+            self.admitted.append(entry)
+            return entry
+
+    def settle(self, entry: list, used_tokens: int) -> None:
+        with self._lock:
+            self._tokens += used_tokens - entry[1]
+            entry[1] = used_tokens
+
+
 class ModelServer(HttpService):
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.verdict = "scene"  # scene | healthy | failed | an answer (dict) given to every request
@@ -73,6 +117,7 @@ class ModelServer(HttpService):
         self.faults: list[str] = []  # consumed one per Converse request
         self.hang_seconds = 30.0
         self.latency = 0.0  # seconds every Converse answer takes, like a real model's
+        self.quota: Optional[AccountQuota] = None  # an account's per-minute quotas, when set
         self.forced_tool_choice = True  # False: like a vision model that refuses toolChoice (answers JSON in text)
         self.expired_keys: set[str] = set()
         self.chat_api_key = ""  # when set, /v1/chat/completions wants this bearer token
@@ -142,6 +187,15 @@ class ModelServer(HttpService):
             fault = self.faults.pop(0) if self.faults else None
         if access_key in self.expired_keys:
             fault = "expired"
+        input_tokens = sum(_tokens_for(image) for image in images) + _text_tokens(
+            *[block.get("text", "") for block in request.get("system", [])], *record["texts"],
+            request.get("toolConfig", {}))
+        admitted = None
+        if self.quota is not None and fault is None:
+            reserve = input_tokens + int(request.get("inferenceConfig", {}).get("maxTokens") or 4096)
+            admitted = self.quota.admit(reserve)
+            if admitted is None:
+                fault = "throttle"
         if fault == "hang":
             self._stopping.wait(self.hang_seconds)
         elif self.latency:
@@ -171,10 +225,9 @@ class ModelServer(HttpService):
             properties = json.loads(record["texts"][-1].split(": ", 1)[1]) if record["texts"] else None
             tool_input = _answer(properties, failed, tool_input.get("explanation", ""))
             blocks, stop_reason = [{"text": "Here is my assessment: " + json.dumps(tool_input)}], "end_turn"
-        input_tokens = sum(_tokens_for(image) for image in images) + _text_tokens(
-            *[block.get("text", "") for block in request.get("system", [])], *record["texts"],
-            request.get("toolConfig", {}))
         output_tokens = _text_tokens(tool_input)
+        if admitted is not None:
+            self.quota.settle(admitted, input_tokens + output_tokens)
         return 200, {
             "output": {"message": {"role": "assistant", "content": blocks}},
             "stopReason": stop_reason,

@@ -50,6 +50,10 @@ COOLDOWN_LOG_EVERY = 30.0  # while cooling down, the log says how long is left a
 HOLDS = {State.COOLDOWN: "watching again after cooldown", State.SNOOZED: "watching again",
          State.GRACE: "watching again", State.ERROR_BACKOFF: "watching again after errors"}
 ACTIVE = (State.WATCHING, State.VERIFYING)
+# the account's quota is spent: looks slow down at once and speed up slowly (as botocore's adaptive mode
+# does for requests), so that printers sharing it leave room for the calls that decide a failure
+LOOK_PACE_MAX = 4.0  # looks at most this many intervals apart, on average half of it
+LOOK_PACE_RECOVERY = 0.1  # each look that gets through brings the pace back by this much
 RELEASE_CAMERA_AFTER = 1.5  # no frame due within this many seconds: the camera's stream may close
 
 
@@ -103,6 +107,7 @@ class Engine:
         self._camera_released = True  # told the camera no frame is due soon
         self._once = False
         self._throttled_looks = 0  # quick looks refused by the account's quota in a row
+        self._look_pace = 1.0  # looks are up to this many intervals apart while the quota is spent
         self._status = Status()
 
     @property
@@ -152,7 +157,7 @@ class Engine:
         elif self._state == State.WATCHING and now >= self._next_capture_at and (self._quick_checks()
                                                                                   or not self._calls):
             # the regular frame first: frames taken during a quick look are a guess, it is not
-            self._next_capture_at = now + self._config.interval_between_images  # full series: one at a time
+            self._next_capture_at = now + self._look_interval()  # full series: one at a time
             self._request("look")
         elif self._state in ACTIVE and verification is not None and verification.due(now) and (
                 verification.interleaved or not self._calls):
@@ -160,6 +165,10 @@ class Engine:
         elif not self._camera_released and not self._frame_due_soon(now):
             self._camera_released = True
             self._camera.release()
+
+    def _look_interval(self) -> float:
+        interval = self._config.interval_between_images
+        return interval if self._look_pace == 1.0 else interval * self._random.uniform(1.0, self._look_pace)
 
     def _first_look_at(self, now: float) -> float:
         return now + self._random.uniform(0, self._start_spread * self._config.interval_between_images)
@@ -289,6 +298,7 @@ class Engine:
         if (self._status.consecutive_errors or self._throttled_looks) and self._state == State.WATCHING:
             self._status.message = "watching"  # no longer "analysis failing" or "throttled"
         self._throttled_looks = 0
+        self._look_pace = max(1.0, self._look_pace - LOOK_PACE_RECOVERY)
         like = self._evidence.resembles(verdict) if verdict.print_failed else None
         self._status.record_verdict(verdict.as_dict(), self._evidence.counts(verdict),
                                     like.incident if like else None, self._clock.time())
@@ -351,6 +361,7 @@ class Engine:
         over its quota would otherwise stop watching, and alert, everywhere at once)."""
         self._throttled_looks += 1
         self._status.error = f"model: {error}"
+        self._look_pace = min(LOOK_PACE_MAX, self._look_pace * 2)
         if self._throttled_looks == 1 or self._throttled_looks % 30 == 0:
             self._logger.warning("Failwatch: the model's account quota refused %d look(s) in a row (throttled); "
                                  "looking again at the next frame", self._throttled_looks)

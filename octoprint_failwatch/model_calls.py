@@ -19,9 +19,9 @@ from typing import Any, Callable, Iterator, NamedTuple, Optional, Protocol
 from .analysis.verdict import Verdict
 from .frame import Frame
 
-RETRY_ATTEMPTS = 5  # a series or verification call is made at most this many times
+RETRY_ATTEMPTS = 8  # a series or verification call is made at most this many times: over a minute of waits
 RETRY_BASE = 1.0  # seconds: attempt n waits uniform(0, min(RETRY_CAP, RETRY_BASE * 2**n))
-RETRY_CAP = 8.0
+RETRY_CAP = 16.0  # a quota is per minute: the later waits reach into the next one
 
 
 class Executor(Protocol):

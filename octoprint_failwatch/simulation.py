@@ -7,7 +7,7 @@ print in seconds, with model latency modelled and nothing left to the wall clock
 from __future__ import annotations
 
 from concurrent.futures import Future
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 EPOCH = 1_700_000_000.0  # wall time at simulated second 0
 
@@ -40,6 +40,8 @@ class LatencyExecutor:
         except Exception as exc:
             result, error = None, exc
         latency = self.latency if self.latency is not None else getattr(result, "latency", 0.0)
+        if getattr(error, "throttled", False):
+            latency = 0.0  # a quota refuses before the model runs: the answer is at once
         self._pending.append((self.clock.now + latency, future, result, error))
         return future
 
@@ -63,13 +65,20 @@ class Simulation:
 
     def run(self, monitor, seconds: float, step: float = 0.25, each_step: Optional[Callable[[], None]] = None) -> None:
         """Ticks `monitor` every `step` simulated seconds for `seconds`; `each_step` runs before each tick."""
+        self.run_all([monitor], seconds, step, each_step)
+
+    def run_all(self, monitors: Sequence, seconds: float, step: float = 0.25,
+                each_step: Optional[Callable[[], None]] = None) -> None:
+        """The same for several engines on one clock (a farm sharing one account)."""
         clock = self.clock
         end = clock.now + seconds
         while clock.now < end - 1e-9:
             if each_step is not None:
                 each_step()
             self.executor.release()
-            monitor.tick()
+            for monitor in monitors:
+                monitor.tick()
             clock.now = round(clock.now + step, 6)
         self.executor.release()
-        monitor.tick()
+        for monitor in monitors:
+            monitor.tick()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Callable, Optional, Sequence
 
 from demo.scene import SceneCamera
@@ -67,7 +68,7 @@ class Harness:
     """A monitor wired to the scene camera and a scripted model, in simulated time from second 1000."""
 
     def __init__(self, model: ScriptedModel, latency: float = 0.0, camera: Optional[SceneCamera] = None,
-                 **settings):
+                 seed: int = 0, **settings):
         self.simulation = Simulation(latency, start=1000.0)
         self.clock = self.simulation.clock
         self.camera = camera or SceneCamera(self.clock)
@@ -76,7 +77,8 @@ class Harness:
         self.events: list[tuple[float, str, EngineEvent]] = []
         config, errors = build_config({"inference_profile_arn": MODEL_ID, **settings})
         assert not errors, errors
-        self.monitor = Monitor(config, self.camera, model, self.simulation.executor, self._on_event, self.clock)
+        self.monitor = Monitor(config, self.camera, model, self.simulation.executor, self._on_event, self.clock,
+                               rng=random.Random(seed))  # retry waits and paces: at random, the same each run
 
     def _on_event(self, event: EngineEvent) -> None:
         self.events.append((self.clock.now, event_name(event), event))
