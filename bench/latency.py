@@ -35,8 +35,12 @@ class Truth:
 
     GLARE_SECONDS = 60.0
 
-    def __init__(self, onset: float = float("inf"), fp: float = 0.0, burst: bool = False, random_seed: int = 1):
+    def __init__(self, onset: float = float("inf"), fp: float = 0.0, burst: bool = False, random_seed: int = 1,
+                 picture_lag: float = 0.0):
         self.onset, self.fp, self.burst = onset, fp, burst
+        # a real camera's picture reaches the model this long after the moment it shows (stream latency,
+        # capture, preparation, the request): a frame taken at t shows the scene at t - picture_lag
+        self.picture_lag = picture_lag
         self.random = random.Random(random_seed)
         self.glares: list[tuple[float, float]] = []  # (start, end), made as time goes on
         self.calls = 0
@@ -47,7 +51,7 @@ class Truth:
     def answer(self, newest: float) -> tuple[bool, float, str]:
         """(failed, failure likelihood, type): a real failure says 0.92; a false alarm 0.5 to 0.9."""
         self.calls += 1
-        if newest >= self.onset:
+        if newest - self.picture_lag >= self.onset:
             return True, 0.92, "spaghetti"
         if self.burst:
             false_alarm = self._in_glare(newest)
