@@ -30,6 +30,11 @@ class Subscriber:
         with self._lock:
             return [payload for t, payload, _ in self.messages if t == topic]
 
+    def latest(self) -> dict[str, bytes]:
+        """What the broker keeps, as seen from here: the newest message of each topic (empty: cleared)."""
+        with self._lock:
+            return {topic: payload for topic, payload, _ in self.messages}
+
     def close(self):
         self.client.disconnect()
         self.client.loop_stop()

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 
 from bench.farm import peak_minute, run_farm
 from demo.model_server import AccountQuota
 from demo.octoprint_instance import wait_for
 from octoprint_failwatch.alerts.mqtt import MqttPublisher
 from octoprint_failwatch.alerts.mqtt_identity import Identity
-from octoprint_failwatch.alerts.paho_compat import new_client
 from octoprint_failwatch.config import build_config
 from octoprint_failwatch.simulation import SimulatedClock
 
@@ -60,35 +58,11 @@ def test_a_farm_over_its_quota_confirms_its_failure_and_never_stops_watching(mod
         model.quota = None
 
 
-class Broker:
-    """What the broker keeps: the newest retained message of each topic under the farm's prefixes."""
-
-    def __init__(self, port: int):
-        self.topics: dict[str, bytes] = {}
-        self._lock = threading.Lock()
-        self.client = new_client("", "tcp")
-        self.client.on_connect = lambda c, *args: c.subscribe([("octoprint/failwatch/#", 1), ("homeassistant/#", 1)])
-        self.client.on_message = self._on_message
-        self.client.connect_async("127.0.0.1", port)
-        self.client.loop_start()
-
-    def _on_message(self, client, userdata, message):
-        with self._lock:
-            self.topics[message.topic] = message.payload
-
-    def snapshot(self) -> dict[str, bytes]:
-        with self._lock:
-            return dict(self.topics)
-
-    def close(self):
-        self.client.disconnect()
-        self.client.loop_stop()
-
-
-def test_fifty_printers_with_one_name_on_one_broker_are_fifty_devices_each_with_its_own_state(broker, tmp_path):
+def test_fifty_printers_with_one_name_on_one_broker_are_fifty_devices_each_with_its_own_state(broker, subscriber,
+                                                                                              tmp_path):
     config, errors = build_config({"mqtt_broker_url": broker.url})
     assert not errors, errors
-    retained = Broker(broker.port)
+    retained = subscriber("#")
     publishers = [MqttPublisher(config, Identity.of(f"farm{number:02d}", "Prusa MK4"), record=tmp_path / f"{number}")
                   .start() for number in range(50)]
     try:
@@ -96,7 +70,7 @@ def test_fifty_printers_with_one_name_on_one_broker_are_fifty_devices_each_with_
             publisher.publish_status({"state": "watching" if number % 2 else "cooldown", "printer": "Prusa MK4"})
 
         def settled():
-            topics = retained.snapshot()
+            topics = retained.latest()
             states = [topics.get(f"octoprint/failwatch/farm{n:02d}") for n in range(50)]
             online = [topics.get(f"octoprint/failwatch/farm{n:02d}/availability") for n in range(50)]
             return all(states) and all(value == b"online" for value in online) and topics
@@ -113,12 +87,11 @@ def test_fifty_printers_with_one_name_on_one_broker_are_fifty_devices_each_with_
         names = {config["device"]["identifiers"][0]: config["device"]["name"] for config in configs}
         assert set(names.values()) == {"Failwatch Prusa MK4"}  # one name, still fifty devices
         publishers.pop(7).stop()  # one printer goes away: only its device turns unavailable
-        wait_for(lambda: retained.snapshot().get("octoprint/failwatch/farm07/availability") == b"offline", 10,
+        wait_for(lambda: retained.latest().get("octoprint/failwatch/farm07/availability") == b"offline", 10,
                  "farm07 offline")
-        assert retained.snapshot()["octoprint/failwatch/farm08/availability"] == b"online"
+        assert retained.latest()["octoprint/failwatch/farm08/availability"] == b"online"
     finally:
         for publisher in publishers:
             publisher.stop()
-        for topic in [t for t in retained.snapshot() if "farm" in t]:  # the broker is shared with other tests
+        for topic in [t for t in retained.latest() if "farm" in t]:  # the broker is shared with other tests
             retained.client.publish(topic, "", qos=1, retain=True).wait_for_publish(5)
-        retained.close()

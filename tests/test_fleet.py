@@ -1,48 +1,31 @@
 """Several printers on one broker: each OctoPrint is its own Home Assistant device, whatever it is called."""
 
 import json
-import threading
 
 import pytest
+from mqtt_subscriber import Subscriber
 
 from demo.octoprint_instance import OctoPrintServer, wait_for
-from octoprint_failwatch.alerts.paho_compat import new_client
 
 from conftest import fast_settings
 
 pytestmark = pytest.mark.octoprint
 
 
-class Retained:
-    """What the broker keeps, by topic: the newest message of each (an empty one clears it)."""
+class Retained(Subscriber):
+    """The broker's retained state of Failwatch topics and Home Assistant configs, with what they mean."""
 
     def __init__(self, port: int):
-        self.topics: dict[str, bytes] = {}
-        self._lock = threading.Lock()
-        self.client = new_client("", "tcp")
-        self.client.on_connect = lambda c, *args: c.subscribe([("octoprint/failwatch/#", 1), ("homeassistant/#", 1)])
-        self.client.on_message = self._on_message
-        self.client.connect_async("127.0.0.1", port)
-        self.client.loop_start()
-
-    def _on_message(self, client, userdata, message):
-        with self._lock:
-            self.topics[message.topic] = message.payload
+        super().__init__(port, "#")
 
     def devices(self) -> dict[str, str]:
         """Node id -> device name, from the live discovery configs."""
-        with self._lock:
-            configs = {t: p for t, p in self.topics.items() if t.startswith("homeassistant/") and p}
-        return {json.loads(p)["device"]["identifiers"][0]: json.loads(p)["device"]["name"] for p in configs.values()}
+        configs = [p for t, p in self.latest().items() if t.startswith("homeassistant/") and p]
+        return {json.loads(p)["device"]["identifiers"][0]: json.loads(p)["device"]["name"] for p in configs}
 
     def state(self, instance: str) -> str:
-        with self._lock:
-            payload = self.topics.get(f"octoprint/failwatch/{instance}")
+        payload = self.latest().get(f"octoprint/failwatch/{instance}")
         return json.loads(payload)["state"] if payload else ""
-
-    def close(self):
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 @pytest.fixture
