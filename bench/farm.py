@@ -16,7 +16,7 @@ reserving its input tokens + maxTokens) and answers ThrottlingException beyond i
 Three printers (chosen at random) fail at random times; each failure is run again on a printer alone
 (same start offset, same onset, no quota) for the single-printer figure. A failure is missed when it is
 not confirmed by the end of the run. Throttles per minute are the share of the minute's requests refused.
-Run: .venv/bin/python -m bench.farm [--printers 50] [--minutes 30] [--seed 1]
+Run: .venv/bin/python -m bench.farm [--printers 50] [--minutes 30] [--draw 1]
 """
 
 from __future__ import annotations
@@ -86,10 +86,10 @@ def printer_config(url: str):
 
 
 def run_farm(server: ModelServer, printers: list[int], seconds: float, onsets: dict[int, float],
-             quota: tuple[float, float], seed: int) -> FarmRun:
+             quota: tuple[float, float], draw: int) -> FarmRun:
     """The printers numbered `printers` from second 0 to `seconds` under `quota` (requests, tokens a
     minute); printer i's camera shows a failure from onsets[i] on. A printer's start offset and retry
-    waits depend only on its number and `seed`, so it behaves the same in the farm and alone."""
+    waits depend only on its number and `draw`, so it behaves the same in the farm and alone."""
     simulation = Simulation(latency=LATENCY)
     clock = simulation.clock
     server.quota = AccountQuota(quota[0], quota[1], clock)
@@ -104,7 +104,7 @@ def run_farm(server: ModelServer, printers: list[int], seconds: float, onsets: d
                 printer.confirmed.append(clock.now)
 
         printer.monitor = Monitor(config, camera, make_analyser(config, clock, DailySpend()), simulation.executor,
-                                  on_event, clock, rng=random.Random(seed * 1000 + index), start_spread=1.0)
+                                  on_event, clock, rng=random.Random(draw * 1000 + index), start_spread=1.0)
         farm.append(printer)
     failing = [p for p in farm if p.onset is not None]
 
@@ -129,7 +129,7 @@ def peak_minute(run: FarmRun) -> tuple[int, int]:
     most_requests = most_tokens = start = total = 0
     for end, (t, tokens) in enumerate(admitted):
         total += tokens
-        while admitted[start][0] <= t - 60:
+        while admitted[start][0] <= t - AccountQuota.WINDOW:
             total -= admitted[start][1]
             start += 1
         most_requests = max(most_requests, end - start + 1)
@@ -141,12 +141,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--printers", type=int, default=50)
     parser.add_argument("--minutes", type=float, default=30)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--draw", type=int, default=1, help="which random draw: failing printers, onsets, offsets")
     parser.add_argument("--false-alarms", type=float, default=0.03, help="share of healthy calls answered 'failed'")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # throttled looks are logged by every printer; the figures are the point
     seconds = args.minutes * 60
-    chooser = random.Random(args.seed)
+    chooser = random.Random(args.draw)
     failing = chooser.sample(range(args.printers), FAILURES)
     onsets = {index: round(chooser.uniform(4 * 60, seconds - 6 * 60), 1) for index in failing}
     unlimited = (math.inf, math.inf)
@@ -154,7 +154,7 @@ def main() -> None:
     server.false_positive_rate = args.false_alarms
     try:
         everyone = list(range(args.printers))
-        healthy = run_farm(server, everyone, seconds, {}, unlimited, args.seed)
+        healthy = run_farm(server, everyone, seconds, {}, unlimited, args.draw)
         requests, tokens = peak_minute(healthy)
         biggest = max(tokens for _, tokens in healthy.quota.admitted) + MAX_TOKENS  # one request's reservation
         enough = (requests + 1, tokens + biggest)
@@ -165,14 +165,14 @@ def main() -> None:
               f"{requests} requests, {tokens} tokens -> just enough = {enough[0]} requests/min, {enough[1]} tokens/min")
         single = {}
         for index, onset in onsets.items():
-            single[index] = run_farm(server, [index], onset + 4 * 60, {index: onset}, unlimited, args.seed).detection()
+            single[index] = run_farm(server, [index], onset + 4 * 60, {index: onset}, unlimited, args.draw).detection()
         single_times = [t for index in onsets for t in single[index] if t is not None]
         print(f"single printer, onset -> confirmed: p50 {median(single_times):.1f} s, worst {max(single_times):.1f} s")
         print(f"{'quota':<12}{'req/min':>9}{'tok/min':>10}{'p50 s':>8}{'worst s':>9}{'x single':>10}{'missed':>8}"
               f"{'throttles/h':>13}{'worst minute':>14}{'calls/ph':>10}{'tokens/ph':>11}")
         for name, factor in (("ample", 4.0), ("just enough", 1.0), ("half", 0.5)):
             quota = (math.floor(enough[0] * factor), math.floor(enough[1] * factor))
-            run = run_farm(server, everyone, seconds, onsets, quota, args.seed)
+            run = run_farm(server, everyone, seconds, onsets, quota, args.draw)
             times = run.detection()
             found = [t for t in times if t is not None]
             minutes = run.per_minute()
@@ -181,8 +181,8 @@ def main() -> None:
             worst_minute = shares.index(worst_share) + 1 if shares else 0
             hours = seconds / 3600
             printer_hours = args.printers * hours
-            tokens_used = sum(p.monitor.status()["counters"]["input_tokens"] + p.monitor.status()["counters"][
-                "output_tokens"] for p in run.printers)
+            counters = [p.monitor.status()["counters"] for p in run.printers]
+            tokens_used = sum(c["input_tokens"] + c["output_tokens"] for c in counters)
             p50 = median(found) if found else math.nan
             worst = max(found) if found else math.nan
             print(f"{name:<12}{quota[0]:>9}{quota[1]:>10}{p50:>8.1f}{worst:>9.1f}"

@@ -14,7 +14,7 @@ looked at alone with a short question; only a failing look sends the series, bes
 whose frames were already being taken while the look was out — the same evidence, sooner and cheaper.
 A series or verification call refused for a passing reason is retried after a jittered wait
 (`model_calls.py`); a quick look refused by the account's quota (throttled) is not an error of the
-print's watch: the next look comes at the interval.
+print's watch: the looks slow down instead, and speed up again as calls get through.
 What counts as a failing verdict is `evidence.Evidence`'s call (sensitivity, dismissed look-alikes).
 """
 
@@ -136,8 +136,7 @@ class Engine:
     def _advance(self, now: float) -> None:
         if self._state in (State.WARMING_UP, State.HEATING):
             if self._gate() is None:
-                self._begin_watching(now, "watching")
-                self._next_capture_at = self._first_look_at(now)
+                self._begin_watching_the_print(now)
         elif self._state in HOLDS and now >= self._until:
             if self._state == State.ERROR_BACKOFF:
                 self._status.consecutive_errors = 0
@@ -170,8 +169,13 @@ class Engine:
         interval = self._config.interval_between_images
         return interval if self._look_pace == 1.0 else interval * self._random.uniform(1.0, self._look_pace)
 
-    def _first_look_at(self, now: float) -> float:
-        return now + self._random.uniform(0, self._start_spread * self._config.interval_between_images)
+    def _begin_watching_the_print(self, now: float) -> None:
+        """Watching starts (or warm-up ends): the first look at a random point of the first `start_spread`
+        intervals; Test now looks at once."""
+        self._begin_watching(now, "watching")
+        if not self._once:
+            self._next_capture_at = now + self._random.uniform(
+                0, self._start_spread * self._config.interval_between_images)
 
     def _request(self, purpose: str) -> None:
         self._camera_released = False
@@ -364,7 +368,7 @@ class Engine:
         self._look_pace = min(LOOK_PACE_MAX, self._look_pace * 2)
         if self._throttled_looks == 1 or self._throttled_looks % 30 == 0:
             self._logger.warning("Failwatch: the model's account quota refused %d look(s) in a row (throttled); "
-                                 "looking again at the next frame", self._throttled_looks)
+                                 "looking less often until calls get through", self._throttled_looks)
         if self._state == State.WATCHING:
             self._status.message = (f"watching, but the account's quota refused the last {self._throttled_looks} "
                                     "look(s) (throttled)")

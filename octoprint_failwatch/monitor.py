@@ -35,10 +35,7 @@ class Monitor(Engine):
             self._once = once
             if self._status.watching_since is None:
                 self._status.watching_since = self._clock.time()
-            now = self._clock.monotonic()
-            self._begin_watching(now, "watching")
-            if not once:
-                self._next_capture_at = self._first_look_at(now)
+            self._begin_watching_the_print(self._clock.monotonic())
 
     def run_once(self, stopping: threading.Event, tick_seconds: float, limit: float) -> None:
         """One cycle (a series, and verification if it is positive), ticked until done."""

@@ -38,9 +38,9 @@ def test_a_farm_over_its_quota_confirms_its_failure_and_never_stops_watching(mod
     """Ten printers sharing 60 % of the quota their healthy load needs: looks are throttled and back off, the
     failing printer's series and verification calls are retried until they get through, nobody alerts."""
     printers = list(range(10))
-    healthy = run_farm(model, printers, 3 * 60, {}, (math.inf, math.inf), seed=3)
+    healthy = run_farm(model, printers, 3 * 60, {}, (math.inf, math.inf), draw=3)
     requests, tokens = peak_minute(healthy)
-    run = run_farm(model, printers, 8 * 60, {4: 4 * 60.0}, (requests * 0.6, tokens * 0.6), seed=3)
+    run = run_farm(model, printers, 8 * 60, {4: 4 * 60.0}, (requests * 0.6, tokens * 0.6), draw=3)
     try:
         assert run.quota.throttled, "half the quota must throttle"
         detection = run.detection()
