@@ -81,7 +81,9 @@ def test_a_restart_in_the_middle_of_a_print_and_of_a_verification_loses_no_monit
     assert "joined a print at" in server.log_text()
 
     # 2. mid-verification: the failure is seen, OctoPrint stops before it is decided
-    model.latency = 3.0  # a verification lasts seconds, as with a real model
+    # a verification lasts seconds, as with a real model, and longer than OctoPrint takes to shut down: the
+    # restart must fall in its middle, not after it was decided
+    model.latency = 8.0
     camera.mode = "failed"
     server.wait_for_state("verifying", timeout=60)
     server.restart()
