@@ -1,6 +1,6 @@
 """OctoPrint-Failwatch: the plugin class — OctoPrint's mixins and hooks, wired to rooms of their own.
 
-The engine (`monitor.Monitor`) watches while a print runs, driven by a `RepeatedTimer`; its events go
+The engine (`monitor.Monitor`) watches while a print runs, ticked by `watch.Watch`'s thread; its events go
 to the `dispatch.Dispatcher` (alerts, incidents, the action, the cost) and from there to OctoPrint's
 event bus and the browser. The safe pause is `actions.PrintAction`, the HTTP API is `api.FailwatchApi`,
 Test now is `test_run.TestRun`. Nothing here blocks OctoPrint's event thread.
@@ -32,7 +32,7 @@ from .dispatch import Dispatcher
 from .events import EngineEvent, StatusChanged
 from .feedback import Feedback
 from .history import IncidentHistory
-from .monitor import Monitor, SystemClock
+from .monitor import BEAT_SECONDS, Monitor, SystemClock
 from .notice import FailureNotice
 from .print_gate import PrintGate
 from .recent_checks import RecentChecks
@@ -41,7 +41,6 @@ from .status import State, idle_status
 from .test_run import TestRun
 from .watch import Watch
 
-TICK_SECONDS = 0.1  # a tick is a few checks under a lock: frequent ticks cost nothing and lose no time
 MODEL_CALLS_AT_ONCE = 12  # up to 10 verification series, the series call and a quick check
 CUSTOM_EVENTS = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
 PRINT_ENDED = (Events.PRINT_DONE, Events.PRINT_FAILED, Events.PRINT_CANCELLED, Events.DISCONNECTED)
@@ -81,9 +80,9 @@ class FailwatchPlugin(
         self._recent = RecentChecks()
         self._notice = FailureNotice(self._send_to_browser, self._logger)
         self._test = TestRun(lambda sink, logger: self._make_monitor(sink, self._new_camera(), False, logger),
-                             self._recent.record, self._push_status, self._logger, TICK_SECONDS)
+                             self._recent.record, self._push_status, self._logger, BEAT_SECONDS)
         self._watch = Watch(lambda camera: self._make_monitor(self._on_engine_event, camera), self._new_camera,
-                            TICK_SECONDS, self._logger)
+                            BEAT_SECONDS, self._logger)
         self._feedback = Feedback(self._history, self._watch, self.print_action,
                                   lambda: self._config.resume_grace_minutes * 60)
         self._remote = RemoteCommands(self, lambda: (self._notice.current or {}).get("incident"), self._printer,

@@ -4,7 +4,8 @@ It knows nothing of OctoPrint, boto3 or HTTP. It is given a `capture()` that ret
 `analyse(frames, quick)` that returns a Verdict, a clock, executors for the slow model calls and the
 camera, and a sink for its typed events (`events.py`). Each `tick()` is short: it asks for the frames
 that are due, hands full series to the model and collects what has come back, so stopping is instant
-and verification runs in parallel.
+and verification runs in parallel. `run()` ticks it on a beat, and at once when a frame or an answer
+arrives: the steps of a verification follow each other without waiting for the next beat.
 
 The policy: a series of N frames spaced by the interval is analysed in one call; a failing series
 starts a verification round (`verification.py`); a failing series and K of V failing verifications
@@ -55,6 +56,8 @@ ACTIVE = (State.WATCHING, State.VERIFYING)
 LOOK_PACE_MAX = 4.0  # looks at most this many intervals apart, on average half of it
 LOOK_PACE_RECOVERY = 0.1  # each look that gets through brings the pace back by this much
 RELEASE_CAMERA_AFTER = 1.5  # no frame due within this many seconds: the camera's stream may close
+BEAT_SECONDS = 0.1  # `run` ticks at least this often: a tick is a few checks under a lock, frequent ones cost nothing
+INSTANT_FRAMES_PER_TICK = 8  # a camera that answers at once (simulated time) gives every frame due, in one tick
 
 
 class Clock(Protocol):
@@ -83,13 +86,14 @@ class Engine:
                  camera_executor: Optional[Executor] = None, rng: Optional[random.Random] = None,
                  start_spread: float = 0.0):
         self._config = config
+        self._arrived = threading.Event()  # a frame or a model answer is there: `run` ticks at once
         self._camera = FrameTaker(capture, health or CameraHealth(config.frozen_seconds),
-                                  camera_executor or InlineExecutor())
+                                  camera_executor or InlineExecutor(), self._arrived.set)
         self._random = rng or random.Random()
         # the first look of a print comes at a random point of the first `start_spread` x interval, so that
         # the printers of a farm started together do not look (and call the model) in step
         self._start_spread = start_spread
-        self._calls = ModelCalls(executor, analyse, self._random)
+        self._calls = ModelCalls(executor, analyse, self._random, self._arrived.set)
         self._evidence = Evidence(config.min_failure_confidence)
         self._on_event = on_event
         self._clock = clock
@@ -120,14 +124,26 @@ class Engine:
 
     # ----- the tick -----
 
+    def run(self, stopping: threading.Event, beat: float, done: Callable[[], bool] = lambda: False) -> None:
+        """Ticks every `beat` seconds, and at once when a frame or a model answer arrives, until `stopping` is
+        set or `done()`."""
+        while not stopping.is_set() and not done():
+            self._arrived.clear()  # what arrives during the tick wakes the next one at once
+            self.tick()
+            self._arrived.wait(beat)
+
     def tick(self) -> None:
-        """Advances the engine; never raises (an exception here would kill OctoPrint's timer)."""
+        """Advances the engine; never raises (an exception here would stop the watch)."""
         try:
             with self._state_lock:
                 self._collect_frame()
                 self._collect_verdicts()
-                self._advance(self._clock.monotonic())
-                self._collect_frame()  # a camera that answers at once (simulated time) is not a tick late
+                now = self._clock.monotonic()
+                self._advance(now)
+                for _ in range(INSTANT_FRAMES_PER_TICK):  # a camera that answers at once is not a tick late
+                    if not self._collect_frame():
+                        break
+                    self._advance(now)
         except Exception as exc:  # a bug must not stop monitoring: log it, count it, go on
             self._logger.exception("Failwatch tick failed")
             with self._state_lock:
@@ -192,10 +208,11 @@ class Engine:
 
     # ----- frames -----
 
-    def _collect_frame(self) -> None:
+    def _collect_frame(self) -> bool:
+        """Handles the frame asked for, if it is there; True if it was."""
         taken = self._camera.taken()
         if taken is None:
-            return
+            return False
         if isinstance(taken.result, CameraFault):
             self._camera_problem(taken.result.kind, str(taken.result))
         elif taken.purpose == "recheck":
@@ -206,6 +223,7 @@ class Engine:
                 self._submit_verifications()
         elif taken.purpose == "look" and self._state == State.WATCHING:
             self._regular_frame(taken.result)
+        return True
 
     def _regular_frame(self, frame: Frame) -> None:
         wait = self._gate()

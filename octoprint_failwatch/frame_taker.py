@@ -29,10 +29,12 @@ class Taken(NamedTuple):
 
 
 class FrameTaker:
-    def __init__(self, capture: Callable[[], Frame], health: CameraHealth, executor: Executor):
+    def __init__(self, capture: Callable[[], Frame], health: CameraHealth, executor: Executor,
+                 on_taken: Callable[[], None] = lambda: None):
         self._capture = capture
         self._health = health
         self._executor = executor
+        self._on_taken = on_taken  # told (on the camera's thread) when a frame is there: the engine ticks at once
         self._pending: Optional[tuple[str, Future]] = None
 
     def replace(self, capture: Callable[[], Frame], health: CameraHealth) -> None:
@@ -40,7 +42,9 @@ class FrameTaker:
         self._capture, self._health = capture, health
 
     def request(self, purpose: str) -> None:
-        self._pending = (purpose, self._executor.submit(self._take))
+        future = self._executor.submit(self._take)
+        self._pending = (purpose, future)
+        future.add_done_callback(lambda _: self._on_taken())
 
     def release(self) -> None:
         """No frame is due soon: a camera that holds a stream open (RTSP) closes it now."""

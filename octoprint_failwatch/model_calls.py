@@ -38,8 +38,9 @@ class Answer(NamedTuple):
 
 class ModelCalls:
     def __init__(self, executor: Executor, analyse: Callable[..., Verdict],
-                 rng: Optional[random.Random] = None):
+                 rng: Optional[random.Random] = None, on_answer: Callable[[], None] = lambda: None):
         self._executor = executor
+        self._on_answer = on_answer  # told (on the call's thread) when an answer is there: the engine ticks at once
         self._analyse = analyse
         self._random = rng or random.Random()
         self._run = 0
@@ -60,6 +61,7 @@ class ModelCalls:
         series = list(frames)
         future = self._executor.submit(self._analyse, series, kind == "quick")
         self._pending.append((self._run, kind, future, series, attempt))
+        future.add_done_callback(lambda _: self._on_answer())
 
     def retry(self, answer: Answer, now: float) -> bool:
         """Schedules `answer`'s call again when its error may pass and it is worth it; False otherwise."""

@@ -12,12 +12,12 @@ from typing import Callable, Optional
 
 from .camera_health import CameraHealth
 from .config import FailwatchConfig
-from .engine import HOLDS, Analyse, Clock, Engine, EventSink, SystemClock
+from .engine import BEAT_SECONDS, HOLDS, Analyse, Clock, Engine, EventSink, SystemClock
 from .evidence import LookAlike
 from .frame import Frame
 from .status import State
 
-__all__ = ["Clock", "EventSink", "Monitor", "SystemClock"]
+__all__ = ["BEAT_SECONDS", "Clock", "EventSink", "Monitor", "SystemClock"]
 
 
 class Monitor(Engine):
@@ -41,10 +41,8 @@ class Monitor(Engine):
         """One cycle (a series, and verification if it is positive), ticked until done."""
         self.start(once=True)
         deadline = self._clock.monotonic() + limit
-        while self._state not in (State.IDLE, State.NOT_CONFIGURED) and self._clock.monotonic() < deadline:
-            self.tick()
-            if stopping.wait(tick_seconds):
-                return
+        self.run(stopping, tick_seconds, lambda: self._state in (State.IDLE, State.NOT_CONFIGURED)
+                 or self._clock.monotonic() >= deadline)
 
     def suspend(self) -> None:
         """The print is paused: no captures, no model calls, late verdicts dropped; a cooldown runs on."""

@@ -30,9 +30,8 @@ from .camera import describe_source, make_camera
 from .config import FIELDS_BY_KEY, FailwatchConfig, from_environment
 from .dispatch import Dispatcher, NotifyOnly
 from .events import Analysed, EngineEvent
-from .monitor import Monitor, SystemClock
+from .monitor import BEAT_SECONDS, Monitor, SystemClock
 
-TICK_SECONDS = 0.1
 ONCE_LIMIT = 15 * 60.0
 EXIT_CONFIG = 2
 
@@ -96,11 +95,10 @@ class Daemon:
             self.stopping.wait()
             return 0
         if once:
-            self.monitor.run_once(self.stopping, TICK_SECONDS, ONCE_LIMIT)
+            self.monitor.run_once(self.stopping, BEAT_SECONDS, ONCE_LIMIT)
             return 0
         self.monitor.start()
-        while not self.stopping.wait(TICK_SECONDS):
-            self.monitor.tick()
+        self.monitor.run(self.stopping, BEAT_SECONDS)
         return 0
 
     def close(self) -> None:

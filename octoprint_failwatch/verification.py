@@ -2,7 +2,7 @@
 
 A failing look starts a round of V verification series, never reusing the frames that raised the
 alarm. Interleaved (the default), the V series are captured side by side — each keeps the
-verification interval between its own frames, the series a fraction of it apart — so all are complete
+verification interval between its own frames, the series a camera frame apart — so all are complete
 after about one series' time and are analysed in parallel; one after the other, each series waits for
 the previous verdict. A failure is confirmed on a positive series and K positive verifications; the
 round ends as soon as that is reached, or as soon as it can no longer be.
@@ -24,6 +24,9 @@ from .events import VerificationDecided
 from .frame import Frame
 
 EARLY_CONFIDENCE = 0.8  # a quick look this sure has its verification analysed before the full series answers
+# seconds between the series side by side: about one picture of a 10 fps camera (an RTSP capture waits for a
+# new picture of the stream; a snapshot URL may serve the same one twice). Wider apart only delays the decision
+SERIES_GAP = 0.1
 
 
 class VerificationRound:
@@ -71,7 +74,8 @@ class VerificationRound:
         return self.series_captured >= self._config.verification_series
 
     def due(self, now: float) -> bool:
-        return not self.all_captured() and now >= self._next_due
+        # a microsecond's tolerance: due times are sums of decimal fractions (1020.1 + 2.1 is not 1022.2)
+        return not self.all_captured() and now >= self._next_due - 1e-6
 
     def _offset(self, frame: int) -> float:
         """When frame number `frame` of the round is due, from the round's start."""
@@ -83,8 +87,10 @@ class VerificationRound:
 
     def stagger(self) -> float:
         """How far apart the series side by side start: close, so that K of them are complete soon after the
-        first, and apart, so that no two frames are the same moment."""
-        return self._config.verification_interval / (2 * self._config.verification_series)
+        first, and apart, so that no two frames are the same moment (and a row of them stays well within the
+        verification interval, however short it is set)."""
+        config = self._config
+        return min(SERIES_GAP, config.verification_interval / (2 * config.verification_series))
 
     def add_frame(self, frame: Frame, now: float) -> None:
         """Files a new frame in its series."""

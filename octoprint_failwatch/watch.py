@@ -1,12 +1,10 @@
-"""The print's watch: one engine per print, the camera it looks through, and the timer that ticks it."""
+"""The print's watch: one engine per print, the camera it looks through, and the thread that ticks it."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from typing import Callable, Optional
-
-from octoprint.util import RepeatedTimer
 
 from .config import FailwatchConfig
 from .evidence import LookAlike
@@ -24,12 +22,13 @@ class Watch:
         self._lock = threading.RLock()  # guards the engine, its camera and the timer
         self._monitor: Optional[Monitor] = None
         self._camera = None
-        self._timer: Optional[RepeatedTimer] = None
+        self._stopping: Optional[threading.Event] = None  # set to end the thread ticking the engine
 
     def start(self, reason: str, test_mode: bool, same_print: bool = False) -> None:
         """Starts watching; `same_print` keeps the print's engine: its counters and any cooldown (a resume)."""
         with self._lock:
             if not (same_print and self._monitor is not None):
+                self._stop_ticking()
                 if self._monitor is not None:
                     self._monitor.stop()
                 self._close_camera()
@@ -40,17 +39,21 @@ class Watch:
                 self._monitor.stop()
                 return
             self._monitor.start()
-            if self._timer is None:
-                self._timer = RepeatedTimer(self._tick_seconds, self._tick, daemon=True)
-                self._timer.start()
+            if self._stopping is None:
+                self._stopping = threading.Event()
+                threading.Thread(target=self._monitor.run, args=(self._stopping, self._tick_seconds),
+                                 name="failwatch-watch", daemon=True).start()
 
     def stop(self) -> None:
         with self._lock:
             if self._monitor is not None:
                 self._monitor.stop()
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._stop_ticking()
+
+    def _stop_ticking(self) -> None:
+        if self._stopping is not None:
+            self._stopping.set()
+            self._stopping = None
 
     def close(self) -> None:
         """OctoPrint shuts down: an open RTSP reader must not outlive it."""
@@ -62,11 +65,6 @@ class Watch:
         close = getattr(self._camera, "close", None)
         if close is not None:
             close()
-
-    def _tick(self) -> None:
-        monitor = self._monitor
-        if monitor is not None:
-            monitor.tick()  # never raises
 
     # ----- what the print and the user do to the engine -----
 

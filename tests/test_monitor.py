@@ -2,13 +2,18 @@
 
 import logging
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from demo.scene import SceneCamera
 from octoprint_failwatch.analysis import AnalysisError, Verdict
 from octoprint_failwatch.config import build_config
 from octoprint_failwatch.evidence import LookAlike
 from octoprint_failwatch.model_calls import RETRY_ATTEMPTS
+from octoprint_failwatch.monitor import Monitor, SystemClock
+from octoprint_failwatch.verification import SERIES_GAP
 
 from engine_fakes import Harness, ScriptedModel, always, model_error
 
@@ -39,10 +44,10 @@ def test_failure_is_confirmed_by_three_of_four_fresh_verification_series():
     for call in verification:  # every series keeps the 2 s between its own frames
         times = [f.captured_at for f in call]
         assert [round(b - a, 6) for a, b in zip(times, times[1:])] == [2.0, 2.0]
-    # interleaved: the series start 0.25 s apart; K=3 positives are in once the third series is complete
+    # interleaved: the series start a camera frame apart; K=3 positives are in once the third series is complete
     assert len(verification) == 3
     assert confirmed[0][1].positives == 3
-    assert confirmed[0][0] == pytest.approx(1020.1 + 4 + 3 * 0.25 + 0.1, abs=0.11)
+    assert confirmed[0][0] == pytest.approx(1020.1 + 4 + 3 * SERIES_GAP + 0.1, abs=0.11)
     assert h.state() == "cooldown"
 
 
@@ -86,7 +91,27 @@ def test_interleaved_verification_decides_much_sooner_than_one_series_after_the_
     t_sequential = sequential.named("failure_confirmed")[0][0] - sequential.named("failure_detected")[0][0]
     t_interleaved = interleaved.named("failure_confirmed")[0][0] - interleaved.named("failure_detected")[0][0]
     assert t_sequential == pytest.approx(3 * (4 + 3) + 0.1 * 3, abs=1.0)  # three series of 4 s + 3 s latency
-    assert t_interleaved == pytest.approx(4 + 3 * 0.25 + 3, abs=0.3)  # three series done 0.25 s apart, together
+    assert t_interleaved == pytest.approx(4 + 3 * SERIES_GAP + 3, abs=0.3)  # three series, a frame apart, together
+
+
+def test_a_frame_and_an_answer_are_handled_as_they_arrive_not_at_the_next_beat():
+    # real threads for the camera and the model, and a beat of an hour: the look is taken, sent and its
+    # answer recorded only because each arrival wakes the engine
+    model = always(False)
+    settings = {"inference_profile_arn": "us.amazon.nova-lite-v1:0", "images_per_series": 1}
+    config, _ = build_config(settings)
+    camera = SceneCamera(SystemClock())
+    with ThreadPoolExecutor(2) as calls, ThreadPoolExecutor(1) as captures:
+        monitor = Monitor(config, camera, model, calls, lambda event: None, camera_executor=captures)
+        monitor.start()
+        stopping = threading.Event()
+        runner = threading.Thread(target=monitor.run, args=(stopping, 3600.0,
+                                                            lambda: monitor.status()["last_verdict"] is not None))
+        runner.start()
+        runner.join(timeout=30)
+        stopping.set()
+    assert not runner.is_alive(), "the engine waited for its next beat"
+    assert model.quick == [True] and monitor.status()["last_verdict"]["print_failed"] is False
 
 
 def test_quick_check_looks_at_the_newest_frame_alone_at_every_frame():
@@ -114,10 +139,10 @@ def test_quick_alarm_is_confirmed_on_full_evidence_a_positive_series_and_three_o
     assert decided.series_check is True and decided.positives == 3
     assert decided.trigger.explanation == "tangled filament"  # the series' full answer, not the quick one
     assert decided.quick.explanation == "quick: tangled filament"
-    # verification frames are taken from 1020.25, while the quick look is still out (its answer: 1023);
-    # the third series is complete at 1020 + 4 + 3 x 0.25, its verdict comes 3 s later
-    assert min(f.captured_at for call in verification for f in call) == pytest.approx(1020.25, abs=0.11)
-    assert confirmed[0][0] == pytest.approx(1020 + 4.75 + 3, abs=0.2)
+    # verification frames are taken from a frame after 1020, while the quick look is still out (its answer:
+    # 1023); the third series is complete at 1020 + 4 + 3 frames, its verdict comes 3 s later
+    assert min(f.captured_at for call in verification for f in call) == pytest.approx(1020 + SERIES_GAP, abs=0.11)
+    assert confirmed[0][0] == pytest.approx(1020 + 4 + 3 * SERIES_GAP + 3, abs=0.2)
 
 
 def test_quick_alarm_is_rejected_when_the_full_series_says_healthy():
