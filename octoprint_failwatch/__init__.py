@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
 
@@ -32,6 +31,7 @@ from .dispatch import Dispatcher
 from .events import EngineEvent, StatusChanged
 from .feedback import Feedback
 from .history import IncidentHistory
+from .model_calls import DaemonThreadExecutor
 from .monitor import BEAT_SECONDS, Monitor, SystemClock
 from .notice import FailureNotice
 from .print_gate import PrintGate
@@ -41,7 +41,6 @@ from .status import State, idle_status
 from .test_run import TestRun
 from .watch import Watch
 
-MODEL_CALLS_AT_ONCE = 12  # up to 10 verification series, the series call and a quick check
 CUSTOM_EVENTS = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
 PRINT_ENDED = (Events.PRINT_DONE, Events.PRINT_FAILED, Events.PRINT_CANCELLED, Events.DISCONNECTED)
 
@@ -69,10 +68,10 @@ class FailwatchPlugin(
 
     def initialize(self):
         data = Path(self.get_plugin_data_folder())
-        # a verification's calls go out together; the pool starts threads only when they are needed
-        self._executor = ThreadPoolExecutor(max_workers=MODEL_CALLS_AT_ONCE, thread_name_prefix="failwatch-model")
-        # frames are taken off the timer's thread: a stream that takes seconds to open holds up nothing
-        self._camera_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="failwatch-camera")
+        # a verification's calls go out together, each on a thread that never holds up OctoPrint's exit
+        self._executor = DaemonThreadExecutor("failwatch-model")
+        # frames are taken off the engine's thread: a stream that takes seconds to open holds up nothing
+        self._camera_pool = DaemonThreadExecutor("failwatch-camera")
         self._spend = DailySpend(data / "spend.json")
         self._history = IncidentHistory(data / "incidents", logger=self._logger)
         self._print_gate = PrintGate(self._printer, lambda: self._config, self._logger)
@@ -160,10 +159,8 @@ class FailwatchPlugin(
         self._test.stop()
         self._watch.close()
         self._channels.close()
-        self._executor.shutdown(wait=False, cancel_futures=True)
-        self._camera_pool.shutdown(wait=False, cancel_futures=True)
 
-    ##~~ EventHandlerPlugin (OctoPrint's event thread: quick state changes only, the work is on the timer)
+    ##~~ EventHandlerPlugin (OctoPrint's event thread: quick state changes only, the work is on the engine's thread)
 
     def on_event(self, event, payload):
         if event in (Events.PRINT_STARTED, *PRINT_ENDED):

@@ -13,6 +13,7 @@ calls that decide a failure is what a shared account needs.
 from __future__ import annotations
 
 import random
+import threading
 from concurrent.futures import Future
 from typing import Any, Callable, Iterator, NamedTuple, Optional, Protocol
 
@@ -26,6 +27,27 @@ RETRY_CAP = 16.0  # a quota is per minute: the later waits reach into the next o
 
 class Executor(Protocol):
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future: ...
+
+
+class DaemonThreadExecutor:
+    """Each call on a daemon thread of its own: a model call or a capture still running never holds up the
+    exit of OctoPrint or the daemon (a pool's threads are joined first, and a verification would be decided
+    while the rest is already shutting down). The engine bounds how many run at once."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        future: Future = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name=self._name, daemon=True).start()
+        return future
 
 
 class Answer(NamedTuple):

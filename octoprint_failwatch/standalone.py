@@ -21,8 +21,7 @@ import signal
 import socket
 import sys
 import threading
-from concurrent.futures import Future
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 from .alerts import Identity, make_channels
 from .analysis import DailySpend, make_analyser
@@ -30,6 +29,7 @@ from .camera import describe_source, make_camera
 from .config import FIELDS_BY_KEY, FailwatchConfig, from_environment
 from .dispatch import Dispatcher, NotifyOnly
 from .events import Analysed, EngineEvent
+from .model_calls import DaemonThreadExecutor
 from .monitor import BEAT_SECONDS, Monitor, SystemClock
 
 ONCE_LIMIT = 15 * 60.0
@@ -48,22 +48,6 @@ def problems(config: FailwatchConfig, errors: dict[str, str]) -> list[str]:
     return lines
 
 
-class DaemonThreadExecutor:
-    """Each model call on a daemon thread: a call still running never holds up a SIGTERM exit."""
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        future: Future = Future()
-
-        def run() -> None:
-            try:
-                future.set_result(fn(*args))
-            except BaseException as exc:
-                future.set_exception(exc)
-
-        threading.Thread(target=run, name="failwatch-model", daemon=True).start()
-        return future
-
-
 class Daemon:
     def __init__(self, config: FailwatchConfig, logger: logging.Logger):
         self.config = config
@@ -78,8 +62,9 @@ class Daemon:
         self.channels = make_channels(config, Identity.of(instance[:32], name, config.mqtt_topic), logger)
         self.dispatcher = Dispatcher(config, self.channels, NotifyOnly(), None, name, job=lambda: {},
                                      snapshot=lambda: camera().jpeg, spend=spend, logger=logger)
-        self.monitor = Monitor(config, camera, make_analyser(config, self.clock, spend), DaemonThreadExecutor(),
-                               self.on_event, self.clock, logger, camera_executor=DaemonThreadExecutor(),
+        self.monitor = Monitor(config, camera, make_analyser(config, self.clock, spend),
+                               DaemonThreadExecutor("failwatch-model"), self.on_event, self.clock, logger,
+                               camera_executor=DaemonThreadExecutor("failwatch-camera"),
                                start_spread=1.0)
 
     def on_event(self, event: EngineEvent) -> None:
