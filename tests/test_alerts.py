@@ -110,7 +110,9 @@ def test_home_assistant_discovery_is_retained_and_resent_when_home_assistant_com
     topic = "homeassistant/binary_sensor/failwatch_prusa/failure/config"
     try:
         wait_for(lambda: alerts.status()["mqtt"].startswith("connected"), 10, "the publisher to connect")
-        sub = subscriber("homeassistant/+/failwatch_prusa/#")
+        published = subscriber("homeassistant/+/failwatch_prusa/#")  # connected comes before the configs are sent
+        wait_for(lambda: len({t for t, _, _ in published.messages}) == len(configs), 10, "discovery configs")
+        sub = subscriber("homeassistant/+/failwatch_prusa/#")  # one that comes later gets them from the broker
         wait_for(lambda: len({t for t, _, _ in sub.messages}) == len(configs), 10, "retained discovery configs")
         assert all(retained for _, _, retained in sub.messages)
         binary = json.loads(sub.on(topic)[0])
