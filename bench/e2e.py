@@ -9,16 +9,16 @@ series of 3 frames 2 s apart one after the other, each analysed before the next;
 through OctoPrint's API; frames full size, through Failwatch's RTSP reader and Bedrock backend. For each
 onset both prints start afresh and run until both have had a verdict; then each camera switches to
 "failed" at a phase of its own printer's cycle — onset k of n comes 1 s + (k + 0.5) / n of a cycle after
-a picture that printer's policy judged (Failwatch: a look every 10 s; the baseline: a series' newest
-frame every 2 intervals + opening the stream + the answer) — so that n onsets give each policy a fair
-median, not a lucky one. The
-scene stamps its clock into every frame, so the bench knows the moment each picture the model got shows,
-and how old it was when the model got it (the picture lag: stream latency, capture, preparation, the
-request); the simulated figures beside are run with that lag. Onset → Paused is read from each
+the second picture that printer's policy judges once both have had a verdict (Failwatch: a look every
+10 s; the baseline: a series' newest frame every 2 intervals + opening the stream + the answer) — so
+that n onsets give each policy a fair median, not a lucky one. The scene stamps its clock into every
+frame, so the bench knows the moment each picture the model got shows, and how old it was when the model
+got it (the picture lag: stream latency, capture, preparation, the request); the simulated figures beside
+are run with that lag. Onset → Paused is read from each
 OctoPrint's job API every 50 ms; the stand-in logs the model requests (which printer asked, when, what
 kind, the images), so Failwatch's time can be split: onset → first look showing the failure sent →
 series sent → verification sent → confirmed → paused.
-Run: .venv/bin/python -m bench.e2e [--onsets 8] [--latency 3]
+Run: .venv/bin/python -m bench.e2e [--onsets 6] [--latency 3]
 """
 
 from __future__ import annotations
@@ -128,11 +128,11 @@ def one_onset(servers: dict, cameras: dict, model: ModelServer, share: float, la
     deadline = looked + 240
     while len(paused) < len(servers) and time.monotonic() < deadline:
         for name, server in servers.items():
-            if name not in onset_at:  # the onset is phased from the next picture the policy judges
-                judged = calls_after(model, name, looked)
-                if judged:
+            if name not in onset_at:  # the onset is phased from the second picture the policy judges from now:
+                judged = calls_after(model, name, looked)  # the first comes while the prints start, when opening
+                if len(judged) > 1:  # a stream is slow, and phases from it would come out short
                     phase[name] = LEAD + share * cycle(name, latency)
-                    onset_at[name] = picture_time(cameras[name], judged[0]) + phase[name]
+                    onset_at[name] = picture_time(cameras[name], judged[1]) + phase[name]
             elif name not in onset_wall and time.monotonic() >= onset_at[name]:
                 cameras[name].mode = "failed"  # the phase is the experiment: the loop's 50 ms is its resolution
                 onset_at[name], onset_wall[name] = time.monotonic(), time.time()
@@ -143,6 +143,8 @@ def one_onset(servers: dict, cameras: dict, model: ModelServer, share: float, la
     baseline.join(timeout=30)
     result = {f"{name}_paused": paused.get(name) for name in servers}
     result["phase"] = phase
+    looks = [picture_time(cameras["failwatch"], r) for r in calls_after(model, "failwatch", looked) if r["quick"]]
+    result["look_gaps"] = [round(b - a, 1) for a, b in zip(looks, looks[1:])]
     result["baseline_calls"] = [round(r["time"] - onset_at["baseline"], 1)
                                 for r in calls_after(model, "baseline", onset_at["baseline"] - 30)]
     onset = onset_at["failwatch"]
@@ -178,7 +180,7 @@ def simulated(latency: float, picture_lag: float = 0.0, runs: int = 200) -> tupl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--onsets", type=int, default=8)
+    parser.add_argument("--onsets", type=int, default=6)
     parser.add_argument("--latency", type=float, default=3.0)
     args = parser.parse_args()
     model = ModelServer().start()
@@ -207,7 +209,8 @@ def main() -> None:
                       f"{row['phase']['baseline']:.1f} s after a series' newest frame): failwatch paused after "
                       f"{row['failwatch_paused']} s (failing look sent {row['quick']}, series {row['series']}, "
                       f"verification {row['verification']}, confirmed {row['confirmed']}); baseline paused after "
-                      f"{row['baseline_paused']} s (its calls {row['baseline_calls']})", flush=True)
+                      f"{row['baseline_paused']} s (its calls {row['baseline_calls']}); Failwatch's looks "
+                      f"{row['look_gaps']} s apart", flush=True)
     finally:
         for server in servers.values():
             server.stop()
