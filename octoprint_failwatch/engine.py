@@ -127,9 +127,11 @@ class Engine:
     def run(self, stopping: threading.Event, beat: float, done: Callable[[], bool] = lambda: False) -> None:
         """Ticks every `beat` seconds, and at once when a frame or a model answer arrives, until `stopping` is
         set or `done()`."""
-        while not stopping.is_set() and not done():
+        while not stopping.is_set():
             self._arrived.clear()  # what arrives during the tick wakes the next one at once
             self.tick()
+            if done():  # checked after the tick: the tick that finished it may be followed by no arrival
+                return
             self._arrived.wait(beat)
 
     def tick(self) -> None:
