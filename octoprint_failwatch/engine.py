@@ -77,7 +77,7 @@ EventSink = Callable[[EngineEvent], None]
 
 class Engine:
     """What time does to one print's watch: the tick, and everything it sets off. `Monitor` adds what the
-    print and the user do. Thread-safe: `tick` runs on a timer, the rest on request threads."""
+    print and the user do. Thread-safe: `tick` runs on the thread in `run`, the rest on request threads."""
 
     def __init__(self, config: FailwatchConfig, capture: Callable[[], Frame], analyse: Analyse,
                  executor: Executor, on_event: EventSink, clock: Clock = SystemClock(),

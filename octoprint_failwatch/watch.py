@@ -19,7 +19,7 @@ class Watch:
         self._make_camera = make_camera
         self._tick_seconds = tick_seconds
         self._logger = logger
-        self._lock = threading.RLock()  # guards the engine, its camera and the timer
+        self._lock = threading.RLock()  # guards the engine, its camera and the thread that ticks it
         self._monitor: Optional[Monitor] = None
         self._camera = None
         self._stopping: Optional[threading.Event] = None  # set to end the thread ticking the engine
