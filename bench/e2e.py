@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from statistics import median
 
-from bench.latency import Truth, baseline_policy, failwatch
+from bench.latency import INTERVAL, VERIFY_INTERVAL, K, N, Truth, V, baseline_policy, failwatch
 from demo.camera_server import CameraServer
 from demo.model_server import ModelServer
 from demo.octoprint_instance import OctoPrintServer, wait_for
@@ -44,7 +44,6 @@ from octoprint_failwatch.rtsp import RtspCamera as RtspReader
 
 MODEL = "us.amazon.nova-lite-v1:0"
 KEYS = {"failwatch": "AKIAFAILWATCHDEFAULT", "baseline": "AKIAFAILWATCHBASELINE"}
-N, INTERVAL, V, K, VERIFY_INTERVAL = 3, 10.0, 4, 3, 2.0  # the baseline policy's (the standalone tool's)
 STREAM_OPEN = 1.5  # s from asking for a frame of a closed RTSP stream to its picture (a keyframe must come)
 LEAD = 1.0  # onsets come at least this long after the picture they are phased from (it must be seen first)
 
