@@ -8,8 +8,8 @@ frames 10 s apart, one call, the next series right after the verdict; on a posit
 series of 3 frames 2 s apart one after the other, each analysed before the next; 3 of 4 pause the print
 through OctoPrint's API; frames full size, through Failwatch's RTSP reader and Bedrock backend. For each
 onset both prints start afresh and run until both have had a verdict; then each camera switches to
-"failed" at a phase of its own printer's cycle — onset k of n comes 1 s + (k + 0.5) / n of a cycle after
-the second picture that printer's policy judges once both have had a verdict (Failwatch: a look every
+"failed" at a phase of its own printer's cycle — onset k of n comes 1 s + (k - 0.5) / n of a cycle after
+the first picture that printer's policy judges 20 s after both have had a verdict (Failwatch: a look every
 10 s; the baseline: a series' newest frame every 2 intervals + opening the stream + the answer) — so
 that n onsets give each policy a fair median, not a lucky one. The scene stamps its clock into every
 frame, so the bench knows the moment each picture the model got shows, and how old it was when the model
@@ -46,6 +46,7 @@ MODEL = "us.amazon.nova-lite-v1:0"
 KEYS = {"failwatch": "AKIAFAILWATCHDEFAULT", "baseline": "AKIAFAILWATCHBASELINE"}
 STREAM_OPEN = 1.5  # s from asking for a frame of a closed RTSP stream to its picture (a keyframe must come)
 LEAD = 1.0  # onsets come at least this long after the picture they are phased from (it must be seen first)
+SETTLE = 20.0  # onsets are phased from a picture judged at least this long after both policies' first verdict
 
 
 def settings(name: str, rtsp_url: str, model: ModelServer) -> dict:
@@ -127,11 +128,11 @@ def one_onset(servers: dict, cameras: dict, model: ModelServer, share: float, la
     deadline = looked + 240
     while len(paused) < len(servers) and time.monotonic() < deadline:
         for name, server in servers.items():
-            if name not in onset_at:  # the onset is phased from the second picture the policy judges from now:
-                judged = calls_after(model, name, looked)  # the first comes while the prints start, when opening
-                if len(judged) > 1:  # a stream is slow, and phases from it would come out short
+            if name not in onset_at:  # phased from a picture judged once the prints have settled: opening a
+                judged = calls_after(model, name, looked + SETTLE)  # stream is slower while prints start, and
+                if judged:  # phases from those pictures would come out short
                     phase[name] = LEAD + share * cycle(name, latency)
-                    onset_at[name] = picture_time(cameras[name], judged[1]) + phase[name]
+                    onset_at[name] = picture_time(cameras[name], judged[0]) + phase[name]
             elif name not in onset_wall and time.monotonic() >= onset_at[name]:
                 cameras[name].mode = "failed"  # the phase is the experiment: the loop's 50 ms is its resolution
                 onset_at[name], onset_wall[name] = time.monotonic(), time.time()

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 SPAGHETTI_BGR = (0, 140, 255)  # orange strands only drawn in the failure scene
+SPAGHETTI_SEED = 7  # where the strands lie
 
 
 def render(mode: str, t: float, width: int = 1280, height: int = 720) -> np.ndarray:
@@ -28,7 +29,9 @@ def render(mode: str, t: float, width: int = 1280, height: int = 720) -> np.ndar
     nozzle_y = bed_top - part_height - 30
     cv2.rectangle(image, (nozzle_x - 30, nozzle_y - 60), (nozzle_x + 30, nozzle_y), (180, 180, 180), -1)
     if mode == "failed":
-        rng = np.random.default_rng(int(t * 10))
+        # the same tangle in every frame, as a real one stays where it fell (strands drawn anew every frame made
+        # the failure's stream several times busier than the healthy print's)
+        rng = np.random.default_rng(SPAGHETTI_SEED)
         for _ in range(40):
             points = rng.integers([centre - 300, bed_top - 300], [centre + 300, bed_top], size=(6, 2))
             cv2.polylines(image, [points.astype(np.int32)], False, SPAGHETTI_BGR, 4)

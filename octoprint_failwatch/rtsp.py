@@ -41,9 +41,11 @@ def give_back_memory() -> None:
 
 def open_stream(url: str, transport: str, timeout_ms: int) -> cv2.VideoCapture:
     with _env_lock:
-        # small probe: a live stream needs no 5 s analysis, and buffering is what makes frames stale
+        # small probe: a live stream needs no 5 s analysis, and buffering is what makes frames stale. No frame
+        # rate estimate (fpsprobesize 0): FFmpeg would read ~20 frames for it unless the probe size fills first,
+        # so a low-bitrate camera (a flat scene, a substream) opened a second or two slower than a busy one
         os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = (
-            f"rtsp_transport;{transport}|analyzeduration;200000|probesize;32768|fflags;nobuffer")
+            f"rtsp_transport;{transport}|analyzeduration;200000|probesize;32768|fpsprobesize;0|fflags;nobuffer")
         capture = cv2.VideoCapture(url, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms,
                                                          cv2.CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms])
     if not capture.isOpened():
