@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from statistics import median
 
-from bench.latency import INTERVAL, VERIFY_INTERVAL, K, N, Truth, V, baseline_policy, failwatch
+from bench.latency import INTERVAL, VERIFY_INTERVAL, K, N, Truth, V, baseline_policy, failwatch, random_onset
 from demo.camera_server import CameraServer
 from demo.model_server import ModelServer
 from demo.octoprint_instance import OctoPrintServer, wait_for
@@ -172,7 +172,7 @@ def simulated(latency: float, picture_lag: float = 0.0, runs: int = 200) -> tupl
         rng = random.Random(7)
         delays = []
         for _ in range(runs):
-            truth = Truth(600 + rng.uniform(0, 60), picture_lag=picture_lag)
+            truth = Truth(random_onset(rng, latency, STREAM_OPEN), picture_lag=picture_lag)
             delays.append(min(t for t in policy(truth) if t >= truth.onset) - truth.onset)
         figures[name] = {"p50": median(delays), "worst": max(delays)}
     return figures["failwatch"], figures["baseline"]
