@@ -36,7 +36,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.endurance --hours 8
 	$(PY) -m bench.camera --seconds 60
 	$(PY) -m bench.overhead --seconds 120
-	$(PY) -m bench.e2e --onsets 6 --latency 3
+	$(PY) -m bench.e2e --onsets 12 --latency 3
 	$(PY) -m bench.farm --printers 50 --minutes 30
 
 lint: $(VENV)/.installed

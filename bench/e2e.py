@@ -18,7 +18,7 @@ are run with that lag. Onset → Paused is read from each
 OctoPrint's job API every 50 ms; the stand-in logs the model requests (which printer asked, when, what
 kind, the images), so Failwatch's time can be split: onset → first look showing the failure sent →
 series sent → verification sent → confirmed → paused.
-Run: .venv/bin/python -m bench.e2e [--onsets 6] [--latency 3]
+Run: .venv/bin/python -m bench.e2e [--onsets 12] [--latency 3]
 """
 
 from __future__ import annotations
@@ -128,9 +128,9 @@ def one_onset(servers: dict, cameras: dict, model: ModelServer, share: float, la
     deadline = looked + 240
     while len(paused) < len(servers) and time.monotonic() < deadline:
         for name, server in servers.items():
-            if name not in onset_at:  # phased from a picture judged once the prints have settled: opening a
-                judged = calls_after(model, name, looked + SETTLE)  # stream is slower while prints start, and
-                if judged:  # phases from those pictures would come out short
+            if name not in onset_at:  # phased from a picture of the steady cycle, not one of a print's first
+                judged = calls_after(model, name, looked + SETTLE)
+                if judged:
                     phase[name] = LEAD + share * cycle(name, latency)
                     onset_at[name] = picture_time(cameras[name], judged[0]) + phase[name]
             elif name not in onset_wall and time.monotonic() >= onset_at[name]:
@@ -180,7 +180,7 @@ def simulated(latency: float, picture_lag: float = 0.0, runs: int = 200) -> tupl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--onsets", type=int, default=6)
+    parser.add_argument("--onsets", type=int, default=12)
     parser.add_argument("--latency", type=float, default=3.0)
     args = parser.parse_args()
     model = ModelServer().start()
