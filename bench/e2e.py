@@ -31,7 +31,18 @@ import time
 from pathlib import Path
 from statistics import median
 
-from bench.latency import INTERVAL, VERIFY_INTERVAL, K, N, Truth, V, baseline_policy, failwatch, random_onset
+from bench.latency import (
+    INTERVAL,
+    PICTURE_LAG,
+    VERIFY_INTERVAL,
+    K,
+    N,
+    Truth,
+    V,
+    baseline_policy,
+    failwatch,
+    random_onset,
+)
 from demo.camera_server import CameraServer
 from demo.model_server import ModelServer
 from demo.octoprint_instance import OctoPrintServer, wait_for
@@ -100,8 +111,8 @@ def calls_after(model: ModelServer, name: str, since: float) -> list[dict]:
 def cycle(name: str, latency: float) -> float:
     """How far apart the pictures a policy judges are: Failwatch looks every interval; the baseline's next
     series starts after the verdict, so its newest frames are 2 intervals + opening the stream for the
-    newest + the picture's lag + the answer apart (24.4-26.4 s measured at 3 s)."""
-    return INTERVAL if name == "failwatch" else 2 * INTERVAL + STREAM_OPEN + 0.4 + latency
+    newest + the picture's lag + the answer apart (24.4 s measured at 3 s)."""
+    return INTERVAL if name == "failwatch" else 2 * INTERVAL + STREAM_OPEN + PICTURE_LAG + latency
 
 
 def picture_time(camera: CameraServer, request: dict) -> float:

@@ -141,9 +141,10 @@ POLICIES = {
 
 def random_onset(rng: random.Random, latency: float, stream_open: float = 0.0) -> float:
     """A failure onset ten minutes into the print, at a phase spread evenly over both policies' cycles: the window
-    is 20 of the baseline's cycles (2 intervals + opening its stream + the answer), which is a whole number of
-    Failwatch's 10 s looks too. A 60 s window (2.6 baseline cycles) met the baseline more often just before a
-    series' newest frame, and had it confirm 2 s sooner than over its whole cycle."""
+    is 20 of the baseline's cycles (2 intervals + opening its stream + the answer), which for cycles in half
+    seconds is a whole number of Failwatch's 10 s looks too. A 60 s window (2.6 baseline cycles) met the
+    baseline more often just before a series' newest frame, and had it confirm 2 s sooner than over its whole
+    cycle."""
     return 600 + rng.uniform(0, 20 * ((N - 1) * INTERVAL + stream_open + latency))
 
 
