@@ -19,9 +19,9 @@ import cv2
 from demo.camera_server import CameraServer
 from demo.rtsp_camera import RtspCamera as RtspServer
 from demo.scene import read_stamp
-from octoprint_failwatch.camera import MjpegCamera, SnapshotCamera
-from octoprint_failwatch.monitor import SystemClock
-from octoprint_failwatch.rtsp import RtspCamera, open_stream
+from octoprint_failwatch.engine.monitor import SystemClock
+from octoprint_failwatch.sources import MjpegCamera, SnapshotCamera
+from octoprint_failwatch.sources.rtsp import RtspCamera, open_stream
 
 INTERVAL = 10.0
 

@@ -18,8 +18,8 @@ from demo.scene import encode_jpeg, render
 from octoprint_failwatch.analysis import DailySpend, make_analyser
 from octoprint_failwatch.analysis.pricing import PRICES_PER_1K
 from octoprint_failwatch.config import build_config
+from octoprint_failwatch.engine.monitor import SystemClock
 from octoprint_failwatch.frame import Frame
-from octoprint_failwatch.monitor import SystemClock
 
 MODELS = ("nova-lite", "nova-pro", "nova-premier")
 HOURS = 20.0

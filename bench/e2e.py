@@ -50,8 +50,8 @@ from demo.rtsp_camera import RtspCamera
 from demo.scene import read_stamp, shows_failure
 from octoprint_failwatch.analysis import AnalysisError, DailySpend, make_analyser
 from octoprint_failwatch.config import FailwatchConfig, build_config
-from octoprint_failwatch.monitor import SystemClock
-from octoprint_failwatch.rtsp import RtspCamera as RtspReader
+from octoprint_failwatch.engine.monitor import SystemClock
+from octoprint_failwatch.sources.rtsp import RtspCamera as RtspReader
 
 MODEL = "us.amazon.nova-lite-v1:0"
 KEYS = {"failwatch": "AKIAFAILWATCHDEFAULT", "baseline": "AKIAFAILWATCHBASELINE"}

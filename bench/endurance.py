@@ -23,8 +23,8 @@ from demo.model_server import ModelServer
 from demo.scene import SceneCamera
 from octoprint_failwatch.analysis import DailySpend, make_analyser
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.monitor import Monitor
-from octoprint_failwatch.simulation import Simulation
+from octoprint_failwatch.engine.monitor import Monitor
+from octoprint_failwatch.engine.simulation import Simulation
 
 FAULTS = ("malformed", "max_tokens", "expired", "denied", "throttle", "5xx", "text")
 STEP = 0.5

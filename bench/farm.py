@@ -33,9 +33,9 @@ from demo.model_server import AccountQuota, ModelServer
 from demo.scene import SceneCamera
 from octoprint_failwatch.analysis import DailySpend, make_analyser
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.events import VerificationDecided
-from octoprint_failwatch.monitor import Monitor
-from octoprint_failwatch.simulation import Simulation
+from octoprint_failwatch.engine.events import VerificationDecided
+from octoprint_failwatch.engine.monitor import Monitor
+from octoprint_failwatch.engine.simulation import Simulation
 
 LATENCY = 3.0
 STEP = 0.5

@@ -20,11 +20,11 @@ from typing import Optional
 
 from octoprint_failwatch.analysis import Verdict
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.events import VerificationDecided
-from octoprint_failwatch.evidence import LookAlike as EvidenceLookAlike
+from octoprint_failwatch.engine.events import VerificationDecided
+from octoprint_failwatch.engine.evidence import LookAlike as EvidenceLookAlike
+from octoprint_failwatch.engine.monitor import Monitor
+from octoprint_failwatch.engine.simulation import Simulation
 from octoprint_failwatch.frame import Frame
-from octoprint_failwatch.monitor import Monitor
-from octoprint_failwatch.simulation import Simulation
 
 N, INTERVAL, V, K, VERIFY_INTERVAL, COOLDOWN = 3, 10.0, 4, 3, 2.0, 15 * 60.0
 STEP = 0.25

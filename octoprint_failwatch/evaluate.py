@@ -26,11 +26,11 @@ from typing import Optional, Sequence
 
 from .analysis import AnalysisError, DailySpend, Verdict, make_analyser
 from .config import FailwatchConfig, build_config
-from .events import VerificationDecided
-from .evidence import LookAlike
+from .engine.events import VerificationDecided
+from .engine.evidence import LookAlike
+from .engine.monitor import Monitor
+from .engine.simulation import Simulation
 from .frame import CameraError, Frame
-from .monitor import Monitor
-from .simulation import Simulation
 
 STEP = 0.25
 

@@ -23,14 +23,14 @@ import sys
 import threading
 from typing import Mapping, Optional, Sequence
 
-from .alerts import Identity, make_channels
 from .analysis import DailySpend, make_analyser
-from .camera import describe_source, make_camera
 from .config import FIELDS_BY_KEY, FailwatchConfig, from_environment
-from .dispatch import Dispatcher, NotifyOnly
-from .events import Analysed, EngineEvent
-from .model_calls import DaemonThreadExecutor
-from .monitor import BEAT_SECONDS, Monitor, SystemClock
+from .engine.events import Analysed, EngineEvent
+from .engine.model_calls import DaemonThreadExecutor
+from .engine.monitor import BEAT_SECONDS, Monitor, SystemClock
+from .outcomes.alerts import Identity, make_channels
+from .outcomes.dispatch import Dispatcher, NotifyOnly
+from .sources import describe_source, make_camera
 
 ONCE_LIMIT = 15 * 60.0
 EXIT_CONFIG = 2

@@ -8,7 +8,7 @@ from typing import Callable, Optional, Sequence
 from demo.scene import SceneCamera
 from octoprint_failwatch.analysis import AnalysisError, Verdict
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.events import (
+from octoprint_failwatch.engine.events import (
     Analysed,
     CameraProblem,
     CameraRecovered,
@@ -18,9 +18,9 @@ from octoprint_failwatch.events import (
     StatusChanged,
     VerificationDecided,
 )
+from octoprint_failwatch.engine.monitor import Monitor
+from octoprint_failwatch.engine.simulation import Simulation
 from octoprint_failwatch.frame import Frame
-from octoprint_failwatch.monitor import Monitor
-from octoprint_failwatch.simulation import Simulation
 
 MODEL_ID = "us.amazon.nova-lite-v1:0"
 EVENT_NAMES = {StatusChanged: "status", Analysed: "analysed", FailureDetected: "failure_detected",

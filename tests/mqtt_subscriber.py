@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from octoprint_failwatch.alerts.paho_compat import new_client
+from octoprint_failwatch.outcomes.alerts.paho_compat import new_client
 
 
 class Subscriber:

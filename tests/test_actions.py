@@ -3,8 +3,8 @@
 import logging
 from types import SimpleNamespace
 
-from octoprint_failwatch.actions import PrintAction, pause_script, resume_script
 from octoprint_failwatch.config import build_config
+from octoprint_failwatch.outcomes.actions import PrintAction, pause_script, resume_script
 
 
 class Printer:

@@ -7,10 +7,10 @@ import pytest
 
 from demo.octoprint_instance import free_port, wait_for
 from demo.scene import shows_failure
-from octoprint_failwatch.alerts import FAILURE, STATUS, Alert, Identity, make_channels
-from octoprint_failwatch.alerts.discord import DiscordMessage, DiscordNotifier
-from octoprint_failwatch.alerts.paho_compat import new_client
 from octoprint_failwatch.config import build_config
+from octoprint_failwatch.outcomes.alerts import FAILURE, STATUS, Alert, Identity, make_channels
+from octoprint_failwatch.outcomes.alerts.discord import DiscordMessage, DiscordNotifier
+from octoprint_failwatch.outcomes.alerts.paho_compat import new_client
 
 from mosquitto_broker import PASSWORD, USER
 

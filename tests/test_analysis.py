@@ -6,12 +6,12 @@ from datetime import date
 import pytest
 
 from octoprint_failwatch.analysis import Analyser, AnalysisError, DailySpend, make_backend
+from octoprint_failwatch.analysis.aws import AwsSession
 from octoprint_failwatch.analysis.bedrock import BedrockBackend
 from octoprint_failwatch.analysis.openai import OpenAIBackend
-from octoprint_failwatch.aws import AwsSession
 from octoprint_failwatch.config import build_config
+from octoprint_failwatch.engine.monitor import SystemClock
 from octoprint_failwatch.frame import Frame
-from octoprint_failwatch.monitor import SystemClock
 
 from conftest import MODEL_ID
 

@@ -5,11 +5,11 @@ import pytest
 from demo.octoprint_instance import wait_for
 from demo.rtsp_camera import RtspCamera as RtspServer
 from demo.scene import shows_failure
-from octoprint_failwatch.camera import MjpegCamera, SnapshotCamera, orient
+from octoprint_failwatch.engine.monitor import SystemClock
 from octoprint_failwatch.frame import CameraError
-from octoprint_failwatch.monitor import SystemClock
 from octoprint_failwatch.redaction import mask_url
-from octoprint_failwatch.rtsp import RtspCamera
+from octoprint_failwatch.sources import MjpegCamera, SnapshotCamera, orient
+from octoprint_failwatch.sources.rtsp import RtspCamera
 
 CLOCK = SystemClock()
 
@@ -108,7 +108,7 @@ def test_octoprint_orientation_settings_are_applied(scene):
 
 
 def test_an_alert_snapshot_is_taken_once_and_shared_and_a_failed_one_is_retried():
-    from octoprint_failwatch.dispatch import SharedSnapshot
+    from octoprint_failwatch.outcomes.dispatch import SharedSnapshot
 
     answers = [CameraError("camera unreachable"), b"\xff\xd8picture", b"\xff\xd8later"]
     taken = []

@@ -7,11 +7,9 @@ import pytest
 
 from demo.octoprint_instance import wait_for
 from demo.scene import SceneCamera
-from octoprint_failwatch.alerts import Identity, make_channels
 from octoprint_failwatch.analysis import DailySpend, Verdict
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.dispatch import NOTIFIED, PAUSED, Dispatcher
-from octoprint_failwatch.events import (
+from octoprint_failwatch.engine.events import (
     Analysed,
     CameraProblem,
     CameraRecovered,
@@ -19,9 +17,11 @@ from octoprint_failwatch.events import (
     StatusChanged,
     VerificationDecided,
 )
-from octoprint_failwatch.history import IncidentHistory
-from octoprint_failwatch.simulation import SimulatedClock
-from octoprint_failwatch.status import Status
+from octoprint_failwatch.engine.simulation import SimulatedClock
+from octoprint_failwatch.engine.status import Status
+from octoprint_failwatch.outcomes.alerts import Identity, make_channels
+from octoprint_failwatch.outcomes.dispatch import NOTIFIED, PAUSED, Dispatcher
+from octoprint_failwatch.outcomes.history import IncidentHistory
 
 HEALTHY = Verdict(False, 0.1, "none", "Building normally.", cost_usd=0.001)
 FAILED = Verdict(True, 0.9, "spaghetti", "Tangled strands.")

@@ -13,10 +13,10 @@ import math
 from bench.farm import peak_minute, run_farm
 from demo.model_server import AccountQuota
 from demo.octoprint_instance import wait_for
-from octoprint_failwatch.alerts.mqtt import MqttPublisher
-from octoprint_failwatch.alerts.mqtt_identity import Identity
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.simulation import SimulatedClock
+from octoprint_failwatch.engine.simulation import SimulatedClock
+from octoprint_failwatch.outcomes.alerts.mqtt import MqttPublisher
+from octoprint_failwatch.outcomes.alerts.mqtt_identity import Identity
 
 
 def test_the_account_quota_counts_requests_and_tokens_in_any_minute_and_refused_ones_not_at_all():

@@ -8,10 +8,10 @@ CHECK = """
 import json, sys
 import octoprint_failwatch
 from octoprint_failwatch.analysis import DailySpend, make_analyser
-from octoprint_failwatch.camera import make_camera
-from octoprint_failwatch.camera_health import CameraHealth
+from octoprint_failwatch.sources import make_camera
+from octoprint_failwatch.sources.health import CameraHealth
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.monitor import SystemClock
+from octoprint_failwatch.engine.monitor import SystemClock
 config, errors = build_config(json.loads(sys.argv[1]))
 assert not errors, errors
 frame = make_camera(config, SystemClock())()

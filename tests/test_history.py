@@ -5,7 +5,7 @@ import json
 import pytest
 
 from octoprint_failwatch.frame import Frame
-from octoprint_failwatch.history import IncidentHistory
+from octoprint_failwatch.outcomes.history import IncidentHistory
 
 
 def find(history, incident_id):

@@ -8,10 +8,10 @@ import logging
 import pytest
 
 from demo.octoprint_instance import wait_for
-from octoprint_failwatch.alerts import FAILURE, Alert, make_channels
-from octoprint_failwatch.alerts.mqtt_identity import COMMANDS, Identity
-from octoprint_failwatch.alerts.paho_compat import new_client
 from octoprint_failwatch.config import build_config
+from octoprint_failwatch.outcomes.alerts import FAILURE, Alert, make_channels
+from octoprint_failwatch.outcomes.alerts.mqtt_identity import COMMANDS, Identity
+from octoprint_failwatch.outcomes.alerts.paho_compat import new_client
 
 JPEG = b"\xff\xd8\xff\xe0 the failure"
 

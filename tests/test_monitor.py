@@ -10,10 +10,10 @@ import pytest
 from demo.scene import SceneCamera
 from octoprint_failwatch.analysis import AnalysisError, Verdict
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.evidence import LookAlike
-from octoprint_failwatch.model_calls import RETRY_ATTEMPTS
-from octoprint_failwatch.monitor import Monitor, SystemClock
-from octoprint_failwatch.verification import SERIES_GAP
+from octoprint_failwatch.engine.evidence import LookAlike
+from octoprint_failwatch.engine.model_calls import RETRY_ATTEMPTS
+from octoprint_failwatch.engine.monitor import Monitor, SystemClock
+from octoprint_failwatch.engine.verification import SERIES_GAP
 
 from engine_fakes import Harness, ScriptedModel, always, model_error
 

@@ -10,9 +10,9 @@ import pytest
 from smtp_receiver import SmtpReceiver
 
 from demo.octoprint_instance import free_port, wait_for
-from octoprint_failwatch.alerts.alert import FAILURE, PROBLEM, TEST, Alert
-from octoprint_failwatch.alerts.notify import NotifyChannel
 from octoprint_failwatch.config import build_config
+from octoprint_failwatch.outcomes.alerts.alert import FAILURE, PROBLEM, TEST, Alert
+from octoprint_failwatch.outcomes.alerts.notify import NotifyChannel
 
 from conftest import SECRET_NOTIFY_URL, SECRET_WEBHOOK, SECRETS
 from webhook_receiver import WebhookReceiver

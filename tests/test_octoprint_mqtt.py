@@ -10,7 +10,7 @@ import json
 import pytest
 
 from demo.octoprint_instance import OctoPrintServer, wait_for
-from octoprint_failwatch.alerts.paho_compat import new_client
+from octoprint_failwatch.outcomes.alerts.paho_compat import new_client
 
 from conftest import fast_settings
 

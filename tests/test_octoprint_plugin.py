@@ -6,7 +6,7 @@ import pytest
 
 from demo.octoprint_instance import wait_for
 from demo.rtsp_camera import RtspCamera
-from octoprint_failwatch.alerts.paho_compat import new_client
+from octoprint_failwatch.outcomes.alerts.paho_compat import new_client
 
 from conftest import SECRET_ACCESS_KEY, SECRET_NOTIFY_URL, SECRET_WEBHOOK, SECRETS
 

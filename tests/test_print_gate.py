@@ -3,7 +3,7 @@
 import logging
 
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.print_gate import PrintGate
+from octoprint_failwatch.plugin.print_gate import PrintGate
 
 
 class Printer:

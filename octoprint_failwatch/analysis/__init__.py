@@ -28,7 +28,7 @@ def make_backend(config: FailwatchConfig, clock) -> Backend:
         from .openai import OpenAIBackend
 
         return OpenAIBackend(config)
-    from ..aws import AwsSession
+    from .aws import AwsSession
     from .bedrock import BedrockBackend
 
     return BedrockBackend(config, AwsSession(config, clock))

@@ -22,9 +22,9 @@ from typing import Sequence
 import botocore
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
-from ..aws import AwsSession, CredentialError, is_expired_error
 from ..config import FailwatchConfig
 from ..frame import Frame
+from .aws import AwsSession, CredentialError, is_expired_error
 from .prompt import QUESTION, TOOL_NAME, build_prompt, frame_labels, json_instruction, schema
 from .verdict import AnalysisError, Verdict, parse_verdict
 

@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Callable, Optional
 
-from .dispatch import Outcome
+from ..outcomes.dispatch import Outcome
 
 
 class FailureNotice:

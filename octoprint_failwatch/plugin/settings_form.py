@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .config import DEFAULTS, SECRET_KEYS, label, validate
+from ..config import DEFAULTS, SECRET_KEYS, label, validate
 
 SECRET_PLACEHOLDER = "********"  # what the settings page shows for a secret that is set
 

@@ -6,10 +6,10 @@ import logging
 import threading
 from typing import Callable, Optional
 
-from .config import FailwatchConfig
-from .evidence import LookAlike
-from .monitor import Monitor
-from .status import State
+from ..config import FailwatchConfig
+from ..engine.evidence import LookAlike
+from ..engine.monitor import Monitor
+from ..engine.status import State
 
 
 class Watch:

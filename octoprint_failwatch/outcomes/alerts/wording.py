@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..analysis.verdict import FAILURE_WORDS
+from ...analysis.verdict import FAILURE_WORDS
 from .alert import ACTION_WORDS, FAILURE, PROBLEM, TEST, Alert
 
 

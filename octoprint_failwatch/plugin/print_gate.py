@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Callable, Optional
 
-from .config import FailwatchConfig
+from ..config import FailwatchConfig
 
 WARMING_UP, HEATING = "warming_up", "heating"  # the engine's states for them
 JOINED_MIDWAY_PERCENT = 5.0  # a print this far along within its first seconds started before we saw it

@@ -17,8 +17,8 @@ import threading
 from concurrent.futures import Future
 from typing import Any, Callable, Iterator, NamedTuple, Optional, Protocol
 
-from .analysis.verdict import Verdict
-from .frame import Frame
+from ..analysis.verdict import Verdict
+from ..frame import Frame
 
 RETRY_ATTEMPTS = 8  # a series or verification call is made at most this many times: over a minute of waits
 RETRY_BASE = 1.0  # seconds: attempt n waits uniform(0, min(RETRY_CAP, RETRY_BASE * 2**n))

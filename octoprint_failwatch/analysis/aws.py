@@ -19,7 +19,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .config import FailwatchConfig
+from ..config import FailwatchConfig
 
 _SESSION_LOCK = threading.Lock()  # guards the one boto3 session every client is made from
 _boto_session = None

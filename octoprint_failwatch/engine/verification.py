@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from .analysis.verdict import Verdict
-from .config import FailwatchConfig
+from ..analysis.verdict import Verdict
+from ..config import FailwatchConfig
+from ..frame import Frame
 from .events import VerificationDecided
-from .frame import Frame
 
 EARLY_CONFIDENCE = 0.8  # a quick look this sure has its verification analysed before the full series answers
 # seconds between the series side by side: about one picture of a 10 fps camera (an RTSP capture waits for a

@@ -7,7 +7,7 @@ import time
 from collections import deque
 from typing import Optional
 
-from .events import Analysed, EngineEvent
+from ..engine.events import Analysed, EngineEvent
 
 TIMELINE_LENGTH = 2160  # checks kept (6 h at a quick check every 10 s)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from .analysis.verdict import Verdict
-from .frame import Frame
+from ..analysis.verdict import Verdict
+from ..frame import Frame
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import logging
 import threading
 from typing import Callable, Optional
 
-from .config import FailwatchConfig
+from ..config import FailwatchConfig
 from .dispatch import CANCELLED, NOTIFIED, PAUSED
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import threading
 from typing import Callable, Optional
 
-from .camera_health import CameraHealth
-from .config import FailwatchConfig
+from ..config import FailwatchConfig
+from ..frame import Frame
+from ..sources.health import CameraHealth
 from .engine import BEAT_SECONDS, HOLDS, Analyse, Clock, Engine, EventSink, SystemClock
 from .evidence import LookAlike
-from .frame import Frame
 from .status import State
 
 __all__ = ["BEAT_SECONDS", "Clock", "EventSink", "Monitor", "SystemClock"]

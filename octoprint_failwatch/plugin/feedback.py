@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from .actions import PrintAction
-from .evidence import LookAlike
-from .history import IncidentHistory
+from ..engine.evidence import LookAlike
+from ..outcomes.actions import PrintAction
+from ..outcomes.history import IncidentHistory
 from .watch import Watch
 
 

@@ -29,8 +29,8 @@ from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 
-from ..config import FailwatchConfig
-from ..redaction import mask_url
+from ...config import FailwatchConfig
+from ...redaction import mask_url
 from .alert import FAILURE, STATUS, Alert
 from .mqtt_identity import HA_PREFIX, Identity, RetainedRecord, status_payload
 from .paho_compat import new_client, on_connect, on_disconnect

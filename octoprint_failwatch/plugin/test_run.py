@@ -11,9 +11,9 @@ import logging
 import threading
 from typing import Callable, Optional
 
-from .events import Analysed, EngineEvent, StatusChanged, VerificationDecided
-from .monitor import EventSink, Monitor
-from .status import State
+from ..engine.events import Analysed, EngineEvent, StatusChanged, VerificationDecided
+from ..engine.monitor import EventSink, Monitor
+from ..engine.status import State
 
 TEST_RUN_LIMIT = 15 * 60.0  # a cycle that has not finished by then is abandoned
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 from typing import Callable, Optional, Protocol
 
-from .actions import PrintAction
-from .alerts.mqtt_identity import COMMANDS
+from ..outcomes.actions import PrintAction
+from ..outcomes.alerts.mqtt_identity import COMMANDS
 
 SNOOZE_MINUTES = 30
 TAGS = {"plugin:failwatch", "source:home_assistant"}  # who asked, in OctoPrint's event payloads

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..config import FailwatchConfig
+from ...config import FailwatchConfig
 from .alert import ACTION_WORDS, FAILURE, PROBLEM, STATUS, TEST, Alert, AlertChannel
 from .mqtt_identity import Identity
 
@@ -101,7 +101,7 @@ def _discord(config: FailwatchConfig, logger: logging.Logger) -> AlertChannel:
 
 
 def _notify(config: FailwatchConfig, logger: logging.Logger) -> AlertChannel:
-    from ..config import split_urls
+    from ...config import split_urls
     from .notify import NotifyChannel
 
     return NotifyChannel(split_urls(config.notify_urls), logger)

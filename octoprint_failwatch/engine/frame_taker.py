@@ -10,8 +10,8 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import Callable, NamedTuple, Optional, Union
 
-from .camera_health import CameraHealth
-from .frame import Frame
+from ..frame import Frame
+from ..sources.health import CameraHealth
 from .model_calls import Executor
 
 

@@ -18,7 +18,7 @@ from typing import Callable, Optional
 
 import requests
 
-from ..redaction import mask_webhook
+from ...redaction import mask_webhook
 from .alert import Alert
 from .delivery import PERMANENT, DeliveryWorker
 from .wording import Wording, wording

@@ -10,11 +10,11 @@ import flask
 import octoprint.plugin
 from octoprint.access.permissions import Permissions
 
-from .analysis import AnalysisError, make_analyser
-from .camera import describe_source, make_camera
-from .config import build_config, describe_errors, validate
-from .frame import CameraError
-from .history import LABELS, PAGE_LIMIT
+from ..analysis import AnalysisError, make_analyser
+from ..config import build_config, describe_errors, validate
+from ..frame import CameraError
+from ..outcomes.history import LABELS, PAGE_LIMIT
+from ..sources import describe_source, make_camera
 
 MAX_SNOOZE_MINUTES = 24 * 60
 

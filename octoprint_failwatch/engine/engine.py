@@ -27,9 +27,10 @@ import threading
 import time
 from typing import Callable, Optional, Protocol
 
-from .analysis.verdict import Verdict
-from .camera_health import CameraHealth
-from .config import FailwatchConfig
+from ..analysis.verdict import Verdict
+from ..config import FailwatchConfig
+from ..frame import Frame
+from ..sources.health import CameraHealth
 from .events import (
     Analysed,
     CameraProblem,
@@ -40,7 +41,6 @@ from .events import (
     StatusChanged,
 )
 from .evidence import Evidence
-from .frame import Frame
 from .frame_taker import CameraFault, FrameTaker, InlineExecutor
 from .model_calls import Executor, ModelCalls
 from .status import State, Status

@@ -20,8 +20,8 @@ from typing import Optional
 
 import cv2
 
-from .frame import CameraError, Frame
-from .redaction import mask_url
+from ..frame import CameraError, Frame
+from ..redaction import mask_url
 
 LINGER = 4.0  # a stream nobody released closes after this long without a request
 try:  # glibc only (musl has no malloc_trim): elsewhere freed memory is just not handed back early

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from .analysis.verdict import Verdict
+from ..analysis.verdict import Verdict
 
 DISMISSAL_MARGIN = 0.15  # how much more confident than a dismissed alarm a same-type verdict must be
 UNSPECIFIED = ("other", "none")  # no type to tell a failure from a look-alike by

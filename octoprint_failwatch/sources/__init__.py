@@ -13,9 +13,9 @@ from typing import Callable
 
 import requests
 
-from .config import FailwatchConfig
-from .frame import CameraError, Frame
-from .redaction import mask_url
+from ..config import FailwatchConfig
+from ..frame import CameraError, Frame
+from ..redaction import mask_url
 
 JPEG_MAGIC = b"\xff\xd8"
 MAX_SNAPSHOT_BYTES = 20 * 1024 * 1024

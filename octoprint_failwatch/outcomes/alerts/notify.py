@@ -15,7 +15,7 @@ import time
 from typing import Callable, Optional
 from urllib.parse import urlsplit
 
-from ..redaction import mask_url
+from ...redaction import mask_url
 from .alert import Alert
 from .delivery import GIVE_UP_AFTER, DeliveryWorker
 from .wording import Wording, as_text, wording

@@ -13,10 +13,9 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Optional, Protocol
 
-from .alerts import ACTION_WORDS, FAILURE, PROBLEM, STATUS, Alert, AlertChannels
-from .analysis import DailySpend
-from .config import FailwatchConfig
-from .events import (
+from ..analysis import DailySpend
+from ..config import FailwatchConfig
+from ..engine.events import (
     Analysed,
     CameraProblem,
     CameraRecovered,
@@ -26,6 +25,7 @@ from .events import (
     StatusChanged,
     VerificationDecided,
 )
+from .alerts import ACTION_WORDS, FAILURE, PROBLEM, STATUS, Alert, AlertChannels
 from .history import IncidentHistory
 
 NOTIFIED, PAUSED, CANCELLED = "notified", "paused", "cancelled"  # what was done: the keys of ACTION_WORDS

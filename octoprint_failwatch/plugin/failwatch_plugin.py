@@ -1,0 +1,332 @@
+"""OctoPrint-Failwatch: the plugin class — OctoPrint's mixins and hooks, wired to rooms of their own.
+
+The engine (`monitor.Monitor`) watches while a print runs, ticked by `watch.Watch`'s thread; its events go
+to the `dispatch.Dispatcher` (alerts, incidents, the action, the cost) and from there to OctoPrint's
+event bus and the browser. The safe pause is `actions.PrintAction`, the HTTP API is `api.FailwatchApi`,
+Test now is `test_run.TestRun`. Nothing here blocks OctoPrint's event thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from pathlib import Path
+from typing import Optional
+
+import octoprint.plugin
+from flask_babel import gettext
+from octoprint.access import ADMIN_GROUP, READONLY_GROUP, USER_GROUP
+from octoprint.events import Events
+
+from .. import config as cfg
+from ..analysis import DailySpend, make_analyser
+from ..engine.events import EngineEvent, StatusChanged
+from ..engine.model_calls import DaemonThreadExecutor
+from ..engine.monitor import BEAT_SECONDS, Monitor, SystemClock
+from ..engine.status import State, idle_status
+from ..outcomes.actions import PrintAction
+from ..outcomes.alerts import TEST, Alert, Identity, make_channels
+from ..outcomes.alerts.octoprint_mqtt import octoprint_mqtt_helpers
+from ..outcomes.dispatch import Dispatcher
+from ..outcomes.history import IncidentHistory
+from ..sources import describe_source, make_camera
+from . import settings_form
+from .api import FailwatchApi
+from .feedback import Feedback
+from .notice import FailureNotice
+from .print_gate import PrintGate
+from .recent_checks import RecentChecks
+from .remote import RemoteCommands
+from .test_run import TestRun
+from .watch import Watch
+
+CUSTOM_EVENTS = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
+PRINT_ENDED = (Events.PRINT_DONE, Events.PRINT_FAILED, Events.PRINT_CANCELLED, Events.DISCONNECTED)
+
+
+class FailwatchPlugin(
+    octoprint.plugin.StartupPlugin,
+    octoprint.plugin.ShutdownPlugin,
+    octoprint.plugin.SettingsPlugin,
+    octoprint.plugin.TemplatePlugin,
+    octoprint.plugin.AssetPlugin,
+    octoprint.plugin.EventHandlerPlugin,
+    FailwatchApi,
+):
+    def __init__(self):
+        super().__init__()
+        self._clock = SystemClock()
+        self._config: Optional[cfg.FailwatchConfig] = None
+        self._settings_errors: dict[str, str] = {}
+        self._dispatcher: Optional[Dispatcher] = None
+        self._channels = None
+        self._identity: Optional[Identity] = None
+        self._last_save: Optional[dict] = None  # what the last save kept out and changed, for the settings page
+        # the safe pause exists before OctoPrint starts: it is registered as the scripts hook
+        self.print_action = PrintAction(lambda: self._config, logging.getLogger("octoprint.plugins.failwatch"))
+
+    def initialize(self):
+        data = Path(self.get_plugin_data_folder())
+        # a verification's calls go out together, each on a thread that never holds up OctoPrint's exit
+        self._executor = DaemonThreadExecutor("failwatch-model")
+        # frames are taken off the engine's thread: a stream that takes seconds to open holds up nothing
+        self._camera_pool = DaemonThreadExecutor("failwatch-camera")
+        self._spend = DailySpend(data / "spend.json")
+        self._history = IncidentHistory(data / "incidents", logger=self._logger)
+        self._print_gate = PrintGate(self._printer, lambda: self._config, self._logger)
+        self.print_action.attach(self._printer)
+        self._recent = RecentChecks()
+        self._notice = FailureNotice(self._send_to_browser, self._logger)
+        self._test = TestRun(lambda sink, logger: self._make_monitor(sink, self._new_camera(), False, logger),
+                             self._recent.record, self._push_status, self._logger, BEAT_SECONDS)
+        self._watch = Watch(lambda camera: self._make_monitor(self._on_engine_event, camera), self._new_camera,
+                            BEAT_SECONDS, self._logger)
+        self._feedback = Feedback(self._history, self._watch, self.print_action,
+                                  lambda: self._config.resume_grace_minutes * 60)
+        self._remote = RemoteCommands(self, lambda: (self._notice.current or {}).get("incident"), self._printer,
+                                      self.print_action, self._logger)
+        if not self._settings.get(["instance_id"]):  # this instance's name on MQTT: made once, kept
+            self._settings.set(["instance_id"], secrets.token_hex(3))
+            self._settings.save()
+        self._apply_settings()
+
+    ##~~ SettingsPlugin
+
+    def get_settings_defaults(self):
+        return dict(cfg.DEFAULTS)
+
+    def get_settings_restricted_paths(self):
+        return {"admin": [[key] for key in cfg.SECRET_KEYS]}
+
+    def on_settings_load(self):
+        # non-admins already get None for the secrets here; admins get the placeholder
+        return settings_form.masked(octoprint.plugin.SettingsPlugin.on_settings_load(self))
+
+    def on_settings_save(self, data):
+        stored = self._settings.get_all_data(merged=True)
+        accepted, refused = settings_form.accepted_and_refused(stored, data)
+        for line in cfg.describe_errors(refused):
+            self._logger.warning("Failwatch did not save a setting: %s", line)
+        result = octoprint.plugin.SettingsPlugin.on_settings_save(self, accepted)
+        self._last_save = {"time": time.time(), "notes": self._apply_settings(),
+                           "refused": settings_form.refusals(refused, data, stored)}
+        self._send_to_browser({"type": "settings_saved", **self._last_save})
+        self._push_status()
+        return result
+
+    def with_stored_secrets(self, form: dict) -> dict:
+        return settings_form.with_stored_secrets(self._settings.get_all_data(merged=True), form)
+
+    def _apply_settings(self) -> list[str]:
+        """Applies the stored settings to what they touch, keeping the watch's state; says what changed for it."""
+        old = self._config
+        self._config, self._settings_errors = cfg.build_config(self._settings.get_all_data(merged=True))
+        config, parts = self._config, cfg.changed_parts(old, self._config)
+        self._logger.setLevel(logging.DEBUG if config.verbose_logging else logging.INFO)
+        for line in cfg.describe_errors(self._settings_errors):
+            self._logger.warning("Failwatch setting ignored, default used: %s", line)
+        if "alerts" in parts:
+            self._connect_channels()
+        if self._dispatcher is None:
+            self._dispatcher = Dispatcher(config, self._channels, self.print_action, self._history,
+                                          self._printer_name(), self._job_info, self.take_snapshot, self._spend,
+                                          self._logger)
+        self._dispatcher.reconfigure(config, self._channels)
+        if old is None:
+            return []
+        watched = self._watch.state not in (State.IDLE, State.NOT_CONFIGURED)
+        if old.test_mode != config.test_mode and watched:
+            self._start_watching("test mode changed") if self._printer.is_printing() else self._stop_watching()
+            return ["test mode on: this print is no longer watched; only Test now runs a cycle" if config.test_mode
+                    else "test mode off: this print is watched again"]
+        self._watch.reconfigure(config, "camera" in parts,
+                                make_analyser(config, self._clock, self._spend) if "model" in parts else None)
+        return settings_form.notes(parts, describe_source(config)) if watched else []
+
+    ##~~ StartupPlugin, ShutdownPlugin
+
+    def on_after_startup(self):
+        self._dispatcher.handle(StatusChanged(self.status()))  # MQTT and Home Assistant learn the state at once
+        self._print_gate.new_print(already_running=self._printer.is_printing() or self._printer.is_paused())
+        if self._printer.is_printing():
+            self._start_watching("OctoPrint started during a print")
+        elif self._printer.is_paused():
+            self._start_watching("OctoPrint started during a paused print")
+            self._watch.suspend()
+
+    def on_shutdown(self):
+        self._test.stop()
+        self._watch.close()
+        self._channels.close()
+
+    ##~~ EventHandlerPlugin (OctoPrint's event thread: quick state changes only, the work is on the engine's thread)
+
+    def on_event(self, event, payload):
+        if event in (Events.PRINT_STARTED, *PRINT_ENDED):
+            self.print_action.new_print()  # a pause of ours belongs to the print we paused
+        if event == Events.PRINT_STARTED:
+            for part in (self._recent, self._print_gate, self._feedback, self._test):
+                part.new_print()
+            self._start_watching("print started")
+        elif event == Events.PRINT_RESUMED:
+            self._feedback.user_resumed()
+            self._start_watching("print resumed", same_print=True)
+            self._watch.grace(self._config.resume_grace_minutes * 60)  # no re-alarm the moment the user resumes
+        elif event == Events.PRINT_PAUSED:
+            self._watch.suspend()
+        elif event in PRINT_ENDED:
+            self._stop_watching()
+        elif event == Events.SETTINGS_UPDATED and self._identity is not None and \
+                (self._settings.global_get(["appearance", "name"]) or "") != self._identity.printer_name:
+            self._connect_channels()  # renamed: the same Home Assistant device, under its new name
+
+    ##~~ the watch and its engine events
+
+    def _make_monitor(self, sink, camera, gated: bool = True, logger=None) -> Monitor:
+        return Monitor(self._config, capture=camera, analyse=make_analyser(self._config, self._clock, self._spend),
+                       executor=self._executor, on_event=sink, clock=self._clock, logger=logger or self._logger,
+                       gate=self._print_gate.reason_to_wait if gated else (lambda: None),
+                       camera_executor=self._camera_pool, start_spread=1.0)
+
+    def _start_watching(self, reason: str, same_print: bool = False) -> None:
+        self._watch.start(reason, self._config.test_mode, same_print)
+        self._push_status()
+
+    def _stop_watching(self) -> None:
+        self._watch.stop()
+        self._push_status()
+
+    def _on_engine_event(self, event: EngineEvent) -> None:
+        self._recent.record(event)
+        for outcome in self._dispatcher.handle(event):
+            self._feedback.recorded(outcome.payload.get("incident"))
+            if outcome.name == "failure_confirmed":
+                self._notice.show(outcome)
+            self._event_bus.fire(f"plugin_failwatch_{outcome.name}", outcome.payload)
+        self._push_status()
+
+    ##~~ what the API asks for
+
+    def status(self) -> dict:
+        # no plugin lock here: the engine calls this while holding its own lock
+        config = self._config
+        status = self._watch.status() or idle_status()
+        if config.test_mode and status["state"] == State.IDLE.value:
+            status["message"] = "test mode: monitoring runs only when you press Test now"
+        if config.not_ready() and status["state"] == State.IDLE.value:
+            status.update(state=State.NOT_CONFIGURED.value, message=config.not_ready())
+        hours = (time.time() - status["watching_since"]) / 3600 if status.get("watching_since") else 0
+        status.update(
+            cost_per_hour=status["counters"]["cost_usd"] / hours if hours > 0.01 else None,
+            spent_today=self._spend.today(), daily_budget=config.daily_budget_usd,
+            camera=describe_source(config), model=config.model_name, action=config.failure_action,
+            min_failure_confidence=config.min_failure_confidence,
+            settings_errors=dict(self._settings_errors), settings_messages=cfg.describe_errors(self._settings_errors),
+            last_failure=self._notice.current, last_save=self._last_save, test=self._test.result,
+            latest_frames=self._recent.frame_count(),
+            alerts=self._channels.status(),
+        )
+        return status
+
+    def acknowledge(self, incident: Optional[str] = None) -> None:
+        """The user has seen the alarm: the notice goes, the engine's alarm and the incident are acknowledged."""
+        shown = (self._notice.current or {}).get("incident")
+        if self._notice.clear(incident) or incident is None:
+            self._watch.acknowledge()
+        if incident or shown:
+            self._history.acknowledge(incident or shown)
+        self._push_status()
+
+    def snooze(self, minutes: float) -> bool:
+        snoozed = self._watch.snooze(minutes * 60)
+        self._push_status()
+        return snoozed
+
+    def resume_watching(self) -> bool:
+        resumed = self._watch.resume_watching()
+        if resumed:
+            self._notice.clear()
+        self._push_status()
+        return resumed
+
+    def label_incident(self, incident: str, label: Optional[str], resume_print: bool) -> Optional[dict]:
+        answer = self._feedback.label(incident, label, resume_print)
+        if answer is not None and label == "not_a_failure":
+            self.acknowledge(incident)
+        return answer
+
+    def take_snapshot(self) -> bytes:
+        return self._new_camera()().jpeg
+
+    def send_test_alert(self) -> dict[str, tuple[bool, str]]:
+        return self._channels.send_test(Alert(TEST, self._printer_name(), snapshot=self.take_snapshot))
+
+    ##~~ helpers
+
+    def _connect_channels(self) -> None:
+        if self._channels is not None:
+            self._channels.close()
+        config, name = self._config, self._settings.global_get(["appearance", "name"]) or ""
+        self._identity = Identity.of(config.instance_id, name, config.mqtt_topic)
+        self._channels = make_channels(config, self._identity, self._logger,
+                                       octoprint_mqtt_helpers(self._plugin_manager, self._settings),
+                                       Path(self.get_plugin_data_folder()) / "mqtt-retained.json", self._remote.run)
+        if self._dispatcher is not None:
+            self._dispatcher.reconfigure(config, self._channels)
+            self._dispatcher.handle(StatusChanged(self.status()))  # a new connection says the state at once
+
+    def _new_camera(self):
+        return make_camera(self._config, self._clock, self._plugin_manager)
+
+    def _printer_name(self) -> str:
+        return self._settings.global_get(["appearance", "name"]) or "OctoPrint"
+
+    def _job_info(self) -> dict:
+        data = self._printer.get_current_data() or {}
+        progress = data.get("progress") or {}
+        return {"file": ((data.get("job") or {}).get("file") or {}).get("name"),
+                "progress": progress.get("completion"), "elapsed": progress.get("printTime")}
+
+    def _send_to_browser(self, message: dict) -> None:
+        self._plugin_manager.send_plugin_message(self._identifier, message)
+
+    def _push_status(self) -> None:
+        try:
+            self._send_to_browser({"type": "status", "status": self.status()})
+        except Exception:
+            self._logger.exception("Failwatch could not push its status to the browser")
+
+    ##~~ AssetPlugin, TemplatePlugin
+
+    def get_assets(self):
+        return {"js": ["js/failwatch.js"], "clientjs": ["clientjs/failwatch.js"], "css": ["css/failwatch.css"]}
+
+    def get_template_configs(self):
+        return [{"type": "navbar", "custom_bindings": True, "classes": ["dropdown"]},
+                {"type": "settings", "custom_bindings": True}, {"type": "tab", "custom_bindings": True}]
+
+    def is_template_autoescaped(self):
+        return True
+
+    ##~~ hooks
+
+    def get_additional_permissions(self, *args, **kwargs):
+        return [
+            {"key": "VIEW", "name": "View status", "roles": ["view"],
+             "description": gettext("Allows to see Failwatch's monitoring status"),
+             "default_groups": [ADMIN_GROUP, USER_GROUP, READONLY_GROUP]},
+            {"key": "CONTROL", "name": "Control", "roles": ["control"],
+             "description": gettext("Allows to run Test now, snooze and acknowledge Failwatch alerts"),
+             "default_groups": [ADMIN_GROUP]},
+        ]
+
+    def register_custom_events(self, *args, **kwargs):
+        return list(CUSTOM_EVENTS)
+
+    def get_update_information(self, *args, **kwargs):
+        return {"failwatch": {
+            "displayName": "Failwatch", "displayVersion": self._plugin_version, "current": self._plugin_version,
+            "type": "github_release", "user": "failwatch", "repo": "OctoPrint-Failwatch",
+            "pip": "https://github.com/failwatch/OctoPrint-Failwatch/archive/{target_version}.zip",
+        }}
