@@ -18,6 +18,8 @@ from typing import Callable, Optional
 import requests
 import yaml
 
+from octoprint_failwatch.outcomes.dispatch import OUTCOMES
+
 ADMIN_KEY = "failwatch-test-admin-key-0123456789"
 VIEWER_KEY = "failwatch-test-viewer-key-0123456789"
 START_TIMEOUT = 120.0
@@ -128,8 +130,7 @@ class OctoPrintServer:
             config["events"] = {"enabled": True, "subscriptions": [
                 {"event": f"plugin_failwatch_{name}", "type": "system", "shell": True,
                  "command": f"echo {{__eventname}} >> {self.basedir / 'failwatch-events.log'}"}
-                for name in ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem",
-                             "paused")]}
+                for name in OUTCOMES]}
         (self.basedir / "config.yaml").write_text(yaml.safe_dump(config))
         self._octoprint("user", "add", "--password", self.admin_password, "--admin", "admin")
         self._octoprint("user", "add", "--password", "viewer-password", "--group", "users", "viewer")

@@ -203,6 +203,10 @@ class _DerivedSettings:
     def cooldown_seconds(self) -> float:
         return self.cooldown_minutes * 60.0
 
+    @property
+    def resume_grace_seconds(self) -> float:
+        return self.resume_grace_minutes * 60.0
+
     def missing_model_settings(self) -> list[str]:
         """Keys of the model settings still empty (the backend cannot be called without them)."""
         if self.model_backend == "openai":

@@ -144,7 +144,7 @@ def replay(recording: Recording, config: FailwatchConfig, analyse, latency: Opti
             if confirmed:  # "Not a failure" on the last alarm, as the plugin's Feedback does
                 last = confirmed[-1]
                 verdicts = [v.as_dict() for v in (last.quick, last.trigger, *last.results) if v is not None]
-                monitor.dismiss(LookAlike.of(f"alarm-{len(confirmed)}", verdicts), config.resume_grace_minutes * 60)
+                monitor.dismiss(LookAlike.of(f"alarm-{len(confirmed)}", verdicts), config.resume_grace_seconds)
 
     monitor = Monitor(config, capture, counted, simulation.executor, on_event, clock)
     monitor.start()

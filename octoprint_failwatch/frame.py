@@ -13,4 +13,9 @@ class Frame:
 
 
 class CameraError(Exception):
-    """A frame could not be taken; the message names the camera (credentials masked)."""
+    """No usable picture; the message names the camera (credentials masked). `kind` is what the status and the
+    alerts say: unreachable (no frame came), black, uniform or frozen (a frame came, with no live picture)."""
+
+    def __init__(self, message: str, kind: str = "unreachable"):
+        super().__init__(message)
+        self.kind = kind

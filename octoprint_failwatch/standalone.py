@@ -60,7 +60,7 @@ class Daemon:
         # INSTANCE_ID names this daemon on MQTT; by default its printer's (or host's) name, made topic-safe
         instance = config.instance_id or re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_") or "failwatch"
         self.channels = make_channels(config, Identity.of(instance[:32], name, config.mqtt_topic), logger)
-        self.dispatcher = Dispatcher(config, self.channels, NotifyOnly(), None, name, job=lambda: {},
+        self.dispatcher = Dispatcher(config, self.channels, NotifyOnly(), None, lambda: name, job=lambda: {},
                                      snapshot=lambda: camera().jpeg, spend=spend, logger=logger)
         self.monitor = Monitor(config, camera, make_analyser(config, self.clock, spend),
                                DaemonThreadExecutor("failwatch-model"), self.on_event, self.clock, logger,

@@ -8,8 +8,9 @@ from demo.scene import shows_failure
 from octoprint_failwatch.engine.monitor import SystemClock
 from octoprint_failwatch.frame import CameraError
 from octoprint_failwatch.redaction import mask_url
-from octoprint_failwatch.sources import MjpegCamera, SnapshotCamera, orient
+from octoprint_failwatch.sources import MjpegCamera, SnapshotCamera
 from octoprint_failwatch.sources.rtsp import RtspCamera
+from octoprint_failwatch.sources.webcam import orient
 
 CLOCK = SystemClock()
 

@@ -48,7 +48,8 @@ def make(webhook, camera, tmp_path):
         assert not errors
         channels.append(make_channels(config, Identity.of("prusa", "Prusa MK4"), logging.getLogger("test")))
         recorder = RecordingAction(action)
-        dispatcher = Dispatcher(config, channels[-1], recorder, IncidentHistory(tmp_path / "incidents"), "Prusa MK4",
+        dispatcher = Dispatcher(config, channels[-1], recorder, IncidentHistory(tmp_path / "incidents"),
+                                lambda: "Prusa MK4",
                                 job=lambda: {"file": "benchy.gcode", "progress": 40.0, "elapsed": 600},
                                 snapshot=camera.snapshot, spend=DailySpend(), logger=logging.getLogger("test"))
         return dispatcher, recorder

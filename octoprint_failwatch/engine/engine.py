@@ -29,7 +29,7 @@ from typing import Callable, Optional, Protocol
 
 from ..analysis.verdict import Verdict
 from ..config import FailwatchConfig
-from ..frame import Frame
+from ..frame import CameraError, Frame
 from ..sources.health import CameraHealth
 from .events import (
     Analysed,
@@ -41,8 +41,9 @@ from .events import (
     StatusChanged,
 )
 from .evidence import Evidence
-from .frame_taker import CameraFault, FrameTaker, InlineExecutor
+from .frame_taker import FrameTaker, InlineExecutor
 from .model_calls import Executor, ModelCalls
+from .pacing import LookPace
 from .status import State, Status
 from .verification import VerificationRound
 
@@ -51,10 +52,6 @@ COOLDOWN_LOG_EVERY = 30.0  # while cooling down, the log says how long is left a
 HOLDS = {State.COOLDOWN: "watching again after cooldown", State.SNOOZED: "watching again",
          State.GRACE: "watching again", State.ERROR_BACKOFF: "watching again after errors"}
 ACTIVE = (State.WATCHING, State.VERIFYING)
-# the account's quota is spent: looks slow down at once and speed up slowly (as botocore's adaptive mode
-# does for requests), so that printers sharing it leave room for the calls that decide a failure
-LOOK_PACE_MAX = 4.0  # looks at most this many intervals apart, on average half of it
-LOOK_PACE_RECOVERY = 0.1  # each look that gets through brings the pace back by this much
 RELEASE_CAMERA_AFTER = 1.5  # no frame due within this many seconds: the camera's stream may close
 BEAT_SECONDS = 0.1  # `run` ticks at least this often: a tick is a few checks under a lock, frequent ones cost nothing
 INSTANT_FRAMES_PER_TICK = 8  # a camera that answers at once (simulated time) gives every frame due, in one tick
@@ -110,8 +107,7 @@ class Engine:
         self._print_paused = False  # the print is paused: whatever ends, nothing is captured until it resumes
         self._camera_released = True  # told the camera no frame is due soon
         self._once = False
-        self._throttled_looks = 0  # quick looks refused by the account's quota in a row
-        self._look_pace = 1.0  # looks are up to this many intervals apart while the quota is spent
+        self._pace = LookPace(self._random)  # the looks slow down while the account's quota is spent
         self._status = Status()
 
     @property
@@ -174,7 +170,7 @@ class Engine:
         elif self._state == State.WATCHING and now >= self._next_capture_at and (self._quick_checks()
                                                                                   or not self._calls):
             # the regular frame first: frames taken during a quick look are a guess, it is not
-            self._next_capture_at = now + self._look_interval()  # full series: one at a time
+            self._next_capture_at = now + self._pace.next_gap(self._config.interval_between_images, now)
             self._request("look")
         elif self._state in ACTIVE and verification is not None and verification.due(now) and (
                 verification.interleaved or not self._calls):
@@ -182,10 +178,6 @@ class Engine:
         elif not self._camera_released and not self._frame_due_soon(now):
             self._camera_released = True
             self._camera.release()
-
-    def _look_interval(self) -> float:
-        interval = self._config.interval_between_images
-        return interval if self._look_pace == 1.0 else interval * self._random.uniform(1.0, self._look_pace)
 
     def _begin_watching_the_print(self, now: float) -> None:
         """Watching starts (or warm-up ends): the first look at a random point of the first `start_spread`
@@ -215,7 +207,7 @@ class Engine:
         taken = self._camera.taken()
         if taken is None:
             return False
-        if isinstance(taken.result, CameraFault):
+        if isinstance(taken.result, CameraError):
             self._camera_problem(taken.result.kind, str(taken.result))
         elif taken.purpose == "recheck":
             self._camera_recovered(taken.result)
@@ -319,10 +311,9 @@ class Engine:
             self._decide_verification()
 
     def _record(self, verdict: Verdict, frames: list[Frame]) -> None:
-        if (self._status.consecutive_errors or self._throttled_looks) and self._state == State.WATCHING:
+        if (self._status.consecutive_errors or self._pace.throttled_in_a_row) and self._state == State.WATCHING:
             self._status.message = "watching"  # no longer "analysis failing" or "throttled"
-        self._throttled_looks = 0
-        self._look_pace = max(1.0, self._look_pace - LOOK_PACE_RECOVERY)
+        self._pace.got_through(self._clock.monotonic())
         like = self._evidence.resembles(verdict) if verdict.print_failed else None
         self._status.record_verdict(verdict.as_dict(), self._evidence.counts(verdict),
                                     like.incident if like else None, self._clock.time())
@@ -383,15 +374,14 @@ class Engine:
     def _throttled_look(self, error: BaseException) -> None:
         """The account's quota refused a routine look: said, not counted towards the error backoff (a farm
         over its quota would otherwise stop watching, and alert, everywhere at once)."""
-        self._throttled_looks += 1
+        self._pace.throttled(self._clock.monotonic())
+        refused = self._pace.throttled_in_a_row
         self._status.error = f"model: {error}"
-        self._look_pace = min(LOOK_PACE_MAX, self._look_pace * 2)
-        if self._throttled_looks == 1 or self._throttled_looks % 30 == 0:
+        if refused == 1 or refused % 30 == 0:
             self._logger.warning("Failwatch: the model's account quota refused %d look(s) in a row (throttled); "
-                                 "looking less often until calls get through", self._throttled_looks)
+                                 "looking less often until calls get through", refused)
         if self._state == State.WATCHING:
-            self._status.message = (f"watching, but the account's quota refused the last {self._throttled_looks} "
-                                    "look(s) (throttled)")
+            self._status.message = f"watching, but the account's quota refused the last {refused} look(s) (throttled)"
         self._emit_status()
 
     def _count_error(self, text: str) -> None:

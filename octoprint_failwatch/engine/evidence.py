@@ -66,7 +66,3 @@ class Evidence:
         """The user changed their mind: the incident is a real failure after all."""
         with self._lock:
             self._dismissed = [d for d in self._dismissed if d.incident != incident]
-
-    def dismissed(self) -> list[LookAlike]:
-        with self._lock:
-            return list(self._dismissed)

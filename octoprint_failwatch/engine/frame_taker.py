@@ -10,22 +10,14 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import Callable, NamedTuple, Optional, Union
 
-from ..frame import Frame
+from ..frame import CameraError, Frame
 from ..sources.health import CameraHealth
 from .model_calls import Executor
 
 
-class CameraFault(Exception):
-    """No usable picture: `kind` is unreachable, black, uniform or frozen."""
-
-    def __init__(self, kind: str, text: str):
-        super().__init__(text)
-        self.kind = kind
-
-
 class Taken(NamedTuple):
     purpose: str  # look | verify | recheck
-    result: Union[Frame, CameraFault]
+    result: Union[Frame, CameraError]
 
 
 class FrameTaker:
@@ -69,14 +61,14 @@ class FrameTaker:
         error = future.exception()
         if error is None:
             return Taken(purpose, future.result())
-        return Taken(purpose, error if isinstance(error, CameraFault) else CameraFault("unreachable",
-                                                                                     f"camera: {error}"))
+        return Taken(purpose, error if isinstance(error, CameraError) else CameraError(f"camera: {error}"))
 
     def _take(self) -> Frame:
         frame = self._capture()
         problem = self._health.check(frame.jpeg, frame.captured_at)
         if problem:
-            raise CameraFault(*problem)
+            kind, text = problem
+            raise CameraError(text, kind)
         return frame
 
 

@@ -29,6 +29,8 @@ from .alerts import ACTION_WORDS, FAILURE, PROBLEM, STATUS, Alert, AlertChannels
 from .history import IncidentHistory
 
 NOTIFIED, PAUSED, CANCELLED = "notified", "paused", "cancelled"  # what was done: the keys of ACTION_WORDS
+# what a host re-broadcasts: OctoPrint's custom events are these, as plugin_failwatch_<name>
+OUTCOMES = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
 
 
 class PrintAction(Protocol):
@@ -68,20 +70,20 @@ class SharedSnapshot:
 
 @dataclass(frozen=True)
 class Outcome:
-    name: str  # failure_detected | failure_confirmed | verification_rejected | camera_problem | paused
+    name: str  # one of OUTCOMES
     payload: dict
     snapshot: Optional[SharedSnapshot] = None  # the alert-time picture of a confirmed failure
 
 
 class Dispatcher:
     def __init__(self, config: FailwatchConfig, channels: AlertChannels, action: PrintAction,
-                 history: Optional[IncidentHistory], printer_name: str, job: Callable[[], dict],
+                 history: Optional[IncidentHistory], printer_name: Callable[[], str], job: Callable[[], dict],
                  snapshot: Callable[[], bytes], spend: DailySpend, logger: logging.Logger):
         self._config = config
         self._channels = channels
         self._action = action
         self._history = history
-        self._printer_name = printer_name
+        self._printer_name = printer_name  # read at each alert: a rename shows in the next one
         self._job = job
         self._snapshot = snapshot
         self._spend = spend
@@ -107,7 +109,7 @@ class Dispatcher:
         return {"print_usd": round(self._print_cost, 6), "today_usd": round(self._spend.today(), 6)}
 
     def _alert(self, kind: str, **facts) -> Alert:
-        return Alert(kind, self._printer_name, job=self._job(), cost=self.cost(), **facts)
+        return Alert(kind, self._printer_name(), job=self._job(), cost=self.cost(), **facts)
 
     # ----- one handler per event -----
 

@@ -28,7 +28,7 @@ from ..engine.status import State, idle_status
 from ..outcomes.actions import PrintAction
 from ..outcomes.alerts import TEST, Alert, Identity, make_channels
 from ..outcomes.alerts.octoprint_mqtt import octoprint_mqtt_helpers
-from ..outcomes.dispatch import Dispatcher
+from ..outcomes.dispatch import OUTCOMES, Dispatcher
 from ..outcomes.history import IncidentHistory
 from ..sources import describe_source, make_camera
 from . import settings_form
@@ -41,7 +41,6 @@ from .remote import RemoteCommands
 from .test_run import TestRun
 from .watch import Watch
 
-CUSTOM_EVENTS = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
 PRINT_ENDED = (Events.PRINT_DONE, Events.PRINT_FAILED, Events.PRINT_CANCELLED, Events.DISCONNECTED)
 
 
@@ -83,7 +82,7 @@ class FailwatchPlugin(
         self._watch = Watch(lambda camera: self._make_monitor(self._on_engine_event, camera), self._new_camera,
                             BEAT_SECONDS, self._logger)
         self._feedback = Feedback(self._history, self._watch, self.print_action,
-                                  lambda: self._config.resume_grace_minutes * 60)
+                                  lambda: self._config.resume_grace_seconds)
         self._remote = RemoteCommands(self, lambda: (self._notice.current or {}).get("incident"), self._printer,
                                       self.print_action, self._logger)
         if not self._settings.get(["instance_id"]):  # this instance's name on MQTT: made once, kept
@@ -130,7 +129,7 @@ class FailwatchPlugin(
             self._connect_channels()
         if self._dispatcher is None:
             self._dispatcher = Dispatcher(config, self._channels, self.print_action, self._history,
-                                          self._printer_name(), self._job_info, self.take_snapshot, self._spend,
+                                          self._printer_name, self._job_info, self.take_snapshot, self._spend,
                                           self._logger)
         self._dispatcher.reconfigure(config, self._channels)
         if old is None:
@@ -172,7 +171,7 @@ class FailwatchPlugin(
         elif event == Events.PRINT_RESUMED:
             self._feedback.user_resumed()
             self._start_watching("print resumed", same_print=True)
-            self._watch.grace(self._config.resume_grace_minutes * 60)  # no re-alarm the moment the user resumes
+            self._watch.grace(self._config.resume_grace_seconds)  # no re-alarm the moment the user resumes
         elif event == Events.PRINT_PAUSED:
             self._watch.suspend()
         elif event in PRINT_ENDED:
@@ -322,7 +321,7 @@ class FailwatchPlugin(
         ]
 
     def register_custom_events(self, *args, **kwargs):
-        return list(CUSTOM_EVENTS)
+        return list(OUTCOMES)
 
     def get_update_information(self, *args, **kwargs):
         return {"failwatch": {

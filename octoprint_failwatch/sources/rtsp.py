@@ -22,6 +22,7 @@ import cv2
 
 from ..frame import CameraError, Frame
 from ..redaction import mask_url
+from .base import FrameSource
 
 LINGER = 4.0  # a stream nobody released closes after this long without a request
 try:  # glibc only (musl has no malloc_trim): elsewhere freed memory is just not handed back early
@@ -113,7 +114,7 @@ class _Reader(threading.Thread):
         self._answered.set()
 
 
-class RtspCamera:
+class RtspCamera(FrameSource):
     def __init__(self, url: str, transport: str, timeout: float, clock):
         self._url = url
         self._where = mask_url(url)

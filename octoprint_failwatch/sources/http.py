@@ -1,0 +1,71 @@
+"""HTTP cameras: a snapshot URL (one JPEG per GET) and an MJPEG stream URL (the first whole frame of the stream)."""
+
+from __future__ import annotations
+
+import requests
+
+from ..frame import CameraError, Frame
+from ..redaction import mask_url
+from .base import FrameSource
+
+JPEG_MAGIC = b"\xff\xd8"
+MAX_SNAPSHOT_BYTES = 20 * 1024 * 1024
+
+
+def check_jpeg(data: bytes, where: str) -> bytes:
+    if not data.startswith(JPEG_MAGIC):
+        raise CameraError(f"camera at {where} did not return a JPEG image")
+    return data
+
+
+class _HttpCamera(FrameSource):
+    """What the HTTP sources share: one GET per capture, and faults turned into words."""
+
+    def __init__(self, url: str, timeout: float, clock):
+        self._url = url
+        self._timeout = timeout
+        self._clock = clock
+        self._session = requests.Session()
+
+    def __call__(self) -> Frame:
+        where = mask_url(self._url)
+        try:
+            with self._session.get(self._url, timeout=self._timeout, stream=True) as response:
+                if response.status_code != 200:
+                    raise CameraError(f"camera at {where} answered HTTP {response.status_code}")
+                data = self._read(response, where)
+        except requests.Timeout:
+            raise CameraError(f"camera unreachable: no answer within {self._timeout:g} s at {where}") from None
+        except requests.ConnectionError as exc:
+            reason = "connection refused" if "refused" in str(exc).lower() else "connection failed"
+            raise CameraError(f"camera unreachable: {reason} at {where}") from None
+        return Frame(data, self._clock.monotonic(), self._clock.time())
+
+    def _read(self, response: requests.Response, where: str) -> bytes:
+        raise NotImplementedError
+
+
+class SnapshotCamera(_HttpCamera):
+    """An HTTP(S) URL that answers each GET with a current JPEG (mjpg-streamer's ?action=snapshot etc.)."""
+
+    def _read(self, response: requests.Response, where: str) -> bytes:
+        data = response.raw.read(MAX_SNAPSHOT_BYTES + 1, decode_content=True)
+        if len(data) > MAX_SNAPSHOT_BYTES:
+            raise CameraError(f"camera at {where} sent an image larger than 20 MB")
+        return check_jpeg(data, where)
+
+
+class MjpegCamera(_HttpCamera):
+    """An MJPEG stream URL (mjpg-streamer's ?action=stream): connects, takes the first whole frame, closes."""
+
+    def _read(self, response: requests.Response, where: str) -> bytes:
+        buffer = b""
+        for chunk in response.iter_content(chunk_size=65536):
+            buffer += chunk
+            start = buffer.find(JPEG_MAGIC)
+            end = buffer.find(b"\xff\xd9", start + 2) if start >= 0 else -1
+            if end >= 0:
+                return buffer[start:end + 2]
+            if len(buffer) > MAX_SNAPSHOT_BYTES:
+                break
+        raise CameraError(f"camera at {where} sent no JPEG frame in its stream")
