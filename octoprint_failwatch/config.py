@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 FAILURE_ACTIONS = ("notify", "pause", "cancel")
 CAMERA_SOURCES = ("auto", "webcam", "rtsp", "snapshot", "mjpeg")
-MODEL_BACKENDS = ("bedrock", "openai")
+MODEL_BACKENDS = ("bedrock", "openai", "local")  # local: the on-device detector alone, no cloud
 _ROI = re.compile(r"^\s*(0|1|0?\.\d+)\s*(,\s*(0|1|0?\.\d+)\s*){3}$")
 
 _ARN_OR_MODEL_ID = re.compile(
@@ -61,6 +61,12 @@ def _urls_check(value: str) -> Optional[str]:
     if any(not re.match(r"^[a-z][a-z0-9+.-]*://\S", url, re.I) for url in split_urls(value)):
         return "must be notification URLs such as ntfy://topic or tgram://token/chat, one per line"
     return None
+
+
+def _detector_check(value: str) -> Optional[str]:
+    if value in ("off", "printnanny") or value.endswith(".tflite"):
+        return None
+    return "must be off, printnanny or the path of a .tflite model"
 
 
 def _choice_check(choices: tuple) -> Callable[[str], Optional[str]]:
@@ -126,6 +132,12 @@ FIELDS: tuple[Field, ...] = (
     Field("daily_budget_usd", float, 0.0, "DAILY_BUDGET_USD", minimum=0, maximum=10000),
     Field("price_input_per_1k", float, 0.0, "PRICE_INPUT_PER_1K", minimum=0, maximum=100),
     Field("price_output_per_1k", float, 0.0, "PRICE_OUTPUT_PER_1K", minimum=0, maximum=100),
+    # the on-device detector (analysis/local_detector.py): off, printnanny, or a .tflite file with its labels beside it
+    Field("local_detector", str, "off", "LOCAL_DETECTOR", check=_detector_check),
+    Field("local_failure_labels", str, "spaghetti", "LOCAL_FAILURE_LABELS"),
+    # PrintNanny's model scores its photos' spaghetti 0.84-0.97 and their healthy prints below 0.02 (bench/detector.py);
+    # halfway keeps a margin both ways, and the vision model judges whatever it raises
+    Field("local_threshold", float, 0.5, "LOCAL_THRESHOLD", minimum=0.05, maximum=0.99),
     ),
     *_part(
     "detection",  # series, verification, cooldown, error backoff
@@ -137,6 +149,9 @@ FIELDS: tuple[Field, ...] = (
     Field("verification_interval", float, 2.0, "VERIFICATION_INTERVAL", minimum=0.5, maximum=600),
     Field("pipeline_verification", bool, True, "PIPELINE_VERIFICATION"),
     Field("quick_check", bool, True, "QUICK_CHECK"),
+    Field("local_interval", float, 2.0, "LOCAL_INTERVAL", minimum=0.5, maximum=600),  # a frame to the detector
+    # with the detector ready, the vision model's quick look is the safety net for what the detector cannot see
+    Field("model_look_interval", float, 30.0, "MODEL_LOOK_INTERVAL", minimum=1, maximum=3600),
     Field("prefetch_verification", bool, True, "PREFETCH_VERIFICATION"),
     Field("min_failure_confidence", float, 0.0, "MIN_FAILURE_CONFIDENCE", minimum=0, maximum=1),
     Field("cooldown_minutes", float, 15.0, "COOLDOWN_MINUTES", minimum=0, maximum=24 * 60),
@@ -190,7 +205,17 @@ class _DerivedSettings:
 
     @property
     def model_name(self) -> str:
+        if self.model_backend == "local":
+            return "on-device detector"
         return self.openai_model if self.model_backend == "openai" else self.inference_profile_arn
+
+    @property
+    def failure_labels(self) -> tuple[str, ...]:
+        return tuple(label.strip().lower() for label in self.local_failure_labels.split(",") if label.strip())
+
+    @property
+    def detector_on(self) -> bool:
+        return self.local_detector != "off"
 
     @property
     def roi(self) -> Optional[tuple[float, float, float, float]]:
@@ -211,6 +236,8 @@ class _DerivedSettings:
         """Keys of the model settings still empty (the backend cannot be called without them)."""
         if self.model_backend == "openai":
             return [key for key in ("openai_base_url", "openai_model") if not getattr(self, key)]
+        if self.model_backend == "local":
+            return [] if self.detector_on else ["local_detector"]
         return [] if self.inference_profile_arn else ["inference_profile_arn"]
 
     def missing_for_monitoring(self) -> list[str]:
@@ -337,6 +364,7 @@ _LABELS = {
     "inference_profile_arn": "Inference profile ARN or model id",
     "openai_base_url": "Local model URL",
     "openai_model": "Local model name",
+    "local_detector": "On-device detector",
 }
 
 

@@ -4,6 +4,8 @@
     failwatch once       run one cycle now and exit (the standalone tool's `process_frame()` one-liner)
     failwatch evaluate DATASET [--compare "k=v,..." ...] [--json OUT] [--latency S]
                          replay labelled timelapses through the detector and the engine (see evaluate.py)
+    failwatch detect [--json] IMAGE...
+                         run the on-device detector (LOCAL_DETECTOR, default printnanny) on your own photos
 
 Variables keep the standalone tool's names and defaults (RTSP_URL, DISCORD_WEBHOOK_URL, AWS_REGION, AWS_ROLE_ARN,
 INFERENCE_PROFILE_ARN, TEST_MODE, VERBOSE_LOGGING, APP_AWS_PROFILE, IMAGES_PER_SERIES,
@@ -24,6 +26,7 @@ import threading
 from typing import Mapping, Optional, Sequence
 
 from .analysis import DailySpend, make_analyser
+from .analysis.local_model import DetectorSlot, default_cache
 from .config import FIELDS_BY_KEY, FailwatchConfig, from_environment
 from .engine.events import Analysed, EngineEvent
 from .engine.model_calls import DaemonThreadExecutor
@@ -56,16 +59,18 @@ class Daemon:
         self.stopping = threading.Event()
         self.camera = camera = make_camera(config, self.clock)
         spend = DailySpend()
+        self.detector = DetectorSlot(default_cache(), logger)  # fetched and loaded on a thread; watching goes on
+        self.detector.configure(config)
         name = os.environ.get("PRINTER_NAME") or socket.gethostname()
         # INSTANCE_ID names this daemon on MQTT; by default its printer's (or host's) name, made topic-safe
         instance = config.instance_id or re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_") or "failwatch"
         self.channels = make_channels(config, Identity.of(instance[:32], name, config.mqtt_topic), logger)
         self.dispatcher = Dispatcher(config, self.channels, NotifyOnly(), None, lambda: name, job=lambda: {},
                                      snapshot=lambda: camera().jpeg, spend=spend, logger=logger)
-        self.monitor = Monitor(config, camera, make_analyser(config, self.clock, spend),
+        self.monitor = Monitor(config, camera, make_analyser(config, self.clock, spend, self.detector),
                                DaemonThreadExecutor("failwatch-model"), self.on_event, self.clock, logger,
                                camera_executor=DaemonThreadExecutor("failwatch-camera"),
-                               start_spread=1.0)
+                               start_spread=1.0, detector=self.detector)
 
     def on_event(self, event: EngineEvent) -> None:
         if isinstance(event, Analysed):
@@ -121,10 +126,54 @@ def run_evaluate(args: Sequence[str], environ: Mapping[str, str]) -> int:
     return 0
 
 
+def run_detect(args: Sequence[str], environ: Mapping[str, str]) -> int:
+    """The on-device detector on the user's own photos: one line per image (JSON with --json)."""
+    import argparse
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from .analysis.local_detector import DetectorUnavailable
+    from .analysis.local_model import load_detector
+    from .analysis.verdict import AnalysisError
+
+    parser = argparse.ArgumentParser(prog="failwatch detect")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("images", nargs="+", type=Path)
+    options = parser.parse_args(args)
+    config, errors = from_environment({"LOCAL_DETECTOR": "printnanny", **environ})
+    if errors:
+        print("failwatch detect: " + "; ".join(f"{FIELDS_BY_KEY[k].env}: {m}" for k, m in errors.items()),
+              file=sys.stderr)
+        return EXIT_CONFIG
+    if not config.detector_on:
+        config = dataclasses.replace(config, local_detector="printnanny")
+    try:
+        detector = load_detector(config, default_cache())
+    except DetectorUnavailable as exc:
+        print(f"failwatch detect: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    failed_to_read = 0
+    for image in options.images:
+        try:
+            detection = detector.inspect(image.read_bytes(), config.roi)
+        except (OSError, AnalysisError) as exc:
+            failed_to_read += 1
+            print(f"failwatch detect: {image}: {exc}", file=sys.stderr)
+            continue
+        line = {"image": str(image), "failed": detection.flagged, "score": round(detection.score, 4),
+                "label": detection.label, "ms": round(detection.ms, 1)}
+        print(json.dumps(line) if options.json else
+              f"{image}: {'FAILED' if detection.flagged else 'ok'}  {detection.words()}  ({detection.ms:.0f} ms)")
+    return 1 if failed_to_read else 0
+
+
 def main(argv: Optional[Sequence[str]] = None, environ: Mapping[str, str] = os.environ) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["evaluate"]:
         return run_evaluate(args[1:], environ)
+    if args[:1] == ["detect"]:
+        return run_detect(args[1:], environ)
     if args[:1] not in ([], ["once"]):
         print(__doc__, file=sys.stderr)
         return EXIT_CONFIG

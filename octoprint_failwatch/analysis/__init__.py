@@ -1,7 +1,8 @@
 """The model call as the engine sees it: `analyse(frames, quick) -> Verdict`, or an `AnalysisError`.
 
 An `Analyser` prepares the frames (region of interest, size), asks the configured backend (Bedrock's
-Converse or an OpenAI-compatible server), prices the answer and keeps the daily budget. Backends are
+Converse or an OpenAI-compatible server), prices the answer and keeps the daily budget. The offline backend
+(`offline.py`) asks the on-device detector instead. Backends are
 small classes with the same call signature, in their own modules, imported only when configured.
 """
 
@@ -22,8 +23,13 @@ Backend = Callable[[Sequence[Frame], bool], Verdict]
 __all__ = ["AnalysisError", "Analyser", "DailySpend", "Verdict", "make_analyser", "make_backend"]
 
 
-def make_backend(config: FailwatchConfig, clock) -> Backend:
-    """The configured model backend; its SDK is imported only here, when it is the one in use."""
+def make_backend(config: FailwatchConfig, clock, detector=None) -> Backend:
+    """The configured model backend; its SDK is imported only here, when it is the one in use. `detector`:
+    the `local_model.DetectorSlot` the offline backend judges with."""
+    if config.model_backend == "local":
+        from .offline import OfflineBackend
+
+        return OfflineBackend(detector)
     if config.model_backend == "openai":
         from .openai import OpenAIBackend
 
@@ -41,7 +47,8 @@ class Analyser:
         self._config = config
         self._backend = backend
         self._spend = spend
-        self._prices = price_per_1k(config.model_name, config.price_input_per_1k, config.price_output_per_1k)
+        self._prices = (0.0, 0.0) if config.model_backend == "local" else \
+            price_per_1k(config.model_name, config.price_input_per_1k, config.price_output_per_1k)
 
     def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
         budget = self._config.daily_budget_usd
@@ -55,5 +62,5 @@ class Analyser:
         return replace(verdict, cost_usd=cost)
 
 
-def make_analyser(config: FailwatchConfig, clock, spend: DailySpend) -> Analyser:
-    return Analyser(config, make_backend(config, clock), spend)
+def make_analyser(config: FailwatchConfig, clock, spend: DailySpend, detector=None) -> Analyser:
+    return Analyser(config, make_backend(config, clock, detector), spend)

@@ -41,6 +41,7 @@ class Verdict:
     output_tokens: int = 0
     cost_usd: float = 0.0
     model: str = ""
+    source: str = "model"  # model: a vision model's answer; detector: the on-device detector's
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -17,6 +17,8 @@ A series or verification call refused for a passing reason is retried after a ji
 (`model_calls.py`); a quick look refused by the account's quota (throttled) is not an error of the
 print's watch: the looks slow down instead, and speed up again as calls get through.
 What counts as a failing verdict is `evidence.Evidence`'s call (sensitivity, dismissed look-alikes).
+With an on-device detector ready, the detector takes the first look at every frame and the quick look
+becomes a rarer safety net (`local_looks.py`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import logging
 import random
 import threading
 import time
-from typing import Callable, Optional, Protocol
+from typing import Callable, Optional, Protocol, Union
 
 from ..analysis.verdict import Verdict
 from ..config import FailwatchConfig
@@ -37,11 +39,13 @@ from .events import (
     CameraRecovered,
     EngineEvent,
     FailureDetected,
+    LocalLooked,
     MonitoringStopped,
     StatusChanged,
 )
 from .evidence import Evidence
 from .frame_taker import FrameTaker, InlineExecutor
+from .local_looks import Detector, LocalLooks
 from .model_calls import Executor, ModelCalls
 from .pacing import LookPace
 from .status import State, Status
@@ -81,7 +85,7 @@ class Engine:
                  logger: Optional[logging.Logger] = None, health: Optional[CameraHealth] = None,
                  gate: Callable[[], Optional[tuple[str, str]]] = lambda: None,
                  camera_executor: Optional[Executor] = None, rng: Optional[random.Random] = None,
-                 start_spread: float = 0.0):
+                 start_spread: float = 0.0, detector: Optional[Detector] = None):
         self._config = config
         self._arrived = threading.Event()  # a frame or a model answer is there: `run` ticks at once
         self._camera = FrameTaker(capture, health or CameraHealth(config.frozen_seconds),
@@ -108,6 +112,8 @@ class Engine:
         self._camera_released = True  # told the camera no frame is due soon
         self._once = False
         self._pace = LookPace(self._random)  # the looks slow down while the account's quota is spent
+        self._local = LocalLooks(config, detector)  # the on-device detector's first look, when it is ready
+        self._detector_failing = False  # said once in the log, not at every frame
         self._status = Status()
 
     @property
@@ -170,8 +176,12 @@ class Engine:
         elif self._state == State.WATCHING and now >= self._next_capture_at and (self._quick_checks()
                                                                                   or not self._calls):
             # the regular frame first: frames taken during a quick look are a guess, it is not
-            self._next_capture_at = now + self._pace.next_gap(self._config.interval_between_images, now)
-            self._request("look")
+            if self._local_first():
+                self._next_capture_at = now + self._local.gap  # free looks: no pacing for the quota
+                self._request("look", self._local.detector.look)
+            else:
+                self._next_capture_at = now + self._pace.next_gap(self._config.interval_between_images, now)
+                self._request("look")
         elif self._state in ACTIVE and verification is not None and verification.due(now) and (
                 verification.interleaved or not self._calls):
             self._request("verify")  # one after the other: a series waits for the previous verdict
@@ -186,10 +196,12 @@ class Engine:
         if not self._once:
             self._next_capture_at = now + self._random.uniform(
                 0, self._start_spread * self._config.interval_between_images)
+            self._local.model_look_after(now, self._random.uniform(
+                0, self._start_spread * self._config.model_look_interval))
 
-    def _request(self, purpose: str) -> None:
+    def _request(self, purpose: str, inspect=None) -> None:
         self._camera_released = False
-        self._camera.request(purpose)
+        self._camera.request(purpose, inspect)
 
     def _frame_due_soon(self, now: float) -> bool:
         """Whether a frame will be asked for within RELEASE_CAMERA_AFTER (a stream worth keeping open)."""
@@ -216,14 +228,17 @@ class Engine:
             if self._round.alarmed:
                 self._submit_verifications()
         elif taken.purpose == "look" and self._state == State.WATCHING:
-            self._regular_frame(taken.result)
+            self._regular_frame(taken.result, taken.local)
         return True
 
-    def _regular_frame(self, frame: Frame) -> None:
+    def _regular_frame(self, frame: Frame, local: Union[Verdict, Exception, None] = None) -> None:
         wait = self._gate()
         if wait is not None:  # heating, first minutes of the print: nothing worth judging yet
             self._reset_series()
             self._set_state(State(wait[0]), wait[1], log=State(wait[0]) != self._state)
+            return
+        if self._local_first():
+            self._locally_looked(frame, local)
             return
         self._frames.append(frame)
         size = self._config.images_per_series
@@ -240,6 +255,33 @@ class Engine:
 
     def _quick_checks(self) -> bool:
         return self._config.quick_check and not self._once  # Test now runs the full cycle
+
+    def _local_first(self) -> bool:
+        return self._quick_checks() and self._local.active
+
+    def _locally_looked(self, frame: Frame, local: Union[Verdict, Exception, None]) -> None:
+        """A frame the detector has looked at: a flagged one raises the alarm at once; every
+        `model_look_interval` the model looks too, for what the detector cannot see."""
+        now = self._clock.monotonic()
+        self._local.add(frame)
+        if isinstance(local, Verdict):
+            self._detector_failing = False
+            self._status.counters["local_looks"] += 1
+            self._emit(LocalLooked(local, self._state.value))
+            if self._evidence.counts(local) and self._local.may_trigger(now):
+                series = self._local.series()
+                self._begin_verification(local, series, quick=local)
+                self._submit("main", series)  # the full series to the model, beside the verification
+                return
+        elif local is not None and not self._detector_failing:  # said once; the model's looks go on meanwhile
+            self._detector_failing = True
+            self._logger.warning("Failwatch on-device detector failed, the model's looks go on: %s", local)
+        if self._local.model_look_due(now) and not self._calls:
+            self._local.model_looked(now, self._pace.next_gap(self._config.model_look_interval, now))
+            self._frames = self._local.series()
+            self._submit("quick", [frame])
+            if self._config.pipeline_verification and self._config.prefetch_verification:
+                self._round = VerificationRound(self._config, frame.captured_at, self._evidence.counts)
 
     def _camera_problem(self, kind: str, text: str) -> None:
         """No picture, a black one or a frozen one: nothing is analysed and nothing can be confirmed."""
@@ -297,7 +339,7 @@ class Engine:
             elif kind == "main" and self._once:
                 self._finish_once()
             elif kind == "quick" and failing:
-                series = list(self._frames)
+                series = self._local.series() if self._local_first() else list(self._frames)
                 self._begin_verification(verdict, series, quick=verdict)
                 self._submit("main", series)  # the full series call, beside the verification
             elif kind == "quick":
@@ -352,13 +394,19 @@ class Engine:
         now = self._clock.monotonic()
         self._end_run()  # verification calls still out are dropped: the round is decided
         decided = verification.decided(confirmed, now, test_run=self._once)
+        raised_by_detector = verification.quick is not None and verification.quick.source == "detector"
         if confirmed:
+            self._local.alarm_confirmed()
             self._status.counters["confirmed"] += 1
             self._status.acknowledged = False
             self._hold(State.COOLDOWN, self._config.cooldown_seconds,
                        "FAILURE confirmed: " + decided.trigger.explanation)
         else:
             self._status.counters["rejected"] += 1
+            if raised_by_detector:
+                wait = self._local.alarm_rejected(now)
+                self._logger.info("Failwatch: the on-device detector's alarm was not confirmed; its alarms wait %.0f s",
+                                  wait)
         self._emit(decided)
         if self._once:
             self._finish_once()
@@ -433,6 +481,7 @@ class Engine:
 
     def _reset_series(self) -> None:
         self._frames = []
+        self._local.clear()
         self._round = None
         self._status.verification = None
 

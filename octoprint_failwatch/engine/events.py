@@ -30,6 +30,14 @@ class Analysed:
 
 
 @dataclass(frozen=True)
+class LocalLooked:
+    """The on-device detector looked at a frame (`verdict.source` is "detector"); for the tab's timeline."""
+
+    verdict: Verdict
+    state: str
+
+
+@dataclass(frozen=True)
 class FailureDetected:
     """A look said "failed": verification starts."""
 
@@ -95,5 +103,5 @@ class MonitoringStopped:
     seconds: float
 
 
-EngineEvent = Union[StatusChanged, Analysed, FailureDetected, VerificationDecided, CameraProblem, CameraRecovered,
-                    MonitoringStopped]
+EngineEvent = Union[StatusChanged, Analysed, LocalLooked, FailureDetected, VerificationDecided, CameraProblem,
+                    CameraRecovered, MonitoringStopped]

@@ -6,7 +6,9 @@ spaghetti stay in view for the rest of the print. After "Not a failure" on an in
 is remembered for the print: a later failing verdict counts only if it is clearly worse than every
 dismissed one — a specific failure type that none of the dismissed verdicts named, or a failure
 confidence at least `DISMISSAL_MARGIN` above the dismissed one's. What it can miss: a real failure of
-the same type whose confidence stays within the margin of the dismissed look-alike's.
+the same type whose confidence stays within the margin of the dismissed look-alike's. The on-device
+detector's scores are on a scale of their own: a detector verdict is compared with the detector's
+scores of the dismissed alarm only (its later triggers are silenced unless clearly stronger).
 """
 
 from __future__ import annotations
@@ -23,17 +25,22 @@ UNSPECIFIED = ("other", "none")  # no type to tell a failure from a look-alike b
 
 @dataclass(frozen=True)
 class LookAlike:
-    """What a dismissed alarm looked like to the model: the types its verdicts named, its highest confidence."""
+    """What a dismissed alarm looked like: the types the model's verdicts named, their highest confidence,
+    and the on-device detector's highest score (0: the detector did not raise it)."""
 
     incident: str
     failure_types: frozenset
     confidence: float
+    detector_score: float = 0.0
 
     @classmethod
     def of(cls, incident: str, verdicts: Iterable[Optional[dict]]) -> LookAlike:
         failing = [v for v in verdicts if v and v.get("print_failed")]
-        return cls(incident, frozenset(v.get("failure_type") or "other" for v in failing),
-                   max((float(v.get("confidence") or 0) for v in failing), default=0.0))
+        model = [v for v in failing if v.get("source", "model") != "detector"]
+        detector = [v for v in failing if v.get("source") == "detector"]
+        return cls(incident, frozenset(v.get("failure_type") or "other" for v in model),
+                   max((float(v.get("confidence") or 0) for v in model), default=0.0),
+                   max((float(v.get("confidence") or 0) for v in detector), default=0.0))
 
 
 class Evidence:
@@ -52,6 +59,10 @@ class Evidence:
         """The dismissed look-alike this failing verdict is not clearly worse than, if any."""
         with self._lock:
             for look_alike in self._dismissed:
+                if verdict.source == "detector":
+                    if look_alike.detector_score and verdict.confidence < look_alike.detector_score + self._margin:
+                        return look_alike
+                    continue
                 new_type = (verdict.failure_type not in UNSPECIFIED
                             and verdict.failure_type not in look_alike.failure_types)
                 if not new_type and verdict.confidence < look_alike.confidence + self._margin:

@@ -10,14 +10,18 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import Callable, NamedTuple, Optional, Union
 
+from ..analysis.verdict import Verdict
 from ..frame import CameraError, Frame
 from ..sources.health import CameraHealth
 from .model_calls import Executor
+
+Inspect = Callable[[Frame], Optional[Verdict]]  # the on-device detector's look at a live frame
 
 
 class Taken(NamedTuple):
     purpose: str  # look | verify | recheck
     result: Union[Frame, CameraError]
+    local: Union[Verdict, Exception, None] = None  # what the detector said, or why it could not say
 
 
 class FrameTaker:
@@ -33,8 +37,9 @@ class FrameTaker:
         """Another camera from the next frame on (the settings changed)."""
         self._capture, self._health = capture, health
 
-    def request(self, purpose: str) -> None:
-        future = self._executor.submit(self._take)
+    def request(self, purpose: str, inspect: Optional[Inspect] = None) -> None:
+        """Asks for a frame; `inspect` runs on it on the camera's thread once it is known to be live."""
+        future = self._executor.submit(self._take, inspect)
         self._pending = (purpose, future)
         future.add_done_callback(lambda _: self._on_taken())
 
@@ -60,16 +65,21 @@ class FrameTaker:
         self._pending = None
         error = future.exception()
         if error is None:
-            return Taken(purpose, future.result())
+            return Taken(purpose, *future.result())
         return Taken(purpose, error if isinstance(error, CameraError) else CameraError(f"camera: {error}"))
 
-    def _take(self) -> Frame:
+    def _take(self, inspect: Optional[Inspect]) -> tuple[Frame, Union[Verdict, Exception, None]]:
         frame = self._capture()
         problem = self._health.check(frame.jpeg, frame.captured_at)
         if problem:
             kind, text = problem
             raise CameraError(text, kind)
-        return frame
+        if inspect is None:
+            return frame, None
+        try:
+            return frame, inspect(frame)
+        except Exception as exc:  # the detector failing must not lose the frame: the model still sees it
+            return frame, exc
 
 
 class InlineExecutor:

@@ -102,6 +102,7 @@ class Monitor(Engine):
         """New settings without losing the state (a snooze, a cooldown, a failure, a verification under way)."""
         with self._state_lock:
             self._config = config
+            self._local.reconfigure(config)
             self._evidence.min_confidence = config.min_failure_confidence
             if capture is not None:
                 self._camera.replace(capture, CameraHealth(config.frozen_seconds))

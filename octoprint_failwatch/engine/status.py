@@ -24,7 +24,8 @@ class State(str, Enum):
 
 def _counters() -> dict:
     return {"series": 0, "calls": 0, "errors": 0, "detections": 0, "confirmed": 0, "rejected": 0,
-            "like_dismissed": 0, "throttled": 0, "retries": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}
+            "like_dismissed": 0, "throttled": 0, "local_looks": 0, "retries": 0,
+            "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}
 
 
 @dataclass

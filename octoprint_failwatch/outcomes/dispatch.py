@@ -21,6 +21,7 @@ from ..engine.events import (
     CameraRecovered,
     EngineEvent,
     FailureDetected,
+    LocalLooked,
     MonitoringStopped,
     StatusChanged,
     VerificationDecided,
@@ -95,6 +96,7 @@ class Dispatcher:
             StatusChanged: self._status_changed, Analysed: self._analysed, FailureDetected: self._detected,
             VerificationDecided: self._decided, CameraProblem: self._camera_problem,
             CameraRecovered: self._camera_recovered, MonitoringStopped: self._monitoring_stopped,
+            LocalLooked: lambda event: None,  # the detector's looks are for the tab; MQTT hears of what they start
         }
 
     def reconfigure(self, config: FailwatchConfig, channels: AlertChannels) -> None:

@@ -181,7 +181,7 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
         if config.not_ready():
             return {"ok": False, "error": config.not_ready()}
         frame = make_camera(config, self._clock, self._plugin_manager)()
-        verdict = make_analyser(config, self._clock, self._spend)([frame])
+        verdict = make_analyser(config, self._clock, self._spend, self._detector)([frame])
         return {"ok": True, "verdict": verdict.as_dict(), "camera": describe_source(config)}
 
     @octoprint.plugin.BlueprintPlugin.route("/test_alert", methods=["POST"])

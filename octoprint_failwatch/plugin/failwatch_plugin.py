@@ -21,7 +21,8 @@ from octoprint.events import Events
 
 from .. import config as cfg
 from ..analysis import DailySpend, make_analyser
-from ..engine.events import EngineEvent, StatusChanged
+from ..analysis.local_model import DetectorSlot
+from ..engine.events import EngineEvent, LocalLooked, StatusChanged
 from ..engine.model_calls import DaemonThreadExecutor
 from ..engine.monitor import BEAT_SECONDS, Monitor, SystemClock
 from ..engine.status import State, idle_status
@@ -72,6 +73,8 @@ class FailwatchPlugin(
         # frames are taken off the engine's thread: a stream that takes seconds to open holds up nothing
         self._camera_pool = DaemonThreadExecutor("failwatch-camera")
         self._spend = DailySpend(data / "spend.json")
+        # the on-device detector, fetched and loaded off OctoPrint's threads; the page hears when it is ready
+        self._detector = DetectorSlot(data / "models", self._logger, on_change=self._push_status)
         self._history = IncidentHistory(data / "incidents", logger=self._logger)
         self._print_gate = PrintGate(self._printer, lambda: self._config, self._logger)
         self.print_action.attach(self._printer)
@@ -123,6 +126,7 @@ class FailwatchPlugin(
         self._config, self._settings_errors = cfg.build_config(self._settings.get_all_data(merged=True))
         config, parts = self._config, cfg.changed_parts(old, self._config)
         self._logger.setLevel(logging.DEBUG if config.verbose_logging else logging.INFO)
+        self._detector.configure(config)  # the same detector settings load nothing again
         for line in cfg.describe_errors(self._settings_errors):
             self._logger.warning("Failwatch setting ignored, default used: %s", line)
         if "alerts" in parts:
@@ -140,7 +144,7 @@ class FailwatchPlugin(
             return ["test mode on: this print is no longer watched; only Test now runs a cycle" if config.test_mode
                     else "test mode off: this print is watched again"]
         self._watch.reconfigure(config, "camera" in parts,
-                                make_analyser(config, self._clock, self._spend) if "model" in parts else None)
+                                self._analyser() if "model" in parts else None)
         return settings_form.notes(parts, describe_source(config)) if watched else []
 
     ##~~ StartupPlugin, ShutdownPlugin
@@ -183,10 +187,13 @@ class FailwatchPlugin(
     ##~~ the watch and its engine events
 
     def _make_monitor(self, sink, camera, gated: bool = True, logger=None) -> Monitor:
-        return Monitor(self._config, capture=camera, analyse=make_analyser(self._config, self._clock, self._spend),
+        return Monitor(self._config, capture=camera, analyse=self._analyser(),
                        executor=self._executor, on_event=sink, clock=self._clock, logger=logger or self._logger,
                        gate=self._print_gate.reason_to_wait if gated else (lambda: None),
-                       camera_executor=self._camera_pool, start_spread=1.0)
+                       camera_executor=self._camera_pool, start_spread=1.0, detector=self._detector)
+
+    def _analyser(self):
+        return make_analyser(self._config, self._clock, self._spend, self._detector)
 
     def _start_watching(self, reason: str, same_print: bool = False) -> None:
         self._watch.start(reason, self._config.test_mode, same_print)
@@ -203,7 +210,8 @@ class FailwatchPlugin(
             if outcome.name == "failure_confirmed":
                 self._notice.show(outcome)
             self._event_bus.fire(f"plugin_failwatch_{outcome.name}", outcome.payload)
-        self._push_status()
+        if not isinstance(event, LocalLooked):  # every 2 s: the page hears of it with the next change
+            self._push_status()
 
     ##~~ what the API asks for
 
@@ -223,7 +231,7 @@ class FailwatchPlugin(
             min_failure_confidence=config.min_failure_confidence,
             settings_errors=dict(self._settings_errors), settings_messages=cfg.describe_errors(self._settings_errors),
             last_failure=self._notice.current, last_save=self._last_save, test=self._test.result,
-            latest_frames=self._recent.frame_count(),
+            latest_frames=self._recent.frame_count(), detector=self._detector.status(),
             alerts=self._channels.status(),
         )
         return status

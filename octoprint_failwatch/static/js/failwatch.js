@@ -263,6 +263,15 @@ $(function () {
         self.canControl = self.navbar.canControl;
         self.testMessage = self.navbar.testText;
         self.testNow = self.navbar.testNow;
+        // the on-device detector's loading, as the server reports it
+        self.detectorText = ko.pureComputed(function () {
+            var detector = self.navbar.status().detector;
+            return detector ? detector.message : "";
+        });
+        self.detectorFailed = ko.pureComputed(function () {
+            var detector = self.navbar.status().detector;
+            return !!detector && (detector.state === "failed" || detector.state === "not installed");
+        });
 
         var validating = null;
         function validateForm() {
@@ -401,7 +410,14 @@ $(function () {
             return frames;
         });
         self.testResult = self.navbar.testText;
-        self.checks = ko.pureComputed(function () { return self.timeline().length; });
+        // the model's checks and the on-device detector's scores share the time axis
+        self.modelChecks = ko.pureComputed(function () {
+            return self.timeline().filter(function (p) { return p.source !== "detector"; });
+        });
+        self.detectorLooks = ko.pureComputed(function () {
+            return self.timeline().filter(function (p) { return p.source === "detector"; });
+        });
+        self.checks = ko.pureComputed(function () { return self.modelChecks().length; });
 
         // the confidence timeline: time along, failure likelihood up, the confidence needed marked
         var WIDTH = 300, HEIGHT = 100;
@@ -411,18 +427,20 @@ $(function () {
                 : tr("any 'failed' counts")};
         });
         function scale(points) {
-            var first = points[0].time, span = Math.max(1, points[points.length - 1].time - first);
+            var all = self.timeline();
+            var first = all[0].time, span = Math.max(1, all[all.length - 1].time - first);
             return points.map(function (p) {
                 return {x: (WIDTH * (p.time - first) / span).toFixed(1), y: (HEIGHT - HEIGHT * p.confidence).toFixed(1),
                         failed: p.failed};
             });
         }
-        self.timelinePoints = ko.pureComputed(function () {
-            var points = self.timeline();
+        function line(points) {
             return points.length ? scale(points).map(function (p) { return p.x + "," + p.y; }).join(" ") : "";
-        });
+        }
+        self.timelinePoints = ko.pureComputed(function () { return line(self.modelChecks()); });
+        self.detectorPoints = ko.pureComputed(function () { return line(self.detectorLooks()); });
         self.failedPoints = ko.pureComputed(function () {
-            var points = self.timeline();
+            var points = self.modelChecks();
             return points.length ? scale(points).filter(function (p) { return p.failed; }) : [];
         });
         self.timeAxis = ko.pureComputed(function () {

@@ -1,0 +1,107 @@
+"""The local first look: with an on-device detector ready, every frame is looked at for free, on the machine.
+
+A frame every `local_interval` seconds goes to the detector (on the camera's thread, beside the capture).
+A flagged frame starts at once what a failing quick look starts — the full series, from frames already
+taken `interval_between_images` apart, and the verification — with no cloud call first. The vision
+model's quick look goes on every `model_look_interval` seconds as the safety net for what the detector
+was not trained to see (detachment, a layer shift).
+
+A detector that keeps flagging a look-alike must not cost more than today: after an alarm it raised is
+rejected, its triggers wait `MUTE_FIRST` seconds, twice as long after each further rejection, up to
+`MUTE_MAX` (a persistent look-alike then costs a verification every 15 minutes: about 20 calls an
+hour, against the 360 quick looks of an hour without the detector). A confirmed failure ends the mute.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Protocol
+
+from ..analysis.verdict import Verdict
+from ..config import FailwatchConfig
+from ..frame import Frame
+
+MUTE_FIRST = 60.0  # seconds the detector's triggers wait after the first of its alarms is rejected
+MUTE_MAX = 15 * 60.0
+
+
+class Detector(Protocol):
+    """What the engine needs of the on-device detector (`analysis.local_model.DetectorSlot`)."""
+
+    @property
+    def ready(self) -> bool: ...
+
+    def look(self, frame: Frame) -> Optional[Verdict]: ...
+
+
+class LocalLooks:
+    def __init__(self, config: FailwatchConfig, detector: Optional[Detector]):
+        self._config = config
+        self.detector = detector
+        self._history: list[Frame] = []  # the frames of the last series' span: the series is picked from them
+        self._muted_until = 0.0
+        self._mute = MUTE_FIRST
+        self._next_model_look = 0.0
+
+    def reconfigure(self, config: FailwatchConfig) -> None:
+        self._config = config
+
+    @property
+    def active(self) -> bool:
+        return self.detector is not None and self.detector.ready
+
+    @property
+    def gap(self) -> float:
+        return self._config.local_interval
+
+    # ----- the frames -----
+
+    def add(self, frame: Frame) -> None:
+        """Keeps the frame while it may be part of the next series."""
+        span = (self._config.images_per_series - 1) * self._config.interval_between_images + 2 * self.gap
+        self._history = [old for old in self._history if frame.captured_at - old.captured_at <= span] + [frame]
+
+    def series(self) -> list[Frame]:
+        """The newest frame and those about `interval_between_images` before it, oldest first: the series the
+        regular cadence would have taken (shorter at the start of a print, before the span is filled)."""
+        if not self._history:
+            return []
+        spacing = self._config.interval_between_images
+        picked = [self._history[-1]]
+        for step in range(1, self._config.images_per_series):
+            target = self._history[-1].captured_at - step * spacing
+            earlier = [f for f in self._history if f.captured_at < picked[-1].captured_at]
+            if not earlier:
+                break
+            picked.append(min(earlier, key=lambda f: abs(f.captured_at - target)))
+        return picked[::-1]
+
+    def clear(self) -> None:
+        self._history = []
+
+    # ----- the triggers and the safety net -----
+
+    def may_trigger(self, now: float) -> bool:
+        return now >= self._muted_until
+
+    def muted_for(self, now: float) -> float:
+        return max(0.0, self._muted_until - now)
+
+    def alarm_rejected(self, now: float) -> float:
+        """An alarm the detector raised was not confirmed: its triggers wait; returns for how long."""
+        wait = self._mute
+        self._muted_until = now + wait
+        self._mute = min(MUTE_MAX, self._mute * 2)
+        return wait
+
+    def alarm_confirmed(self) -> None:
+        self._mute, self._muted_until = MUTE_FIRST, 0.0
+
+    def model_look_due(self, now: float) -> bool:
+        return self._config.model_backend != "local" and now >= self._next_model_look
+
+    def model_looked(self, now: float, gap: float) -> None:
+        self._next_model_look = now + gap
+
+    def model_look_after(self, now: float, seconds: float) -> None:
+        """The first safety-net look comes `seconds` from now (a new watch, spread like the regular looks)."""
+        self._next_model_look = now + seconds
