@@ -4,6 +4,7 @@ GET  /                  a page with a live view and one button per scene
 GET  /snapshot.jpg      a fresh JPEG of the scene
 GET  /stream.mjpg       the scene as an MJPEG stream (multipart/x-mixed-replace)
 POST /mode?set=healthy  switch to healthy | failed | black | frozen | html | error | down
+`show_photos(jpegs)` serves real photos instead of the scene, one after the other (mode "photos").
 Run: python -m demo.camera_server --port 8081
 """
 
@@ -47,6 +48,8 @@ class CameraServer(HttpService):
         self.fps = fps
         self.requests = 0
         self._frozen: bytes = b""
+        self._photos: list[bytes] = []
+        self._next_photo = 0
         self.stopping = threading.Event()
         self.started = time.monotonic()  # scene time 0 (the stamp in each frame counts from here)
         server = self
@@ -110,16 +113,25 @@ class CameraServer(HttpService):
     def page(self) -> str:
         buttons = "".join(f'<button class="{"on" if mode == self.mode else ""}" title="{what}" '
                           f'onclick="set(\'{mode}\')">{mode}</button>' for mode, what in MODES.items())
-        return PAGE.format(mode=f"{self.mode} — {MODES[self.mode]}", buttons=buttons)
+        return PAGE.format(mode=f"{self.mode} — {MODES.get(self.mode, 'real photos, in turn')}", buttons=buttons)
 
     def set_mode(self, mode: str) -> None:
         if mode == "frozen":
             self._frozen = self.snapshot()
         self.mode = mode
 
+    def show_photos(self, photos: list[bytes]) -> None:
+        """Serves these JPEGs in turn from now on (two or more: a real camera's picture changes)."""
+        self._photos, self._next_photo = list(photos), 0
+        self.mode = "photos"
+
     def snapshot(self) -> bytes:
         if self.mode == "frozen" and self._frozen:
             return self._frozen
+        if self.mode == "photos" and self._photos:
+            photo = self._photos[self._next_photo % len(self._photos)]
+            self._next_photo += 1
+            return photo
         scene = self.mode if self.mode in ("failed", "black") else "healthy"
         return encode_jpeg(render(scene, time.monotonic() - self.started, *self.size))
 

@@ -11,7 +11,7 @@ OLDEST="$PYENV_ROOT/versions/3.9.18/bin/python"
 NEWEST="$PYENV_ROOT/versions/3.13.0/bin/python"
 # the declared floors of pyproject.toml, pinned (OctoPrint 1.9 runs up to Python 3.11)
 MINIMUMS=("OctoPrint==1.9.3" "boto3==1.34.116" "botocore==1.34.116" "paho-mqtt==1.6.1" "requests==2.28.2"
-          "Pillow==9.1.0" "opencv-python-headless==4.10.0.84" "apprise==1.6.0")
+          "Pillow==9.1.0" "opencv-python-headless==4.10.0.84" "apprise==1.6.0" "ai-edge-litert==2.1.0")
 # no browser here (test_browser) and no package build (test_packaging): the main test run has both
 TESTS=(tests -p no:cacheprovider -q --ignore=tests/test_browser.py --ignore=tests/test_packaging.py
        --ignore=tests/test_restart.py --ignore=tests/test_fleet.py -m "not octoprint")
@@ -25,7 +25,7 @@ environment() {  # name python pins...
     "$python" -m venv "$venv"
     "$venv/bin/pip" install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
     # a path-style editable install: OctoPrint 1.9 finds plugin modules on sys.path, not through import hooks
-    "$venv/bin/pip" install -q "$@" -e . --config-settings editable_mode=compat pytest hypothesis aiosmtpd 2>&1 | grep -v "^WARNING: Location" || true
+    "$venv/bin/pip" install -q "$@" -e ".[local]" --config-settings editable_mode=compat pytest hypothesis aiosmtpd 2>&1 | grep -v "^WARNING: Location" || true
     "$venv/bin/python" -c "import octoprint, boto3, paho.mqtt, PIL, cv2, requests
 print('$name:', 'Python', '.'.join(map(str, __import__('sys').version_info[:3])), 'OctoPrint', octoprint.__version__,
       'boto3', boto3.__version__, 'paho-mqtt', paho.mqtt.__version__, 'Pillow', PIL.__version__,

@@ -131,3 +131,12 @@ def printing(octoprint, camera, model):
     camera.mode = "healthy"
     model.verdict = "scene"
     model.faults.clear()
+
+
+@pytest.fixture(scope="session")
+def printnanny():
+    """PrintNanny's real detector and photos (fetched with pip once, then cached); skips without ai-edge-litert."""
+    pytest.importorskip("ai_edge_litert", reason='the on-device detector needs pip install ".[local]"')
+    from printnanny import fetch
+
+    return fetch()

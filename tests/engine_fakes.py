@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Callable, Optional, Sequence
 
-from demo.scene import SceneCamera
+from demo.scene import SceneCamera, shows_failure
 from octoprint_failwatch.analysis import AnalysisError, Verdict
 from octoprint_failwatch.config import build_config
 from octoprint_failwatch.engine.events import (
@@ -14,6 +14,7 @@ from octoprint_failwatch.engine.events import (
     CameraRecovered,
     EngineEvent,
     FailureDetected,
+    LocalLooked,
     MonitoringStopped,
     StatusChanged,
     VerificationDecided,
@@ -23,7 +24,8 @@ from octoprint_failwatch.engine.simulation import Simulation
 from octoprint_failwatch.frame import Frame
 
 MODEL_ID = "us.amazon.nova-lite-v1:0"
-EVENT_NAMES = {StatusChanged: "status", Analysed: "analysed", FailureDetected: "failure_detected",
+EVENT_NAMES = {StatusChanged: "status", Analysed: "analysed", LocalLooked: "local_look",
+               FailureDetected: "failure_detected",
                CameraProblem: "camera_problem", CameraRecovered: "camera_recovered",
                MonitoringStopped: "monitoring_stopped"}
 
@@ -64,11 +66,30 @@ def model_error() -> AnalysisError:
     return AnalysisError("Bedrock AccessDeniedException: no access to the model")  # not worth a retry
 
 
+class SceneDetector:
+    """An on-device detector that sees the scene's strands (score 0.9) or not (0.05); `broken` makes it raise."""
+
+    def __init__(self, score: Optional[Callable[[Frame], float]] = None):
+        self.ready = True
+        self.broken = False
+        self.looked: list[float] = []  # captured_at of each frame looked at
+        self._score = score or (lambda frame: 0.9 if shows_failure(frame.jpeg) else 0.05)
+
+    def look(self, frame: Frame) -> Optional[Verdict]:
+        if self.broken:
+            raise RuntimeError("interpreter crashed")
+        self.looked.append(frame.captured_at)
+        score = self._score(frame)
+        failed = score >= 0.5
+        return Verdict(failed, score, "spaghetti" if failed else "none", f"spaghetti, {score:.2f}",
+                       model="on-device detector", source="detector")
+
+
 class Harness:
     """A monitor wired to the scene camera and a scripted model, in simulated time from second 1000."""
 
     def __init__(self, model: ScriptedModel, latency: float = 0.0, camera: Optional[SceneCamera] = None,
-                 seed: int = 0, **settings):
+                 seed: int = 0, detector=None, **settings):
         self.simulation = Simulation(latency, start=1000.0)
         self.clock = self.simulation.clock
         self.camera = camera or SceneCamera(self.clock)
@@ -78,7 +99,8 @@ class Harness:
         config, errors = build_config({"inference_profile_arn": MODEL_ID, **settings})
         assert not errors, errors
         self.monitor = Monitor(config, self.camera, model, self.simulation.executor, self._on_event, self.clock,
-                               rng=random.Random(seed))  # retry waits and paces: at random, the same each run
+                               rng=random.Random(seed),  # retry waits and paces: at random, the same each run
+                               detector=detector)
 
     def _on_event(self, event: EngineEvent) -> None:
         self.events.append((self.clock.now, event_name(event), event))

@@ -277,7 +277,9 @@ class Engine:
             self._detector_failing = True
             self._logger.warning("Failwatch on-device detector failed, the model's looks go on: %s", local)
         if self._local.model_look_due(now) and not self._calls:
-            self._local.model_looked(now, self._pace.next_gap(self._config.model_look_interval, now))
+            # while the detector fails, the model looks at today's pace: the watch is no blinder than without it
+            every = self._config.interval_between_images if self._detector_failing else self._config.model_look_interval
+            self._local.model_looked(now, self._pace.next_gap(every, now))
             self._frames = self._local.series()
             self._submit("quick", [frame])
             if self._config.pipeline_verification and self._config.prefetch_verification:

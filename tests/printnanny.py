@@ -1,0 +1,39 @@
+"""PrintNanny's published detector and its 7 real camera photos, fetched once with pip and kept between runs.
+
+The wheel of octoprint-nanny 0.3.3 is downloaded with this Python's pip (as the plugin does for a user) into
+$FAILWATCH_TEST_CACHE (default ~/.cache/failwatch-tests); the model and labels go through Failwatch's own
+extraction and checksum, the photos (`data/images/N.pre.jpg`, the raw ones) are read straight from the wheel.
+Photos 0, 3, 5 and 6 show spaghetti; 2 and 4 healthy prints (1: a print with a mess of strands beside it).
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from octoprint_failwatch.analysis.local_model import download_printnanny_wheel, printnanny_model
+
+SPAGHETTI = (0, 3, 5, 6)
+HEALTHY = (2, 4)
+
+
+@dataclass(frozen=True)
+class PrintNanny:
+    cache: Path  # holds printnanny-2020-10-23/{model.tflite,dict.txt}, as a plugin's or daemon's model cache does
+    model: Path
+    photos: dict  # number -> JPEG bytes
+
+    def photo(self, number: int) -> bytes:
+        return self.photos[number]
+
+
+def fetch() -> PrintNanny:
+    root = Path(os.environ.get("FAILWATCH_TEST_CACHE") or Path.home() / ".cache" / "failwatch-tests")
+    wheels = root / "wheels"
+    wheel = next(iter(sorted(wheels.glob("*.whl"))), None) or download_printnanny_wheel(wheels)
+    model = printnanny_model(root / "models", download=lambda _: wheel)
+    with zipfile.ZipFile(wheel) as archive:
+        photos = {n: archive.read(f"octoprint_nanny/data/images/{n}.pre.jpg") for n in range(7)}
+    return PrintNanny(root / "models", model, photos)
