@@ -263,12 +263,13 @@ class Engine:
         """A frame the detector has looked at: a flagged one raises the alarm at once; every
         `model_look_interval` the model looks too, for what the detector cannot see."""
         now = self._clock.monotonic()
-        self._local.add(frame)
+        counts = isinstance(local, Verdict) and self._evidence.counts(local)
+        self._local.add(frame, counts)
         if isinstance(local, Verdict):
             self._detector_failing = False
             self._status.counters["local_looks"] += 1
             self._emit(LocalLooked(local, self._state.value))
-            if self._evidence.counts(local) and self._local.may_trigger(now):
+            if counts and self._local.may_trigger(now) and self._local.enough_flagged():
                 series = self._local.series()
                 self._begin_verification(local, series, quick=local)
                 self._submit("main", series)  # the full series to the model, beside the verification

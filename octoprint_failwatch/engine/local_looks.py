@@ -2,7 +2,10 @@
 
 A frame every `local_interval` seconds goes to the detector (on the camera's thread, beside the capture).
 A flagged frame starts at once what a failing quick look starts — the full series, from frames already
-taken `interval_between_images` apart, and the verification — with no cloud call first. The vision
+taken `interval_between_images` apart, and the verification — with no cloud call first. Offline (the
+detector judges the series too, 2 flagged frames of N), the alarm waits for a second flagged frame among
+the newest N and its series is those newest frames: a series reaching back before the onset would be
+rejected by the same rule that judges it. The vision
 model's quick look goes on every `model_look_interval` seconds as the safety net for what the detector
 was not trained to see (detachment, a layer shift).
 
@@ -38,6 +41,7 @@ class LocalLooks:
         self._config = config
         self.detector = detector
         self._history: list[Frame] = []  # the frames of the last series' span: the series is picked from them
+        self._flagged: dict[float, bool] = {}  # captured_at -> whether the detector flagged that frame
         self._muted_until = 0.0
         self._mute = MUTE_FIRST
         self._next_model_look = 0.0
@@ -55,16 +59,33 @@ class LocalLooks:
 
     # ----- the frames -----
 
-    def add(self, frame: Frame) -> None:
+    @property
+    def offline(self) -> bool:
+        return self._config.model_backend == "local"
+
+    def add(self, frame: Frame, flagged: bool = False) -> None:
         """Keeps the frame while it may be part of the next series."""
         span = (self._config.images_per_series - 1) * self._config.interval_between_images + 2 * self.gap
         self._history = [old for old in self._history if frame.captured_at - old.captured_at <= span] + [frame]
+        self._flagged = {old.captured_at: self._flagged.get(old.captured_at, False) for old in self._history}
+        self._flagged[frame.captured_at] = flagged
+
+    def enough_flagged(self) -> bool:
+        """Whether the alarm may go: at once, or offline once the newest N frames hold the 2 the series needs."""
+        if not self.offline:
+            return True
+        newest = self._history[-self._config.images_per_series:]
+        needed = min(2, self._config.images_per_series)
+        return sum(self._flagged.get(frame.captured_at, False) for frame in newest) >= needed
 
     def series(self) -> list[Frame]:
         """The newest frame and those about `interval_between_images` before it, oldest first: the series the
-        regular cadence would have taken (shorter at the start of a print, before the span is filled)."""
+        regular cadence would have taken (shorter at the start of a print, before the span is filled).
+        Offline: the newest N frames the detector looked at."""
         if not self._history:
             return []
+        if self.offline:
+            return list(self._history[-self._config.images_per_series:])
         spacing = self._config.interval_between_images
         picked = [self._history[-1]]
         for step in range(1, self._config.images_per_series):
@@ -76,7 +97,7 @@ class LocalLooks:
         return picked[::-1]
 
     def clear(self) -> None:
-        self._history = []
+        self._history, self._flagged = [], {}
 
     # ----- the triggers and the safety net -----
 
@@ -97,7 +118,7 @@ class LocalLooks:
         self._mute, self._muted_until = MUTE_FIRST, 0.0
 
     def model_look_due(self, now: float) -> bool:
-        return self._config.model_backend != "local" and now >= self._next_model_look
+        return not self.offline and now >= self._next_model_look
 
     def model_looked(self, now: float, gap: float) -> None:
         self._next_model_look = now + gap

@@ -1,0 +1,81 @@
+"""The on-device detector in a real OctoPrint: PrintNanny's model on its real photos, served by an HTTP snapshot
+camera, watching a print on the virtual printer and pausing it — with the vision model (the local Bedrock
+stand-in, through boto3) as the judge, and with no cloud at all."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from demo.octoprint_instance import wait_for
+
+pytestmark = pytest.mark.octoprint
+
+DETECTOR_SETTINGS = {"local_detector": "printnanny", "local_interval": 1, "model_look_interval": 30,
+                     "failure_action": "pause"}
+RESTORED = {"local_detector": "off", "local_interval": 2, "model_look_interval": 30, "failure_action": "notify",
+            "model_backend": "bedrock"}
+
+
+@pytest.fixture
+def detector_on(octoprint, printnanny, camera, model):
+    """PrintNanny's model in the plugin's data folder (as a first fetch leaves it); healthy photos on the camera."""
+    models = octoprint.basedir / "data" / "failwatch" / "models"
+    shutil.copytree(printnanny.cache, models, dirs_exist_ok=True)
+    camera.show_photos([printnanny.photo(2), printnanny.photo(4)])
+    model.verdict = "healthy"
+    yield octoprint
+    octoprint.save_settings(RESTORED)
+    camera.mode = "healthy"
+    model.verdict = "scene"
+
+
+def detector_ready(octoprint) -> dict:
+    return wait_for(lambda: (d := octoprint.plugin_status().get("detector")) and d["state"] == "ready" and d, 60,
+                    "the on-device detector to load")
+
+
+def test_the_detector_raises_the_alarm_the_model_confirms_it_and_the_print_is_paused(detector_on, printnanny,
+                                                                                       camera, model):
+    octoprint = detector_on
+    octoprint.save_settings(DETECTOR_SETTINGS)
+    assert "ready" in detector_ready(octoprint)["message"]
+    octoprint.start_print()
+    octoprint.wait_for_state("watching")
+    wait_for(lambda: octoprint.plugin_status()["counters"]["local_looks"] >= 5, 60, "the detector's looks")
+    status = octoprint.plugin_status()
+    assert status["counters"]["detections"] == 0 and status["detector"]["last"]["flagged"] is False
+    before = len(model.converse_requests)
+
+    camera.show_photos([printnanny.photo(0), printnanny.photo(6)])  # spaghetti
+    model.verdict = "failed"  # the stand-in vision model sees it too
+    status = octoprint.wait_for_state("cooldown", timeout=60)
+    assert status["counters"]["confirmed"] == 1 and status["last_failure"]["action"] == "paused"
+    wait_for(lambda: octoprint.job_state() == "Paused", 30, "the print to be paused")
+    after = model.converse_requests[before:]
+    assert after and not after[0]["quick"]  # the detector's alarm went straight to the full series
+    incident = octoprint.failwatch("GET", "incidents").json()["incidents"][0]
+    assert incident["quick"]["source"] == "detector" and incident["quick"]["explanation"].startswith("spaghetti, ")
+    timeline = octoprint.failwatch("GET", "timeline").json()["timeline"]
+    assert any(p["source"] == "detector" and p["failed"] for p in timeline)
+    assert any(p["source"] == "model" for p in timeline)
+    octoprint.cancel_print()
+
+
+def test_offline_the_detector_alone_confirms_and_pauses_with_no_cloud_call(detector_on, printnanny, camera, model):
+    octoprint = detector_on
+    octoprint.save_settings({**DETECTOR_SETTINGS, "model_backend": "local"})
+    detector_ready(octoprint)
+    before = len(model.converse_requests)
+    octoprint.start_print()
+    octoprint.wait_for_state("watching")
+    wait_for(lambda: octoprint.plugin_status()["counters"]["local_looks"] >= 5, 60, "the detector's looks")
+    camera.show_photos([printnanny.photo(3), printnanny.photo(5)])
+    status = octoprint.wait_for_state("cooldown", timeout=60)
+    wait_for(lambda: octoprint.job_state() == "Paused", 30, "the print to be paused")
+    assert status["counters"]["confirmed"] == 1 and status["counters"]["cost_usd"] == 0
+    assert status["counters"]["rejected"] == 0  # the alarm waited for the evidence its series needs
+    assert status["last_failure"]["explanation"].startswith("spaghetti, ")
+    assert len(model.converse_requests) == before  # no cloud at all
+    octoprint.cancel_print()
