@@ -51,7 +51,7 @@ from demo.scene import read_stamp, shows_failure
 from octoprint_failwatch.analysis import AnalysisError, DailySpend, make_analyser
 from octoprint_failwatch.config import FailwatchConfig, build_config
 from octoprint_failwatch.engine.monitor import SystemClock
-from octoprint_failwatch.sources.rtsp import RtspCamera as RtspReader
+from octoprint_failwatch.sources import make_camera
 
 MODEL = "us.amazon.nova-lite-v1:0"
 KEYS = {"failwatch": "AKIAFAILWATCHDEFAULT", "baseline": "AKIAFAILWATCHBASELINE"}
@@ -72,10 +72,11 @@ class BaselinePolicy(threading.Thread):
     def __init__(self, server: OctoPrintServer, config: FailwatchConfig):
         super().__init__(name="baseline-policy", daemon=True)
         self._server = server
-        self._camera = RtspReader(config.rtsp_url, "tcp", 10.0, SystemClock())
+        self._camera = make_camera(config, SystemClock())  # the RTSP reader, or a snapshot camera
         self._analyse = make_analyser(config, SystemClock(), DailySpend())  # full-size frames, the full question
         self.stopping = threading.Event()
         self.verdicts = 0
+        self.calls = []  # (monotonic time, cost in USD) of each model call
 
     def _series(self, spacing: float) -> bool:
         frames, start = [], time.monotonic()
@@ -86,7 +87,9 @@ class BaselinePolicy(threading.Thread):
                 return False
             frames.append(self._camera())
         try:
-            failed = self._analyse(frames).print_failed
+            verdict = self._analyse(frames)
+            failed = verdict.print_failed
+            self.calls.append((time.monotonic(), verdict.cost_usd))
         except AnalysisError:
             failed = False
         self.verdicts += 1

@@ -22,7 +22,7 @@ import time
 from collections import deque
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
-from typing import Optional
+from typing import Callable, Optional
 from urllib.parse import parse_qs, unquote
 
 import cv2
@@ -112,6 +112,7 @@ class AccountQuota:
 class ModelServer(HttpService):
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.verdict = "scene"  # scene | healthy | failed | an answer (dict) given to every request
+        self.judge: Optional[Callable[[bytes], bool]] = None  # "scene" on real photos: failed from the newest image
         self.false_positive_rate = 0.0  # share of healthy series wrongly called failed (seeded, repeatable)
         self._random = random.Random(5)
         self.faults: list[str] = []  # consumed one per Converse request
@@ -273,6 +274,8 @@ class ModelServer(HttpService):
             return dict(self.verdict)
         if self.verdict in ("healthy", "failed"):
             return self.verdict == "failed"
+        if self.judge is not None:
+            return bool(images) and self.judge(images[-1])
         if bool(images) and shows_failure(images[-1]):
             return True
         return self._random.random() < self.false_positive_rate

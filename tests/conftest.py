@@ -137,6 +137,6 @@ def printing(octoprint, camera, model):
 def printnanny():
     """PrintNanny's real detector and photos (fetched with pip once, then cached); skips without ai-edge-litert."""
     pytest.importorskip("ai_edge_litert", reason='the on-device detector needs pip install ".[local]"')
-    from printnanny import fetch
+    from demo.printnanny import fetch
 
     return fetch()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from demo.printnanny import HEALTHY, SPAGHETTI
 from octoprint_failwatch.analysis import make_analyser
 from octoprint_failwatch.analysis.local_detector import DetectorUnavailable
 from octoprint_failwatch.analysis.local_model import (
@@ -26,8 +27,6 @@ from octoprint_failwatch.analysis.local_model import (
 from octoprint_failwatch.analysis.spend import DailySpend
 from octoprint_failwatch.config import build_config
 from octoprint_failwatch.frame import Frame
-
-from printnanny import HEALTHY, SPAGHETTI
 
 
 def detector_config(**settings):

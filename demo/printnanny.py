@@ -1,4 +1,4 @@
-"""PrintNanny's published detector and its 7 real camera photos, fetched once with pip and kept between runs.
+"""PrintNanny's published detector and its 7 real camera photos for the tests and benches, fetched once with pip.
 
 The wheel of octoprint-nanny 0.3.3 is downloaded with this Python's pip (as the plugin does for a user) into
 $FAILWATCH_TEST_CACHE (default ~/.cache/failwatch-tests); the model and labels go through Failwatch's own

@@ -1,0 +1,248 @@
+"""The on-device detector, end to end on real photos: onset → Paused, cloud calls per healthy hour, CPU and memory.
+
+Three OctoPrint servers print on their virtual printers at the same time, each watched through its own HTTP
+snapshot camera serving PrintNanny's real camera photos (healthy: photos 2 and 4 in turn; the failure:
+spaghetti photos 0 and 6 in turn), all asking one local Converse stand-in through real boto3 (each answer
+takes `--latency` seconds). The stand-in is a model that is right on these photos: it says "failed" when
+the newest image of a request is nearest (16x16 thumbnails) to a spaghetti photo — it never runs the
+detector, so the detector and the judge are not the same eyes. Side by side:
+
+- local first look: Failwatch's defaults with `local_detector: printnanny` (a frame every 2 s to the
+  detector, the model's quick look every 30 s);
+- Failwatch's defaults (a quick look every 10 s);
+- the baseline policy, run as the standalone tool runs it (bench/e2e.py's `BaselinePolicy`).
+
+First a healthy window of `--healthy` seconds: cloud calls and dollars per hour of each, and the CPU
+(% of one core) and resident memory of each OctoPrint process — the local one minus the defaults one is
+what the detector adds. Then `--onsets` failures: each starts a fresh print on all three, waits for the
+steady state and switches all three cameras to spaghetti at a delay spread over the baseline's cycle;
+onset → Paused is read from each OctoPrint's job API every 50 ms. Last, the detector alone in this
+process: ms per frame on the 7 photos (as they are, and at 1280x720).
+Run: .venv/bin/python -m bench.detector [--onsets 8] [--latency 3] [--healthy 180]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import tempfile
+import time
+from pathlib import Path
+from statistics import median
+
+from PIL import Image
+
+from bench.e2e import BaselinePolicy
+from demo.camera_server import CameraServer
+from demo.model_server import ModelServer
+from demo.octoprint_instance import OctoPrintServer, wait_for
+from demo.printnanny import HEALTHY, SPAGHETTI, fetch
+from octoprint_failwatch.config import build_config
+
+MODEL = "us.amazon.nova-lite-v1:0"
+NAMES = ("local", "failwatch", "baseline")
+KEYS = {"local": "AKIAFAILWATCHLOCAL", "failwatch": "AKIAFAILWATCHDEFAULT", "baseline": "AKIAFAILWATCHBASELINE"}
+BASELINE_CYCLE = 24.4  # s between the baseline's judged pictures at 3 s (bench/e2e.py): onsets are spread over it
+SETTLE = 12.0  # s after every policy has had a verdict before an onset
+
+
+def thumbnail(jpeg: bytes) -> list[int]:
+    image = Image.open(io.BytesIO(jpeg))
+    image.draft("L", (64, 64))
+    return list(image.convert("L").resize((16, 16)).getdata())
+
+
+class PhotoJudge:
+    """The stand-in model's eyes: the nearest of the known photos says failed or healthy."""
+
+    def __init__(self, photos: dict, spaghetti: tuple):
+        self._known = [(thumbnail(jpeg), number in spaghetti) for number, jpeg in photos.items()]
+
+    def __call__(self, jpeg: bytes) -> bool:
+        try:
+            seen = thumbnail(jpeg)
+        except Exception:
+            return False
+        return min(self._known, key=lambda known: sum(abs(a - b) for a, b in zip(known[0], seen)))[1]
+
+
+def settings(name: str, camera: CameraServer, model: ModelServer) -> dict:
+    own = {"snapshot_url": camera.url, "inference_profile_arn": MODEL, "bedrock_endpoint_url": model.url,
+           "aws_access_key_id": KEYS[name], "aws_secret_access_key": "bench", "credentials_file": "/nonexistent",
+           "failure_action": "pause", "warmup_minutes": 0, "image_long_side": 0 if name == "baseline" else 768}
+    if name == "local":
+        own["local_detector"] = "printnanny"
+    return own
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_prints(servers: dict, cameras: dict, nanny, model: ModelServer) -> BaselinePolicy:
+    for name, server in servers.items():
+        cameras[name].show_photos([nanny.photo(n) for n in HEALTHY])
+        if server.job_state().startswith(("Printing", "Paused", "Pausing")):
+            server.cancel_print()
+        server.start_print(seconds=3600)
+    config, errors = build_config(settings("baseline", cameras["baseline"], model))
+    assert not errors, errors
+    baseline = BaselinePolicy(servers["baseline"], config)
+    baseline.start()
+    for name in ("local", "failwatch"):
+        servers[name].wait_for_state("watching", timeout=60)
+        wait_for(lambda name=name: servers[name].plugin_status()["last_verdict"], 90, f"{name}'s first verdict")
+    wait_for(lambda: baseline.verdicts, 90, "the baseline's first verdict")
+    return baseline
+
+
+def healthy_window(servers, cameras, nanny, model, seconds: float) -> dict:
+    baseline = start_prints(servers, cameras, nanny, model)
+    start, started = time.monotonic(), {}
+    for name in ("local", "failwatch"):
+        pid = servers[name].process.pid
+        status = servers[name].plugin_status()["counters"]
+        started[name] = (cpu_seconds(pid), status["calls"], status["cost_usd"], status["local_looks"])
+    time.sleep(seconds)  # the window measured: the servers work meanwhile, nothing here waits for them
+    elapsed = time.monotonic() - start
+    figures = {}
+    for name in ("local", "failwatch"):
+        pid = servers[name].process.pid
+        status = servers[name].plugin_status()["counters"]
+        cpu0, calls0, cost0, looks0 = started[name]
+        figures[name] = {"calls_per_hour": (status["calls"] - calls0) * 3600 / elapsed,
+                         "usd_per_hour": (status["cost_usd"] - cost0) * 3600 / elapsed,
+                         "cpu_percent": 100 * (cpu_seconds(pid) - cpu0) / elapsed, "rss_mib": rss_mib(pid),
+                         "local_looks_per_hour": (status["local_looks"] - looks0) * 3600 / elapsed}
+    calls = [cost for at, cost in baseline.calls if at >= start]
+    figures["baseline"] = {"calls_per_hour": len(calls) * 3600 / elapsed, "usd_per_hour": sum(calls) * 3600 / elapsed}
+    baseline.stopping.set()
+    baseline.join(timeout=60)
+    return figures
+
+
+def one_onset(servers, cameras, nanny, model, delay: float) -> dict:
+    baseline = start_prints(servers, cameras, nanny, model)
+    local = servers["local"]
+    wait_for(lambda: local.plugin_status()["counters"]["local_looks"] >= 3, 60, "the detector's looks")
+    time.sleep(SETTLE + delay)  # the onset's phase is the experiment: a wall-clock delay on purpose
+    onset = time.monotonic()
+    for name in NAMES:
+        cameras[name].show_photos([nanny.photo(n) for n in (0, 6)])
+    paused: dict = {}
+    while len(paused) < len(NAMES) and time.monotonic() < onset + 180:
+        for name in NAMES:
+            if name not in paused and servers[name].job_state() == "Paused":
+                paused[name] = time.monotonic() - onset
+        time.sleep(0.05)
+    baseline.stopping.set()
+    baseline.join(timeout=60)
+    incident = local.failwatch("GET", "incidents").json()["incidents"]
+    raised_by = ((incident[0] if incident else {}).get("quick") or {}).get("source")
+    return {"paused": paused, "raised_by": raised_by}
+
+
+def detector_speed(nanny) -> dict:
+    from octoprint_failwatch.analysis.local_model import load_detector
+
+    config, _ = build_config({"local_detector": "printnanny"})
+    detector = load_detector(config, nanny.cache)
+    hd = {}
+    for number, jpeg in nanny.photos.items():
+        image = Image.open(io.BytesIO(jpeg)).convert("RGB").resize((1280, 720))
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=85)
+        hd[number] = out.getvalue()
+    figures = {}
+    for label, photos in (("photos as they are", nanny.photos), ("photos at 1280x720", hd)):
+        detector.inspect(photos[0])  # the first run allocates
+        times = [detector.inspect(jpeg).ms for _ in range(5) for jpeg in photos.values()]
+        figures[label] = (median(times), max(times))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--onsets", type=int, default=8)
+    parser.add_argument("--latency", type=float, default=3.0)
+    parser.add_argument("--healthy", type=float, default=180.0)
+    args = parser.parse_args()
+    nanny = fetch()
+    model = ModelServer().start()
+    model.latency = args.latency
+    model.judge = PhotoJudge(nanny.photos, SPAGHETTI)
+    cameras = {name: CameraServer().start() for name in NAMES}
+    servers: dict[str, OctoPrintServer] = {}
+    onsets = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="failwatch-detector-") as folder:
+            for name in NAMES:
+                # the baseline's printer is watched by BaselinePolicy: its Failwatch has no model, so it waits
+                own = settings(name, cameras[name], model) if name != "baseline" else {}
+                servers[name] = OctoPrintServer(Path(folder) / name, own, event_log=False)
+                servers[name].prepare()
+                if name == "local":  # as a first fetch leaves it
+                    import shutil
+
+                    shutil.copytree(nanny.cache, Path(folder) / name / "data" / "failwatch" / "models")
+                servers[name].start()
+            wait_for(lambda: servers["local"].plugin_status()["detector"]["state"] == "ready", 120, "the detector")
+            healthy = healthy_window(servers, cameras, nanny, model, args.healthy)
+            print("healthy window:", {k: {m: round(v, 3) for m, v in f.items()} for k, f in healthy.items()},
+                  flush=True)
+            for number in range(1, args.onsets + 1):
+                delay = (number - 0.5) / args.onsets * BASELINE_CYCLE
+                onsets.append(one_onset(servers, cameras, nanny, model, delay))
+                print(f"onset {number} ({delay:.1f} s into the spread): paused after "
+                      + ", ".join(f"{name} {onsets[-1]['paused'].get(name, float('nan')):.1f} s" for name in NAMES)
+                      + f"; the local alarm raised by the {onsets[-1]['raised_by']}", flush=True)
+    finally:
+        for server in servers.values():
+            server.stop()
+        model.stop()
+        for camera in cameras.values():
+            camera.stop()
+    report(healthy, onsets, detector_speed(nanny), args)
+
+
+def report(healthy: dict, onsets: list, speed: dict, args) -> None:
+    def figure(name):
+        values = [o["paused"][name] for o in onsets if name in o["paused"]]
+        return (median(values), max(values), len(values)) if values else (float("nan"),) * 2 + (0,)
+
+    base = figure("baseline")
+    print(f"\nOnset → Paused in real OctoPrint, PrintNanny's real photos ({len(onsets)} onsets spread over the "
+          f"baseline's cycle, {args.latency:g} s model latency), seconds ({time.strftime('%Y-%m-%d')})\n")
+    print(f"{'':<36}{'p50':>7}{'worst':>7}{'paused':>8}{'× baseline':>12}")
+    for name, words in (("local", "local first look (printnanny)"), ("failwatch", "Failwatch defaults"),
+                        ("baseline", "baseline policy")):
+        p50, worst, count = figure(name)
+        print(f"{words:<36}{p50:>7.1f}{worst:>7.1f}{count:>5}/{len(onsets):<2}{p50 / base[0]:>12.2f}")
+    print(f"\nA healthy hour ({args.healthy:g} s measured):")
+    print(f"{'':<36}{'calls/h':>9}{'USD/h':>9}{'CPU %':>8}{'RSS MiB':>9}")
+    for name, words in (("local", "local first look"), ("failwatch", "Failwatch defaults"),
+                        ("baseline", "baseline policy")):
+        f = healthy[name]
+        cpu = f"{f['cpu_percent']:>8.1f}" if "cpu_percent" in f else f"{'–':>8}"
+        rss = f"{f['rss_mib']:>9.0f}" if "rss_mib" in f else f"{'–':>9}"
+        print(f"{words:<36}{f['calls_per_hour']:>9.0f}{f['usd_per_hour']:>9.4f}{cpu}{rss}")
+    added_cpu = healthy["local"]["cpu_percent"] - healthy["failwatch"]["cpu_percent"]
+    added_rss = healthy["local"]["rss_mib"] - healthy["failwatch"]["rss_mib"]
+    print(f"the detector adds {added_cpu:.1f} % of one core and {added_rss:.0f} MiB to OctoPrint "
+          f"({healthy['local']['local_looks_per_hour']:.0f} detector looks per hour)")
+    print("\nThe detector alone, ms per frame (decode, crop, resize, inference), one thread:")
+    for label, (p50, worst) in speed.items():
+        print(f"  {label:<24} p50 {p50:>5.1f}   worst {worst:>5.1f}")
+
+
+if __name__ == "__main__":
+    main()
