@@ -2,6 +2,11 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
+# `make run PORT=5001 CAMERA_PORT=9081 ...` when these are taken
+PORT ?= 5000
+CAMERA_PORT ?= 8081
+MODEL_PORT ?= 8082
+RTSP_PORT ?= 8554
 
 .PHONY: run test compat lint bench clean
 
@@ -15,7 +20,7 @@ $(VENV)/.installed: pyproject.toml setup.py
 # the demo camera and a local stand-in for Bedrock.
 run: $(VENV)/.installed
 	bash scripts/install_system_deps.sh demo
-	$(PY) -m demo.run
+	$(PY) -m demo.run --port $(PORT) --camera-port $(CAMERA_PORT) --model-port $(MODEL_PORT) --rtsp-port $(RTSP_PORT)
 
 test: $(VENV)/.installed
 	bash scripts/install_system_deps.sh test

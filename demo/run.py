@@ -13,7 +13,7 @@ from pathlib import Path
 
 from demo.camera_server import CameraServer
 from demo.model_server import ModelServer
-from demo.octoprint_instance import OctoPrintServer, long_gcode
+from demo.octoprint_instance import OctoPrintServer, long_gcode, wait_for
 from demo.rtsp_camera import RtspCamera
 
 DEMO_MODEL = "us.amazon.nova-lite-v1:0"
@@ -22,13 +22,16 @@ DEMO_GCODE = "failwatch_demo.gcode"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--port", type=int, default=5000, help="OctoPrint's port")
+    parser.add_argument("--camera-port", type=int, default=8081)
+    parser.add_argument("--model-port", type=int, default=8082)
+    parser.add_argument("--rtsp-port", type=int, default=8554)
     parser.add_argument("--basedir", default=".run/octoprint")
     args = parser.parse_args()
 
-    camera = CameraServer(port=8081).start()
-    model = ModelServer(port=8082).start()
-    rtsp = RtspCamera("--mjpeg", camera.stream_url, port=8554)
+    camera = CameraServer(port=args.camera_port).start()
+    model = ModelServer(port=args.model_port).start()
+    rtsp = RtspCamera("--mjpeg", camera.stream_url, port=args.rtsp_port)
     try:
         rtsp.start()
     except (OSError, AssertionError) as exc:  # GStreamer missing: the HTTP demo camera still works
@@ -55,8 +58,11 @@ def main() -> None:
     try:
         octoprint.start()
         octoprint.login("admin", "admin")
-        octoprint.upload(DEMO_GCODE, long_gcode(30 * 60), select=True)  # a 30-minute print, ready to start
+        # connected first: a file selected before the printer is connected is not shown as loaded
         octoprint.connect_printer()
+        octoprint.upload(DEMO_GCODE, long_gcode(30 * 60), select=True)  # a 30-minute print, ready to start
+        wait_for(lambda: (octoprint.api("GET", "/api/job").json().get("job") or {}).get("file", {}).get("name")
+                 == DEMO_GCODE, 30, "the demo print to be loaded")
         print(f"\nOctoPrint with Failwatch: {octoprint.url}  (login: admin / admin)")
         print(f"Demo camera: {camera.url} (MJPEG {camera.stream_url}"
               + (f", RTSP {rtsp.url})" if rtsp else ")"))

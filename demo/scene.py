@@ -25,9 +25,6 @@ def render(mode: str, t: float, width: int = 1280, height: int = 720) -> np.ndar
     part_height = int(40 + (t % 600) / 600 * height * 0.3)
     centre = width // 2
     cv2.rectangle(image, (centre - 120, bed_top - part_height), (centre + 120, bed_top), (200, 80, 40), -1)
-    nozzle_x = int(centre + 100 * math.sin(t))
-    nozzle_y = bed_top - part_height - 30
-    cv2.rectangle(image, (nozzle_x - 30, nozzle_y - 60), (nozzle_x + 30, nozzle_y), (180, 180, 180), -1)
     if mode == "failed":
         # the same tangle in every frame, as a real one stays where it fell (strands drawn anew every frame made
         # the failure's stream several times busier than the healthy print's)
@@ -35,6 +32,11 @@ def render(mode: str, t: float, width: int = 1280, height: int = 720) -> np.ndar
         for _ in range(40):
             points = rng.integers([centre - 300, bed_top - 300], [centre + 300, bed_top], size=(6, 2))
             cv2.polylines(image, [points.astype(np.int32)], False, SPAGHETTI_BGR, 4)
+    # the head goes on moving over the part, and over a tangle: a failing print's picture changes too (a still
+    # one would be taken for a frozen camera)
+    nozzle_x = int(centre + 250 * math.sin(t))
+    nozzle_y = bed_top - part_height - 30
+    cv2.rectangle(image, (nozzle_x - 40, nozzle_y - 70), (nozzle_x + 40, nozzle_y), (180, 180, 180), -1)
     cv2.putText(image, f"t={t:8.1f}", (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2)
     _draw_stamp(image, t)
     return image

@@ -126,3 +126,15 @@ def test_an_alert_snapshot_is_taken_once_and_shared_and_a_failed_one_is_retried(
         snapshot()
     assert snapshot() == snapshot() == b"\xff\xd8picture"
     assert len(taken) == 2
+
+
+@pytest.mark.parametrize("scene", ["healthy", "failed"])
+def test_the_demo_scene_moves_as_a_printer_does_and_is_never_taken_for_a_frozen_camera(scene):
+    """The demo's failure must stay a failure on screen: a still tangle would read as a frozen camera (at the
+    default 10 s between frames the head used to be hidden under it for minutes)."""
+    from demo.scene import encode_jpeg, render
+    from octoprint_failwatch.sources.health import CameraHealth
+
+    health = CameraHealth(90.0)
+    problems = [health.check(encode_jpeg(render(scene, 1000.0 + t, 1280, 720)), float(t)) for t in range(0, 600, 10)]
+    assert problems == [None] * len(problems)
