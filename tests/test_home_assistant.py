@@ -186,3 +186,67 @@ def test_not_a_failure_from_home_assistant_keeps_our_pause_until_resume_print_is
         camera.mode = "healthy"
         printing.save_settings({"mqtt_broker_url": "", "mqtt_topic": "", "mqtt_ha_controls": False,
                                 "failure_action": "notify"})
+
+
+def sensor(sub, topic: str, entity: tuple) -> list[str]:
+    """What a Home Assistant entity showed for each status message, by its discovery value template."""
+    import jinja2
+
+    config = json.loads(sub.on(f"homeassistant/{entity[0]}/failwatch_ha1/{entity[1]}/config")[-1])
+    template = jinja2.Environment().from_string(config["value_template"])
+    return [template.render(value_json=json.loads(payload)) for payload in sub.on(topic)]
+
+
+def test_the_failure_sensor_turns_on_for_a_confirmed_failure_only_and_after_its_picture(broker, subscriber,
+                                                                                          tmp_path):
+    from demo.scene import shows_failure
+    from octoprint_failwatch.analysis.spend import DailySpend
+    from octoprint_failwatch.outcomes.dispatch import Dispatcher, NotifyOnly
+
+    from engine_fakes import Harness, ScriptedModel
+
+    calls = {"quick": 0}
+
+    def answer(n, frames):  # the first alarm is a look the full series rejects; then a real failure
+        if len(frames) == 1 and not shows_failure(frames[0].jpeg):
+            calls["quick"] += 1
+            return calls["quick"] == 3
+        return shows_failure(frames[-1].jpeg)
+
+    h = Harness(ScriptedModel(answer), latency=1.0)
+    h.monitor.start()
+    h.run(60)
+    assert len(h.named("verification_rejected")) == 1
+    h.camera.scene = "failed"
+    h.run(40)
+    assert len(h.named("failure_confirmed")) == 1
+    h.monitor.resume_watching()  # the cooldown ends: watching again
+    sub = subscriber("#")
+    assert sub.subscribed.wait(10)
+    config, errors = build_config({"mqtt_broker_url": broker.url, "mqtt_topic": "farm/ha1"})  # a topic of its own
+    assert not errors
+    alerts = make_channels(config, Identity.of("ha1", "HA1", config.mqtt_topic), logging.getLogger("test"),
+                           record=tmp_path / "retained.json")
+    dispatcher = Dispatcher(config, alerts, NotifyOnly(), None, lambda: "HA1", job=lambda: {},
+                            snapshot=lambda: JPEG, spend=DailySpend(), logger=logging.getLogger("test"))
+    try:
+        wait_for(lambda: sub.on("farm/ha1/availability") == [b"online"], 10, "the channel connected")
+        for _, _, event in h.events:  # what the engine said, in its order, through the real edges
+            dispatcher.handle(event)
+        dispatcher.handle(h.events[-1][2])
+        wait_for(lambda: sub.on("farm/ha1/snapshot") and any(json.loads(p)["state"] == "watching"
+                                                              for p in sub.on("farm/ha1")[-2:]), 10, "the end")
+        failure = sensor(sub, "farm/ha1", ("binary_sensor", "failure"))
+        looks = sensor(sub, "farm/ha1", ("binary_sensor", "look_failed"))
+        first_on = failure.index("ON")
+        statuses = [json.loads(p) for p in sub.on("farm/ha1")]
+        # the rejected look said "failed" on the look sensor, never on the failure sensor
+        rejected_look = next(i for i, s in enumerate(statuses) if s["print_failed"] and s["state"] != "failure")
+        assert rejected_look < first_on and looks[rejected_look] == "ON" and failure[rejected_look] == "OFF"
+        assert statuses[first_on]["state"] == "failure"
+        # the picture reached the image entity before the sensor turned on
+        order = [topic for topic, _, _ in sub.messages if topic in ("farm/ha1", "farm/ha1/snapshot")]
+        assert order.index("farm/ha1/snapshot") < [i for i, t in enumerate(order) if t == "farm/ha1"][first_on]
+        assert failure[-1] == "OFF"  # watching again: no failure in force
+    finally:
+        alerts.close()

@@ -256,21 +256,44 @@ class MqttChannel:
                  record: Optional[Path] = None, commands: Optional[Commands] = None):
         self._logger = logger or logging.getLogger(__name__)
         self._publisher = MqttPublisher(config, identity, self._logger, record, commands).start()
+        self._failure_shown = False  # the failure whose cooldown runs has been published (after its picture)
+        self._lock = threading.Lock()  # guards the two fields here and below: the caller's and the picture's thread
+        self._taking_picture = False  # a failure waits for its picture: statuses after it wait too
+        self._held_status: Optional[Alert] = None  # the newest of them
 
     def publish(self, alert: Alert) -> None:
         if alert.kind == STATUS:
-            self._publisher.publish_status(status_payload(alert))
-        elif alert.kind == FAILURE:
+            with self._lock:
+                if self._taking_picture:  # the retained state must not end older than the failure before it
+                    self._held_status = alert
+                    return
+            self._publish_status(alert)
+        elif alert.kind == FAILURE and (alert.snapshot is None or alert.test_run):
+            self._failure_shown = not alert.test_run
             self._publisher.publish_alert(status_payload(alert))
-            if alert.snapshot is not None and not alert.test_run:  # the picture may take a camera's time
-                threading.Thread(target=self._publish_snapshot, args=(alert.snapshot,), name="failwatch-mqtt-image",
-                                 daemon=True).start()
+        elif alert.kind == FAILURE:  # the picture may take a camera's time: taken off the caller's thread
+            with self._lock:
+                self._taking_picture = True
+            threading.Thread(target=self._publish_failure, args=(alert,), name="failwatch-mqtt-image",
+                             daemon=True).start()
 
-    def _publish_snapshot(self, snapshot: Callable[[], bytes]) -> None:
+    def _publish_status(self, alert: Alert) -> None:
+        self._failure_shown = self._failure_shown and alert.state == "cooldown"
+        self._publisher.publish_status(status_payload(alert, self._failure_shown))
+
+    def _publish_failure(self, alert: Alert) -> None:
+        """The picture first, then the alert: an automation triggered by the failure finds this failure's
+        picture on the image entity, not the previous one's."""
         try:
-            self._publisher.publish_snapshot(snapshot())
+            self._publisher.publish_snapshot(alert.snapshot())
         except Exception as exc:  # no picture is no reason to fail the alert
             self._logger.warning("Failwatch MQTT: no failure snapshot for Home Assistant: %s", exc)
+        self._failure_shown = True
+        self._publisher.publish_alert(status_payload(alert))
+        with self._lock:
+            held, self._held_status, self._taking_picture = self._held_status, None, False
+        if held is not None:
+            self._publish_status(held)
 
     def send_test(self, alert: Alert) -> tuple[bool, str]:
         return self._publisher.publish_test({**status_payload(alert), "test": True})

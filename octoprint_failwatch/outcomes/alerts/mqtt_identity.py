@@ -22,8 +22,12 @@ from .alert import FAILURE, Alert
 TOPIC_ROOT = "octoprint/failwatch"  # default topic: TOPIC_ROOT/<instance id>
 HA_PREFIX = "homeassistant"
 ENTITIES = {  # (component, object id): what Home Assistant shows
+    # a failure Failwatch confirmed (on from the alert through its cooldown): what an automation may wake a user for
     ("binary_sensor", "failure"): {"name": "Print failure", "device_class": "problem",
-                                   "value_template": "{{ 'ON' if value_json.print_failed else 'OFF' }}"},
+                                   "value_template": "{{ 'ON' if value_json.failure_confirmed else 'OFF' }}"},
+    # what the newest look said, before verification: on for an alarm that may still be rejected
+    ("binary_sensor", "look_failed"): {"name": "Last look says failed", "entity_category": "diagnostic",
+                                       "value_template": "{{ 'ON' if value_json.print_failed else 'OFF' }}"},
     ("sensor", "state"): {"name": "Monitoring state", "value_template": "{{ value_json.state }}"},
     ("sensor", "confidence"): {"name": "Failure likelihood", "unit_of_measurement": "%",
                                "state_class": "measurement",
@@ -37,14 +41,18 @@ COMMANDS = {  # Home Assistant buttons (when controls are on): payload -> button
 }
 
 
-def status_payload(alert: Alert) -> dict:
-    """The standalone tool's JSON (timestamp, print_failed, description) and what Failwatch adds to it."""
+def status_payload(alert: Alert, failure_shown: bool = False) -> dict:
+    """The standalone tool's JSON (timestamp, print_failed, description) and what Failwatch adds to it.
+    `failure_shown`: this channel has published the failure whose cooldown runs (its status says so until the
+    cooldown ends; the cooldown's first status comes just before the failure, whose picture goes first)."""
     verdict, job, failure = alert.verdict or {}, alert.job, alert.kind == FAILURE
     payload = {
         "timestamp": datetime.fromtimestamp(alert.time).astimezone().isoformat(),
         "print_failed": True if failure else bool(verdict.get("print_failed")),
         "description": verdict.get("explanation", alert.text),
         "state": "failure" if failure else alert.state,
+        # a failure verification confirmed, still in force (its cooldown); print_failed is the newest look's word
+        "failure_confirmed": failure or (failure_shown and alert.state == "cooldown"),
         "confidence": verdict.get("confidence"),
         "failure_type": verdict.get("failure_type"),
         "printer": alert.printer,

@@ -27,6 +27,7 @@ class OctoPrintMqttChannel:
         self._identity = identity
         self._availability = availability  # OctoPrint-MQTT's last will, for Home Assistant
         self._discovery = discovery
+        self._failure_shown = False  # the failure whose cooldown runs has been published
         self._logger = logger
         self._status = "publishing through the OctoPrint-MQTT plugin"
         self._send_discovery()
@@ -38,8 +39,10 @@ class OctoPrintMqttChannel:
         if alert.kind not in (STATUS, FAILURE):
             return
         failure = alert.kind == FAILURE
+        self._failure_shown = failure or (self._failure_shown and alert.state == "cooldown")
         try:
-            sent = self._publish(self._identity.topic, json.dumps(status_payload(alert)), retained=True,
+            sent = self._publish(self._identity.topic, json.dumps(status_payload(alert, self._failure_shown)),
+                                 retained=True,
                                  qos=1 if failure else 0, allow_queueing=failure or alert.changed_state)
             self._status = "publishing through the OctoPrint-MQTT plugin" if sent else (
                 "OctoPrint-MQTT is not connected: failure alerts and state changes are queued")
