@@ -1,7 +1,8 @@
 """Typed configuration: every setting, its default, its environment variable and its validation.
 
-One table (`FIELDS`) drives the OctoPrint settings defaults, the standalone mode's environment
-variables and validation, so the three can never drift apart. Validation never raises: it returns
+One declaration — the typed, frozen `FailwatchConfig`, each field with its rules — gives `FIELDS`, which
+drives the OctoPrint settings defaults, the standalone mode's environment variables and validation, so
+the three can never drift apart and editors and type checkers see every setting. Validation never raises: it returns
 one clear message per bad field, and `build_config` falls back to the default for that field.
 """
 
@@ -91,113 +92,13 @@ class Field:
     part: str = ""  # what a change restarts: camera, model, detection, actions, alerts, logging
 
 
-def _part(part: str, *fields: Field) -> tuple[Field, ...]:
-    return tuple(dataclasses.replace(field, part=part) for field in fields)
-
-
-FIELDS: tuple[Field, ...] = (
-    *_part(
-    "camera",
-    Field("camera_source", str, "auto", "CAMERA_SOURCE", check=_choice_check(CAMERA_SOURCES)),
-    Field("rtsp_url", str, "", "RTSP_URL", check=_url_check("rtsp", "rtsps")),
-    Field("rtsp_transport", str, "tcp", "RTSP_TRANSPORT", check=_choice_check(("tcp", "udp"))),
-    Field("snapshot_url", str, "", "SNAPSHOT_URL", check=_url_check("http", "https")),
-    Field("mjpeg_url", str, "", "MJPEG_URL", check=_url_check("http", "https")),
-    Field("webcam_name", str, "", "WEBCAM_NAME"),
-    Field("camera_timeout", float, 10.0, "CAMERA_TIMEOUT", minimum=1, maximum=120),
-    Field("frozen_seconds", float, 90.0, "FROZEN_SECONDS", minimum=5, maximum=3600),
-    ),
-    *_part(
-    "model",  # the model, AWS, image preparation and cost
-    Field("aws_region", str, "us-west-2", "AWS_REGION", check=_pattern_check(_REGION, "AWS region")),
-    Field("aws_role_arn", str, "", "AWS_ROLE_ARN", check=_pattern_check(_ROLE_ARN, "IAM role ARN")),
-    Field("inference_profile_arn", str, "", "INFERENCE_PROFILE_ARN",
-          check=_pattern_check(_ARN_OR_MODEL_ID, "inference profile ARN or model id")),
-    Field("aws_profile", str, "default", "APP_AWS_PROFILE"),
-    Field("credentials_file", str, "/creds/credentials", "AWS_CREDENTIALS_FILE"),
-    Field("aws_access_key_id", str, "", "AWS_ACCESS_KEY_ID", secret=True),
-    Field("aws_secret_access_key", str, "", "AWS_SECRET_ACCESS_KEY", secret=True),
-    Field("bedrock_endpoint_url", str, "", "BEDROCK_ENDPOINT_URL", check=_url_check("http", "https")),
-    Field("sts_endpoint_url", str, "", "STS_ENDPOINT_URL", check=_url_check("http", "https")),
-    Field("model_timeout", float, 60.0, "MODEL_TIMEOUT", minimum=1, maximum=600),
-    Field("about_printer", str, "", "ABOUT_PRINTER"),
-    Field("model_backend", str, "bedrock", "MODEL_BACKEND", check=_choice_check(MODEL_BACKENDS)),
-    Field("openai_base_url", str, "", "OPENAI_BASE_URL", check=_url_check("http", "https")),
-    Field("openai_model", str, "", "OPENAI_MODEL"),
-    Field("openai_api_key", str, "", "OPENAI_API_KEY", secret=True),
-    Field("image_long_side", int, 768, "IMAGE_LONG_SIDE", minimum=0, maximum=8000),
-    Field("jpeg_quality", int, 80, "JPEG_QUALITY", minimum=30, maximum=100),
-    Field("region_of_interest", str, "", "REGION_OF_INTEREST",
-          check=_pattern_check(_ROI, "region (x, y, width, height as fractions 0-1)")),
-    Field("daily_budget_usd", float, 0.0, "DAILY_BUDGET_USD", minimum=0, maximum=10000),
-    Field("price_input_per_1k", float, 0.0, "PRICE_INPUT_PER_1K", minimum=0, maximum=100),
-    Field("price_output_per_1k", float, 0.0, "PRICE_OUTPUT_PER_1K", minimum=0, maximum=100),
-    # the on-device detector (analysis/local_detector.py): off, printnanny, or a .tflite file with its labels beside it
-    Field("local_detector", str, "off", "LOCAL_DETECTOR", check=_detector_check),
-    Field("local_failure_labels", str, "spaghetti", "LOCAL_FAILURE_LABELS"),
-    # PrintNanny's model scores its photos' spaghetti 0.84-0.97 and their healthy prints below 0.02 (bench/detector.py);
-    # halfway keeps a margin both ways, and the vision model judges whatever it raises
-    Field("local_threshold", float, 0.5, "LOCAL_THRESHOLD", minimum=0.05, maximum=0.99),
-    ),
-    *_part(
-    "detection",  # series, verification, cooldown, error backoff
-    Field("test_mode", bool, False, "TEST_MODE"),
-    Field("images_per_series", int, 3, "IMAGES_PER_SERIES", minimum=1, maximum=20),
-    Field("interval_between_images", float, 10.0, "INTERVAL_BETWEEN_IMAGES", minimum=0.5, maximum=3600),
-    Field("verification_series", int, 4, "VERIFICATION_SERIES", minimum=1, maximum=10),
-    Field("verification_required", int, 3, "VERIFICATION_REQUIRED", minimum=1, maximum=10),
-    Field("verification_interval", float, 2.0, "VERIFICATION_INTERVAL", minimum=0.5, maximum=600),
-    Field("pipeline_verification", bool, True, "PIPELINE_VERIFICATION"),
-    Field("quick_check", bool, True, "QUICK_CHECK"),
-    Field("local_interval", float, 2.0, "LOCAL_INTERVAL", minimum=0.5, maximum=600),  # a frame to the detector
-    # with the detector ready, the vision model's quick look is the safety net for what the detector cannot see
-    Field("model_look_interval", float, 30.0, "MODEL_LOOK_INTERVAL", minimum=1, maximum=3600),
-    Field("prefetch_verification", bool, True, "PREFETCH_VERIFICATION"),
-    Field("min_failure_confidence", float, 0.0, "MIN_FAILURE_CONFIDENCE", minimum=0, maximum=1),
-    Field("cooldown_minutes", float, 15.0, "COOLDOWN_MINUTES", minimum=0, maximum=24 * 60),
-    Field("error_limit", int, 5, "ERROR_LIMIT", minimum=1, maximum=100),
-    Field("error_backoff_seconds", float, 60.0, "ERROR_BACKOFF_SECONDS", minimum=0, maximum=3600),
-    ),
-    *_part(
-    "actions",  # what is done to the print, and when the print is worth judging
-    Field("failure_action", str, "notify", "FAILURE_ACTION", check=_choice_check(FAILURE_ACTIONS)),
-    Field("allow_cancel", bool, False, "ALLOW_CANCEL"),
-    Field("max_auto_pauses", int, 1, "MAX_AUTO_PAUSES", minimum=1, maximum=20),
-    Field("pause_retract_mm", float, 1.0, "PAUSE_RETRACT_MM", minimum=0, maximum=20),
-    Field("pause_lift_mm", float, 5.0, "PAUSE_LIFT_MM", minimum=0, maximum=50),
-    Field("pause_park", bool, False, "PAUSE_PARK"),
-    Field("pause_park_x", float, 0.0, "PAUSE_PARK_X", minimum=-1000, maximum=1000),
-    Field("pause_park_y", float, 0.0, "PAUSE_PARK_Y", minimum=-1000, maximum=1000),
-    Field("pause_hotend_off", bool, False, "PAUSE_HOTEND_OFF"),
-    Field("warmup_minutes", float, 2.0, "WARMUP_MINUTES", minimum=0, maximum=240),
-    Field("warmup_layers", int, 0, "WARMUP_LAYERS", minimum=0, maximum=1000),
-    Field("resume_grace_minutes", float, 2.0, "RESUME_GRACE_MINUTES", minimum=0, maximum=240),
-    ),
-    *_part(
-    "alerts",
-    # this instance's name on MQTT and in Home Assistant: generated once by the plugin, never the display name
-    Field("instance_id", str, "", "INSTANCE_ID", check=_pattern_check(_INSTANCE_ID, "instance id (a-z, 0-9, _ -)")),
-    Field("discord_webhook_url", str, "", "DISCORD_WEBHOOK_URL", check=_url_check("https", "http"), secret=True),
-    Field("notify_urls", str, "", "NOTIFY_URLS", check=_urls_check, secret=True),
-    Field("mqtt_broker_url", str, "", "MQTT_BROKER_URL", check=_url_check("mqtt", "mqtts", "ws", "wss", "tcp")),
-    Field("mqtt_topic", str, "", "MQTT_TOPIC", check=_pattern_check(_MQTT_TOPIC, "MQTT topic")),
-    Field("mqtt_username", str, "", "MQTT_USERNAME"),
-    Field("mqtt_password", str, "", "MQTT_PASSWORD", secret=True),
-    Field("mqtt_client_id", str, "", "MQTT_CLIENT_ID"),
-    Field("mqtt_qos", int, 0, "MQTT_QOS", minimum=0, maximum=2),
-    Field("mqtt_retain", bool, True, "MQTT_RETAIN"),
-    Field("mqtt_ca_file", str, "", "MQTT_CA_FILE"),
-    Field("mqtt_ha_discovery", bool, True, "MQTT_HA_DISCOVERY"),
-    Field("mqtt_ha_controls", bool, False, "MQTT_HA_CONTROLS"),
-    Field("alert_camera_problems", bool, True, "ALERT_CAMERA_PROBLEMS"),
-    Field("alert_monitoring_stopped", bool, True, "ALERT_MONITORING_STOPPED"),
-    ),
-    *_part("logging", Field("verbose_logging", bool, False, "VERBOSE_LOGGING")),
-)
-
-FIELDS_BY_KEY = {field.key: field for field in FIELDS}
-SECRET_KEYS = tuple(field.key for field in FIELDS if field.secret)
-DEFAULTS = {field.key: field.default for field in FIELDS}
+def setting(default: Any, env: Optional[str] = None, *, minimum: Optional[float] = None,
+            maximum: Optional[float] = None, check: Optional[Callable[[Any], Optional[str]]] = None,
+            secret: bool = False, part: str = "") -> Any:
+    """One field of FailwatchConfig with its rules (FIELDS reads them back); a secret is left out of its repr,
+    so a logged config shows none."""
+    rules = {"env": env, "minimum": minimum, "maximum": maximum, "check": check, "secret": secret, "part": part}
+    return dataclasses.field(default=default, repr=not secret, metadata=rules)
 
 
 class _DerivedSettings:
@@ -252,14 +153,111 @@ class _DerivedSettings:
         return "not configured: set the " + ", ".join(missing) if missing else ""
 
 
-# The validated settings the engine and its edges run on: one typed, frozen field per row of FIELDS
-# (secrets are left out of its repr, so a logged config shows none).
-FailwatchConfig = dataclasses.make_dataclass(
-    "FailwatchConfig", [(field.key, field.kind, dataclasses.field(repr=not field.secret)) for field in FIELDS],
-    bases=(_DerivedSettings,), frozen=True,
-    namespace={"__module__": __name__, "__doc__": "The validated settings, one field per row of FIELDS."})
+@dataclass(frozen=True)
+class FailwatchConfig(_DerivedSettings):
+    """The validated settings the engine and its edges run on: every setting, its default, its environment
+    variable for the daemon, its rules and the part of the watch a change of it touches."""
+
+    # ----- camera -----
+    camera_source: str = setting("auto", "CAMERA_SOURCE", check=_choice_check(CAMERA_SOURCES), part="camera")
+    rtsp_url: str = setting("", "RTSP_URL", check=_url_check("rtsp", "rtsps"), part="camera")
+    rtsp_transport: str = setting("tcp", "RTSP_TRANSPORT", check=_choice_check(("tcp", "udp")), part="camera")
+    snapshot_url: str = setting("", "SNAPSHOT_URL", check=_url_check("http", "https"), part="camera")
+    mjpeg_url: str = setting("", "MJPEG_URL", check=_url_check("http", "https"), part="camera")
+    webcam_name: str = setting("", "WEBCAM_NAME", part="camera")
+    camera_timeout: float = setting(10.0, "CAMERA_TIMEOUT", minimum=1, maximum=120, part="camera")
+    frozen_seconds: float = setting(90.0, "FROZEN_SECONDS", minimum=5, maximum=3600, part="camera")
+    # ----- model: the model, AWS, image preparation and cost -----
+    aws_region: str = setting("us-west-2", "AWS_REGION", check=_pattern_check(_REGION, "AWS region"), part="model")
+    aws_role_arn: str = setting("", "AWS_ROLE_ARN", check=_pattern_check(_ROLE_ARN, "IAM role ARN"), part="model")
+    inference_profile_arn: str = setting("", "INFERENCE_PROFILE_ARN",
+                      check=_pattern_check(_ARN_OR_MODEL_ID, "inference profile ARN or model id"), part="model")
+    aws_profile: str = setting("default", "APP_AWS_PROFILE", part="model")
+    credentials_file: str = setting("/creds/credentials", "AWS_CREDENTIALS_FILE", part="model")
+    aws_access_key_id: str = setting("", "AWS_ACCESS_KEY_ID", secret=True, part="model")
+    aws_secret_access_key: str = setting("", "AWS_SECRET_ACCESS_KEY", secret=True, part="model")
+    bedrock_endpoint_url: str = setting("", "BEDROCK_ENDPOINT_URL", check=_url_check("http", "https"), part="model")
+    sts_endpoint_url: str = setting("", "STS_ENDPOINT_URL", check=_url_check("http", "https"), part="model")
+    model_timeout: float = setting(60.0, "MODEL_TIMEOUT", minimum=1, maximum=600, part="model")
+    about_printer: str = setting("", "ABOUT_PRINTER", part="model")
+    model_backend: str = setting("bedrock", "MODEL_BACKEND", check=_choice_check(MODEL_BACKENDS), part="model")
+    openai_base_url: str = setting("", "OPENAI_BASE_URL", check=_url_check("http", "https"), part="model")
+    openai_model: str = setting("", "OPENAI_MODEL", part="model")
+    openai_api_key: str = setting("", "OPENAI_API_KEY", secret=True, part="model")
+    image_long_side: int = setting(768, "IMAGE_LONG_SIDE", minimum=0, maximum=8000, part="model")
+    jpeg_quality: int = setting(80, "JPEG_QUALITY", minimum=30, maximum=100, part="model")
+    region_of_interest: str = setting("", "REGION_OF_INTEREST",
+                      check=_pattern_check(_ROI, "region (x, y, width, height as fractions 0-1)"), part="model")
+    daily_budget_usd: float = setting(0.0, "DAILY_BUDGET_USD", minimum=0, maximum=10000, part="model")
+    price_input_per_1k: float = setting(0.0, "PRICE_INPUT_PER_1K", minimum=0, maximum=100, part="model")
+    price_output_per_1k: float = setting(0.0, "PRICE_OUTPUT_PER_1K", minimum=0, maximum=100, part="model")
+    # the on-device detector (analysis/local_detector.py): off, printnanny, or a .tflite file with its labels beside it
+    local_detector: str = setting("off", "LOCAL_DETECTOR", check=_detector_check, part="model")
+    local_failure_labels: str = setting("spaghetti", "LOCAL_FAILURE_LABELS", part="model")
+    # PrintNanny's model scores its photos' spaghetti 0.84-0.97 and their healthy prints below 0.02 (bench/detector.py);
+    # halfway keeps a margin both ways, and the vision model judges whatever it raises
+    local_threshold: float = setting(0.5, "LOCAL_THRESHOLD", minimum=0.05, maximum=0.99, part="model")
+    # ----- detection: series, verification, cooldown, error backoff -----
+    test_mode: bool = setting(False, "TEST_MODE", part="detection")
+    images_per_series: int = setting(3, "IMAGES_PER_SERIES", minimum=1, maximum=20, part="detection")
+    interval_between_images: float = setting(10.0, "INTERVAL_BETWEEN_IMAGES",
+                      minimum=0.5, maximum=3600, part="detection")
+    verification_series: int = setting(4, "VERIFICATION_SERIES", minimum=1, maximum=10, part="detection")
+    verification_required: int = setting(3, "VERIFICATION_REQUIRED", minimum=1, maximum=10, part="detection")
+    verification_interval: float = setting(2.0, "VERIFICATION_INTERVAL", minimum=0.5, maximum=600, part="detection")
+    pipeline_verification: bool = setting(True, "PIPELINE_VERIFICATION", part="detection")
+    quick_check: bool = setting(True, "QUICK_CHECK", part="detection")
+    local_interval: float = setting(2.0, "LOCAL_INTERVAL", minimum=0.5, maximum=600, part="detection")
+    # with the detector ready, the vision model's quick look is the safety net for what the detector cannot see
+    model_look_interval: float = setting(30.0, "MODEL_LOOK_INTERVAL", minimum=1, maximum=3600, part="detection")
+    prefetch_verification: bool = setting(True, "PREFETCH_VERIFICATION", part="detection")
+    min_failure_confidence: float = setting(0.0, "MIN_FAILURE_CONFIDENCE", minimum=0, maximum=1, part="detection")
+    cooldown_minutes: float = setting(15.0, "COOLDOWN_MINUTES", minimum=0, maximum=24 * 60, part="detection")
+    error_limit: int = setting(5, "ERROR_LIMIT", minimum=1, maximum=100, part="detection")
+    error_backoff_seconds: float = setting(60.0, "ERROR_BACKOFF_SECONDS", minimum=0, maximum=3600, part="detection")
+    # ----- actions: what is done to the print, and when the print is worth judging -----
+    failure_action: str = setting("notify", "FAILURE_ACTION", check=_choice_check(FAILURE_ACTIONS), part="actions")
+    allow_cancel: bool = setting(False, "ALLOW_CANCEL", part="actions")
+    max_auto_pauses: int = setting(1, "MAX_AUTO_PAUSES", minimum=1, maximum=20, part="actions")
+    pause_retract_mm: float = setting(1.0, "PAUSE_RETRACT_MM", minimum=0, maximum=20, part="actions")
+    pause_lift_mm: float = setting(5.0, "PAUSE_LIFT_MM", minimum=0, maximum=50, part="actions")
+    pause_park: bool = setting(False, "PAUSE_PARK", part="actions")
+    pause_park_x: float = setting(0.0, "PAUSE_PARK_X", minimum=-1000, maximum=1000, part="actions")
+    pause_park_y: float = setting(0.0, "PAUSE_PARK_Y", minimum=-1000, maximum=1000, part="actions")
+    pause_hotend_off: bool = setting(False, "PAUSE_HOTEND_OFF", part="actions")
+    warmup_minutes: float = setting(2.0, "WARMUP_MINUTES", minimum=0, maximum=240, part="actions")
+    warmup_layers: int = setting(0, "WARMUP_LAYERS", minimum=0, maximum=1000, part="actions")
+    resume_grace_minutes: float = setting(2.0, "RESUME_GRACE_MINUTES", minimum=0, maximum=240, part="actions")
+    # ----- alerts -----
+    # this instance's name on MQTT and in Home Assistant: generated once by the plugin, never the display name
+    instance_id: str = setting("", "INSTANCE_ID",
+                      check=_pattern_check(_INSTANCE_ID, "instance id (a-z, 0-9, _ -)"), part="alerts")
+    discord_webhook_url: str = setting("", "DISCORD_WEBHOOK_URL",
+                      check=_url_check("https", "http"), secret=True, part="alerts")
+    notify_urls: str = setting("", "NOTIFY_URLS", check=_urls_check, secret=True, part="alerts")
+    mqtt_broker_url: str = setting("", "MQTT_BROKER_URL",
+                      check=_url_check("mqtt", "mqtts", "ws", "wss", "tcp"), part="alerts")
+    mqtt_topic: str = setting("", "MQTT_TOPIC", check=_pattern_check(_MQTT_TOPIC, "MQTT topic"), part="alerts")
+    mqtt_username: str = setting("", "MQTT_USERNAME", part="alerts")
+    mqtt_password: str = setting("", "MQTT_PASSWORD", secret=True, part="alerts")
+    mqtt_client_id: str = setting("", "MQTT_CLIENT_ID", part="alerts")
+    mqtt_qos: int = setting(0, "MQTT_QOS", minimum=0, maximum=2, part="alerts")
+    mqtt_retain: bool = setting(True, "MQTT_RETAIN", part="alerts")
+    mqtt_ca_file: str = setting("", "MQTT_CA_FILE", part="alerts")
+    mqtt_ha_discovery: bool = setting(True, "MQTT_HA_DISCOVERY", part="alerts")
+    mqtt_ha_controls: bool = setting(False, "MQTT_HA_CONTROLS", part="alerts")
+    alert_camera_problems: bool = setting(True, "ALERT_CAMERA_PROBLEMS", part="alerts")
+    alert_monitoring_stopped: bool = setting(True, "ALERT_MONITORING_STOPPED", part="alerts")
+    # ----- logging -----
+    verbose_logging: bool = setting(False, "VERBOSE_LOGGING", part="logging")
 
 
+_KINDS = {"str": str, "int": int, "float": float, "bool": bool}
+FIELDS: tuple[Field, ...] = tuple(Field(field.name, _KINDS[str(field.type)], field.default, **field.metadata)
+                                  for field in dataclasses.fields(FailwatchConfig))
+FIELDS_BY_KEY = {field.key: field for field in FIELDS}
+SECRET_KEYS = tuple(field.key for field in FIELDS if field.secret)
+DEFAULTS = {field.key: field.default for field in FIELDS}
 
 
 def coerce(field: Field, raw: Any) -> tuple[Any, Optional[str]]:
