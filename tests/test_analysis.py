@@ -73,7 +73,7 @@ def test_a_quick_check_is_one_image_a_short_question_and_a_short_answer_on_both_
     series = backend(frames_from(camera, "failed"))
     quick = backend(frames_from(camera, "failed", count=1), quick=True)
     assert quick.print_failed is True and 0 <= quick.confidence <= 1
-    assert quick.explanation.startswith("quick check of the newest frame")  # no explanation asked for
+    assert quick.explanation == "a quick look at the newest frame alone"  # no explanation asked for
     request = server.converse_requests[-1]
     assert len(request["images"]) == 1 and request["texts"][0].startswith("Frame 1 of 1 (newest) captured at")
     # a third of the input and no explanation in the answer (its type only): it is asked at every frame

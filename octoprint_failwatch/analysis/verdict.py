@@ -66,7 +66,8 @@ def parse_verdict(answer: Any, quick: bool = False) -> Verdict:
         failure_type = "other" if failed else "none"  # "failed, type none" is an unspecified failure
     explanation = answer.get("explanation")
     if quick and explanation is None:
-        explanation = "quick check of the newest frame: " + ("possible failure" if failed else "looks fine")
+        # the verdict's words (failed or fine, the likelihood) are shown beside it: this says only what it was
+        explanation = "a quick look at the newest frame alone"
     if not isinstance(explanation, str) or not explanation.strip():
         raise AnalysisError("model answer has an empty explanation")
     return Verdict(

@@ -5,8 +5,12 @@
  */
 $(function () {
     // OctoPrint's gettext may not be defined yet when plugin scripts load: translate when text is shown
-    function tr(text) {
-        return typeof window.gettext === "function" ? window.gettext(text) : text;
+    // translated text; whole sentences with named %(gaps)s, so a translation can put the values where its
+    // language needs them (never a sentence glued from fragments)
+    function tr(text, values) {
+        var translated = typeof window.gettext === "function" ? window.gettext(text) : text;
+        return values ? translated.replace(/%\((\w+)\)s/g, function (gap, name) { return values[name]; })
+            : translated;
     }
 
     var api = OctoPrint.plugins.failwatch;
@@ -51,10 +55,10 @@ $(function () {
         } else if (verdict.counted === false) {
             text = tr("failing, below the confidence needed (ignored)");
         } else {
-            text = tr("failing") + " (" + (verdict.failure_type === "other" ? tr("unspecified")
-                : verdict.failure_type.replace(/_/g, " ")) + ")";
+            text = tr("failing (%(type)s)", {type: verdict.failure_type === "other" ? tr("unspecified")
+                : verdict.failure_type.replace(/_/g, " ")});
         }
-        return text + " — " + tr("failure likelihood") + " " + percent(verdict.confidence);
+        return tr("%(verdict)s — failure likelihood %(likelihood)s", {verdict: text, likelihood: percent(verdict.confidence)});
     }
 
     function describeTest(test) {
@@ -102,7 +106,9 @@ $(function () {
             var status = self.status(), state = self.state();
             var text = (STATES[state] || STATES.idle).label;
             if (state === "verifying" && status.verification) {
-                text += " " + status.verification.done + "/" + status.verification.series;
+                // how many of the verification series the model has judged so far
+                text = tr("Verifying: %(done)s of %(series)s checked",
+                          {done: status.verification.done, series: status.verification.series});
             }
             if (HOLDS.indexOf(state) >= 0 && status.until) {
                 text += " " + minutesLeft(status.until) + " min";
@@ -115,6 +121,11 @@ $(function () {
                 return tr("failure confirmed") + ": " + status.last_failure.explanation;
             }
             return status.message || "";
+        });
+        // the message where it says more than the state's own name ("Watching — watching" says nothing twice)
+        self.detail = ko.pureComputed(function () {
+            var message = self.message(), name = (STATES[self.state()] || STATES.idle).label;
+            return message.trim().toLowerCase() === name.trim().toLowerCase() ? "" : message;
         });
         self.error = ko.pureComputed(function () { return self.status().error || ""; });
         self.settingsMessages = ko.pureComputed(function () { return self.status().settings_messages || []; });
@@ -478,8 +489,9 @@ $(function () {
 
         function describe(incident) {
             var trigger = incident.trigger || {}, job = incident.job || {};
-            var what = (incident.kind === "confirmed" ? tr("Failure confirmed") : tr("Alarm rejected")) +
-                " (" + incident.positives + "/" + incident.series_count + ")";
+            var counts = {positives: incident.positives, series: incident.series_count};
+            var what = incident.kind === "confirmed" ? tr("Failure confirmed (%(positives)s of %(series)s)", counts)
+                : tr("Alarm rejected (%(positives)s of %(series)s)", counts);
             var view = {
                 id: incident.id,
                 when: new Date(incident.time * 1000).toLocaleString(),
