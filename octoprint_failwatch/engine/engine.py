@@ -44,9 +44,9 @@ from .events import (
     StatusChanged,
 )
 from .evidence import Evidence
-from .frame_taker import FrameTaker, InlineExecutor
+from .frame_taker import FrameTaker, InlineExecutor, Purpose
 from .local_looks import Detector, LocalLooks
-from .model_calls import Executor, ModelCalls
+from .model_calls import Call, Executor, ModelCalls
 from .pacing import LookPace
 from .status import State, Status
 from .verification import VerificationRound
@@ -172,19 +172,19 @@ class Engine:
         verification = self._round
         if self._state == State.CAMERA_PROBLEM and now >= self._next_capture_at:
             self._next_capture_at = now + self._config.interval_between_images
-            self._request("recheck")
+            self._request(Purpose.RECHECK)
         elif self._state == State.WATCHING and now >= self._next_capture_at and (self._quick_checks()
                                                                                   or not self._calls):
             # the regular frame first: frames taken during a quick look are a guess, it is not
             if self._local_first():
                 self._next_capture_at = now + self._local.gap  # free looks: no pacing for the quota
-                self._request("look", self._local.detector.look)
+                self._request(Purpose.LOOK, self._local.detector.look)
             else:
                 self._next_capture_at = now + self._pace.next_gap(self._config.interval_between_images, now)
-                self._request("look")
+                self._request(Purpose.LOOK)
         elif self._state in ACTIVE and verification is not None and verification.due(now) and (
                 verification.interleaved or not self._calls):
-            self._request("verify")  # one after the other: a series waits for the previous verdict
+            self._request(Purpose.VERIFY)  # one after the other: a series waits for the previous verdict
         elif not self._camera_released and not self._frame_due_soon(now):
             self._camera_released = True
             self._camera.release()
@@ -199,7 +199,7 @@ class Engine:
             self._local.model_look_after(now, self._random.uniform(
                 0, self._start_spread * self._config.model_look_interval))
 
-    def _request(self, purpose: str, inspect=None) -> None:
+    def _request(self, purpose: Purpose, inspect=None) -> None:
         self._camera_released = False
         self._camera.request(purpose, inspect)
 
@@ -221,13 +221,13 @@ class Engine:
             return False
         if isinstance(taken.result, CameraError):
             self._camera_problem(taken.result.kind, str(taken.result))
-        elif taken.purpose == "recheck":
+        elif taken.purpose == Purpose.RECHECK:
             self._camera_recovered(taken.result)
-        elif taken.purpose == "verify" and self._round is not None:
+        elif taken.purpose == Purpose.VERIFY and self._round is not None:
             self._round.add_frame(taken.result, self._clock.monotonic())
             if self._round.alarmed:
                 self._submit_verifications()
-        elif taken.purpose == "look" and self._state == State.WATCHING:
+        elif taken.purpose == Purpose.LOOK and self._state == State.WATCHING:
             self._regular_frame(taken.result, taken.local)
         return True
 
@@ -244,12 +244,12 @@ class Engine:
         size = self._config.images_per_series
         if not self._quick_checks():
             if len(self._frames) >= size and not self._calls:
-                self._submit("main", self._frames)  # one full series at a time
+                self._submit(Call.SERIES, self._frames)  # one full series at a time
                 self._frames = []
             return
         self._frames = self._frames[-size:]  # the newest N frames are kept for the series check
         if len(self._frames) == size and not self._calls:
-            self._submit("quick", [frame])  # the newest alone is looked at
+            self._submit(Call.QUICK, [frame])  # the newest alone is looked at
             if self._config.pipeline_verification and self._config.prefetch_verification:
                 self._round = VerificationRound(self._config, frame.captured_at, self._evidence.counts)
 
@@ -272,7 +272,7 @@ class Engine:
             if counts and self._local.may_trigger(now) and self._local.enough_flagged():
                 series = self._local.series()
                 self._begin_verification(local, series, quick=local)
-                self._submit("main", series)  # the full series to the model, beside the verification
+                self._submit(Call.SERIES, series)  # the full series to the model, beside the verification
                 return
         elif local is not None and not self._detector_failing:  # said once; the model's looks go on meanwhile
             self._detector_failing = True
@@ -282,7 +282,7 @@ class Engine:
             every = self._config.interval_between_images if self._detector_failing else self._config.model_look_interval
             self._local.model_looked(now, self._pace.next_gap(every, now))
             self._frames = self._local.series()
-            self._submit("quick", [frame])
+            self._submit(Call.QUICK, [frame])
             if self._config.pipeline_verification and self._config.prefetch_verification:
                 self._round = VerificationRound(self._config, frame.captured_at, self._evidence.counts)
 
@@ -313,9 +313,9 @@ class Engine:
 
     # ----- verdicts -----
 
-    def _submit(self, kind: str, frames: list[Frame]) -> None:
+    def _submit(self, kind: Call, frames: list[Frame]) -> None:
         self._status.counters["calls"] += 1
-        if kind == "main":
+        if kind == Call.SERIES:
             self._status.counters["series"] += 1
         self._calls.submit(kind, frames)
 
@@ -328,27 +328,27 @@ class Engine:
                 self._record(answer.verdict, answer.frames)
             elif self._calls.retry(answer, self._clock.monotonic()):
                 continue  # made again after a short wait: not an error yet
-            elif throttled and answer.kind == "quick":
+            elif throttled and answer.kind == Call.QUICK:
                 self._throttled_look(error)
             else:
                 self._count_error(f"model: {error}")
             self._handle(answer.kind, answer.verdict, answer.frames)
 
-    def _handle(self, kind: str, verdict: Optional[Verdict], frames: list[Frame]) -> None:
+    def _handle(self, kind: Call, verdict: Optional[Verdict], frames: list[Frame]) -> None:
         failing = self._evidence.counts(verdict)
         if self._state == State.WATCHING:
-            if kind == "main" and failing:
+            if kind == Call.SERIES and failing:
                 self._begin_verification(verdict, frames)
-            elif kind == "main" and self._once:
+            elif kind == Call.SERIES and self._once:
                 self._finish_once()
-            elif kind == "quick" and failing:
+            elif kind == Call.QUICK and failing:
                 series = self._local.series() if self._local_first() else list(self._frames)
                 self._begin_verification(verdict, series, quick=verdict)
-                self._submit("main", series)  # the full series call, beside the verification
-            elif kind == "quick":
+                self._submit(Call.SERIES, series)  # the full series call, beside the verification
+            elif kind == Call.QUICK:
                 self._round = None  # the prefetched frames are not needed
-        elif self._state == State.VERIFYING and kind in ("main", "verify"):
-            if kind == "main":
+        elif self._state == State.VERIFYING and kind in (Call.SERIES, Call.VERIFY):
+            if kind == Call.SERIES:
                 self._round.series_verdict(verdict)
                 self._submit_verifications()  # those held for the series' verdict
             else:
@@ -384,7 +384,7 @@ class Engine:
             return
         series = verification.complete_series()
         for frames in series:
-            self._submit("verify", frames)
+            self._submit(Call.VERIFY, frames)
         if series or self._status.verification is None:
             self._publish_progress()
 

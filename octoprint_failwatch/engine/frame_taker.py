@@ -8,6 +8,7 @@ asked for at a time; a frame asked for by a run that has since ended is dropped.
 from __future__ import annotations
 
 from concurrent.futures import Future
+from enum import Enum
 from typing import Callable, NamedTuple, Optional, Union
 
 from ..analysis.verdict import Verdict
@@ -18,8 +19,16 @@ from .model_calls import Executor
 Inspect = Callable[[Frame], Optional[Verdict]]  # the on-device detector's look at a live frame
 
 
+class Purpose(str, Enum):
+    """What a frame is taken for."""
+
+    LOOK = "look"  # the regular cadence: a look (the detector's, the model's quick one) and the next series
+    VERIFY = "verify"  # a verification round's
+    RECHECK = "recheck"  # is the camera back?
+
+
 class Taken(NamedTuple):
-    purpose: str  # look | verify | recheck
+    purpose: Purpose
     result: Union[Frame, CameraError]
     local: Union[Verdict, Exception, None] = None  # what the detector said, or why it could not say
 
@@ -37,7 +46,7 @@ class FrameTaker:
         """Another camera from the next frame on (the settings changed)."""
         self._capture, self._health = capture, health
 
-    def request(self, purpose: str, inspect: Optional[Inspect] = None) -> None:
+    def request(self, purpose: Purpose, inspect: Optional[Inspect] = None) -> None:
         """Asks for a frame; `inspect` runs on it on the camera's thread once it is known to be live."""
         future = self._executor.submit(self._take, inspect)
         self._pending = (purpose, future)

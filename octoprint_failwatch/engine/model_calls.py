@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import threading
 from concurrent.futures import Future
+from enum import Enum
 from typing import Any, Callable, Iterator, NamedTuple, Optional, Protocol
 
 from ..analysis.verdict import Verdict
@@ -50,8 +51,16 @@ class DaemonThreadExecutor:
         return future
 
 
+class Call(str, Enum):
+    """What a model call is for."""
+
+    QUICK = "quick"  # the newest frame alone, the short question
+    SERIES = "main"  # a full series: the alarm's, or the standalone tool's regular one
+    VERIFY = "verify"  # one of a verification round's fresh series
+
+
 class Answer(NamedTuple):
-    kind: str  # quick | main | verify
+    kind: Call
     verdict: Optional[Verdict]
     error: Optional[BaseException]
     frames: list[Frame]
@@ -66,8 +75,8 @@ class ModelCalls:
         self._analyse = analyse
         self._random = rng or random.Random()
         self._run = 0
-        self._pending: list[tuple[int, str, Future, list[Frame], int]] = []
-        self._retries: list[tuple[float, str, list[Frame], int]] = []  # (when, kind, frames, attempt)
+        self._pending: list[tuple[int, Call, Future, list[Frame], int]] = []
+        self._retries: list[tuple[float, Call, list[Frame], int]] = []  # (when, kind, frames, attempt)
 
     def replace(self, analyse: Callable[..., Verdict]) -> None:
         """Another model or backend from the next call on (the settings changed)."""
@@ -79,15 +88,15 @@ class ModelCalls:
         self._pending = []
         self._retries = []
 
-    def submit(self, kind: str, frames: list[Frame], attempt: int = 1) -> None:
+    def submit(self, kind: Call, frames: list[Frame], attempt: int = 1) -> None:
         series = list(frames)
-        future = self._executor.submit(self._analyse, series, kind == "quick")
+        future = self._executor.submit(self._analyse, series, kind == Call.QUICK)
         self._pending.append((self._run, kind, future, series, attempt))
         future.add_done_callback(lambda _: self._on_answer())
 
     def retry(self, answer: Answer, now: float) -> bool:
         """Schedules `answer`'s call again when its error may pass and it is worth it; False otherwise."""
-        if answer.kind == "quick" or answer.attempt >= RETRY_ATTEMPTS or \
+        if answer.kind == Call.QUICK or answer.attempt >= RETRY_ATTEMPTS or \
                 not getattr(answer.error, "retryable", False):
             return False
         wait = self._random.uniform(0, min(RETRY_CAP, RETRY_BASE * 2 ** answer.attempt))
