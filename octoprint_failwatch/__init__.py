@@ -22,4 +22,5 @@ def __plugin_load__():
         "octoprint.plugin.softwareupdate.check_config": __plugin_implementation__.get_update_information,
         "octoprint.comm.protocol.scripts": __plugin_implementation__.print_action.script_hook,
         "octoprint.comm.protocol.gcode.sent": __plugin_implementation__.print_action.track_gcode,
+        "octoprint.server.sockjs.emit": __plugin_implementation__.socket_emit_hook,
     }

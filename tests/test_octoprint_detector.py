@@ -26,6 +26,7 @@ def detector_on(octoprint, printnanny, camera, model):
     camera.show_photos([printnanny.photo(2), printnanny.photo(4)])
     model.verdict = "healthy"
     yield octoprint
+    octoprint.failwatch("POST", "acknowledge", json={})  # the next tests start with no alarm on show
     octoprint.save_settings(RESTORED)
     camera.mode = "healthy"
     model.verdict = "scene"

@@ -8,7 +8,7 @@ from demo.octoprint_instance import wait_for
 from demo.rtsp_camera import RtspCamera
 from octoprint_failwatch.outcomes.alerts.paho_compat import new_client
 
-from conftest import SECRET_ACCESS_KEY, SECRET_NOTIFY_URL, SECRET_WEBHOOK, SECRETS
+from conftest import MODEL_ID, SECRET_ACCESS_KEY, SECRET_NOTIFY_URL, SECRET_WEBHOOK, SECRETS
 
 pytestmark = pytest.mark.octoprint
 
@@ -33,6 +33,23 @@ def test_starting_a_print_moves_to_watching_and_cancelling_back_to_idle(printing
     assert printing.plugin_status()["last_verdict"]["print_failed"] is False
     printing.cancel_print()
     printing.wait_for_state("idle")
+
+
+def test_a_print_configured_while_it_runs_is_watched_from_then_on(octoprint, model):
+    octoprint.save_settings({"inference_profile_arn": ""})
+    try:
+        octoprint.start_print()
+        status = octoprint.wait_for_state("not_configured")
+        assert "Inference profile ARN or model id" in status["message"]
+        calls = len(model.converse_requests)
+        octoprint.save_settings({"inference_profile_arn": MODEL_ID})
+        status = octoprint.wait_for_state("watching", timeout=10)
+        assert "watched from now on" in " ".join(status["last_save"]["notes"])
+        wait_for(lambda: len(model.converse_requests) > calls, 30, "the first look at the print")
+    finally:
+        octoprint.save_settings({"inference_profile_arn": MODEL_ID})
+        octoprint.cancel_print()
+        octoprint.wait_for_state("idle")
 
 
 def test_a_failure_on_camera_is_verified_then_the_print_is_paused(printing, camera, model):

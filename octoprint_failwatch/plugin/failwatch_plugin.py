@@ -17,6 +17,7 @@ from typing import Optional
 import octoprint.plugin
 from flask_babel import gettext
 from octoprint.access import ADMIN_GROUP, READONLY_GROUP, USER_GROUP
+from octoprint.access.permissions import Permissions
 from octoprint.events import Events
 
 from .. import config as cfg
@@ -145,6 +146,10 @@ class FailwatchPlugin(
                     else "test mode off: this print is watched again"]
         self._watch.reconfigure(config, "camera" in parts,
                                 self._analyser() if "model" in parts else None)
+        if self._watch.state == State.NOT_CONFIGURED and not config.not_ready() and self._printer.is_printing():
+            # the print started before the settings were complete: it is watched from now on, not from the next
+            self._start_watching("settings complete: watching this print", same_print=True)
+            return ["the settings are complete: this print is watched from now on"]
         return settings_form.notes(parts, describe_source(config)) if watched else []
 
     ##~~ StartupPlugin, ShutdownPlugin
@@ -327,6 +332,14 @@ class FailwatchPlugin(
              "description": gettext("Allows to run Test now, snooze and acknowledge Failwatch alerts"),
              "default_groups": [ADMIN_GROUP]},
         ]
+
+    def socket_emit_hook(self, socket, user, message, payload, *args, **kwargs):
+        """Failwatch's pushes — its status, verdicts and explanations, and its events — reach only the browsers
+        of users allowed to see Failwatch; everything else is OctoPrint's to decide."""
+        payload = payload if isinstance(payload, dict) else {}
+        ours = (message == "plugin" and payload.get("plugin") == self._identifier) or \
+            (message == "event" and str(payload.get("type", "")).lower().startswith("plugin_failwatch_"))
+        return not ours or bool(user and user.has_permission(Permissions.PLUGIN_FAILWATCH_VIEW))
 
     def register_custom_events(self, *args, **kwargs):
         return list(OUTCOMES)
