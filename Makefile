@@ -43,6 +43,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.overhead --seconds 120
 	$(PY) -m bench.e2e --onsets 12 --latency 3
 	$(PY) -m bench.farm --printers 50 --minutes 30
+	$(PY) -m bench.detector --onsets 8 --latency 3 --healthy 300
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -50,7 +50,7 @@ SETTLE = 12.0  # s after every policy has had a verdict before an onset
 def thumbnail(jpeg: bytes) -> list[int]:
     image = Image.open(io.BytesIO(jpeg))
     image.draft("L", (64, 64))
-    return list(image.convert("L").resize((16, 16)).getdata())
+    return list(image.convert("L").resize((16, 16)).tobytes())
 
 
 class PhotoJudge:
@@ -170,6 +170,37 @@ def detector_speed(nanny) -> dict:
     return figures
 
 
+MEMORY_PROBE = """
+import io, sys
+from pathlib import Path
+from PIL import Image  # OctoPrint has Pillow loaded already
+def rss():
+    return next(int(l.split()[1]) for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmRSS"))
+before = rss()
+from octoprint_failwatch.analysis.local_model import load_detector
+from octoprint_failwatch.config import build_config
+detector = load_detector(build_config({"local_detector": "printnanny"})[0], Path(sys.argv[1]))
+for photo in sys.argv[2:]:
+    detector.inspect(Path(photo).read_bytes())
+print((rss() - before) / 1024)
+"""
+
+
+def detector_memory(nanny) -> float:
+    """MiB the detector adds to a process that has Pillow loaded: its runtime, NumPy, the model, inferences."""
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory() as folder:
+        photos = []
+        for number, jpeg in nanny.photos.items():
+            photos.append(Path(folder) / f"{number}.jpg")
+            photos[-1].write_bytes(jpeg)
+        done = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(nanny.cache), *map(str, photos)],
+                              capture_output=True, text=True, timeout=120, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--onsets", type=int, default=8)
@@ -211,10 +242,10 @@ def main() -> None:
         model.stop()
         for camera in cameras.values():
             camera.stop()
-    report(healthy, onsets, detector_speed(nanny), args)
+    report(healthy, onsets, detector_speed(nanny), detector_memory(nanny), args)
 
 
-def report(healthy: dict, onsets: list, speed: dict, args) -> None:
+def report(healthy: dict, onsets: list, speed: dict, memory: float, args) -> None:
     def figure(name):
         values = [o["paused"][name] for o in onsets if name in o["paused"]]
         return (median(values), max(values), len(values)) if values else (float("nan"),) * 2 + (0,)
@@ -239,6 +270,8 @@ def report(healthy: dict, onsets: list, speed: dict, args) -> None:
     added_rss = healthy["local"]["rss_mib"] - healthy["failwatch"]["rss_mib"]
     print(f"the detector adds {added_cpu:.1f} % of one core and {added_rss:.0f} MiB to OctoPrint "
           f"({healthy['local']['local_looks_per_hour']:.0f} detector looks per hour)")
+    print(f"the detector alone adds {memory:.0f} MiB to a process (its runtime, NumPy, the model; measured apart: "
+          "the RSS of two OctoPrints differs by more than that from run to run)")
     print("\nThe detector alone, ms per frame (decode, crop, resize, inference), one thread:")
     for label, (p50, worst) in speed.items():
         print(f"  {label:<24} p50 {p50:>5.1f}   worst {worst:>5.1f}")
