@@ -2,6 +2,7 @@
 
 import logging
 import math
+import time
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,33 @@ def test_model_faults_during_a_print_are_reported_never_pause_and_leak_no_thread
         model.faults.clear()
         camera.mode = "healthy"
         printing.save_settings({"failure_action": "notify", "model_timeout": 60})
+
+
+@pytest.mark.octoprint
+def test_a_burst_of_mixed_model_faults_is_back_to_the_normal_pace_within_90_s(printing, model):
+    """14 faults, one per call: throttles (the only quota signal), 5xx, timeouts, expired credentials."""
+    burst = ["throttle"] * 4 + ["5xx", "model_timeout", "unavailable", "expired", "5xx", "throttle",
+                                "unavailable", "5xx", "model_timeout", "5xx"]
+    printing.wait_for_state("watching")
+    wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first verdict")
+    events_before = len(printing.events())
+    model.faults.extend(burst)
+    wait_for(lambda: not model.faults, 180, "the 14 faults to be used")
+    last_fault = time.monotonic()
+    interval = 1.0  # the tests' interval between images (fast_settings)
+
+    def normal_pace() -> bool:
+        now = time.monotonic()
+        looks = [r["time"] for r in list(model.converse_requests) if r["quick"] and r["time"] > now - 6]
+        gaps = [b - a for a, b in zip(looks, looks[1:])]
+        return len(gaps) >= 3 and max(gaps) <= 1.6 * interval and printing.plugin_status()["error"] == ""
+
+    wait_for(normal_pace, 90, "the looks at their normal pace")
+    assert time.monotonic() - last_fault <= 90
+    status = printing.plugin_status()
+    assert status["state"] == "watching" and status["counters"]["confirmed"] == 0
+    assert printing.job_state().startswith("Printing")  # never paused for its own errors
+    assert len(printing.events()) == events_before  # no alarm and no alert storm from the burst
 
 
 @pytest.mark.octoprint
