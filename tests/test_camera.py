@@ -92,8 +92,18 @@ def test_refused_snapshot_url_names_the_camera():
 
 def test_urls_are_masked_for_messages():
     assert mask_url("rtsp://admin:hunter2@cam:554/live") == "rtsp://admin:***@cam:554/live"
-    assert mask_url("http://cam/snap?token=abc") == "http://cam/snap?***"
+    assert mask_url("http://cam/snap?token=abc") == "http://cam/snap?token=***"
     assert mask_url("http://cam/snap") == "http://cam/snap"
+    # which URL is meant stays readable: mjpg-streamer's snapshot and stream
+    assert mask_url("http://cam:8080/?action=snapshot") == "http://cam:8080/?action=snapshot"
+    # credentials in the path or the query, and a password with '#', '?' or '@' in it
+    assert mask_url("rtsp://cam:554/user=admin&password=hunter2&channel=1") == \
+        "rtsp://cam:554/user=admin&password=***&channel=1"
+    assert mask_url("http://cam/cgi?usr=admin&pwd=hunter2") == "http://cam/cgi?usr=admin&pwd=***"
+    assert mask_url("http://cam/snap?authKey=abc&x-api-key=def") == "http://cam/snap?authKey=***&x-api-key=***"
+    for password in ("hun#ter2", "hun?ter2", "hu@nter2"):
+        masked = mask_url(f"rtsp://admin:{password}@cam/live")
+        assert masked == "rtsp://admin:***@cam/live" and "ter2" not in masked
 
 
 def test_octoprint_orientation_settings_are_applied(scene):
@@ -138,3 +148,77 @@ def test_the_demo_scene_moves_as_a_printer_does_and_is_never_taken_for_a_frozen_
     health = CameraHealth(90.0)
     problems = [health.check(encode_jpeg(render(scene, 1000.0 + t, 1280, 720)), float(t)) for t in range(0, 600, 10)]
     assert problems == [None] * len(problems)
+
+
+class LoginCamera:
+    """A snapshot endpoint behind a login, as IP cameras have: Digest (Hikvision, Dahua) or Basic."""
+
+    USER, PASSWORD, REALM, NONCE = "admin", "pa#ss word", "camera", "5f0c1d2e"
+
+    def __init__(self, scheme: str, jpeg: bytes):
+        import base64
+        import hashlib
+        from http.server import BaseHTTPRequestHandler
+
+        from demo.http_service import HttpService
+
+        camera = self
+        self.attempts: list[str] = []
+
+        def md5(text: str) -> str:
+            return hashlib.md5(text.encode()).hexdigest()
+
+        def authorised(header: str, path: str) -> bool:
+            if scheme == "basic":
+                return header == "Basic " + base64.b64encode(f"{self.USER}:{self.PASSWORD}".encode()).decode()
+            if not header.startswith("Digest "):
+                return False
+            fields = dict(part.strip().split("=", 1) for part in header[7:].split(","))
+            fields = {key: value.strip('"') for key, value in fields.items()}
+            ha1, ha2 = md5(f"{self.USER}:{self.REALM}:{self.PASSWORD}"), md5(f"GET:{path}")
+            expected = md5(f"{ha1}:{self.NONCE}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{ha2}")
+            return fields.get("username") == self.USER and fields.get("response") == expected
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                header = self.headers.get("Authorization", "")
+                camera.attempts.append(header.split(" ")[0])
+                if not authorised(header, self.path):
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", f'Digest realm="{camera.REALM}", nonce="{camera.NONCE}", '
+                                     'qop="auth"' if scheme == "digest" else f'Basic realm="{camera.REALM}"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Length", str(len(jpeg)))
+                self.end_headers()
+                self.wfile.write(jpeg)
+
+        self.server = HttpService(Handler, name=f"{scheme}-camera").start()
+
+    def url(self, password: str) -> str:
+        from urllib.parse import quote
+
+        return f"http://{self.USER}:{quote(password)}@127.0.0.1:{self.server.port}/ISAPI/Streaming/channels/101/picture"
+
+
+@pytest.mark.parametrize("scheme", ["digest", "basic"])
+def test_a_snapshot_behind_a_login_is_taken_and_a_wrong_password_is_said(scheme, scene):
+    jpeg = scene.snapshot()
+    camera = LoginCamera(scheme, jpeg)
+    try:
+        source = SnapshotCamera(camera.url(LoginCamera.PASSWORD), 5, CLOCK)
+        assert source().jpeg == jpeg and source().jpeg == jpeg
+        if scheme == "digest":  # Basic first (the URL's login); when asked, Digest (requests' own challenge
+            # round comes first), and Digest from then on
+            assert camera.attempts == ["Basic", "", "Digest", "Digest"]
+        with pytest.raises(CameraError, match=r"refused the login \(HTTP 401\): check the user and password") as err:
+            SnapshotCamera(camera.url("wrong"), 5, CLOCK)()
+        assert "wrong" not in str(err.value) and "admin:***@" in str(err.value)
+    finally:
+        camera.server.stop()

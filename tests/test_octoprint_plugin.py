@@ -353,7 +353,7 @@ def test_a_save_changes_only_what_it_changes_and_the_user_ends_a_snooze(printing
         status = printing.plugin_status()
         assert status["state"] == "snoozed" and status["until"] == until
         assert status["last_save"]["notes"] == [f"camera changed: the next frame comes from snapshot "
-                                                f"{camera.url}?***"]
+                                                f"{camera.url}?view=top"]
         assert printing.failwatch("POST", "resume").json()["state"] == "watching"
         conflict = printing.failwatch("POST", "resume")
         assert conflict.status_code == 409 and "nothing to resume" in conflict.json()["error"]

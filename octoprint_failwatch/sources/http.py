@@ -1,8 +1,15 @@
-"""HTTP cameras: a snapshot URL (one JPEG per GET) and an MJPEG stream URL (the first whole frame of the stream)."""
+"""HTTP cameras: a snapshot URL (one JPEG per GET) and an MJPEG stream URL (the first whole frame of the stream).
+
+A login in the URL (http://user:password@cam/...) is sent as Basic auth; a camera that asks for Digest
+instead (Hikvision's and Dahua's snapshot endpoints) gets Digest from then on.
+"""
 
 from __future__ import annotations
 
+from urllib.parse import unquote, urlsplit, urlunsplit
+
 import requests
+from requests.auth import HTTPDigestAuth
 
 from ..frame import CameraError, Frame
 from ..redaction import mask_url
@@ -30,15 +37,39 @@ class _HttpCamera(FrameSource):
     def __call__(self) -> Frame:
         where = mask_url(self._url)
         try:
-            with self._session.get(self._url, timeout=self._timeout, stream=True) as response:
-                if response.status_code != 200:
-                    raise CameraError(f"camera at {where} answered HTTP {response.status_code}")
-                data = self._read(response, where)
+            with self._get() as response:
+                if response.status_code == 401 and self._digest_asked(response):
+                    response.close()
+                    with self._get() as again:  # the same request, with Digest
+                        return self._frame(again, where)
+                return self._frame(response, where)
         except requests.Timeout:
             raise CameraError(f"camera unreachable: no answer within {self._timeout:g} s at {where}") from None
         except requests.ConnectionError as exc:
             reason = "connection refused" if "refused" in str(exc).lower() else "connection failed"
             raise CameraError(f"camera unreachable: {reason} at {where}") from None
+
+    def _get(self) -> requests.Response:
+        return self._session.get(self._url, timeout=self._timeout, stream=True)
+
+    def _digest_asked(self, response: requests.Response) -> bool:
+        """A 401 that asks for Digest while we sent Basic: the session answers with Digest from now on."""
+        parts = urlsplit(self._url)
+        if isinstance(self._session.auth, HTTPDigestAuth) or parts.username is None or \
+                "digest" not in response.headers.get("WWW-Authenticate", "").lower():
+            return False
+        self._session.auth = HTTPDigestAuth(unquote(parts.username), unquote(parts.password or ""))
+        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+        self._url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+        return True
+
+    def _frame(self, response: requests.Response, where: str) -> Frame:
+        if response.status_code == 401:
+            raise CameraError(f"camera at {where} refused the login (HTTP 401): check the user and password in "
+                              "the URL")
+        if response.status_code != 200:
+            raise CameraError(f"camera at {where} answered HTTP {response.status_code}")
+        data = self._read(response, where)
         return Frame(data, self._clock.monotonic(), self._clock.time())
 
     def _read(self, response: requests.Response, where: str) -> bytes:
