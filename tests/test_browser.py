@@ -94,8 +94,16 @@ def test_the_navbar_goes_idle_watching_failure_and_the_notice_carries_its_action
     printing.start_print()
     expect(page.locator(LABEL)).to_have_text("Watching", timeout=30_000)
     wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first verdict")
+    # every text the navbar label takes from now on, as the user would see them go by
+    page.evaluate("""label => { window.failwatchLabels = [];
+        const node = document.querySelector(label);
+        new MutationObserver(() => window.failwatchLabels.push(node.textContent.trim()))
+            .observe(node, {childList: true, characterData: true, subtree: true}); }""", LABEL)
     camera.mode = "failed"
     expect(page.locator(LABEL)).to_have_text("FAILURE", timeout=60_000)
+    seen = page.evaluate("window.failwatchLabels")
+    assert not any(text.startswith("Cooldown") for text in seen), seen  # one true thing at a time: never
+    # the cooldown before the failure it follows
     expect(page.locator(NAVBAR)).to_have_class("dropdown-toggle failwatch-navbar failwatch-failure")
     notice = page.locator(NOTICE).filter(has_text="Print failure detected")
     expect(notice).to_be_visible(timeout=30_000)
@@ -111,6 +119,10 @@ def test_the_navbar_goes_idle_watching_failure_and_the_notice_carries_its_action
     expect(page.locator(".failwatch-menu")).to_contain_text("failure likelihood 92%")
     page.screenshot(path=str(ARTIFACTS / "navbar.png"), clip={"x": 600, "y": 0, "width": 800, "height": 330})
     page.keyboard.press("Escape")
+    page.reload(wait_until="networkidle")  # a page opened during the failure shows its notice too
+    expect(notice).to_be_visible(timeout=30_000)
+    expect(notice.locator("img.failwatch-snapshot")).to_be_visible(timeout=30_000)
+    expect(page.locator(LABEL)).to_have_text("FAILURE")
 
     notice.locator("button", has_text="Open").click()
     expect(page.locator("#tab_plugin_failwatch")).to_be_visible()
@@ -118,6 +130,10 @@ def test_the_navbar_goes_idle_watching_failure_and_the_notice_carries_its_action
     notice.locator("button", has_text="Acknowledge").click()
     expect(page.locator(NOTICE)).to_have_count(0)
     expect(page.locator(LABEL)).to_contain_text("Cooldown")
+    page.click(NAVBAR)  # the dropdown no longer shouts a failure the user has seen
+    expect(page.locator(".failwatch-menu")).to_contain_text("cooldown after the failure you acknowledged")
+    expect(page.locator(".failwatch-menu")).not_to_contain_text("FAILURE confirmed")
+    page.keyboard.press("Escape")
     expect(page.locator(".failwatch-now")).to_contain_text("Cooldown")  # the tab says what the navbar says
 
 
@@ -137,9 +153,14 @@ def test_a_refused_save_keeps_the_snooze_says_why_at_once_and_resume_watching_en
     group = page.locator("#settings_plugin_failwatch .control-group.error")
     expect(group).to_contain_text("must be at least 0.5", timeout=10_000)  # said while the value is typed
     page.screenshot(path=str(ARTIFACTS / "settings.png"), full_page=False)
+    page.locator("#failwatch-rtsp_url").fill("http://camera.local/stream")  # a stream URL of the wrong kind
     page.click("[data-test-id=settings-save]")
     refusal = page.locator(".ui-pnotify").filter(has_text="Failwatch did not save a setting")
-    expect(refusal).to_contain_text("Interval between images: -5 — must be at least 0.5. Kept: 1", timeout=10_000)
+    expect(refusal.filter(has_text="Interval")).to_contain_text(
+        "Interval between images: -5 — must be at least 0.5. Kept: 1", timeout=10_000)
+    # nothing was kept but an empty value: said in words, not "Kept:" and nothing
+    expect(refusal.filter(has_text="RTSP URL")).to_contain_text(
+        "RTSP URL: http://camera.local/stream — must be a URL starting with rtsp:// or rtsps://. It stays empty.")
     expect(page.locator(LABEL)).to_have_text("Snoozed 30 min")  # the save changed nothing else
     assert printing.plugin_status()["state"] == "snoozed"
 
@@ -210,9 +231,13 @@ def test_test_now_is_marked_as_a_test_and_raises_no_alarm(login, idle_printer, c
     incidents = printing.failwatch("GET", "incidents").json()["total"]
     camera.mode = "failed"
     menu(page, ".failwatch-test-now")
+    expect(page.locator(LABEL)).to_contain_text("test running", timeout=10_000)  # the navbar says a test runs
     show_tab(page)
     result = page.locator(".failwatch-test-result")
     expect(result).to_contain_text("failure confirmed", timeout=60_000)
+    expect(result).to_contain_text("the test took")  # the whole test's time, not one model answer's
+    seconds = int(result.inner_text().split("the test took ")[1].split(" s")[0])
+    assert seconds >= 2  # a series of frames 1 s apart, then verification: never the 0.1 s of one answer
     expect(result).to_contain_text("a test: no alarm, no pause, nothing recorded")
     expect(page.locator(NOTICE)).to_have_count(0)
     expect(page.locator(LABEL)).to_have_text("Idle")

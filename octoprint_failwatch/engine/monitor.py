@@ -95,6 +95,8 @@ class Monitor(Engine):
     def acknowledge(self) -> None:
         with self._state_lock:
             self._status.acknowledged = True
+            if self._state == State.COOLDOWN:  # seen: no longer news, "FAILURE confirmed" would still shout it
+                self._status.message = "cooldown after the failure you acknowledged: no model calls until it ends"
             self._emit_status()
 
     def reconfigure(self, config: FailwatchConfig, capture: Optional[Callable[[], Frame]] = None,

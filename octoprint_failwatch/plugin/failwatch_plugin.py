@@ -215,8 +215,17 @@ class FailwatchPlugin(
             if outcome.name == "failure_confirmed":
                 self._notice.show(outcome)
             self._event_bus.fire(f"plugin_failwatch_{outcome.name}", outcome.payload)
-        if not isinstance(event, LocalLooked):  # every 2 s: the page hears of it with the next change
+        if self._worth_pushing(event):
             self._push_status()
+
+    def _worth_pushing(self, event: EngineEvent) -> bool:
+        if isinstance(event, LocalLooked):  # every 2 s: the page hears of it with the next change
+            return False
+        # a confirmed failure starts its cooldown a moment before it is announced: the page would show
+        # "Cooldown" before "FAILURE"; it hears both at once, with the announcement
+        status = getattr(event, "status", None)
+        return not (status and status["state"] == State.COOLDOWN.value and not status["acknowledged"]
+                    and self._notice.current is None)
 
     ##~~ what the API asks for
 

@@ -45,6 +45,8 @@ class FailureNotice:
             try:
                 self.snapshot = snapshot()
                 failure["snapshot"] = True
+                if self.current is not None and self.current.get("time") == failure["time"]:
+                    self.current["snapshot"] = True  # a page loaded later shows the notice with its picture
             except Exception as exc:
                 self._logger.warning("Failwatch: no snapshot for the failure notice: %s", exc)
         self._send({"type": "failure", **failure})

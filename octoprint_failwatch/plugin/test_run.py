@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Callable, Optional
 
 from ..engine.events import Analysed, EngineEvent, StatusChanged, VerificationDecided
@@ -39,12 +40,14 @@ class TestRun:
         self._monitor: Optional[Monitor] = None
         self._stopping = threading.Event()
         self.result: Optional[dict] = None
+        self._started = 0.0
 
     def start(self) -> bool:
         """Starts a test unless one is running; False if one is."""
         with self._lock:
             if self._monitor is not None:
                 return False
+            self._started = time.monotonic()
             self.result = {"running": True, "message": "test running"}
             self._monitor = self._make_monitor(self._on_event, self._logger)
         threading.Thread(target=self._run, name="failwatch-test", daemon=True).start()
@@ -86,6 +89,7 @@ class TestRun:
                 "message": status["message"] if status["state"] == State.NOT_CONFIGURED.value else "test finished",
                 "error": status["error"],
                 "counters": status["counters"],
+                "seconds": round(time.monotonic() - self._started, 1),  # the whole test, not one model answer
             }
             self._monitor = None
         self._on_change()

@@ -71,7 +71,10 @@ $(function () {
         }
         if (test.verdict) {
             parts.push(describeVerdict(test.verdict) + ": " + test.verdict.explanation);
-            parts.push(test.verdict.latency.toFixed(1) + " s");
+            parts.push(tr("the model answered in %(seconds)s s", {seconds: test.verdict.latency.toFixed(1)}));
+        }
+        if (test.seconds !== undefined && !test.running) {
+            parts.push(tr("the test took %(seconds)s s", {seconds: test.seconds.toFixed(0)}));
         }
         if (test.counters) {
             parts.push(test.counters.calls + " " + tr("calls") + ", $" + test.counters.cost_usd.toFixed(5));
@@ -112,6 +115,9 @@ $(function () {
             }
             if (HOLDS.indexOf(state) >= 0 && status.until) {
                 text += " " + minutesLeft(status.until) + " min";
+            }
+            if (status.test && status.test.running) {  // Test now runs beside the watch: the navbar says so
+                text = tr("%(state)s · test running", {state: text});
             }
             return text;
         });
@@ -166,7 +172,11 @@ $(function () {
         }
         self.refresh = function () {
             if (!self.loginState.hasPermission(self.access.permissions.PLUGIN_FAILWATCH_VIEW)) return;
-            api.status().done(self.status);
+            api.status().done(function (status) {
+                self.status(status);
+                // a page opened (or reloaded) while a failure is on show shows its notice too
+                if (status.last_failure && !notice) showFailure(status.last_failure);
+            });
         };
         self.testNow = function () { api.testNow().done(self.status).fail(failed(tr("Test now"))); };
         self.snooze = function (minutes) { api.snooze(minutes).done(self.status).fail(failed(tr("Snooze"))); };
@@ -237,9 +247,13 @@ $(function () {
 
         function showSaved(message) {
             _.each(message.refused || [], function (refusal) {
-                notify(tr("Failwatch did not save a setting"), _.escape(refusal.setting) + ": " +
-                    _.escape(String(refusal.refused)) + " — " + _.escape(refusal.why) + ". " + tr("Kept") + ": " +
-                    _.escape(String(refusal.kept)), "error");
+                // an empty value kept is said in words: "Kept: " with nothing after it says nothing
+                var kept = String(refusal.kept === null || refusal.kept === undefined ? "" : refusal.kept);
+                var values = {setting: _.escape(refusal.setting), value: _.escape(String(refusal.refused)),
+                              why: _.escape(refusal.why), kept: _.escape(kept)};
+                notify(tr("Failwatch did not save a setting"), kept === ""
+                    ? tr("%(setting)s: %(value)s — %(why)s. It stays empty.", values)
+                    : tr("%(setting)s: %(value)s — %(why)s. Kept: %(kept)s", values), "error");
             });
             if ((message.notes || []).length) {
                 notify(tr("Failwatch settings applied"), _.map(message.notes, _.escape).join("<br>"), "info");
