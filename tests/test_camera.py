@@ -1,5 +1,7 @@
 """Frame sources against real servers: the demo RTSP camera (GStreamer), snapshot and MJPEG HTTP."""
 
+import threading
+
 import pytest
 
 from demo.octoprint_instance import wait_for
@@ -222,3 +224,38 @@ def test_a_snapshot_behind_a_login_is_taken_and_a_wrong_password_is_said(scheme,
         assert "wrong" not in str(err.value) and "admin:***@" in str(err.value)
     finally:
         camera.server.stop()
+
+
+def test_a_stream_url_in_the_snapshot_field_and_a_trickling_snapshot_are_said_at_once(scene):
+    from http.server import BaseHTTPRequestHandler
+
+    from demo.http_service import HttpService
+
+    with pytest.raises(CameraError, match="sends a stream, not a snapshot: set this URL as the MJPEG stream URL"):
+        SnapshotCamera(scene.stream_url, 5, CLOCK)()
+
+    stop = threading.Event()
+    jpeg = scene.snapshot()
+
+    class Trickle(BaseHTTPRequestHandler):  # a camera on a bad link: the picture a few bytes at a time
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(jpeg)))
+            self.end_headers()
+            for start in range(0, len(jpeg), 512):
+                if stop.wait(0.2):  # bounded by the test's end
+                    return
+                self.wfile.write(jpeg[start:start + 512])
+                self.wfile.flush()
+
+    server = HttpService(Trickle, name="trickle-camera").start()
+    try:
+        with pytest.raises(CameraError, match="took longer than 1 s to come"):
+            SnapshotCamera(f"http://127.0.0.1:{server.port}/snap.jpg", 1, CLOCK)()
+    finally:
+        stop.set()
+        server.stop()

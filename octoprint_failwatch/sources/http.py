@@ -6,6 +6,7 @@ instead (Hikvision's and Dahua's snapshot endpoints) gets Digest from then on.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
@@ -80,9 +81,19 @@ class SnapshotCamera(_HttpCamera):
     """An HTTP(S) URL that answers each GET with a current JPEG (mjpg-streamer's ?action=snapshot etc.)."""
 
     def _read(self, response: requests.Response, where: str) -> bytes:
-        data = response.raw.read(MAX_SNAPSHOT_BYTES + 1, decode_content=True)
-        if len(data) > MAX_SNAPSHOT_BYTES:
-            raise CameraError(f"camera at {where} sent an image larger than 20 MB")
+        if response.headers.get("Content-Type", "").lower().startswith("multipart/"):
+            # a stream would be read until 20 MB have come: said at once, with what to do
+            raise CameraError(f"camera at {where} sends a stream, not a snapshot: set this URL as the MJPEG "
+                              "stream URL instead")
+        deadline = time.monotonic() + self._timeout  # the whole picture, not each read: a trickle ends too
+        data = b""
+        for chunk in response.iter_content(chunk_size=65536):
+            data += chunk
+            if len(data) > MAX_SNAPSHOT_BYTES:
+                raise CameraError(f"camera at {where} sent an image larger than 20 MB")
+            if time.monotonic() > deadline:
+                raise CameraError(f"camera unreachable: the picture at {where} took longer than "
+                                  f"{self._timeout:g} s to come")
         return check_jpeg(data, where)
 
 
