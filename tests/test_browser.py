@@ -189,6 +189,9 @@ def test_not_a_failure_asks_before_resuming_then_the_print_is_watched_after_the_
     wait_for(lambda: printing.job_state() == "Paused", 90, "our pause")
     notice = page.locator(NOTICE).filter(has_text="Print failure detected")
     expect(notice).to_be_visible(timeout=30_000)
+    show_tab(page)  # the tab is open while the user answers the notice: it must follow without a reload
+    row = page.locator(".failwatch-incident").first
+    expect(row).to_contain_text("Failure confirmed", timeout=30_000)
     camera.mode = "healthy"
     notice.locator("button", has_text="Not a failure").click()
     dialog = page.locator(".modal").filter(has_text="Resume the print?")
@@ -198,9 +201,8 @@ def test_not_a_failure_asks_before_resuming_then_the_print_is_watched_after_the_
     wait_for(lambda: printing.job_state() == "Printing", 30, "the print to resume")
     expect(page.locator(LABEL)).to_have_text("Grace 2 min", timeout=30_000)  # not a 15-minute cooldown
 
-    show_tab(page)
-    row = page.locator(".failwatch-incident").first
     expect(row).to_contain_text("print resumed: not a failure", timeout=30_000)
+    expect(row).not_to_contain_text("acknowledged")  # the user labelled it; Acknowledge was never pressed
     expect(row.locator(".failwatch-label-not")).to_have_class("btn btn-mini failwatch-label-not active btn-success")
     row.locator(".failwatch-label-real").click()  # one label at a time, changeable
     expect(row.locator(".failwatch-label-real")).to_have_class("btn btn-mini failwatch-label-real active btn-danger")

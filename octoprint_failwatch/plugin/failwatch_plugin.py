@@ -274,7 +274,11 @@ class FailwatchPlugin(
     def label_incident(self, incident: str, label: Optional[str], resume_print: bool) -> Optional[dict]:
         answer = self._feedback.label(incident, label, resume_print)
         if answer is not None and label == "not_a_failure":
-            self.acknowledge(incident)
+            # the notice goes and the alarm is over; the incident's log says what the user did: labelled it
+            # (not "acknowledged", which they never pressed)
+            self._notice.clear(incident)
+            self._watch.acknowledge()
+            self._push_status()
         return answer
 
     def take_snapshot(self) -> bytes:

@@ -187,10 +187,16 @@ $(function () {
         };
 
         // "Not a failure" on the alarm being shown: the print is resumed only after the user confirms it
+        // bumped when an incident changes from here (the notice, the dropdown): an open tab reloads its list
+        self.incidentsChanged = ko.observable(0);
         self.notAFailure = function (incident, done) {
+            var finished = function (answer) {
+                self.incidentsChanged(self.incidentsChanged() + 1);
+                if (done) done(answer);
+            };
             api.label(incident, "not_a_failure").done(function (answer) {
                 if (!answer.confirm_resume) {
-                    if (done) done(answer);
+                    finished(answer);
                     return;
                 }
                 showConfirmationDialog({
@@ -201,9 +207,9 @@ $(function () {
                     proceed: tr("Resume the print"),
                     proceedClass: "primary",
                     onproceed: function () {
-                        api.label(incident, "not_a_failure", {resume_print: true}).done(done || $.noop);
+                        api.label(incident, "not_a_failure", {resume_print: true}).done(finished);
                     },
-                    oncancel: function () { if (done) done(answer); }
+                    oncancel: function () { finished(answer); }
                 });
             });
         };
@@ -538,6 +544,8 @@ $(function () {
         self.hasNext = ko.pureComputed(function () { return self.offset() + self.pageSize < self.total(); });
         self.previous = function () { self.offset(Math.max(0, self.offset() - self.pageSize)); self.loadIncidents(); };
         self.next = function () { self.offset(self.offset() + self.pageSize); self.loadIncidents(); };
+
+        self.navbar.incidentsChanged.subscribe(function () { self.loadIncidents(); });
 
         self.loadTimeline = function () {
             api.timeline().done(function (answer) { self.timeline(answer.timeline); });
