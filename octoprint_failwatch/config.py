@@ -101,6 +101,15 @@ def setting(default: Any, env: Optional[str] = None, *, minimum: Optional[float]
     return dataclasses.field(default=default, repr=not secret, metadata=rules)
 
 
+def parse_roi(text: str) -> Optional[tuple[float, float, float, float]]:
+    """The region of interest as (x, y, width, height) fractions; None for the whole frame. `text` has passed
+    the field's pattern check."""
+    if not text:
+        return None
+    x, y, width, height = (float(part) for part in text.split(","))
+    return x, y, width, height
+
+
 class _DerivedSettings:
     """What the engine and its edges read off the settings besides the fields themselves."""
 
@@ -120,10 +129,7 @@ class _DerivedSettings:
 
     @property
     def roi(self) -> Optional[tuple[float, float, float, float]]:
-        if not self.region_of_interest:
-            return None
-        x, y, width, height = (float(part) for part in self.region_of_interest.split(","))
-        return x, y, width, height
+        return parse_roi(self.region_of_interest)
 
     @property
     def cooldown_seconds(self) -> float:
@@ -321,9 +327,9 @@ def validate(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         values["verification_required"] = min(
             DEFAULTS["verification_required"], values["verification_series"]
         )
-    roi = values["region_of_interest"]
-    if roi and "region_of_interest" not in errors:
-        x, y, width, height = (float(part) for part in roi.split(","))
+    roi = parse_roi(values["region_of_interest"]) if "region_of_interest" not in errors else None
+    if roi:
+        x, y, width, height = roi
         if width <= 0 or height <= 0 or x + width > 1 or y + height > 1:
             errors["region_of_interest"] = "must lie inside the image (x + width and y + height at most 1)"
             values["region_of_interest"] = ""
