@@ -42,6 +42,8 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1920)
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--fps", type=int, default=30)
+    parser.add_argument("--user", default="", help="with --password: a login (Basic), as most cameras have")
+    parser.add_argument("--password", default="")
     args = parser.parse_args()
 
     Gst.init(None)
@@ -52,6 +54,14 @@ def main() -> None:
     factory.set_launch(launch_line(args))
     factory.set_shared(True)  # one running pipeline: a new client gets the live picture at once
     factory.set_stop_on_disconnect(False)
+    if args.user:
+        auth = GstRtspServer.RTSPAuth()
+        token = GstRtspServer.RTSPToken()
+        token.set_string("media.factory.role", "viewer")  # RTSP_TOKEN_MEDIA_FACTORY_ROLE
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password), token)
+        server.set_auth(auth)
+        factory.add_role_from_structure(Gst.Structure.new_from_string(
+            "viewer, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"))
     server.get_mount_points().add_factory(args.path, factory)
     if server.attach(None) == 0:
         sys.exit(f"cannot listen on port {args.port}")

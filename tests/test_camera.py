@@ -259,3 +259,36 @@ def test_a_stream_url_in_the_snapshot_field_and_a_trickling_snapshot_are_said_at
     finally:
         stop.set()
         server.stop()
+
+
+def test_an_rtsp_camera_that_does_not_open_says_why(camera):
+    """A wrong password, no login, a wrong path, nothing listening, a silent port and a web server all read
+    differently — through the real reader, with the password never in the words."""
+    import socket
+    from urllib.parse import quote
+
+    from octoprint_failwatch.sources.rtsp_probe import diagnose
+
+    secret = "hun#ter 2"  # a password with the characters that break URL parsing
+    server = RtspServer("--mjpeg", camera.stream_url, "--user", "viewer", "--password", secret).start()
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # accepts, then says nothing
+    base = f"127.0.0.1:{server.port}/printer"
+    try:
+        assert_fresh(RtspCamera(f"rtsp://viewer:{quote(secret)}@{base}", "tcp", 5, CLOCK))  # the right login works
+        for url, words in ((f"rtsp://viewer:wrong@{base}", "refused the login (RTSP 401): check the user and password"),
+                           (f"rtsp://{base}", "asks for a login: put user:password@ in the URL")):
+            with pytest.raises(CameraError) as error:
+                RtspCamera(url, "tcp", 3, CLOCK)()
+            assert words in str(error.value) and "wrong" not in str(error.value)
+        assert "has no stream at /elsewhere (RTSP 404)" in diagnose(
+            f"rtsp://viewer:{quote(secret)}@127.0.0.1:{server.port}/elsewhere", "tcp", 3)
+        assert "connection refused" in diagnose("rtsp://127.0.0.1:9/live", "tcp", 3)
+        assert "accepted the connection but sent no RTSP answer" in diagnose(
+            f"rtsp://127.0.0.1:{silent.getsockname()[1]}/live", "tcp", 1)
+        http = camera.url.replace("http://", "rtsp://")  # a web server where a camera was meant
+        assert "is not an RTSP camera" in diagnose(http, "tcp", 3)
+    finally:
+        silent.close()
+        server.stop()

@@ -51,7 +51,10 @@ def open_stream(url: str, transport: str, timeout_ms: int) -> cv2.VideoCapture:
                                                          cv2.CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms])
     if not capture.isOpened():
         capture.release()
-        raise CameraError(f"camera unreachable: could not open the stream at {mask_url(url)}")
+        from .rtsp_probe import diagnose  # only after a failure: one DESCRIBE says why
+
+        raise CameraError(f"camera unreachable: could not open the stream: "
+                          f"{diagnose(url, transport, min(5.0, timeout_ms / 1000))}")
     return capture
 
 
