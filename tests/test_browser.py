@@ -202,6 +202,11 @@ def test_not_a_failure_asks_before_resuming_then_the_print_is_watched_after_the_
     expect(page.locator(LABEL)).to_have_text("Grace 2 min", timeout=30_000)  # not a 15-minute cooldown
 
     expect(row).to_contain_text("print resumed: not a failure", timeout=30_000)
+    # the timeline is readable: a chart of its own width, its label above the plot, never over the line
+    chart = page.locator("svg.failwatch-timeline").bounding_box()
+    assert chart["width"] >= 400 and chart["height"] >= 150, chart
+    assert not overlaps(page.locator(".failwatch-threshold-label").bounding_box(),
+                        page.locator(".failwatch-timeline-area").bounding_box())
     expect(row).not_to_contain_text("acknowledged")  # the user labelled it; Acknowledge was never pressed
     expect(row.locator(".failwatch-label-not")).to_have_class("btn btn-mini failwatch-label-not active btn-success")
     row.locator(".failwatch-label-real").click()  # one label at a time, changeable

@@ -10,11 +10,13 @@ import flask
 import octoprint.plugin
 from octoprint.access.permissions import Permissions
 
-from ..analysis import AnalysisError, make_analyser
-from ..config import build_config, describe_errors, validate
+from ..analysis import AnalysisError
+from ..config import describe_errors, validate
 from ..frame import CameraError
-from ..outcomes.history import LABELS, PAGE_LIMIT
-from ..sources import describe_source, make_camera
+from ..outcomes.history import LABELS, PAGE_LIMIT, IncidentHistory
+from .notice import FailureNotice
+from .recent_checks import RecentChecks
+from .test_run import TestRun
 
 MAX_SNOOZE_MINUTES = 24 * 60
 
@@ -34,6 +36,15 @@ def _json_body() -> dict:
 
 
 class FailwatchApi(octoprint.plugin.BlueprintPlugin):
+    """The routes. What they need of the plugin is declared here: these parts, and its public methods
+    (status, acknowledge, snooze, resume_watching, label_incident, take_snapshot, with_stored_secrets,
+    test_connection, send_test_alert); no route reaches into the plugin's private state."""
+
+    recent_checks: RecentChecks  # the tab's frames and timeline
+    incidents: IncidentHistory
+    notice: FailureNotice  # the failure on show, with its picture
+    test_run: TestRun  # Test now
+
     def is_blueprint_csrf_protected(self):
         return True
 
@@ -47,12 +58,12 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
     @octoprint.plugin.BlueprintPlugin.route("/timeline", methods=["GET"])
     @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
     def api_timeline(self):
-        return flask.jsonify(timeline=self._recent.timeline())
+        return flask.jsonify(timeline=self.recent_checks.timeline())
 
     @octoprint.plugin.BlueprintPlugin.route("/latest/<int:index>.jpg", methods=["GET"])
     @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
     def api_latest_frame(self, index):
-        data = self._recent.frame(index)
+        data = self.recent_checks.frame(index)
         if data is None:
             flask.abort(404)
         return _jpeg(data)
@@ -60,9 +71,9 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
     @octoprint.plugin.BlueprintPlugin.route("/failure_snapshot.jpg", methods=["GET"])
     @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
     def api_failure_snapshot(self):
-        if self._notice.snapshot is None:
+        if self.notice.snapshot is None:
             flask.abort(404)
-        return _jpeg(self._notice.snapshot)
+        return _jpeg(self.notice.snapshot)
 
     ##~~ incidents
 
@@ -74,20 +85,20 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
             limit = min(PAGE_LIMIT, max(1, int(flask.request.args.get("limit", 20))))
         except ValueError:
             flask.abort(400, description="offset and limit must be whole numbers")
-        incidents, total = self._history.page(offset, limit)
+        incidents, total = self.incidents.page(offset, limit)
         return flask.jsonify(incidents=incidents, total=total, offset=offset, limit=limit)
 
     @octoprint.plugin.BlueprintPlugin.route("/incidents/<incident>", methods=["DELETE"])
     @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
     def api_delete_incident(self, incident):
-        if not self._history.delete(incident):
+        if not self.incidents.delete(incident):
             flask.abort(404, description="no such incident")
         return flask.jsonify(deleted=incident)
 
     @octoprint.plugin.BlueprintPlugin.route("/incidents/<incident>/<name>", methods=["GET"])
     @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
     def api_incident_frame(self, incident, name):
-        data = self._history.frame(incident, name)
+        data = self.incidents.frame(incident, name)
         if data is None:
             flask.abort(404)
         return _jpeg(data)
@@ -135,7 +146,7 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
     @octoprint.plugin.BlueprintPlugin.route("/test_now", methods=["POST"])
     @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
     def api_test_now(self):
-        if not self._test.start():
+        if not self.test_run.start():
             flask.abort(409, description="a test is already running")
         return flask.jsonify(self.status())
 
@@ -166,23 +177,12 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
         if not isinstance(settings, dict):
             return flask.jsonify(ok=False, error="settings must be an object")
         try:
-            return flask.jsonify(self._test_connection(settings))
+            return flask.jsonify(self.test_connection(settings))
         except (CameraError, AnalysisError) as exc:
             return flask.jsonify(ok=False, error=str(exc))
         except Exception as exc:  # anything unexpected is still an answer, never a stack trace in the UI
             self._logger.exception("Failwatch test connection failed")
             return flask.jsonify(ok=False, error=f"unexpected error: {type(exc).__name__}")
-
-    def _test_connection(self, unsaved: dict) -> dict:
-        """One frame now, one model call with the settings as they are in the form (not saved)."""
-        config, errors = build_config(self.with_stored_secrets(unsaved))
-        if errors:
-            return {"ok": False, "error": "; ".join(describe_errors(errors))}
-        if config.not_ready():
-            return {"ok": False, "error": config.not_ready()}
-        frame = make_camera(config, self._clock, self._plugin_manager)()
-        verdict = make_analyser(config, self._clock, self._spend, self._detector)([frame])
-        return {"ok": True, "verdict": verdict.as_dict(), "camera": describe_source(config)}
 
     @octoprint.plugin.BlueprintPlugin.route("/test_alert", methods=["POST"])
     @Permissions.SETTINGS.require(403)

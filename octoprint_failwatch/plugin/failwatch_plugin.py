@@ -76,18 +76,18 @@ class FailwatchPlugin(
         self._spend = DailySpend(data / "spend.json")
         # the on-device detector, fetched and loaded off OctoPrint's threads; the page hears when it is ready
         self._detector = DetectorSlot(data / "models", self._logger, on_change=self._push_status)
-        self._history = IncidentHistory(data / "incidents", logger=self._logger)
+        self.incidents = IncidentHistory(data / "incidents", logger=self._logger)
         self._print_gate = PrintGate(self._printer, lambda: self._config, self._logger)
         self.print_action.attach(self._printer)
-        self._recent = RecentChecks()
-        self._notice = FailureNotice(self._send_to_browser, self._logger)
-        self._test = TestRun(lambda sink, logger: self._make_monitor(sink, self._new_camera(), False, logger),
-                             self._recent.record, self._push_status, self._logger, BEAT_SECONDS)
+        self.recent_checks = RecentChecks()
+        self.notice = FailureNotice(self._send_to_browser, self._logger)
+        self.test_run = TestRun(lambda sink, logger: self._make_monitor(sink, self._new_camera(), False, logger),
+                             self.recent_checks.record, self._push_status, self._logger, BEAT_SECONDS)
         self._watch = Watch(lambda camera: self._make_monitor(self._on_engine_event, camera), self._new_camera,
                             BEAT_SECONDS, self._logger)
-        self._feedback = Feedback(self._history, self._watch, self.print_action,
+        self._feedback = Feedback(self.incidents, self._watch, self.print_action,
                                   lambda: self._config.resume_grace_seconds)
-        self._remote = RemoteCommands(self, lambda: (self._notice.current or {}).get("incident"), self._printer,
+        self._remote = RemoteCommands(self, lambda: (self.notice.current or {}).get("incident"), self._printer,
                                       self.print_action, self._logger)
         if not self._settings.get(["instance_id"]):  # this instance's name on MQTT: made once, kept
             self._settings.set(["instance_id"], secrets.token_hex(3))
@@ -133,7 +133,7 @@ class FailwatchPlugin(
         if "alerts" in parts:
             self._connect_channels()
         if self._dispatcher is None:
-            self._dispatcher = Dispatcher(config, self._channels, self.print_action, self._history,
+            self._dispatcher = Dispatcher(config, self._channels, self.print_action, self.incidents,
                                           self._printer_name, self._job_info, self.take_snapshot, self._spend,
                                           self._logger)
         self._dispatcher.reconfigure(config, self._channels)
@@ -164,7 +164,7 @@ class FailwatchPlugin(
             self._watch.suspend()
 
     def on_shutdown(self):
-        self._test.stop()
+        self.test_run.stop()
         self._watch.close()
         self._channels.close()
 
@@ -174,7 +174,7 @@ class FailwatchPlugin(
         if event in (Events.PRINT_STARTED, *PRINT_ENDED):
             self.print_action.new_print()  # a pause of ours belongs to the print we paused
         if event == Events.PRINT_STARTED:
-            for part in (self._recent, self._print_gate, self._feedback, self._test):
+            for part in (self.recent_checks, self._print_gate, self._feedback, self.test_run):
                 part.new_print()
             self._start_watching("print started")
         elif event == Events.PRINT_RESUMED:
@@ -209,11 +209,11 @@ class FailwatchPlugin(
         self._push_status()
 
     def _on_engine_event(self, event: EngineEvent) -> None:
-        self._recent.record(event)
+        self.recent_checks.record(event)
         for outcome in self._dispatcher.handle(event):
             self._feedback.recorded(outcome.payload.get("incident"))
             if outcome.name == "failure_confirmed":
-                self._notice.show(outcome)
+                self.notice.show(outcome)
             self._event_bus.fire(f"plugin_failwatch_{outcome.name}", outcome.payload)
         if self._worth_pushing(event):
             self._push_status()
@@ -225,7 +225,7 @@ class FailwatchPlugin(
         # "Cooldown" before "FAILURE"; it hears both at once, with the announcement
         status = getattr(event, "status", None)
         return not (status and status["state"] == State.COOLDOWN.value and not status["acknowledged"]
-                    and self._notice.current is None)
+                    and self.notice.current is None)
 
     ##~~ what the API asks for
 
@@ -244,19 +244,19 @@ class FailwatchPlugin(
             camera=describe_source(config), model=config.model_name, action=config.failure_action,
             min_failure_confidence=config.min_failure_confidence,
             settings_errors=dict(self._settings_errors), settings_messages=cfg.describe_errors(self._settings_errors),
-            last_failure=self._notice.current, last_save=self._last_save, test=self._test.result,
-            latest_frames=self._recent.frame_count(), detector=self._detector.status(),
+            last_failure=self.notice.current, last_save=self._last_save, test=self.test_run.result,
+            latest_frames=self.recent_checks.frame_count(), detector=self._detector.status(),
             alerts=self._channels.status(),
         )
         return status
 
     def acknowledge(self, incident: Optional[str] = None) -> None:
         """The user has seen the alarm: the notice goes, the engine's alarm and the incident are acknowledged."""
-        shown = (self._notice.current or {}).get("incident")
-        if self._notice.clear(incident) or incident is None:
+        shown = (self.notice.current or {}).get("incident")
+        if self.notice.clear(incident) or incident is None:
             self._watch.acknowledge()
         if incident or shown:
-            self._history.acknowledge(incident or shown)
+            self.incidents.acknowledge(incident or shown)
         self._push_status()
 
     def snooze(self, minutes: float) -> bool:
@@ -267,7 +267,7 @@ class FailwatchPlugin(
     def resume_watching(self) -> bool:
         resumed = self._watch.resume_watching()
         if resumed:
-            self._notice.clear()
+            self.notice.clear()
         self._push_status()
         return resumed
 
@@ -276,10 +276,21 @@ class FailwatchPlugin(
         if answer is not None and label == "not_a_failure":
             # the notice goes and the alarm is over; the incident's log says what the user did: labelled it
             # (not "acknowledged", which they never pressed)
-            self._notice.clear(incident)
+            self.notice.clear(incident)
             self._watch.acknowledge()
             self._push_status()
         return answer
+
+    def test_connection(self, unsaved: dict) -> dict:
+        """One frame now and one model call, with the settings as they are in the form (not saved)."""
+        config, errors = cfg.build_config(self.with_stored_secrets(unsaved))
+        if errors:
+            return {"ok": False, "error": "; ".join(cfg.describe_errors(errors))}
+        if config.not_ready():
+            return {"ok": False, "error": config.not_ready()}
+        frame = make_camera(config, self._clock, self._plugin_manager)()
+        verdict = make_analyser(config, self._clock, self._spend, self._detector)([frame])
+        return {"ok": True, "verdict": verdict.as_dict(), "camera": describe_source(config)}
 
     def take_snapshot(self) -> bytes:
         return self._new_camera()().jpeg

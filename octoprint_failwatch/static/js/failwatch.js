@@ -454,8 +454,8 @@ $(function () {
         var WIDTH = 300, HEIGHT = 100;
         self.threshold = ko.pureComputed(function () {
             var needed = (self.navbar.status().min_failure_confidence || 0);
-            return {y: (HEIGHT - HEIGHT * needed).toFixed(1), label: needed > 0 ? tr("needed") + " " + percent(needed)
-                : tr("any 'failed' counts")};
+            return {y: (HEIGHT - HEIGHT * needed).toFixed(1), label: needed > 0
+                ? tr("grey line: %(needed)s needed", {needed: percent(needed)}) : tr("any 'failed' counts")};
         });
         function scale(points) {
             var all = self.timeline();
