@@ -14,11 +14,14 @@ detector, so the detector and the judge are not the same eyes. Side by side:
 
 First a healthy window of `--healthy` seconds: cloud calls and dollars per hour of each, and the CPU
 (% of one core) and resident memory of each OctoPrint process — the local one minus the defaults one is
-what the detector adds. Then `--onsets` failures: each starts a fresh print on all three, waits for the
-steady state and switches all three cameras to spaghetti at a delay spread over the baseline's cycle;
-onset → Paused is read from each OctoPrint's job API every 50 ms. Last, the detector alone in this
-process: ms per frame on the 7 photos (as they are, and at 1280x720).
-Run: .venv/bin/python -m bench.detector [--onsets 8] [--latency 3] [--healthy 180]
+what the detector adds (`--healthy 0` skips it). Then `--onsets` failures: each starts a fresh print on all
+three, waits for the steady state and switches all three cameras to spaghetti at a delay spread over the
+baseline's cycle; onset → Paused is read from each OctoPrint's job API every 50 ms. Then `--missed`
+failures the detector was not trained to see: the healthy photos with the part moved a quarter of the
+picture (a layer shift, a part knocked loose), which the detector scores near 0 and the stand-in model
+knows as failed — what the model's look every 30 s is for. Last, the detector alone in this process: ms
+per frame on the 7 photos (as they are, and at 1280x720), and the memory it adds.
+Run: .venv/bin/python -m bench.detector [--onsets 8] [--missed 6] [--latency 3] [--healthy 300]
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 from statistics import median
+from typing import Optional
 
 from PIL import Image
 
@@ -65,6 +69,16 @@ class PhotoJudge:
         except Exception:
             return False
         return min(self._known, key=lambda known: sum(abs(a - b) for a, b in zip(known[0], seen)))[1]
+
+
+def moved(jpeg: bytes) -> bytes:
+    """The photo with everything moved a quarter of its width: the part is no longer where it was printed."""
+    from PIL import ImageChops
+
+    image = Image.open(io.BytesIO(jpeg)).convert("RGB")
+    out = io.BytesIO()
+    ImageChops.offset(image, image.width // 4, 0).save(out, "JPEG", quality=90)
+    return out.getvalue()
 
 
 def settings(name: str, camera: CameraServer, model: ModelServer) -> dict:
@@ -130,14 +144,14 @@ def healthy_window(servers, cameras, nanny, model, seconds: float) -> dict:
     return figures
 
 
-def one_onset(servers, cameras, nanny, model, delay: float) -> dict:
+def one_onset(servers, cameras, nanny, model, delay: float, failure: list) -> dict:
     baseline = start_prints(servers, cameras, nanny, model)
     local = servers["local"]
     wait_for(lambda: local.plugin_status()["counters"]["local_looks"] >= 3, 60, "the detector's looks")
     time.sleep(SETTLE + delay)  # the onset's phase is the experiment: a wall-clock delay on purpose
     onset = time.monotonic()
     for name in NAMES:
-        cameras[name].show_photos([nanny.photo(n) for n in (0, 6)])
+        cameras[name].show_photos(failure)
     paused: dict = {}
     while len(paused) < len(NAMES) and time.monotonic() < onset + 180:
         for name in NAMES:
@@ -205,15 +219,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--onsets", type=int, default=8)
     parser.add_argument("--latency", type=float, default=3.0)
-    parser.add_argument("--healthy", type=float, default=180.0)
+    parser.add_argument("--missed", type=int, default=6)
+    parser.add_argument("--healthy", type=float, default=300.0)
     args = parser.parse_args()
     nanny = fetch()
+    spaghetti = [nanny.photo(n) for n in (0, 6)]
+    shifted = [moved(nanny.photo(n)) for n in HEALTHY]
     model = ModelServer().start()
     model.latency = args.latency
-    model.judge = PhotoJudge(nanny.photos, SPAGHETTI)
+    model.judge = PhotoJudge({**nanny.photos, "shifted 2": shifted[0], "shifted 4": shifted[1]},
+                             (*SPAGHETTI, "shifted 2", "shifted 4"))
     cameras = {name: CameraServer().start() for name in NAMES}
     servers: dict[str, OctoPrintServer] = {}
-    onsets = []
+    onsets, missed, healthy = [], [], None
     try:
         with tempfile.TemporaryDirectory(prefix="failwatch-detector-") as folder:
             for name in NAMES:
@@ -227,37 +245,61 @@ def main() -> None:
                     shutil.copytree(nanny.cache, Path(folder) / name / "data" / "failwatch" / "models")
                 servers[name].start()
             wait_for(lambda: servers["local"].plugin_status()["detector"]["state"] == "ready", 120, "the detector")
-            healthy = healthy_window(servers, cameras, nanny, model, args.healthy)
-            print("healthy window:", {k: {m: round(v, 3) for m, v in f.items()} for k, f in healthy.items()},
-                  flush=True)
-            for number in range(1, args.onsets + 1):
-                delay = (number - 0.5) / args.onsets * BASELINE_CYCLE
-                onsets.append(one_onset(servers, cameras, nanny, model, delay))
-                print(f"onset {number} ({delay:.1f} s into the spread): paused after "
-                      + ", ".join(f"{name} {onsets[-1]['paused'].get(name, float('nan')):.1f} s" for name in NAMES)
-                      + f"; the local alarm raised by the {onsets[-1]['raised_by']}", flush=True)
+            if args.healthy:
+                healthy = healthy_window(servers, cameras, nanny, model, args.healthy)
+                print("healthy window:", {k: {m: round(v, 3) for m, v in f.items()} for k, f in healthy.items()},
+                      flush=True)
+            for results, count, failure, what in ((onsets, args.onsets, spaghetti, "spaghetti"),
+                                                  (missed, args.missed, shifted, "shifted part")):
+                for number in range(1, count + 1):
+                    delay = (number - 0.5) / count * BASELINE_CYCLE
+                    results.append(one_onset(servers, cameras, nanny, model, delay, failure))
+                    print(f"{what} onset {number} ({delay:.1f} s into the spread): paused after "
+                          + ", ".join(f"{name} {results[-1]['paused'].get(name, float('nan')):.1f} s"
+                                      for name in NAMES)
+                          + f"; the local alarm raised by the {results[-1]['raised_by']}", flush=True)
     finally:
         for server in servers.values():
             server.stop()
         model.stop()
         for camera in cameras.values():
             camera.stop()
-    report(healthy, onsets, detector_speed(nanny), detector_memory(nanny), args)
+    report(healthy, onsets, missed, detector_speed(nanny), detector_memory(nanny), args)
 
 
-def report(healthy: dict, onsets: list, speed: dict, memory: float, args) -> None:
+def onset_table(title: str, onsets: list, args) -> None:
     def figure(name):
         values = [o["paused"][name] for o in onsets if name in o["paused"]]
         return (median(values), max(values), len(values)) if values else (float("nan"),) * 2 + (0,)
 
+    if not onsets:
+        return
     base = figure("baseline")
-    print(f"\nOnset → Paused in real OctoPrint, PrintNanny's real photos ({len(onsets)} onsets spread over the "
-          f"baseline's cycle, {args.latency:g} s model latency), seconds ({time.strftime('%Y-%m-%d')})\n")
+    print(f"\n{title}: onset → Paused in real OctoPrint ({len(onsets)} onsets spread over the baseline's cycle, "
+          f"{args.latency:g} s model latency), seconds ({time.strftime('%Y-%m-%d')})\n")
     print(f"{'':<36}{'p50':>7}{'worst':>7}{'paused':>8}{'× baseline':>12}")
     for name, words in (("local", "local first look (printnanny)"), ("failwatch", "Failwatch defaults"),
                         ("baseline", "baseline policy")):
         p50, worst, count = figure(name)
         print(f"{words:<36}{p50:>7.1f}{worst:>7.1f}{count:>5}/{len(onsets):<2}{p50 / base[0]:>12.2f}")
+    raised = [o["raised_by"] for o in onsets]
+    print(f"the local first look's alarms raised by: detector {raised.count('detector')}, "
+          f"the model's look {len(raised) - raised.count('detector')}")
+
+
+def report(healthy: Optional[dict], onsets: list, missed: list, speed: dict, memory: float, args) -> None:
+    onset_table("Spaghetti (PrintNanny's photos 0 and 6)", onsets, args)
+    onset_table("A failure the detector was not trained for (the part moved)", missed, args)
+    if healthy:
+        healthy_table(healthy, args)
+    print(f"the detector alone adds {memory:.0f} MiB to a process (its runtime, NumPy, the model; measured apart: "
+          "the RSS of two OctoPrints differs by more than that from run to run)")
+    print("\nThe detector alone, ms per frame (decode, crop, resize, inference), one thread:")
+    for label, (p50, worst) in speed.items():
+        print(f"  {label:<24} p50 {p50:>5.1f}   worst {worst:>5.1f}")
+
+
+def healthy_table(healthy: dict, args) -> None:
     print(f"\nA healthy hour ({args.healthy:g} s measured):")
     print(f"{'':<36}{'calls/h':>9}{'USD/h':>9}{'CPU %':>8}{'RSS MiB':>9}")
     for name, words in (("local", "local first look"), ("failwatch", "Failwatch defaults"),
@@ -270,11 +312,6 @@ def report(healthy: dict, onsets: list, speed: dict, memory: float, args) -> Non
     added_rss = healthy["local"]["rss_mib"] - healthy["failwatch"]["rss_mib"]
     print(f"the detector adds {added_cpu:.1f} % of one core and {added_rss:.0f} MiB to OctoPrint "
           f"({healthy['local']['local_looks_per_hour']:.0f} detector looks per hour)")
-    print(f"the detector alone adds {memory:.0f} MiB to a process (its runtime, NumPy, the model; measured apart: "
-          "the RSS of two OctoPrints differs by more than that from run to run)")
-    print("\nThe detector alone, ms per frame (decode, crop, resize, inference), one thread:")
-    for label, (p50, worst) in speed.items():
-        print(f"  {label:<24} p50 {p50:>5.1f}   worst {worst:>5.1f}")
 
 
 if __name__ == "__main__":
