@@ -26,11 +26,11 @@ def launch_line(args) -> str:
     if args.mjpeg:
         source = (f"souphttpsrc location={args.mjpeg} is-live=true do-timestamp=true ! multipartdemux ! "
                   "jpegdec ! videoconvert")
-        gop = 10
+        gop = 10 * args.keyframe_seconds if args.keyframe_seconds else 10
     else:
         source = (f"videotestsrc is-live=true pattern=smpte horizontal-speed=2 ! "
                   f"video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1 ! videoconvert")
-        gop = args.fps
+        gop = args.fps * (args.keyframe_seconds or 1)
     return f"( {source} ! {ENCODE.format(gop=gop)} )"
 
 
@@ -42,6 +42,8 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1920)
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--fps", type=int, default=30)
+    parser.add_argument("--keyframe-seconds", type=int, default=0, help="seconds between keyframes, as cameras "
+                        "send them (default: 1)")
     parser.add_argument("--user", default="", help="with --password: a login (Basic), as most cameras have")
     parser.add_argument("--password", default="")
     args = parser.parse_args()

@@ -292,3 +292,16 @@ def test_an_rtsp_camera_that_does_not_open_says_why(camera):
     finally:
         silent.close()
         server.stop()
+
+
+def test_a_camera_sending_a_keyframe_every_8_s_gives_a_frame_within_a_3_s_timeout():
+    """Cameras often send a keyframe only every 4-8 s; a capture must start from the one a new session
+    begins with, not wait for the next (which a 3 s camera timeout would not survive)."""
+    server = RtspServer("--keyframe-seconds", "8", "--width", "320", "--height", "240", "--fps", "10").start()
+    try:
+        for _ in range(2):  # a fresh session each time: the stream is opened anew
+            source = RtspCamera(server.url, "tcp", 3, CLOCK)
+            assert source().jpeg.startswith(b"\xff\xd8")
+            source.close()
+    finally:
+        server.stop()

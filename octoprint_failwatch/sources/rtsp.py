@@ -42,11 +42,13 @@ def give_back_memory() -> None:
 
 def open_stream(url: str, transport: str, timeout_ms: int) -> cv2.VideoCapture:
     with _env_lock:
-        # small probe: a live stream needs no 5 s analysis, and buffering is what makes frames stale. No frame
-        # rate estimate (fpsprobesize 0): FFmpeg would read ~20 frames for it unless the probe size fills first,
-        # so a low-bitrate camera (a flat scene, a substream) opened a second or two slower than a busy one
+        # small probe: a live stream needs no 5 s analysis. No frame rate estimate (fpsprobesize 0): FFmpeg would
+        # read ~20 frames for it unless the probe size fills first, so a low-bitrate camera (a flat scene, a
+        # substream) opened a second or two slower than a busy one. No `fflags nobuffer`: it threw away the
+        # keyframe a session starts with, so a capture waited for the next one (8.3 s at a keyframe every 8 s,
+        # 0.35 s without); frames stay live because the reader grabs continuously while the stream is open
         os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = (
-            f"rtsp_transport;{transport}|analyzeduration;200000|probesize;32768|fpsprobesize;0|fflags;nobuffer")
+            f"rtsp_transport;{transport}|analyzeduration;200000|probesize;32768|fpsprobesize;0")
         capture = cv2.VideoCapture(url, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms,
                                                          cv2.CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms])
     if not capture.isOpened():
