@@ -60,7 +60,7 @@ def main() -> None:
         octoprint.login("admin", "admin")
         # connected first: a file selected before the printer is connected is not shown as loaded
         octoprint.connect_printer()
-        octoprint.upload(DEMO_GCODE, long_gcode(30 * 60), select=True)  # a 30-minute print, ready to start
+        octoprint.upload(DEMO_GCODE, long_gcode(30 * 60), select=True)  # ~32 min by OctoPrint's estimate
         wait_for(lambda: (octoprint.api("GET", "/api/job").json().get("job") or {}).get("file", {}).get("name")
                  == DEMO_GCODE, 30, "the demo print to be loaded")
         print(f"\nOctoPrint with Failwatch: {octoprint.url}  (login: admin / admin)")
