@@ -39,9 +39,14 @@ ONCE_LIMIT = 15 * 60.0
 EXIT_CONFIG = 2
 
 
+def variable_errors(errors: Mapping[str, str]) -> list[str]:
+    """Bad settings as lines naming their environment variables."""
+    return [f"{FIELDS_BY_KEY[key].env}: {message}" for key, message in errors.items()]
+
+
 def problems(config: FailwatchConfig, errors: dict[str, str]) -> list[str]:
     """Everything that keeps the daemon from starting, as lines naming the variables."""
-    lines = [f"{FIELDS_BY_KEY[key].env}: {message}" for key, message in errors.items()]
+    lines = variable_errors(errors)
     missing = []
     if not (config.rtsp_url or config.snapshot_url or config.mjpeg_url or "rtsp_url" in errors):
         missing.append("RTSP_URL")
@@ -143,8 +148,7 @@ def run_detect(args: Sequence[str], environ: Mapping[str, str]) -> int:
     options = parser.parse_args(args)
     config, errors = from_environment({"LOCAL_DETECTOR": "printnanny", **environ})
     if errors:
-        print("failwatch detect: " + "; ".join(f"{FIELDS_BY_KEY[k].env}: {m}" for k, m in errors.items()),
-              file=sys.stderr)
+        print("failwatch detect: " + "; ".join(variable_errors(errors)), file=sys.stderr)
         return EXIT_CONFIG
     if not config.detector_on:
         config = dataclasses.replace(config, local_detector="printnanny")

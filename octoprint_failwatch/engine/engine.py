@@ -196,7 +196,7 @@ class Engine:
         if not self._once:
             self._next_capture_at = now + self._random.uniform(
                 0, self._start_spread * self._config.interval_between_images)
-            self._local.model_look_after(now, self._random.uniform(
+            self._local.model_look_in(now, self._random.uniform(
                 0, self._start_spread * self._config.model_look_interval))
 
     def _request(self, purpose: Purpose, inspect=None) -> None:
@@ -249,9 +249,13 @@ class Engine:
             return
         self._frames = self._frames[-size:]  # the newest N frames are kept for the series check
         if len(self._frames) == size and not self._calls:
-            self._submit(Call.QUICK, [frame])  # the newest alone is looked at
-            if self._config.pipeline_verification and self._config.prefetch_verification:
-                self._round = VerificationRound(self._config, frame.captured_at, self._evidence.counts)
+            self._look_quickly(frame)
+
+    def _look_quickly(self, frame: Frame) -> None:
+        """The newest frame alone to the model; the verification's frames are taken while the look is out."""
+        self._submit(Call.QUICK, [frame])
+        if self._config.pipeline_verification and self._config.prefetch_verification:
+            self._round = VerificationRound(self._config, frame.captured_at, self._evidence.counts)
 
     def _quick_checks(self) -> bool:
         return self._config.quick_check and not self._once  # Test now runs the full cycle
@@ -280,11 +284,9 @@ class Engine:
         if self._local.model_look_due(now) and not self._calls:
             # while the detector fails, the model looks at today's pace: the watch is no blinder than without it
             every = self._config.interval_between_images if self._detector_failing else self._config.model_look_interval
-            self._local.model_looked(now, self._pace.next_gap(every, now))
+            self._local.model_look_in(now, self._pace.next_gap(every, now))
             self._frames = self._local.series()
-            self._submit(Call.QUICK, [frame])
-            if self._config.pipeline_verification and self._config.prefetch_verification:
-                self._round = VerificationRound(self._config, frame.captured_at, self._evidence.counts)
+            self._look_quickly(frame)
 
     def _camera_problem(self, kind: str, text: str) -> None:
         """No picture, a black one or a frozen one: nothing is analysed and nothing can be confirmed."""

@@ -11,8 +11,9 @@ was not trained to see (detachment, a layer shift).
 
 A detector that keeps flagging a look-alike must not cost more than today: after an alarm it raised is
 rejected, its triggers wait `MUTE_FIRST` seconds, twice as long after each further rejection, up to
-`MUTE_MAX` (a persistent look-alike then costs a verification every 15 minutes: about 20 calls an
-hour, against the 360 quick looks of an hour without the detector). A confirmed failure ends the mute.
+`MUTE_MAX` (a persistent look-alike then costs a verification every 15 minutes: with the safety-net looks about
+124 calls an hour, against the 360 quick looks of an hour without the detector). A confirmed failure
+ends the mute.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ class LocalLooks:
     def __init__(self, config: FailwatchConfig, detector: Optional[Detector]):
         self._config = config
         self.detector = detector
-        self._history: list[Frame] = []  # the frames of the last series' span: the series is picked from them
-        self._flagged: dict[float, bool] = {}  # captured_at -> whether the detector flagged that frame
+        # the frames of the last series' span, each with whether the detector flagged it: the series is picked here
+        self._history: list[tuple[Frame, bool]] = []
         self._muted_until = 0.0
         self._mute = MUTE_FIRST
         self._next_model_look = 0.0
@@ -66,9 +67,8 @@ class LocalLooks:
     def add(self, frame: Frame, flagged: bool = False) -> None:
         """Keeps the frame while it may be part of the next series."""
         span = (self._config.images_per_series - 1) * self._config.interval_between_images + 2 * self.gap
-        self._history = [old for old in self._history if frame.captured_at - old.captured_at <= span] + [frame]
-        self._flagged = {old.captured_at: self._flagged.get(old.captured_at, False) for old in self._history}
-        self._flagged[frame.captured_at] = flagged
+        self._history = [(old, old_flagged) for old, old_flagged in self._history
+                         if frame.captured_at - old.captured_at <= span] + [(frame, flagged)]
 
     def enough_flagged(self) -> bool:
         """Whether the alarm may go: at once, or offline once the newest N frames hold the 2 the series needs."""
@@ -76,36 +76,34 @@ class LocalLooks:
             return True
         newest = self._history[-self._config.images_per_series:]
         needed = min(2, self._config.images_per_series)
-        return sum(self._flagged.get(frame.captured_at, False) for frame in newest) >= needed
+        return sum(flagged for _, flagged in newest) >= needed
 
     def series(self) -> list[Frame]:
         """The newest frame and those about `interval_between_images` before it, oldest first: the series the
         regular cadence would have taken (shorter at the start of a print, before the span is filled).
         Offline: the newest N frames the detector looked at."""
-        if not self._history:
+        frames = [frame for frame, _ in self._history]
+        if not frames:
             return []
         if self.offline:
-            return list(self._history[-self._config.images_per_series:])
+            return frames[-self._config.images_per_series:]
         spacing = self._config.interval_between_images
-        picked = [self._history[-1]]
+        picked = [frames[-1]]
         for step in range(1, self._config.images_per_series):
-            target = self._history[-1].captured_at - step * spacing
-            earlier = [f for f in self._history if f.captured_at < picked[-1].captured_at]
+            target = frames[-1].captured_at - step * spacing
+            earlier = [f for f in frames if f.captured_at < picked[-1].captured_at]
             if not earlier:
                 break
             picked.append(min(earlier, key=lambda f: abs(f.captured_at - target)))
         return picked[::-1]
 
     def clear(self) -> None:
-        self._history, self._flagged = [], {}
+        self._history = []
 
     # ----- the triggers and the safety net -----
 
     def may_trigger(self, now: float) -> bool:
         return now >= self._muted_until
-
-    def muted_for(self, now: float) -> float:
-        return max(0.0, self._muted_until - now)
 
     def alarm_rejected(self, now: float) -> float:
         """An alarm the detector raised was not confirmed: its triggers wait; returns for how long."""
@@ -120,9 +118,6 @@ class LocalLooks:
     def model_look_due(self, now: float) -> bool:
         return not self.offline and now >= self._next_model_look
 
-    def model_looked(self, now: float, gap: float) -> None:
-        self._next_model_look = now + gap
-
-    def model_look_after(self, now: float, seconds: float) -> None:
-        """The first safety-net look comes `seconds` from now (a new watch, spread like the regular looks)."""
+    def model_look_in(self, now: float, seconds: float) -> None:
+        """The next safety-net look comes `seconds` from now."""
         self._next_model_look = now + seconds

@@ -223,9 +223,8 @@ class FailwatchPlugin(
             return False
         # a confirmed failure starts its cooldown a moment before it is announced: the page would show
         # "Cooldown" before "FAILURE"; it hears both at once, with the announcement
-        status = getattr(event, "status", None)
-        return not (status and status["state"] == State.COOLDOWN.value and not status["acknowledged"]
-                    and self.notice.current is None)
+        return not (isinstance(event, StatusChanged) and event.status["state"] == State.COOLDOWN.value
+                    and not event.status["acknowledged"] and self.notice.current is None)
 
     ##~~ what the API asks for
 

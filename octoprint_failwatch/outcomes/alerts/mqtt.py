@@ -32,7 +32,7 @@ import paho.mqtt.client as mqtt
 from ...config import FailwatchConfig
 from ...redaction import mask_url
 from .alert import FAILURE, STATUS, Alert
-from .mqtt_identity import HA_PREFIX, Identity, RetainedRecord, status_payload
+from .mqtt_identity import HA_PREFIX, FailureInForce, Identity, RetainedRecord, status_payload
 from .paho_compat import new_client, on_connect, on_disconnect
 
 ALERT_QUEUE_LIMIT = 100
@@ -256,8 +256,8 @@ class MqttChannel:
                  record: Optional[Path] = None, commands: Optional[Commands] = None):
         self._logger = logger or logging.getLogger(__name__)
         self._publisher = MqttPublisher(config, identity, self._logger, record, commands).start()
-        self._failure_shown = False  # the failure whose cooldown runs has been published (after its picture)
-        self._lock = threading.Lock()  # guards the two fields here and below: the caller's and the picture's thread
+        self._in_force = FailureInForce()  # published after the failure's picture
+        self._lock = threading.Lock()  # guards the two fields below: the caller's thread and the picture's meet here
         self._taking_picture = False  # a failure waits for its picture: statuses after it wait too
         self._held_status: Optional[Alert] = None  # the newest of them
 
@@ -269,7 +269,7 @@ class MqttChannel:
                     return
             self._publish_status(alert)
         elif alert.kind == FAILURE and (alert.snapshot is None or alert.test_run):
-            self._failure_shown = not alert.test_run
+            self._in_force.failure(alert)
             self._publisher.publish_alert(status_payload(alert))
         elif alert.kind == FAILURE:  # the picture may take a camera's time: taken off the caller's thread
             with self._lock:
@@ -278,8 +278,7 @@ class MqttChannel:
                              daemon=True).start()
 
     def _publish_status(self, alert: Alert) -> None:
-        self._failure_shown = self._failure_shown and alert.state == "cooldown"
-        self._publisher.publish_status(status_payload(alert, self._failure_shown))
+        self._publisher.publish_status(status_payload(alert, self._in_force.status(alert)))
 
     def _publish_failure(self, alert: Alert) -> None:
         """The picture first, then the alert: an automation triggered by the failure finds this failure's
@@ -288,7 +287,7 @@ class MqttChannel:
             self._publisher.publish_snapshot(alert.snapshot())
         except Exception as exc:  # no picture is no reason to fail the alert
             self._logger.warning("Failwatch MQTT: no failure snapshot for Home Assistant: %s", exc)
-        self._failure_shown = True
+        self._in_force.failure(alert)
         self._publisher.publish_alert(status_payload(alert))
         with self._lock:
             held, self._held_status, self._taking_picture = self._held_status, None, False

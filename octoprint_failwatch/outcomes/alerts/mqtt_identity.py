@@ -66,6 +66,23 @@ def status_payload(alert: Alert, failure_shown: bool = False) -> dict:
     return payload
 
 
+class FailureInForce:
+    """Whether a channel has published the confirmed failure whose cooldown runs: its statuses say
+    `failure_confirmed` from that publication until the cooldown ends (the cooldown's first status comes just
+    before the failure; a channel that sends the failure's picture first publishes the failure after it)."""
+
+    def __init__(self):
+        self._shown = False
+
+    def failure(self, alert: Alert) -> bool:
+        self._shown = not alert.test_run  # a test starts no cooldown
+        return self._shown
+
+    def status(self, alert: Alert) -> bool:
+        self._shown = self._shown and alert.state == "cooldown"
+        return self._shown
+
+
 def _version() -> str:
     try:
         from importlib.metadata import version

@@ -15,7 +15,7 @@ import logging
 from typing import Callable, Optional
 
 from .alert import FAILURE, STATUS, Alert
-from .mqtt_identity import HA_PREFIX, Identity, status_payload
+from .mqtt_identity import HA_PREFIX, FailureInForce, Identity, status_payload
 
 
 class OctoPrintMqttChannel:
@@ -27,7 +27,7 @@ class OctoPrintMqttChannel:
         self._identity = identity
         self._availability = availability  # OctoPrint-MQTT's last will, for Home Assistant
         self._discovery = discovery
-        self._failure_shown = False  # the failure whose cooldown runs has been published
+        self._in_force = FailureInForce()
         self._logger = logger
         self._status = "publishing through the OctoPrint-MQTT plugin"
         self._send_discovery()
@@ -39,10 +39,9 @@ class OctoPrintMqttChannel:
         if alert.kind not in (STATUS, FAILURE):
             return
         failure = alert.kind == FAILURE
-        self._failure_shown = failure or (self._failure_shown and alert.state == "cooldown")
+        shown = self._in_force.failure(alert) if failure else self._in_force.status(alert)
         try:
-            sent = self._publish(self._identity.topic, json.dumps(status_payload(alert, self._failure_shown)),
-                                 retained=True,
+            sent = self._publish(self._identity.topic, json.dumps(status_payload(alert, shown)), retained=True,
                                  qos=1 if failure else 0, allow_queueing=failure or alert.changed_state)
             self._status = "publishing through the OctoPrint-MQTT plugin" if sent else (
                 "OctoPrint-MQTT is not connected: failure alerts and state changes are queued")
