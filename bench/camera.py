@@ -19,7 +19,7 @@ import cv2
 from demo.camera_server import CameraServer
 from demo.rtsp_camera import RtspCamera as RtspServer
 from demo.scene import read_stamp
-from octoprint_failwatch.engine.monitor import SystemClock
+from octoprint_failwatch.engine.engine import SystemClock
 from octoprint_failwatch.sources import MjpegCamera, SnapshotCamera
 from octoprint_failwatch.sources.rtsp import RtspCamera, open_stream
 

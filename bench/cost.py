@@ -18,7 +18,7 @@ from demo.scene import encode_jpeg, render
 from octoprint_failwatch.analysis import DailySpend, make_analyser
 from octoprint_failwatch.analysis.pricing import PRICES_PER_1K
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.engine.monitor import SystemClock
+from octoprint_failwatch.engine.engine import SystemClock
 from octoprint_failwatch.frame import Frame
 
 MODELS = ("nova-lite", "nova-pro", "nova-premier")

@@ -50,7 +50,7 @@ from demo.rtsp_camera import RtspCamera
 from demo.scene import read_stamp, shows_failure
 from octoprint_failwatch.analysis import AnalysisError, DailySpend, make_analyser
 from octoprint_failwatch.config import FailwatchConfig, build_config
-from octoprint_failwatch.engine.monitor import SystemClock
+from octoprint_failwatch.engine.engine import SystemClock
 from octoprint_failwatch.sources import make_camera
 
 MODEL = "us.amazon.nova-lite-v1:0"

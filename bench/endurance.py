@@ -23,7 +23,7 @@ from demo.model_server import ModelServer
 from demo.scene import SceneCamera
 from octoprint_failwatch.analysis import DailySpend, make_analyser
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.engine.monitor import Monitor
+from octoprint_failwatch.engine.engine import Engine
 from octoprint_failwatch.engine.simulation import Simulation
 
 FAULTS = ("malformed", "max_tokens", "expired", "denied", "throttle", "5xx", "text")
@@ -50,9 +50,9 @@ def endurance(server: ModelServer, hours: int, faults: Sequence[str] = FAULTS) -
         "aws_access_key_id": "AKIAENDURANCE", "aws_secret_access_key": "endurance", "cooldown_minutes": 5,
     })
     assert not errors, errors
-    monitor = Monitor(config, camera, make_analyser(config, clock, DailySpend()), simulation.executor,
+    engine = Engine(config, camera, make_analyser(config, clock, DailySpend()), simulation.executor,
                       lambda event: None, clock)
-    monitor.start()
+    engine.start()
     tracemalloc.start()
     try:
         for hour in range(1, hours + 1):
@@ -64,16 +64,16 @@ def endurance(server: ModelServer, hours: int, faults: Sequence[str] = FAULTS) -
                 camera.broken = outage_hour and 20 <= (clock.now % 3600) / 60 < 30
                 del camera.times[:-10]  # the camera's own record, not the engine's memory
 
-            simulation.run(monitor, end - clock.now, STEP, each_step)
+            simulation.run(engine, end - clock.now, STEP, each_step)
             gc.collect()
-            counters = monitor.status()["counters"]
+            counters = engine.status()["counters"]
             yield {"hour": hour, "calls": counters["calls"], "errors": counters["errors"],
                    "alarms": counters["detections"], "confirmed": counters["confirmed"], "rss_mb": rss_mb(os.getpid()),
                    "heap_mb": tracemalloc.get_traced_memory()[0] / 2**20, "threads": threading.active_count(),
                    "sockets": open_sockets()}
     finally:
         tracemalloc.stop()
-        monitor.stop()
+        engine.stop()
 
 
 def main() -> None:

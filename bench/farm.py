@@ -1,6 +1,6 @@
 """A print farm on one AWS account: fifty printers, one per-minute quota, three failures.
 
-Every printer is a real `Monitor` with the real Analyser and Bedrock backend (its own boto3 client)
+Every printer is a real `Engine` with the real Analyser and Bedrock backend (its own boto3 client)
 calling the local Converse server, its own camera (the demo scene, 768x432) and its own start offset,
 all on one simulated clock with the model answering in 3 s. The server enforces an account's quota
 for the model (`demo.model_server.AccountQuota`: requests and tokens in any minute, a request
@@ -33,8 +33,8 @@ from demo.model_server import AccountQuota, ModelServer
 from demo.scene import SceneCamera
 from octoprint_failwatch.analysis import DailySpend, make_analyser
 from octoprint_failwatch.config import build_config
+from octoprint_failwatch.engine.engine import Engine
 from octoprint_failwatch.engine.events import VerificationDecided
-from octoprint_failwatch.engine.monitor import Monitor
 from octoprint_failwatch.engine.simulation import Simulation
 
 LATENCY = 3.0
@@ -46,7 +46,7 @@ MAX_TOKENS = 400  # what the Bedrock backend asks for: part of each request's re
 @dataclass
 class Printer:
     index: int
-    monitor: Monitor
+    engine: Engine
     camera: SceneCamera
     onset: Optional[float] = None
     confirmed: list[float] = field(default_factory=list)
@@ -103,7 +103,7 @@ def run_farm(server: ModelServer, printers: list[int], seconds: float, onsets: d
             if isinstance(event, VerificationDecided) and event.confirmed:
                 printer.confirmed.append(clock.now)
 
-        printer.monitor = Monitor(config, camera, make_analyser(config, clock, DailySpend()), simulation.executor,
+        printer.engine = Engine(config, camera, make_analyser(config, clock, DailySpend()), simulation.executor,
                                   on_event, clock, rng=random.Random(draw * 1000 + index), start_spread=1.0)
         farm.append(printer)
     failing = [p for p in farm if p.onset is not None]
@@ -115,10 +115,10 @@ def run_farm(server: ModelServer, printers: list[int], seconds: float, onsets: d
             del printer.camera.times[:]  # the camera's own record, not needed here
 
     for printer in farm:
-        printer.monitor.start()
-    simulation.run_all([p.monitor for p in farm], seconds, STEP, each_step)
+        printer.engine.start()
+    simulation.run_all([p.engine for p in farm], seconds, STEP, each_step)
     for printer in farm:
-        printer.monitor.stop()
+        printer.engine.stop()
     server.converse_requests.clear()  # the server's record of requests, not needed here
     return FarmRun(seconds, farm, server.quota)
 
@@ -181,7 +181,7 @@ def main() -> None:
             worst_minute = shares.index(worst_share) + 1 if shares else 0
             hours = seconds / 3600
             printer_hours = args.printers * hours
-            counters = [p.monitor.status()["counters"] for p in run.printers]
+            counters = [p.engine.status()["counters"] for p in run.printers]
             tokens_used = sum(c["input_tokens"] + c["output_tokens"] for c in counters)
             p50 = median(found) if found else math.nan
             worst = max(found) if found else math.nan

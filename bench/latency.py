@@ -3,7 +3,7 @@
 The baseline policy is the standalone tool's, re-implemented here as it runs: a series of 3 frames 10 s apart, one
 call, the next series right after the verdict; on a positive, 4 verification series of 3 frames
 2 s apart one after the other, each analysed before the next; confirmed at 3 of 4; 15 min cooldown.
-Failwatch runs its real `Monitor` with the same model: a call is positive when its newest frame is
+Failwatch runs its real `Engine` with the same model: a call is positive when its newest frame is
 after the failure's onset, or — for false alarms on a healthy print — with probability p per call
 (independent), or whenever its newest frame falls in a glare: 60 s bursts that cover a share p of the
 print's time (the glare is in the scene, so it fools every call made during it, however many there are).
@@ -20,9 +20,9 @@ from typing import Optional
 
 from octoprint_failwatch.analysis import Verdict
 from octoprint_failwatch.config import build_config
+from octoprint_failwatch.engine.engine import Engine
 from octoprint_failwatch.engine.events import VerificationDecided
 from octoprint_failwatch.engine.evidence import LookAlike as EvidenceLookAlike
-from octoprint_failwatch.engine.monitor import Monitor
 from octoprint_failwatch.engine.simulation import Simulation
 from octoprint_failwatch.frame import Frame
 
@@ -122,12 +122,12 @@ def failwatch(truth: Truth, latency: float, until: float, calls: Optional[Counte
         if isinstance(event, VerificationDecided) and event.confirmed:
             confirmed.append(clock.now)
             if on_confirmed is not None:
-                on_confirmed(monitor, event, clock.now)
+                on_confirmed(engine, event, clock.now)
 
     config, _ = build_config({"inference_profile_arn": "us.amazon.nova-lite-v1:0", **settings})
-    monitor = Monitor(config, capture, analyse, simulation.executor, on_event, clock, health=_Healthy())
-    monitor.start()
-    simulation.run(monitor, until, step, each_step and (lambda: each_step(monitor, clock.now)))
+    engine = Engine(config, capture, analyse, simulation.executor, on_event, clock, health=_Healthy())
+    engine.start()
+    simulation.run(engine, until, step, each_step and (lambda: each_step(engine, clock.now)))
     return confirmed
 
 
@@ -209,14 +209,14 @@ def look_alike_runs(truth: LookAlike, latency: float = 3.0) -> dict[str, list[fl
     after the first alarm (the baseline policy has no such answer: it alarms again after each cooldown)."""
     dismissal: dict = {}
 
-    def on_confirmed(monitor, event, now):
+    def on_confirmed(engine, event, now):
         if "at" not in dismissal:
             verdicts = [v.as_dict() for v in (event.quick, event.trigger, *event.results) if v is not None]
             dismissal.update(at=now + 120, look_alike=EvidenceLookAlike.of("first-alarm", verdicts))
 
-    def each_step(monitor, now):
+    def each_step(engine, now):
         if dismissal.get("at") is not None and now >= dismissal["at"]:
-            monitor.dismiss(dismissal["look_alike"], grace_seconds=120)
+            engine.dismiss(dismissal["look_alike"], grace_seconds=120)
             dismissal["at"] = None
 
     until = PRINT_HOURS * 3600

@@ -26,9 +26,9 @@ from typing import Optional, Sequence
 
 from .analysis import AnalysisError, DailySpend, Verdict, make_analyser
 from .config import FailwatchConfig, build_config
+from .engine.engine import Engine
 from .engine.events import VerificationDecided
 from .engine.evidence import LookAlike
-from .engine.monitor import Monitor
 from .engine.simulation import Simulation
 from .frame import CameraError, Frame
 
@@ -144,11 +144,11 @@ def replay(recording: Recording, config: FailwatchConfig, analyse, latency: Opti
             if confirmed:  # "Not a failure" on the last alarm, as the plugin's Feedback does
                 last = confirmed[-1]
                 verdicts = [v.as_dict() for v in (last.quick, last.trigger, *last.results) if v is not None]
-                monitor.dismiss(LookAlike.of(f"alarm-{len(confirmed)}", verdicts), config.resume_grace_seconds)
+                engine.dismiss(LookAlike.of(f"alarm-{len(confirmed)}", verdicts), config.resume_grace_seconds)
 
-    monitor = Monitor(config, capture, counted, simulation.executor, on_event, clock)
-    monitor.start()
-    simulation.run(monitor, recording.duration, STEP, dismiss_when_labelled)
+    engine = Engine(config, capture, counted, simulation.executor, on_event, clock)
+    engine.start()
+    simulation.run(engine, recording.duration, STEP, dismiss_when_labelled)
     return result
 
 

@@ -28,9 +28,9 @@ from typing import Mapping, Optional, Sequence
 from .analysis import DailySpend, make_analyser
 from .analysis.local_model import DetectorSlot, default_cache
 from .config import FIELDS_BY_KEY, FailwatchConfig, from_environment
+from .engine.engine import BEAT_SECONDS, Engine, SystemClock
 from .engine.events import Analysed, EngineEvent
 from .engine.model_calls import DaemonThreadExecutor
-from .engine.monitor import BEAT_SECONDS, Monitor, SystemClock
 from .outcomes.alerts import Identity, make_channels
 from .outcomes.dispatch import Dispatcher, NotifyOnly
 from .sources import describe_source, make_camera
@@ -72,7 +72,7 @@ class Daemon:
         self.channels = make_channels(config, Identity.of(instance[:32], name, config.mqtt_topic), logger)
         self.dispatcher = Dispatcher(config, self.channels, NotifyOnly(), None, lambda: name, job=lambda: {},
                                      snapshot=lambda: camera().jpeg, spend=spend, logger=logger)
-        self.monitor = Monitor(config, camera, make_analyser(config, self.clock, spend, self.detector),
+        self.engine = Engine(config, camera, make_analyser(config, self.clock, spend, self.detector),
                                DaemonThreadExecutor("failwatch-model"), self.on_event, self.clock, logger,
                                camera_executor=DaemonThreadExecutor("failwatch-camera"),
                                start_spread=1.0, detector=self.detector)
@@ -90,14 +90,14 @@ class Daemon:
             self.stopping.wait()
             return 0
         if once:
-            self.monitor.run_once(self.stopping, BEAT_SECONDS, ONCE_LIMIT)
+            self.engine.run_test(self.stopping, BEAT_SECONDS, ONCE_LIMIT)
             return 0
-        self.monitor.start()
-        self.monitor.run(self.stopping, BEAT_SECONDS)
+        self.engine.start()
+        self.engine.run(self.stopping, BEAT_SECONDS)
         return 0
 
     def close(self) -> None:
-        self.monitor.stop()
+        self.engine.stop()
         self.channels.close()
         close_camera = getattr(self.camera, "close", None)
         if close_camera:  # an RTSP reader must release its stream before the interpreter exits

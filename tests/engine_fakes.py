@@ -8,6 +8,7 @@ from typing import Callable, Optional, Sequence
 from demo.scene import SceneCamera, shows_failure
 from octoprint_failwatch.analysis import AnalysisError, Verdict
 from octoprint_failwatch.config import build_config
+from octoprint_failwatch.engine.engine import Engine
 from octoprint_failwatch.engine.events import (
     Analysed,
     CameraProblem,
@@ -19,7 +20,6 @@ from octoprint_failwatch.engine.events import (
     StatusChanged,
     VerificationDecided,
 )
-from octoprint_failwatch.engine.monitor import Monitor
 from octoprint_failwatch.engine.simulation import Simulation
 from octoprint_failwatch.frame import Frame
 
@@ -86,10 +86,11 @@ class SceneDetector:
 
 
 class Harness:
-    """A monitor wired to the scene camera and a scripted model, in simulated time from second 1000."""
+    """An engine wired to the scene camera and a scripted model, in simulated time from second 1000."""
 
     def __init__(self, model: ScriptedModel, latency: float = 0.0, camera: Optional[SceneCamera] = None,
-                 seed: int = 0, detector=None, **settings):
+                 seed: int = 0, detector=None, gate=lambda: None, on_event=None, start_spread: float = 0.0,
+                 **settings):
         self.simulation = Simulation(latency, start=1000.0)
         self.clock = self.simulation.clock
         self.camera = camera or SceneCamera(self.clock)
@@ -98,18 +99,18 @@ class Harness:
         self.events: list[tuple[float, str, EngineEvent]] = []
         config, errors = build_config({"inference_profile_arn": MODEL_ID, **settings})
         assert not errors, errors
-        self.monitor = Monitor(config, self.camera, model, self.simulation.executor, self._on_event, self.clock,
-                               rng=random.Random(seed),  # retry waits and paces: at random, the same each run
-                               detector=detector)
+        self.engine = Engine(config, self.camera, model, self.simulation.executor, on_event or self._on_event,
+                             self.clock, rng=random.Random(seed),  # retry waits and paces: at random, the same each run
+                             detector=detector, gate=gate, start_spread=start_spread)
 
     def _on_event(self, event: EngineEvent) -> None:
         self.events.append((self.clock.now, event_name(event), event))
 
     def run(self, seconds: float, step: float = 0.1) -> None:
-        self.simulation.run(self.monitor, seconds, step)
+        self.simulation.run(self.engine, seconds, step)
 
     def named(self, name: str) -> list[tuple[float, EngineEvent]]:
         return [(t, event) for t, n, event in self.events if n == name]
 
     def state(self) -> str:
-        return self.monitor.status()["state"]
+        return self.engine.status()["state"]

@@ -10,7 +10,7 @@ from octoprint_failwatch.analysis.aws import AwsSession
 from octoprint_failwatch.analysis.bedrock import BedrockBackend
 from octoprint_failwatch.analysis.openai import OpenAIBackend
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.engine.monitor import SystemClock
+from octoprint_failwatch.engine.engine import SystemClock
 from octoprint_failwatch.frame import Frame
 
 from conftest import MODEL_ID
@@ -87,7 +87,7 @@ def test_a_quick_check_is_one_image_a_short_question_and_a_short_answer_on_both_
 
 
 def test_throttling_and_5xx_are_one_request_each_and_say_they_may_pass(server, camera):
-    """The engine retries on its own clock (tests/test_monitor.py); botocore must not retry with real sleeps too."""
+    """The engine retries on its own clock (tests/test_engine.py); botocore must not retry with real sleeps too."""
     _, backend = bedrock(server)
     for fault, code, throttled in (("throttle", "ThrottlingException", True),
                                    ("5xx", "InternalServerException", False),

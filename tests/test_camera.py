@@ -7,7 +7,7 @@ import pytest
 from demo.octoprint_instance import wait_for
 from demo.rtsp_camera import RtspCamera as RtspServer
 from demo.scene import shows_failure
-from octoprint_failwatch.engine.monitor import SystemClock
+from octoprint_failwatch.engine.engine import SystemClock
 from octoprint_failwatch.frame import CameraError
 from octoprint_failwatch.redaction import mask_url
 from octoprint_failwatch.sources import MjpegCamera, SnapshotCamera

@@ -46,14 +46,14 @@ def test_a_farm_over_its_quota_confirms_its_failure_and_never_stops_watching(mod
         detection = run.detection()
         assert detection[0] is not None and detection[0] < 120, detection
         for printer in run.printers:
-            status = printer.monitor.status()
+            status = printer.engine.status()
             assert status["counters"]["throttled"] > 0 or printer.index == 4
             assert status["counters"]["confirmed"] == (1 if printer.index == 4 else 0)
             # still watched: each printer's calls kept getting through during the whole run
             assert status["counters"]["input_tokens"] > 0
         late = [t for t, _ in run.quota.admitted if t > 7 * 60]
         assert len(late) >= len(printers)  # in the last minute too
-        assert all(printer.monitor.status()["consecutive_errors"] < 5 for printer in run.printers)
+        assert all(printer.engine.status()["consecutive_errors"] < 5 for printer in run.printers)
     finally:
         model.quota = None
 

@@ -11,7 +11,7 @@ from octoprint_failwatch.analysis import DailySpend, make_analyser
 from octoprint_failwatch.sources import make_camera
 from octoprint_failwatch.sources.health import CameraHealth
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.engine.monitor import SystemClock
+from octoprint_failwatch.engine.engine import SystemClock
 config, errors = build_config(json.loads(sys.argv[1]))
 assert not errors, errors
 frame = make_camera(config, SystemClock())()

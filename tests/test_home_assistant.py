@@ -214,13 +214,13 @@ def test_the_failure_sensor_turns_on_for_a_confirmed_failure_only_and_after_its_
         return shows_failure(frames[-1].jpeg)
 
     h = Harness(ScriptedModel(answer), latency=1.0)
-    h.monitor.start()
+    h.engine.start()
     h.run(60)
     assert len(h.named("verification_rejected")) == 1
     h.camera.scene = "failed"
     h.run(40)
     assert len(h.named("failure_confirmed")) == 1
-    h.monitor.resume_watching()  # the cooldown ends: watching again
+    h.engine.resume_watching()  # the cooldown ends: watching again
     sub = subscriber("#")
     assert sub.subscribed.wait(10)
     config, errors = build_config({"mqtt_broker_url": broker.url, "mqtt_topic": "farm/ha1"})  # a topic of its own

@@ -23,9 +23,9 @@ def model_calls_between(h: Harness, start: float, end: float) -> list[bool]:
 
 def test_with_the_detector_every_frame_is_looked_at_locally_and_the_model_only_every_30_s():
     h = Harness(always(False), detector=SceneDetector())
-    h.monitor.start()
+    h.engine.start()
     h.run(600)
-    looked = h.monitor.status()["counters"]["local_looks"]
+    looked = h.engine.status()["counters"]["local_looks"]
     assert 295 <= looked <= 301  # a frame every 2 s
     quick = model_calls_between(h, 1000, 1600)
     assert all(quick) and 19 <= len(quick) <= 20  # the safety net: one look every 30 s (today: 60 in 10 min)
@@ -34,7 +34,7 @@ def test_with_the_detector_every_frame_is_looked_at_locally_and_the_model_only_e
 
 def test_a_flagged_frame_starts_the_series_and_the_verification_at_once_with_no_quick_look_first():
     h = Harness(sees_the_scene(), latency=3.0, detector=SceneDetector())
-    h.monitor.start()
+    h.engine.start()
     h.run(101)  # healthy for 100 s: the detector's frames fill the span of a series
     calls_before = len(h.model.calls)
     h.camera.scene = "failed"
@@ -55,7 +55,7 @@ def test_a_flagged_frame_starts_the_series_and_the_verification_at_once_with_no_
 def test_a_persistent_look_alike_the_model_rejects_costs_fewer_calls_than_todays_quick_looks():
     # the detector flags every frame; the model sees a healthy print
     h = Harness(always(False), latency=3.0, detector=SceneDetector(lambda frame: 0.9))
-    h.monitor.start()
+    h.engine.start()
     h.run(3600)
     rejected = h.named("verification_rejected")
     assert 5 <= len(rejected) <= 10  # muted 1, 2, 4, 8, 15, 15... minutes after each rejection
@@ -67,25 +67,25 @@ def test_a_persistent_look_alike_the_model_rejects_costs_fewer_calls_than_todays
 
 def test_not_a_failure_silences_the_detectors_alarms_for_that_look_alike():
     h = Harness(always(True), latency=1.0, detector=SceneDetector(lambda frame: 0.8))
-    h.monitor.start()
+    h.engine.start()
     h.run(60)
     decided = h.named("failure_confirmed")[0][1]
     assert decided.quick.source == "detector"
     verdicts = [decided.quick.as_dict(), decided.trigger.as_dict(), *[v.as_dict() for v in decided.results]]
-    h.monitor.dismiss(LookAlike.of("incident-1", verdicts), grace_seconds=0)
+    h.engine.dismiss(LookAlike.of("incident-1", verdicts), grace_seconds=0)
     h.run(600)  # the model still says "failed" at its safety-net looks: those are judged as before
     detector_alarms = [e for _, e in h.named("failure_detected") if e.verdict.source == "detector"]
     assert len(detector_alarms) == 1  # the look-alike's score does not raise an alarm again
-    assert h.monitor.status()["counters"]["local_looks"] > 250
+    assert h.engine.status()["counters"]["local_looks"] > 250
 
 
 def test_without_a_ready_detector_the_watch_is_todays():
     detector = SceneDetector()
     detector.ready = False  # still fetching, or not installed
     h = Harness(always(False), detector=detector)
-    h.monitor.start()
+    h.engine.start()
     h.run(300)
-    assert detector.looked == [] and h.monitor.status()["counters"]["local_looks"] == 0
+    assert detector.looked == [] and h.engine.status()["counters"]["local_looks"] == 0
     assert len(model_calls_between(h, 1000, 1300)) >= 27  # a quick look every 10 s
     detector.ready = True  # loaded: the next frames go to the detector
     h.run(60)
@@ -96,7 +96,7 @@ def test_a_detector_that_fails_leaves_the_models_looks_at_todays_pace_and_is_log
     detector = SceneDetector()
     detector.broken = True
     h = Harness(always(False), detector=detector)
-    h.monitor.start()
+    h.engine.start()
     h.run(300)
     assert len(model_calls_between(h, 1000, 1300)) >= 27
     assert caplog.text.count("on-device detector failed") == 1
@@ -106,7 +106,7 @@ def test_a_detector_that_fails_leaves_the_models_looks_at_todays_pace_and_is_log
 def test_the_offline_watch_makes_no_quick_looks_of_its_own():
     h = Harness(ScriptedModel(lambda n, frames: True), latency=0.05, detector=SceneDetector(),
                 model_backend="local", local_detector="printnanny")
-    h.monitor.start()
+    h.engine.start()
     h.run(120)
     assert h.model.calls == []  # healthy: the detector alone looked
     h.camera.scene = "failed"

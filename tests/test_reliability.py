@@ -37,7 +37,7 @@ def test_any_settings_give_a_valid_config_and_messages_never_an_exception(raw):
 def test_eight_print_hours_with_a_fault_mix_keep_threads_sockets_and_memory_flat(model, monkeypatch):
     """Camera outages, model faults, alarms and cooldowns for 8 simulated hours, real boto3 to the local model."""
     # pytest keeps every log record of a test in memory: that is the test's growth, not the engine's
-    monkeypatch.setattr(logging.getLogger("octoprint_failwatch.engine.monitor"), "disabled", True)
+    monkeypatch.setattr(logging.getLogger("octoprint_failwatch.engine.engine"), "disabled", True)
     model.false_positive_rate, model.verdict = 0.03, "scene"
     try:
         hours = list(endurance(model, 8))  # every fault: throttling and 5xx are retried on the simulated clock

@@ -1,6 +1,6 @@
 """Simulated time for the engine: a clock, model calls that take simulated seconds, and a driver.
 
-`failwatch evaluate`, the benchmarks and the engine tests run the real `Monitor` on this: hours of a
+`failwatch evaluate`, the benchmarks and the engine tests run the real `Engine` on this: hours of a
 print in seconds, with model latency modelled and nothing left to the wall clock.
 """
 
@@ -63,11 +63,11 @@ class Simulation:
         self.clock = SimulatedClock(start)
         self.executor = LatencyExecutor(self.clock, latency)
 
-    def run(self, monitor, seconds: float, step: float = 0.25, each_step: Optional[Callable[[], None]] = None) -> None:
-        """Ticks `monitor` every `step` simulated seconds for `seconds`; `each_step` runs before each tick."""
-        self.run_all([monitor], seconds, step, each_step)
+    def run(self, engine, seconds: float, step: float = 0.25, each_step: Optional[Callable[[], None]] = None) -> None:
+        """Ticks `engine` every `step` simulated seconds for `seconds`; `each_step` runs before each tick."""
+        self.run_all([engine], seconds, step, each_step)
 
-    def run_all(self, monitors: Sequence, seconds: float, step: float = 0.25,
+    def run_all(self, engines: Sequence, seconds: float, step: float = 0.25,
                 each_step: Optional[Callable[[], None]] = None) -> None:
         """The same for several engines on one clock (a farm sharing one account)."""
         clock = self.clock
@@ -76,9 +76,9 @@ class Simulation:
             if each_step is not None:
                 each_step()
             self.executor.release()
-            for monitor in monitors:
-                monitor.tick()
+            for engine in engines:
+                engine.tick()
             clock.now = round(clock.now + step, 6)
         self.executor.release()
-        for monitor in monitors:
-            monitor.tick()
+        for engine in engines:
+            engine.tick()

@@ -1,7 +1,7 @@
 """One alarm's verification round: fresh series, their verdicts, and the decision.
 
 A failing look starts a round of V verification series, never reusing the frames that raised the
-alarm. Interleaved (the default), the V series are captured side by side — each keeps the
+alarm. Pipelined (`pipeline_verification`, the default), the V series are captured side by side — each keeps the
 verification interval between its own frames, the series a camera frame apart — so all are complete
 after about one series' time and are analysed in parallel; one after the other, each series waits for
 the previous verdict. A failure is confirmed on a positive series and K positive verifications; the
@@ -56,7 +56,7 @@ class VerificationRound:
         return self.trigger is not None
 
     @property
-    def interleaved(self) -> bool:
+    def pipelined(self) -> bool:
         return self._config.pipeline_verification
 
     @property
@@ -80,7 +80,7 @@ class VerificationRound:
     def _offset(self, frame: int) -> float:
         """When frame number `frame` of the round is due, from the round's start."""
         config = self._config
-        if not self.interleaved:
+        if not self.pipelined:
             return frame * config.verification_interval
         series, index = frame % config.verification_series, frame // config.verification_series
         return index * config.verification_interval + (series + 1) * self.stagger()
@@ -95,10 +95,10 @@ class VerificationRound:
     def add_frame(self, frame: Frame, now: float) -> None:
         """Files a new frame in its series."""
         config = self._config
-        bucket = self._buckets[self._frames_taken % config.verification_series if self.interleaved
+        bucket = self._buckets[self._frames_taken % config.verification_series if self.pipelined
                                else self.series_captured]
         self._frames_taken += 1
-        if self.interleaved:
+        if self.pipelined:
             self._next_due = self.started_at + self._offset(self._frames_taken)
         else:  # one after the other: the spacing counts from this frame; a new series waits for the verdict
             self._next_due = now + config.verification_interval

@@ -1,6 +1,6 @@
 """OctoPrint-Failwatch: the plugin class — OctoPrint's mixins and hooks, wired to rooms of their own.
 
-The engine (`monitor.Monitor`) watches while a print runs, ticked by `watch.Watch`'s thread; its events go
+The engine (`engine.Engine`) watches while a print runs, ticked by `watch.Watch`'s thread; its events go
 to the `dispatch.Dispatcher` (alerts, incidents, the action, the cost) and from there to OctoPrint's
 event bus and the browser. The safe pause is `actions.PrintAction`, the HTTP API is `api.FailwatchApi`,
 Test now is `test_run.TestRun`. Nothing here blocks OctoPrint's event thread.
@@ -23,9 +23,9 @@ from octoprint.events import Events
 from .. import config as cfg
 from ..analysis import DailySpend, make_analyser
 from ..analysis.local_model import DetectorSlot
+from ..engine.engine import BEAT_SECONDS, Engine, SystemClock
 from ..engine.events import EngineEvent, LocalLooked, StatusChanged
 from ..engine.model_calls import DaemonThreadExecutor
-from ..engine.monitor import BEAT_SECONDS, Monitor, SystemClock
 from ..engine.status import State, idle_status
 from ..outcomes.actions import PrintAction
 from ..outcomes.alerts import TEST, Alert, Identity, make_channels
@@ -81,9 +81,9 @@ class FailwatchPlugin(
         self.print_action.attach(self._printer)
         self.recent_checks = RecentChecks()
         self.notice = FailureNotice(self._send_to_browser, self._logger)
-        self.test_run = TestRun(lambda sink, logger: self._make_monitor(sink, self._new_camera(), False, logger),
+        self.test_run = TestRun(lambda sink, logger: self._make_engine(sink, self._new_camera(), False, logger),
                              self.recent_checks.record, self._push_status, self._logger, BEAT_SECONDS)
-        self._watch = Watch(lambda camera: self._make_monitor(self._on_engine_event, camera), self._new_camera,
+        self._watch = Watch(lambda camera: self._make_engine(self._on_engine_event, camera), self._new_camera,
                             BEAT_SECONDS, self._logger)
         self._feedback = Feedback(self.incidents, self._watch, self.print_action,
                                   lambda: self._config.resume_grace_seconds)
@@ -161,7 +161,7 @@ class FailwatchPlugin(
             self._start_watching("OctoPrint started during a print")
         elif self._printer.is_paused():
             self._start_watching("OctoPrint started during a paused print")
-            self._watch.suspend()
+            self._watch.control(Engine.suspend)
 
     def on_shutdown(self):
         self.test_run.stop()
@@ -180,9 +180,10 @@ class FailwatchPlugin(
         elif event == Events.PRINT_RESUMED:
             self._feedback.user_resumed()
             self._start_watching("print resumed", same_print=True)
-            self._watch.grace(self._config.resume_grace_seconds)  # no re-alarm the moment the user resumes
+            grace = self._config.resume_grace_seconds
+            self._watch.control(lambda engine: engine.grace(grace))  # no re-alarm the moment the user resumes
         elif event == Events.PRINT_PAUSED:
-            self._watch.suspend()
+            self._watch.control(Engine.suspend)
         elif event in PRINT_ENDED:
             self._stop_watching()
         elif event == Events.SETTINGS_UPDATED and self._identity is not None and \
@@ -191,8 +192,8 @@ class FailwatchPlugin(
 
     ##~~ the watch and its engine events
 
-    def _make_monitor(self, sink, camera, gated: bool = True, logger=None) -> Monitor:
-        return Monitor(self._config, capture=camera, analyse=self._analyser(),
+    def _make_engine(self, sink, camera, gated: bool = True, logger=None) -> Engine:
+        return Engine(self._config, capture=camera, analyse=self._analyser(),
                        executor=self._executor, on_event=sink, clock=self._clock, logger=logger or self._logger,
                        gate=self._print_gate.reason_to_wait if gated else (lambda: None),
                        camera_executor=self._camera_pool, start_spread=1.0, detector=self._detector)
@@ -253,18 +254,18 @@ class FailwatchPlugin(
         """The user has seen the alarm: the notice goes, the engine's alarm and the incident are acknowledged."""
         shown = (self.notice.current or {}).get("incident")
         if self.notice.clear(incident) or incident is None:
-            self._watch.acknowledge()
+            self._watch.control(Engine.acknowledge)
         if incident or shown:
             self.incidents.acknowledge(incident or shown)
         self._push_status()
 
     def snooze(self, minutes: float) -> bool:
-        snoozed = self._watch.snooze(minutes * 60)
+        snoozed = bool(self._watch.control(lambda engine: engine.snooze(minutes * 60)))
         self._push_status()
         return snoozed
 
     def resume_watching(self) -> bool:
-        resumed = self._watch.resume_watching()
+        resumed = bool(self._watch.control(Engine.resume_watching))
         if resumed:
             self.notice.clear()
         self._push_status()
@@ -276,7 +277,7 @@ class FailwatchPlugin(
             # the notice goes and the alarm is over; the incident's log says what the user did: labelled it
             # (not "acknowledged", which they never pressed)
             self.notice.clear(incident)
-            self._watch.acknowledge()
+            self._watch.control(Engine.acknowledge)
             self._push_status()
         return answer
 

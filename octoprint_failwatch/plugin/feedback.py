@@ -42,9 +42,10 @@ class Feedback:
         if incident_id in self._this_print and record["kind"] == "confirmed":
             if label == "not_a_failure":
                 verdicts = [record.get("quick"), record.get("trigger"), *(record.get("results") or [])]
-                self._watch.dismiss(LookAlike.of(incident_id, verdicts), self._grace_seconds())
+                look_alike, grace = LookAlike.of(incident_id, verdicts), self._grace_seconds()
+                self._watch.control(lambda engine: engine.dismiss(look_alike, grace))
             else:
-                self._watch.withdraw_dismissal(incident_id)
+                self._watch.control(lambda engine: engine.withdraw_dismissal(incident_id))
         if label == "not_a_failure" and self._print_action.holds_print_for(incident_id):
             if resume_print and self._print_action.resume_not_a_failure(incident_id):
                 resumed = True

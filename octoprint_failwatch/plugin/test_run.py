@@ -12,8 +12,8 @@ import threading
 import time
 from typing import Callable, Optional
 
+from ..engine.engine import Engine, EventSink
 from ..engine.events import Analysed, EngineEvent, StatusChanged, VerificationDecided
-from ..engine.monitor import EventSink, Monitor
 from ..engine.status import State
 
 TEST_RUN_LIMIT = 15 * 60.0  # a cycle that has not finished by then is abandoned
@@ -28,16 +28,16 @@ class TestLogger(logging.LoggerAdapter):
 
 class TestRun:
     __test__ = False  # not a pytest test class
-    def __init__(self, make_monitor: Callable[[EventSink, logging.LoggerAdapter], Monitor],
+    def __init__(self, make_engine: Callable[[EventSink, logging.LoggerAdapter], Engine],
                  on_analysed: Callable[[EngineEvent], None], on_change: Callable[[], None], logger: logging.Logger,
                  tick_seconds: float):
-        self._make_monitor = make_monitor
+        self._make_engine = make_engine
         self._on_analysed = on_analysed  # the tab shows the test's frames too
         self._on_change = on_change  # the browser is told
         self._logger = TestLogger(logger, {})
         self._tick_seconds = tick_seconds
         self._lock = threading.Lock()  # guards the running test and its result
-        self._monitor: Optional[Monitor] = None
+        self._engine: Optional[Engine] = None
         self._stopping = threading.Event()
         self.result: Optional[dict] = None
         self._started = 0.0
@@ -45,18 +45,18 @@ class TestRun:
     def start(self) -> bool:
         """Starts a test unless one is running; False if one is."""
         with self._lock:
-            if self._monitor is not None:
+            if self._engine is not None:
                 return False
             self._started = time.monotonic()
             self.result = {"running": True, "message": "test running"}
-            self._monitor = self._make_monitor(self._on_event, self._logger)
+            self._engine = self._make_engine(self._on_event, self._logger)
         threading.Thread(target=self._run, name="failwatch-test", daemon=True).start()
         return True
 
     def new_print(self) -> None:
         """A print starts: the last test's result is no longer news."""
         with self._lock:
-            if self._monitor is None:
+            if self._engine is None:
                 self.result = None
 
     def stop(self) -> None:
@@ -77,11 +77,11 @@ class TestRun:
         self._on_change()
 
     def _run(self) -> None:
-        monitor = self._monitor
-        monitor.run_once(self._stopping, self._tick_seconds, TEST_RUN_LIMIT)
-        status = monitor.status()
+        engine = self._engine
+        engine.run_test(self._stopping, self._tick_seconds, TEST_RUN_LIMIT)
+        status = engine.status()
         if status["state"] not in (State.IDLE.value, State.NOT_CONFIGURED.value):
-            monitor.stop()  # abandoned: the limit passed or OctoPrint is shutting down
+            engine.stop()  # abandoned: the limit passed or OctoPrint is shutting down
         with self._lock:
             self.result = {
                 **(self.result or {}),
@@ -91,5 +91,5 @@ class TestRun:
                 "counters": status["counters"],
                 "seconds": round(time.monotonic() - self._started, 1),  # the whole test, not one model answer
             }
-            self._monitor = None
+            self._engine = None
         self._on_change()

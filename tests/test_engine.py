@@ -1,7 +1,6 @@
 """The engine in simulated time: default timings, verification, cooldown, error backoff, lifecycle."""
 
 import logging
-import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,9 +9,9 @@ import pytest
 from demo.scene import SceneCamera
 from octoprint_failwatch.analysis import AnalysisError, Verdict
 from octoprint_failwatch.config import build_config
+from octoprint_failwatch.engine.engine import Engine, SystemClock
 from octoprint_failwatch.engine.evidence import LookAlike
 from octoprint_failwatch.engine.model_calls import RETRY_ATTEMPTS
-from octoprint_failwatch.engine.monitor import Monitor, SystemClock
 from octoprint_failwatch.engine.verification import SERIES_GAP
 
 from engine_fakes import Harness, ScriptedModel, always, model_error
@@ -20,7 +19,7 @@ from engine_fakes import Harness, ScriptedModel, always, model_error
 
 def test_the_standalone_schedule_analyses_series_of_three_frames_ten_seconds_apart():
     h = Harness(always(False), quick_check=False)
-    h.monitor.start()
+    h.engine.start()
     h.run(65)
     assert h.camera.times == [1000 + 10 * i for i in range(7)]
     assert [[f.captured_at for f in call] for call in h.model.calls] == [
@@ -33,7 +32,7 @@ def test_the_standalone_schedule_analyses_series_of_three_frames_ten_seconds_apa
 
 def test_failure_is_confirmed_by_three_of_four_fresh_verification_series():
     h = Harness(always(True), quick_check=False)
-    h.monitor.start()
+    h.engine.start()
     h.run(60)
     detected = h.named("failure_detected")
     confirmed = h.named("failure_confirmed")
@@ -53,7 +52,7 @@ def test_failure_is_confirmed_by_three_of_four_fresh_verification_series():
 
 def test_alarm_is_rejected_as_soon_as_three_positives_cannot_be_reached():
     h = Harness(ScriptedModel(lambda n, frames: n == 1), quick_check=False)
-    h.monitor.start()
+    h.engine.start()
     h.run(40)
     rejected = h.named("verification_rejected")
     assert len(rejected) == 1
@@ -65,7 +64,7 @@ def test_alarm_is_rejected_as_soon_as_three_positives_cannot_be_reached():
 
 def test_verification_with_errors_never_confirms():
     h = Harness(ScriptedModel(lambda n, frames: True if n == 1 else model_error()))
-    h.monitor.start()
+    h.engine.start()
     h.run(40)
     assert h.named("failure_confirmed") == []
     assert len(h.named("verification_rejected")) == 1
@@ -73,7 +72,7 @@ def test_verification_with_errors_never_confirms():
 
 def test_sequential_verification_waits_for_each_verdict_when_pipelining_is_off():
     h = Harness(always(True), latency=3.0, pipeline_verification=False)
-    h.monitor.start()
+    h.engine.start()
     h.run(80)
     starts = [call[0].captured_at for call in h.model.calls[1:]]
     ends = [call[-1].captured_at for call in h.model.calls[1:]]
@@ -85,7 +84,7 @@ def test_interleaved_verification_decides_much_sooner_than_one_series_after_the_
     sequential = Harness(always(True), latency=3.0, pipeline_verification=False, quick_check=False)
     interleaved = Harness(always(True), latency=3.0, quick_check=False)
     for h in (sequential, interleaved):
-        h.monitor.start()
+        h.engine.start()
         h.run(90)
         assert len(h.named("failure_confirmed")) == 1
     t_sequential = sequential.named("failure_confirmed")[0][0] - sequential.named("failure_detected")[0][0]
@@ -102,21 +101,21 @@ def test_a_frame_and_an_answer_are_handled_as_they_arrive_not_at_the_next_beat()
     config, _ = build_config(settings)
     camera = SceneCamera(SystemClock())
     with ThreadPoolExecutor(2) as calls, ThreadPoolExecutor(1) as captures:
-        monitor = Monitor(config, camera, model, calls, lambda event: None, camera_executor=captures)
-        monitor.start()
+        engine = Engine(config, camera, model, calls, lambda event: None, camera_executor=captures)
+        engine.start()
         stopping = threading.Event()
-        runner = threading.Thread(target=monitor.run, args=(stopping, 3600.0,
-                                                            lambda: monitor.status()["last_verdict"] is not None))
+        runner = threading.Thread(target=engine.run, args=(stopping, 3600.0,
+                                                            lambda: engine.status()["last_verdict"] is not None))
         runner.start()
         runner.join(timeout=30)
         stopping.set()
     assert not runner.is_alive(), "the engine waited for its next beat"
-    assert model.quick == [True] and monitor.status()["last_verdict"]["print_failed"] is False
+    assert model.quick == [True] and engine.status()["last_verdict"]["print_failed"] is False
 
 
 def test_quick_check_looks_at_the_newest_frame_alone_at_every_frame():
     h = Harness(always(False))
-    h.monitor.start()
+    h.engine.start()
     h.run(45)
     # from the moment a full series is in hand, each new frame is asked about alone, with the short question
     assert [[f.captured_at for f in call] for call in h.model.calls] == [[1020], [1030], [1040]]
@@ -126,7 +125,7 @@ def test_quick_check_looks_at_the_newest_frame_alone_at_every_frame():
 
 def test_quick_alarm_is_confirmed_on_full_evidence_a_positive_series_and_three_of_four():
     h = Harness(always(True), latency=3.0)
-    h.monitor.start()
+    h.engine.start()
     h.run(40)
     quick, series, *verification = h.model.calls
     assert [f.captured_at for f in quick] == [1020]
@@ -150,7 +149,7 @@ def test_quick_alarm_is_rejected_when_the_full_series_says_healthy():
         return not (len(frames) == 3 and frames[0].captured_at == 1000)
 
     h = Harness(ScriptedModel(answer), latency=3.0)
-    h.monitor.start()
+    h.engine.start()
     h.run(40)
     assert h.named("failure_confirmed") == []
     rejected = h.named("verification_rejected")
@@ -160,7 +159,7 @@ def test_quick_alarm_is_rejected_when_the_full_series_says_healthy():
 
 def test_cooldown_makes_no_model_calls_and_logs_at_most_every_30_seconds(caplog):
     h = Harness(always(True))
-    h.monitor.start()
+    h.engine.start()
     h.run(40)
     assert h.state() == "cooldown"
     calls_before = len(h.model.calls)
@@ -177,10 +176,10 @@ def test_cooldown_makes_no_model_calls_and_logs_at_most_every_30_seconds(caplog)
 
 def test_five_consecutive_errors_wait_sixty_seconds_then_monitoring_goes_on():
     h = Harness(ScriptedModel(lambda n, frames: model_error()), quick_check=False)
-    h.monitor.start()
+    h.engine.start()
     # each failed series takes 20 s of frames + the next frame 10 s later: the 5th fails at 1140.1
     h.run(5 * 30)
-    status = h.monitor.status()
+    status = h.engine.status()
     assert status["state"] == "error_backoff"
     assert "AccessDeniedException" in status["error"]
     calls = len(h.model.calls)
@@ -194,17 +193,17 @@ def test_five_consecutive_errors_wait_sixty_seconds_then_monitoring_goes_on():
 
 def test_camera_outage_is_its_own_state_and_no_series_spans_the_gap():
     h = Harness(always(False), quick_check=False)
-    h.monitor.start()
+    h.engine.start()
     h.run(15)  # frames at 0 and 10
     h.camera.broken = True
     h.run(30)
-    status = h.monitor.status()
+    status = h.engine.status()
     assert status["state"] == "camera_problem" and status["camera_problem"] == "unreachable"
     assert "connection refused" in status["error"]
     assert [name for _, name, _ in h.events].count("camera_problem") == 1  # reported once, not per retry
     h.camera.broken = False
     h.run(40)
-    assert h.state() == "watching" and h.monitor.status()["error"] == ""
+    assert h.state() == "watching" and h.engine.status()["error"] == ""
     assert len(h.named("camera_recovered")) == 1
     for call in h.model.calls:
         assert call[-1].captured_at - call[0].captured_at == pytest.approx(20.0)
@@ -214,9 +213,9 @@ def test_camera_outage_is_its_own_state_and_no_series_spans_the_gap():
 def test_a_black_picture_is_never_analysed(scene, kind):
     h = Harness(always(True))
     h.camera.scene = scene
-    h.monitor.start()
+    h.engine.start()
     h.run(120)
-    assert h.model.calls == [] and h.monitor.status()["camera_problem"] == kind
+    assert h.model.calls == [] and h.engine.status()["camera_problem"] == kind
     assert h.named("failure_confirmed") == []
     h.camera.scene = "healthy"
     h.run(15)
@@ -225,11 +224,11 @@ def test_a_black_picture_is_never_analysed(scene, kind):
 
 def test_a_frozen_picture_is_reported_after_the_frozen_time_and_stops_analysis():
     h = Harness(always(False), frozen_seconds=60)
-    h.monitor.start()
+    h.engine.start()
     h.run(25)
     h.camera.frozen_at = h.clock.now
     h.run(120)
-    status = h.monitor.status()
+    status = h.engine.status()
     assert status["state"] == "camera_problem" and status["camera_problem"] == "frozen"
     assert "has not changed for" in status["error"]
     assert h.named("camera_problem")[0][0] == pytest.approx(1090, abs=0.2)  # 60 s after the last change
@@ -243,7 +242,7 @@ def test_a_frozen_picture_is_reported_after_the_frozen_time_and_stops_analysis()
 
 def test_a_camera_failing_during_verification_abandons_it_without_an_alarm():
     h = Harness(always(True), latency=3.0)
-    h.monitor.start()
+    h.engine.start()
     h.run(24)  # the trigger series is positive at 1023; verification starts
     assert h.state() == "verifying"
     h.camera.broken = True
@@ -252,13 +251,10 @@ def test_a_camera_failing_during_verification_abandons_it_without_an_alarm():
     assert h.state() == "camera_problem"
 
 
-def test_unconfigured_monitor_says_what_is_missing():
-    h = Harness(always(False))
-    h.monitor._config = h.monitor._config.__class__(
-        **{**vars(h.monitor._config), "inference_profile_arn": ""}
-    )
-    h.monitor.start()
-    status = h.monitor.status()
+def test_unconfigured_engine_says_what_is_missing():
+    h = Harness(always(False), inference_profile_arn="")
+    h.engine.start()
+    status = h.engine.status()
     assert status["state"] == "not_configured"
     assert "model id" in status["message"]
     h.run(30)
@@ -267,9 +263,9 @@ def test_unconfigured_monitor_says_what_is_missing():
 
 def test_a_verdict_arriving_after_stop_is_dropped():
     h = Harness(always(True), latency=5.0)
-    h.monitor.start()
+    h.engine.start()
     h.run(21)  # the series is with the model
-    h.monitor.stop()
+    h.engine.stop()
     h.run(10)
     assert h.state() == "idle"
     assert h.named("failure_detected") == []
@@ -277,45 +273,43 @@ def test_a_verdict_arriving_after_stop_is_dropped():
 
 def test_paused_print_is_not_watched_and_resume_starts_a_fresh_series():
     h = Harness(always(False))
-    h.monitor.start()
+    h.engine.start()
     h.run(15)
-    h.monitor.suspend()
+    h.engine.suspend()
     frames = len(h.camera.times)
     h.run(60)
     assert len(h.camera.times) == frames and h.state() == "paused"
-    h.monitor.start()
+    h.engine.start()
     h.run(25)
     assert h.model.calls[0][0].captured_at >= 1075
 
 
 def test_once_mode_runs_one_cycle_and_returns_to_idle():
     h = Harness(always(False))
-    h.monitor.start(once=True)
+    h.engine.start(test_run=True)
     h.run(60)
     assert len(h.model.calls) == 1
     assert h.state() == "idle"
 
 
 def test_a_broken_event_handler_does_not_stop_detection():
-    h = Harness(always(True))
-
     def explode(event):
         raise RuntimeError("webhook down")
 
-    h.monitor._on_event = explode
-    h.monitor.start()
+    h = Harness(always(True), on_event=explode)
+    h.engine.start()
     h.run(60)
     assert h.state() == "cooldown"
 
 
 def test_snooze_stops_captures_until_the_time_is_up_and_acknowledge_clears_the_alarm():
     h = Harness(always(True))
-    h.monitor.start()
+    h.engine.start()
     h.run(40)
-    assert h.monitor.status()["acknowledged"] is False
-    h.monitor.acknowledge()
-    assert h.monitor.status()["acknowledged"] is True
-    h.monitor.snooze(10 * 60)
+    assert h.engine.status()["acknowledged"] is False
+    h.engine.acknowledge()
+    assert h.engine.status()["acknowledged"] is True
+    h.engine.snooze(10 * 60)
     frames = len(h.camera.times)
     h.run(10 * 60 - 1)
     assert h.state() == "snoozed" and len(h.camera.times) == frames
@@ -325,13 +319,13 @@ def test_snooze_stops_captures_until_the_time_is_up_and_acknowledge_clears_the_a
 
 def test_pausing_and_resuming_during_cooldown_keeps_the_cooldown_as_a_grace_period():
     h = Harness(always(True))
-    h.monitor.start()
+    h.engine.start()
     h.run(40)
     calls = len(h.model.calls)
-    h.monitor.suspend()  # our own pause arrives as a PrintPaused event
+    h.engine.suspend()  # our own pause arrives as a PrintPaused event
     assert h.state() == "cooldown"
     h.run(60)
-    h.monitor.start()  # the user resumes
+    h.engine.start()  # the user resumes
     assert h.state() == "cooldown"
     h.run(60)
     assert len(h.model.calls) == calls
@@ -342,22 +336,21 @@ def test_pausing_and_resuming_during_cooldown_keeps_the_cooldown_as_a_grace_peri
 
 
 def test_no_analysis_while_the_gate_says_warming_up_then_watching():
-    h = Harness(always(False))
-    h.monitor._gate = lambda: ("heating", "heating: hotend 150/215 °C") if h.clock.now < 1060 else None
-    h.monitor.start()
+    h = Harness(always(False), gate=lambda: ("heating", "heating: hotend 150/215 °C") if h.clock.now < 1060 else None)
+    h.engine.start()
     h.run(50)
-    assert h.state() == "heating" and h.camera.times == [1000] and "heating" in h.monitor.status()["message"]
+    assert h.state() == "heating" and h.camera.times == [1000] and "heating" in h.engine.status()["message"]
     h.run(40)
     assert h.state() == "watching" and h.model.calls and h.model.calls[0][0].captured_at >= 1060
 
 
 def test_a_resume_gives_a_grace_period_before_detection_restarts():
     h = Harness(always(False))
-    h.monitor.start()
+    h.engine.start()
     h.run(15)
-    h.monitor.suspend()
-    h.monitor.start()
-    h.monitor.grace(120)
+    h.engine.suspend()
+    h.engine.start()
+    h.engine.grace(120)
     frames = len(h.camera.times)
     h.run(119)
     assert h.state() == "grace" and len(h.camera.times) == frames
@@ -367,7 +360,7 @@ def test_a_resume_gives_a_grace_period_before_detection_restarts():
 
 def test_frames_taken_while_a_quick_look_is_out_are_dropped_when_it_says_healthy_and_cost_no_calls():
     h = Harness(always(False), latency=3.0)
-    h.monitor.start()
+    h.engine.start()
     h.run(60)
     assert all(quick for quick in h.model.quick)  # only quick looks: one per regular frame
     assert len(h.model.calls) == 5  # frames at 1020, 1030, 1040, 1050, 1060
@@ -382,25 +375,25 @@ def failure(confidence: float, failure_type: str = "spaghetti") -> Verdict:
 def test_a_dismissed_look_alike_is_not_alarmed_again_but_a_clearly_worse_failure_is():
     scene = {"verdict": failure(0.7)}
     h = Harness(ScriptedModel(lambda n, frames: scene["verdict"]), latency=3.0)
-    h.monitor.start()
+    h.engine.start()
     h.run(40)
     first = h.named("failure_confirmed")
     assert len(first) == 1
     decided = first[0][1]
-    h.monitor.dismiss(LookAlike.of("incident-1", [decided.trigger.as_dict(), *[v.as_dict() for v in decided.results]]),
+    h.engine.dismiss(LookAlike.of("incident-1", [decided.trigger.as_dict(), *[v.as_dict() for v in decided.results]]),
                       grace_seconds=120)
     assert h.state() == "grace"
     calls = len(h.model.calls)
     h.run(30 * 60)  # half an hour of the same look-alike: looked at, never verified, never alarmed
     assert len(h.named("failure_confirmed")) == 1 and len(h.named("failure_detected")) == 1
-    assert h.monitor.status()["counters"]["like_dismissed"] >= 150 and h.state() == "watching"
+    assert h.engine.status()["counters"]["like_dismissed"] >= 150 and h.state() == "watching"
     assert all(h.model.quick[calls:])  # no series and no verification calls for the look-alike
-    assert h.monitor.status()["last_verdict"]["like_dismissed"] == "incident-1"
+    assert h.engine.status()["last_verdict"]["like_dismissed"] == "incident-1"
     scene["verdict"] = failure(0.9)  # the same type, clearly more confident
     h.run(30)
     assert len(h.named("failure_confirmed")) == 2
-    h.monitor.withdraw_dismissal("incident-1")
-    h.monitor.resume_watching()
+    h.engine.withdraw_dismissal("incident-1")
+    h.engine.resume_watching()
     scene["verdict"] = failure(0.7)  # the look-alike counts again once the user withdraws "not a failure"
     h.run(30)
     assert len(h.named("failure_confirmed")) == 3
@@ -409,9 +402,9 @@ def test_a_dismissed_look_alike_is_not_alarmed_again_but_a_clearly_worse_failure
 def test_a_failure_of_another_type_is_confirmed_after_a_dismissal_whatever_its_confidence():
     scene = {"verdict": failure(0.7)}
     h = Harness(ScriptedModel(lambda n, frames: scene["verdict"]))
-    h.monitor.start()
+    h.engine.start()
     h.run(40)
-    h.monitor.dismiss(LookAlike("incident-1", frozenset({"spaghetti"}), 0.7), grace_seconds=0)
+    h.engine.dismiss(LookAlike("incident-1", frozenset({"spaghetti"}), 0.7), grace_seconds=0)
     assert h.state() == "watching"
     h.run(60)
     assert len(h.named("failure_confirmed")) == 1
@@ -422,58 +415,58 @@ def test_a_failure_of_another_type_is_confirmed_after_a_dismissal_whatever_its_c
 
 def test_sensitivity_a_verdict_below_the_confidence_needed_does_not_count():
     h = Harness(ScriptedModel(lambda n, frames: failure(0.6)), min_failure_confidence=0.8)
-    h.monitor.start()
+    h.engine.start()
     h.run(120)
     assert h.named("failure_detected") == [] and h.state() == "watching"
-    assert h.monitor.status()["last_verdict"]["counted"] is False
+    assert h.engine.status()["last_verdict"]["counted"] is False
 
 
 def test_resume_watching_ends_a_snooze_a_cooldown_or_a_grace_and_snooze_needs_a_watch():
     h = Harness(always(True))
-    assert h.monitor.snooze(600) is False and h.monitor.resume_watching() is False  # nothing is watched yet
-    h.monitor.start()
+    assert h.engine.snooze(600) is False and h.engine.resume_watching() is False  # nothing is watched yet
+    h.engine.start()
     h.run(40)
     assert h.state() == "cooldown"
-    assert h.monitor.resume_watching() is True and h.state() == "watching"
-    assert h.monitor.status()["acknowledged"] is True
-    assert h.monitor.snooze(600) is True and h.state() == "snoozed"
-    assert h.monitor.resume_watching() is True and h.state() == "watching"
-    h.monitor.grace(120)
-    assert h.monitor.resume_watching() is True and h.state() == "watching"
-    assert h.monitor.resume_watching() is False
+    assert h.engine.resume_watching() is True and h.state() == "watching"
+    assert h.engine.status()["acknowledged"] is True
+    assert h.engine.snooze(600) is True and h.state() == "snoozed"
+    assert h.engine.resume_watching() is True and h.state() == "watching"
+    h.engine.grace(120)
+    assert h.engine.resume_watching() is True and h.state() == "watching"
+    assert h.engine.resume_watching() is False
 
 
 def test_a_cooldown_that_ends_while_our_pause_holds_the_print_captures_nothing():
     h = Harness(always(True))
-    h.monitor.start()
+    h.engine.start()
     h.run(40)
-    h.monitor.suspend()  # our pause
+    h.engine.suspend()  # our pause
     frames = len(h.camera.times)
     h.run(20 * 60)
     assert h.state() == "paused" and len(h.camera.times) == frames
-    h.monitor.start()  # the user resumes
+    h.engine.start()  # the user resumes
     h.run(15)
     assert len(h.camera.times) > frames
 
 
 def test_the_first_failed_model_call_says_so_while_still_watching():
     h = Harness(ScriptedModel(lambda n, frames: model_error()))
-    h.monitor.start()
+    h.engine.start()
     h.run(21)
-    status = h.monitor.status()
+    status = h.engine.status()
     assert status["state"] == "watching" and status["consecutive_errors"] == 1
     assert status["message"].startswith("analysis failing (1 in a row), retrying: model: Bedrock AccessDeniedException")
 
 
 def test_new_settings_keep_a_snooze_and_take_effect_at_once():
     h = Harness(always(False))
-    h.monitor.start()
+    h.engine.start()
     h.run(15)
-    h.monitor.snooze(30 * 60)
+    h.engine.snooze(30 * 60)
     config, _ = build_config({"inference_profile_arn": "us.amazon.nova-lite-v1:0", "interval_between_images": 5})
-    h.monitor.reconfigure(config)
+    h.engine.reconfigure(config)
     assert h.state() == "snoozed"
-    h.monitor.resume_watching()
+    h.engine.resume_watching()
     times = len(h.camera.times)
     h.run(20)
     assert h.camera.times[times:] == [1015, 1020, 1025, 1030, 1035]  # at once, then every 5 s
@@ -484,7 +477,7 @@ def test_a_doubtful_look_waits_for_the_full_series_before_verification_calls_are
         return failure(0.6) if len(frames) == 1 else Verdict(False, 0.1, "none", "fine")
 
     h = Harness(ScriptedModel(answer), latency=3.0)
-    h.monitor.start()
+    h.engine.start()
     h.run(40)
     assert len(h.named("verification_rejected")) >= 1
     assert [len(call) for call in h.model.calls] == [1, 3]  # the quick look and the series: no verification call
@@ -492,7 +485,7 @@ def test_a_doubtful_look_waits_for_the_full_series_before_verification_calls_are
 
 def test_a_doubtful_look_is_still_confirmed_once_the_series_agrees():
     h = Harness(ScriptedModel(lambda n, frames: failure(0.7)), latency=3.0)
-    h.monitor.start()
+    h.engine.start()
     h.run(40)
     confirmed = h.named("failure_confirmed")
     assert len(confirmed) == 1
@@ -514,11 +507,11 @@ def test_throttled_series_and_verification_calls_are_retried_with_jitter_and_sti
         return True if len(frames) == 1 or tries[key] > 2 else throttled()
 
     h = Harness(ScriptedModel(answer), latency=3.0)
-    h.monitor.start()
+    h.engine.start()
     h.run(90)
     confirmed = h.named("failure_confirmed")
     assert len(confirmed) == 1 and confirmed[0][1].series_check is True
-    counters = h.monitor.status()["counters"]
+    counters = h.engine.status()["counters"]
     assert counters["errors"] == 0 and counters["throttled"] == counters["retries"] > 0
     # a throttle answers at once; each retry waited at random within its bound (1 s x 2**attempt)
     starts = {}
@@ -539,24 +532,24 @@ def test_a_call_that_keeps_failing_is_tried_a_bounded_number_of_times_and_never_
         return AnalysisError("Bedrock InternalServerException: oops", retryable=True) if series else True
 
     h = Harness(ScriptedModel(answer), latency=1.0)
-    h.monitor.start()
+    h.engine.start()
     h.run(300)
     assert h.named("failure_confirmed") == [] and len(h.named("verification_rejected")) >= 1
     series = [call for call in h.model.calls if len(call) == 3 and call[1].captured_at - call[0].captured_at > 5]
     first = tuple(f.captured_at for f in series[0])
     assert sum(tuple(f.captured_at for f in call) == first for call in series) == RETRY_ATTEMPTS
-    assert h.monitor.status()["counters"]["errors"] >= 1
+    assert h.engine.status()["counters"]["errors"] >= 1
 
 
 def test_throttled_quick_looks_are_not_retried_nor_errors_they_slow_down_and_the_status_says_so():
     h = Harness(ScriptedModel(lambda n, frames: throttled() if n <= 10 else False))
-    h.monitor.start()
+    h.engine.start()
     for _ in range(1000):
         if len(h.model.calls) == 10:
             break
         h.run(1)
     h.run(0.5)  # the tenth answer comes back
-    status = h.monitor.status()
+    status = h.engine.status()
     assert len({f.captured_at for call in h.model.calls for f in call}) == 10  # one call per look: none retried
     assert status["state"] == "watching" and status["consecutive_errors"] == 0
     assert status["counters"]["throttled"] == 10 and status["counters"]["errors"] == 0
@@ -565,17 +558,17 @@ def test_throttled_quick_looks_are_not_retried_nor_errors_they_slow_down_and_the
     assert all(10 - 0.2 <= gap <= 4 * 10 + 0.2 for gap in gaps) and max(gaps) > 15  # slowed down, within bounds
     assert h.named("monitoring_stopped") == []  # a farm over its quota does not alert everybody
     h.run(4 * 10 + 1)
-    status = h.monitor.status()
+    status = h.engine.status()
     assert status["message"] == "watching" and status["error"] == "" and len(h.model.calls) > 10
 
 
 def test_retries_of_an_ended_run_are_not_made():
     h = Harness(ScriptedModel(lambda n, frames: True if len(frames) == 1 else throttled()), latency=1.0)
-    h.monitor.start()
+    h.engine.start()
     h.run(25)  # the quick alarm at 1020, its series throttled at 1021 and waiting to be tried again
     assert h.state() == "verifying"
     calls = len(h.model.calls)
-    h.monitor.stop()
+    h.engine.stop()
     h.run(30)
     assert len(h.model.calls) == calls
 
@@ -583,10 +576,8 @@ def test_retries_of_an_ended_run_are_not_made():
 def test_start_spread_sets_printers_started_together_apart_within_one_interval():
     firsts = []
     for seed in range(8):
-        h = Harness(always(False))
-        h.monitor = type(h.monitor)(h.monitor._config, h.camera, h.model, h.simulation.executor, h._on_event,
-                                    h.clock, rng=random.Random(seed), start_spread=1.0)
-        h.monitor.start()
+        h = Harness(always(False), seed=seed, start_spread=1.0)
+        h.engine.start()
         h.run(12)
         firsts.append(h.camera.times[0])
     assert all(1000 <= first <= 1010.1 for first in firsts)

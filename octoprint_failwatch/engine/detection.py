@@ -1,0 +1,371 @@
+"""Detection: frames → model calls → verification → a decision, for the engine (`engine.Engine`).
+
+The policy: a series of N frames spaced by the interval is analysed in one call; a failing series starts a
+verification round (`verification.py`); a failing series and K of V failing verifications confirm. With
+`quick_check` (default) every new frame is first looked at alone with a short question; only a failing look
+sends the series, beside the verification whose frames were already being taken while the look was out —
+the same evidence, sooner and cheaper. A series or verification call refused for a passing reason is retried
+after a jittered wait (`model_calls.py`); a quick look refused by the account's quota (throttled) is not an
+error of the print's watch: the looks slow down instead (`pacing.py`). What counts as a failing verdict is
+`evidence.Evidence`'s call. With an on-device detector ready, the detector takes the first look at every frame
+and the quick look becomes a rarer safety net (`local_looks.py`).
+
+The line between the two classes: `Detection` owns the evidence under way (frames, calls, the round) and
+never changes the watch's state itself; it tells its `Lifecycle` (the engine) what happened — an alarm, a
+decision, an error, a camera problem — and the engine decides what state follows. Both run under the
+engine's lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from typing import Callable, Optional, Protocol, Union
+
+from ..analysis.verdict import Verdict
+from ..config import FailwatchConfig
+from ..frame import CameraError, Frame
+from ..sources.health import CameraHealth
+from .events import Analysed, EngineEvent, FailureDetected, LocalLooked
+from .evidence import Evidence
+from .frame_taker import FrameTaker, Purpose
+from .local_looks import Detector, LocalLooks
+from .model_calls import Call, Executor, ModelCalls
+from .pacing import LookPace
+from .status import State, Status
+from .verification import VerificationRound
+
+ACTIVE = (State.WATCHING, State.VERIFYING)
+RELEASE_CAMERA_AFTER = 1.5  # no frame due within this many seconds: the camera's stream may close
+Analyse = Callable[..., Verdict]  # analyse(frames, quick=False) -> Verdict, raises on errors
+
+
+class Lifecycle(Protocol):
+    """What the detection tells the engine, and reads of it."""
+
+    @property
+    def state(self) -> State: ...
+
+    @property
+    def test_run(self) -> bool: ...
+
+    def set_state(self, state: State, message: str, log: bool = True) -> None: ...
+
+    def begin_watching(self, now: float, message: str) -> None: ...
+
+    def confirmed(self, explanation: str) -> None: ...
+
+    def test_run_finished(self) -> None: ...
+
+    def camera_problem(self, kind: str, text: str) -> None: ...
+
+    def camera_back(self, now: float) -> None: ...
+
+    def count_error(self, text: str) -> None: ...
+
+    def throttled(self, error: BaseException, in_a_row: int) -> None: ...
+
+    def emit(self, event: EngineEvent) -> None: ...
+
+    def emit_status(self) -> None: ...
+
+
+class Detection:
+    def __init__(self, config: FailwatchConfig, capture: Callable[[], Frame], analyse: Analyse,
+                 executor: Executor, camera_executor: Executor, health: CameraHealth, status: Status,
+                 lifecycle: Lifecycle,
+                 clock, logger: logging.Logger, gate: Callable[[], Optional[tuple[str, str]]],
+                 rng: random.Random, start_spread: float, detector: Optional[Detector]):
+        self._config = config
+        self._watch = lifecycle
+        self._status = status  # the watch's figures, which the detection counts into
+        self._clock = clock
+        self._logger = logger
+        self._gate = gate  # why not to analyse yet: (state, words), or None
+        self.arrived = threading.Event()  # a frame or a model answer is there: the engine ticks at once
+        self._camera = FrameTaker(capture, health, camera_executor, self.arrived.set)
+        self._random = rng
+        # the first look of a print comes at a random point of the first `start_spread` x interval, so that
+        # the printers of a farm started together do not look (and call the model) in step
+        self._start_spread = start_spread
+        self._calls = ModelCalls(executor, analyse, rng, self.arrived.set)
+        self.evidence = Evidence(config.min_failure_confidence)
+        self._frames: list[Frame] = []  # the newest regular frames: the next series
+        self._next_capture_at = 0.0
+        self._round: Optional[VerificationRound] = None  # a verification, or its prefetch during a quick look
+        self._camera_released = True  # told the camera no frame is due soon
+        self._pace = LookPace(rng)  # the looks slow down while the account's quota is spent
+        self._local = LocalLooks(config, detector)  # the on-device detector's first look, when it is ready
+        self._detector_failing = False  # said once in the log, not at every frame
+
+    def reconfigure(self, config: FailwatchConfig, capture: Optional[Callable[[], Frame]],
+                    analyse: Optional[Analyse]) -> None:
+        self._config = config
+        self._local.reconfigure(config)
+        self.evidence.min_confidence = config.min_failure_confidence
+        if capture is not None:
+            self._camera.replace(capture, CameraHealth(config.frozen_seconds))
+        if analyse is not None:
+            self._calls.replace(analyse)
+
+    # ----- what the engine asks for -----
+
+    def restart(self, now: float) -> None:
+        """Watching (again): whatever was under way no longer counts, the next frame is due now."""
+        self.end_run()
+        self._next_capture_at = now
+
+    def spread_first_look(self, now: float) -> None:
+        """A print's first look at a random point of the first `start_spread` intervals."""
+        self._next_capture_at = now + self._random.uniform(
+            0, self._start_spread * self._config.interval_between_images)
+        self._local.model_look_in(now, self._random.uniform(
+            0, self._start_spread * self._config.model_look_interval))
+
+    def end_run(self) -> None:
+        """Drops the series being built, the frame and the calls still out: whatever they say no longer counts."""
+        self._calls.new_run()
+        self._camera.forget()
+        self._reset_series()
+
+    def _reset_series(self) -> None:
+        self._frames = []
+        self._local.clear()
+        self._round = None
+        self._status.verification = None
+
+    def advance(self, now: float) -> None:
+        """Retries that are due, and the frame that is due, if the camera is free."""
+        retried = self._calls.resubmit_due(now)
+        self._status.counters["calls"] += retried
+        self._status.counters["retries"] += retried
+        if self._camera.busy:
+            return
+        state, verification = self._watch.state, self._round
+        if state == State.CAMERA_PROBLEM and now >= self._next_capture_at:
+            self._next_capture_at = now + self._config.interval_between_images
+            self._request(Purpose.RECHECK)
+        elif state == State.WATCHING and now >= self._next_capture_at and (self._quick_checks() or not self._calls):
+            # the regular frame first: frames taken during a quick look are a guess, it is not
+            if self._local_first():
+                self._next_capture_at = now + self._local.gap  # free looks: no pacing for the quota
+                self._request(Purpose.LOOK, self._local.detector.look)
+            else:
+                self._next_capture_at = now + self._pace.next_gap(self._config.interval_between_images, now)
+                self._request(Purpose.LOOK)
+        elif state in ACTIVE and verification is not None and verification.due(now) and (
+                verification.pipelined or not self._calls):
+            self._request(Purpose.VERIFY)  # one after the other: a series waits for the previous verdict
+        elif not self._camera_released and not self._frame_due_soon(now, state):
+            self._camera_released = True
+            self._camera.release()
+
+    def _request(self, purpose: Purpose, inspect=None) -> None:
+        self._camera_released = False
+        self._camera.request(purpose, inspect)
+
+    def _frame_due_soon(self, now: float, state: State) -> bool:
+        """Whether a frame will be asked for within RELEASE_CAMERA_AFTER (a stream worth keeping open)."""
+        if state not in (*ACTIVE, State.CAMERA_PROBLEM):
+            return False
+        verification = self._round
+        if verification is not None and not verification.all_captured():
+            return True  # a verification, or the frames taken while a quick look is out
+        return self._next_capture_at - now < RELEASE_CAMERA_AFTER
+
+    # ----- frames -----
+
+    def collect_frame(self) -> bool:
+        """Handles the frame asked for, if it is there; True if it was."""
+        taken = self._camera.taken()
+        if taken is None:
+            return False
+        if isinstance(taken.result, CameraError):
+            self._camera_problem(taken.result.kind, str(taken.result))
+        elif taken.purpose == Purpose.RECHECK:
+            self._camera_recovered(taken.result)
+        elif taken.purpose == Purpose.VERIFY and self._round is not None:
+            self._round.add_frame(taken.result, self._clock.monotonic())
+            if self._round.alarmed:
+                self._submit_verifications()
+        elif taken.purpose == Purpose.LOOK and self._watch.state == State.WATCHING:
+            self._regular_frame(taken.result, taken.local)
+        return True
+
+    def _regular_frame(self, frame: Frame, local: Union[Verdict, Exception, None] = None) -> None:
+        wait = self._gate()
+        if wait is not None:  # heating, first minutes of the print: nothing worth judging yet
+            self._reset_series()
+            self._watch.set_state(State(wait[0]), wait[1], log=State(wait[0]) != self._watch.state)
+            return
+        if self._local_first():
+            self._locally_looked(frame, local)
+            return
+        self._frames.append(frame)
+        size = self._config.images_per_series
+        if not self._quick_checks():
+            if len(self._frames) >= size and not self._calls:
+                self._submit(Call.SERIES, self._frames)  # one full series at a time
+                self._frames = []
+            return
+        self._frames = self._frames[-size:]  # the newest N frames are kept for the series check
+        if len(self._frames) == size and not self._calls:
+            self._look_quickly(frame)
+
+    def _look_quickly(self, frame: Frame) -> None:
+        """The newest frame alone to the model; the verification's frames are taken while the look is out."""
+        self._submit(Call.QUICK, [frame])
+        if self._config.pipeline_verification and self._config.prefetch_verification:
+            self._round = VerificationRound(self._config, frame.captured_at, self.evidence.counts)
+
+    def _quick_checks(self) -> bool:
+        return self._config.quick_check and not self._watch.test_run  # a test run runs the full cycle
+
+    def _local_first(self) -> bool:
+        return self._quick_checks() and self._local.active
+
+    def _locally_looked(self, frame: Frame, local: Union[Verdict, Exception, None]) -> None:
+        """A frame the detector has looked at: a flagged one raises the alarm at once; every
+        `model_look_interval` the model looks too, for what the detector cannot see."""
+        now = self._clock.monotonic()
+        counts = isinstance(local, Verdict) and self.evidence.counts(local)
+        self._local.add(frame, counts)
+        if isinstance(local, Verdict):
+            self._detector_failing = False
+            self._status.counters["local_looks"] += 1
+            self._watch.emit(LocalLooked(local, self._watch.state.value))
+            if counts and self._local.may_trigger(now) and self._local.enough_flagged():
+                series = self._local.series()
+                self._begin_verification(local, series, quick=local)
+                self._submit(Call.SERIES, series)  # the full series to the model, beside the verification
+                return
+        elif local is not None and not self._detector_failing:  # said once; the model's looks go on meanwhile
+            self._detector_failing = True
+            self._logger.warning("Failwatch on-device detector failed, the model's looks go on: %s", local)
+        if self._local.model_look_due(now) and not self._calls:
+            # while the detector fails, the model looks at today's pace: the watch is no blinder than without it
+            every = self._config.interval_between_images if self._detector_failing else self._config.model_look_interval
+            self._local.model_look_in(now, self._pace.next_gap(every, now))
+            self._frames = self._local.series()
+            self._look_quickly(frame)
+
+    def _camera_problem(self, kind: str, text: str) -> None:
+        """No picture, a black one or a frozen one: nothing is analysed and nothing can be confirmed."""
+        if not (self._watch.state == State.CAMERA_PROBLEM and self._status.camera_problem == kind):
+            self.end_run()  # a verification in progress is abandoned, not decided on a dead picture
+        self._watch.camera_problem(kind, text)
+
+    def _camera_recovered(self, frame: Frame) -> None:
+        if self._watch.state != State.CAMERA_PROBLEM:
+            return
+        self._watch.camera_back(self._clock.monotonic())
+        self._frames = [frame]  # a live frame: the first of the next series
+        self._next_capture_at = frame.captured_at + self._config.interval_between_images
+
+    # ----- verdicts -----
+
+    def _submit(self, kind: Call, frames: list[Frame]) -> None:
+        self._status.counters["calls"] += 1
+        if kind == Call.SERIES:
+            self._status.counters["series"] += 1
+        self._calls.submit(kind, frames)
+
+    def collect_verdicts(self) -> None:
+        for answer in self._calls.answers():
+            error = answer.error
+            throttled = getattr(error, "throttled", False)
+            self._status.counters["throttled"] += throttled
+            if error is None:
+                self._record(answer.verdict, answer.frames)
+            elif self._calls.retry(answer, self._clock.monotonic()):
+                continue  # made again after a short wait: not an error yet
+            elif throttled and answer.kind == Call.QUICK:
+                self._pace.throttled(self._clock.monotonic())
+                self._watch.throttled(error, self._pace.throttled_in_a_row)
+            else:
+                self._watch.count_error(f"model: {error}")
+            self._handle(answer.kind, answer.verdict, answer.frames)
+
+    def _handle(self, kind: Call, verdict: Optional[Verdict], frames: list[Frame]) -> None:
+        failing = self.evidence.counts(verdict)
+        state = self._watch.state
+        if state == State.WATCHING:
+            if kind == Call.SERIES and failing:
+                self._begin_verification(verdict, frames)
+            elif kind == Call.SERIES and self._watch.test_run:
+                self._watch.test_run_finished()
+            elif kind == Call.QUICK and failing:
+                series = self._local.series() if self._local_first() else list(self._frames)
+                self._begin_verification(verdict, series, quick=verdict)
+                self._submit(Call.SERIES, series)  # the full series call, beside the verification
+            elif kind == Call.QUICK:
+                self._round = None  # the prefetched frames are not needed
+        elif state == State.VERIFYING and kind in (Call.SERIES, Call.VERIFY):
+            if kind == Call.SERIES:
+                self._round.series_verdict(verdict)
+                self._submit_verifications()  # those held for the series' verdict
+            else:
+                self._round.add_result(verdict, frames)
+            self._decide_verification()
+
+    def _record(self, verdict: Verdict, frames: list[Frame]) -> None:
+        status = self._status
+        if (status.consecutive_errors or self._pace.throttled_in_a_row) and self._watch.state == State.WATCHING:
+            status.message = "watching"  # no longer "analysis failing" or "throttled"
+        self._pace.got_through(self._clock.monotonic())
+        like = self.evidence.resembles(verdict) if verdict.print_failed else None
+        status.record_verdict(verdict.as_dict(), self.evidence.counts(verdict), like.incident if like else None,
+                              self._clock.time())
+        self._watch.emit(Analysed(verdict, tuple(frames), self._watch.state.value))
+
+    def _begin_verification(self, trigger: Verdict, frames: list[Frame], quick: Optional[Verdict] = None) -> None:
+        self._status.counters["detections"] += 1
+        verification = self._round if quick is not None and self._round is not None else \
+            VerificationRound(self._config, self._clock.monotonic(), self.evidence.counts)
+        verification.raise_alarm(trigger, frames, quick)
+        self._round = verification
+        self._frames = []  # verification never reuses the frames that triggered it
+        self._watch.set_state(State.VERIFYING, "possible failure, verifying")
+        self._submit_verifications()  # series prefetched while the quick look was out go at once
+        self._watch.emit(FailureDetected(trigger))
+
+    def _submit_verifications(self) -> None:
+        verification = self._round
+        if not verification.ready_to_analyse():
+            if self._status.verification is None:
+                self._publish_progress()
+            return
+        series = verification.complete_series()
+        for frames in series:
+            self._submit(Call.VERIFY, frames)
+        if series or self._status.verification is None:
+            self._publish_progress()
+
+    def _decide_verification(self) -> None:
+        verification = self._round
+        self._publish_progress()
+        confirmed = verification.decision()
+        if confirmed is None:
+            return
+        now = self._clock.monotonic()
+        self.end_run()  # verification calls still out are dropped: the round is decided
+        decided = verification.decided(confirmed, now, test_run=self._watch.test_run)
+        if confirmed:
+            self._local.alarm_confirmed()
+            self._watch.confirmed(decided.trigger.explanation)
+        else:
+            self._status.counters["rejected"] += 1
+            if verification.quick is not None and verification.quick.source == "detector":
+                wait = self._local.alarm_rejected(now)
+                self._logger.info("Failwatch: the on-device detector's alarm was not confirmed; its alarms wait %.0f s",
+                                  wait)
+        self._watch.emit(decided)
+        if self._watch.test_run:
+            self._watch.test_run_finished()
+        elif not confirmed:
+            self._watch.begin_watching(now, "watching (last alarm not confirmed)")
+
+    def _publish_progress(self) -> None:
+        self._status.verification = self._round.progress()
+        self._watch.emit_status()
