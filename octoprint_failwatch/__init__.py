@@ -13,14 +13,15 @@ __plugin_pythoncompat__ = ">=3.9,<4"
 
 def __plugin_load__():
     global __plugin_implementation__, __plugin_hooks__
-    from .plugin import FailwatchPlugin  # OctoPrint is imported only by OctoPrint's side, not by the daemon
+    # OctoPrint is imported only by OctoPrint's side, not by the daemon
+    from .plugin import FailwatchPlugin, hooks
 
     __plugin_implementation__ = FailwatchPlugin()
     __plugin_hooks__ = {
-        "octoprint.access.permissions": __plugin_implementation__.get_additional_permissions,
-        "octoprint.events.register_custom_events": __plugin_implementation__.register_custom_events,
-        "octoprint.plugin.softwareupdate.check_config": __plugin_implementation__.get_update_information,
+        "octoprint.access.permissions": hooks.permissions,
+        "octoprint.events.register_custom_events": hooks.custom_events,
+        "octoprint.plugin.softwareupdate.check_config": hooks.update_information,
+        "octoprint.server.sockjs.emit": hooks.may_receive,
         "octoprint.comm.protocol.scripts": __plugin_implementation__.print_action.script_hook,
         "octoprint.comm.protocol.gcode.sent": __plugin_implementation__.print_action.track_gcode,
-        "octoprint.server.sockjs.emit": __plugin_implementation__.socket_emit_hook,
     }

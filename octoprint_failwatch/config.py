@@ -264,6 +264,8 @@ FIELDS: tuple[Field, ...] = tuple(Field(field.name, _KINDS[str(field.type)], fie
 FIELDS_BY_KEY = {field.key: field for field in FIELDS}
 SECRET_KEYS = tuple(field.key for field in FIELDS if field.secret)
 DEFAULTS = {field.key: field.default for field in FIELDS}
+# the settings a connection test (one frame, one model call) depends on: a change makes its last answer stale
+CONNECTION_KEYS = tuple(field.key for field in FIELDS if field.part in ("camera", "model"))
 
 
 def coerce(field: Field, raw: Any) -> tuple[Any, Optional[str]]:

@@ -309,7 +309,12 @@ def test_snooze_stops_captures_until_the_time_is_up_and_acknowledge_clears_the_a
     assert h.engine.status()["acknowledged"] is False
     h.engine.acknowledge()
     assert h.engine.status()["acknowledged"] is True
-    h.engine.snooze(10 * 60)
+    # a cooldown is already quiet: a snooze is refused (the page offers none), Resume watching ends it
+    assert h.engine.status()["can_snooze"] is False and h.engine.snooze(10 * 60) is False
+    assert h.state() == "cooldown" and h.engine.status()["can_resume"] is True
+    h.engine.resume_watching()
+    assert h.engine.status()["can_snooze"] is True and h.engine.snooze(10 * 60) is True
+    assert h.engine.status()["can_snooze"] is False and h.engine.status()["can_resume"] is True
     frames = len(h.camera.times)
     h.run(10 * 60 - 1)
     assert h.state() == "snoozed" and len(h.camera.times) == frames

@@ -30,16 +30,13 @@ from .evidence import LookAlike
 from .frame_taker import InlineExecutor
 from .local_looks import Detector
 from .model_calls import Executor
-from .status import State, Status
+from .status import HOLDS, State, Status, can_resume, can_snooze
 
 COOLDOWN_LOG_EVERY = 30.0  # while cooling down, the log says how long is left at most this often
-# holds: states that end by themselves at a time, and what watching again is called then
-HOLDS = {State.COOLDOWN: "watching again after cooldown", State.SNOOZED: "watching again",
-         State.GRACE: "watching again", State.ERROR_BACKOFF: "watching again after errors"}
 BEAT_SECONDS = 0.1  # `run` ticks at least this often: a tick is a few checks under a lock, frequent ones cost nothing
 INSTANT_FRAMES_PER_TICK = 8  # a camera that answers at once (simulated time) gives every frame due, in one tick
 
-__all__ = ["BEAT_SECONDS", "HOLDS", "Analyse", "Clock", "Engine", "EventSink", "SystemClock"]
+__all__ = ["BEAT_SECONDS", "Analyse", "Clock", "Engine", "EventSink", "SystemClock"]
 
 
 class Clock(Protocol):
@@ -131,8 +128,12 @@ class Engine:
             self.set_state(State.IDLE, "no print running")
 
     def snooze(self, seconds: float) -> bool:
-        """The user asked for quiet: no captures or model calls until the time is up; False when not watching."""
-        return self._hold(State.SNOOZED, seconds, f"snoozed for {seconds / 60:.0f} min")
+        """The user asked for quiet: no captures or model calls until the time is up; False when there is
+        nothing to snooze (no print watched, or a snooze or cooldown already running)."""
+        with self._state_lock:
+            if not can_snooze(self._state):
+                return False
+            return self._hold(State.SNOOZED, seconds, f"snoozed for {seconds / 60:.0f} min")
 
     def grace(self, seconds: float) -> None:
         """After the user resumed a print: detection restarts only after `seconds` (not during a cooldown)."""
@@ -143,7 +144,7 @@ class Engine:
     def resume_watching(self) -> bool:
         """Ends a snooze, a cooldown, a grace period or an error backoff now; False when none is running."""
         with self._state_lock:
-            if self._state not in HOLDS:
+            if not can_resume(self._state):
                 return False
             self._status.acknowledged = True
             self._status.consecutive_errors = 0
@@ -249,7 +250,6 @@ class Engine:
 
     def _end_hold(self, now: float, message: str) -> None:
         if self._print_paused:  # nothing to watch until the print is resumed
-            self._status.until = None
             self.set_state(State.PAUSED, "print paused: monitoring suspended")
         else:
             self.begin_watching(now, message)
@@ -260,13 +260,14 @@ class Engine:
         if log and (state != self._state or message != self._status.message):
             self._logger.info("Failwatch: %s", message)
         self._state = state
+        if state not in HOLDS:
+            self._status.until = None  # only a hold ends at a time
         self._status.state = state.value
         self._status.message = message
         self.emit_status()
 
     def begin_watching(self, now: float, message: str) -> None:
         self._detection.restart(now)
-        self._status.until = None
         self.set_state(State.WATCHING, message)
 
     def confirmed(self, explanation: str) -> None:
@@ -277,7 +278,6 @@ class Engine:
 
     def test_run_finished(self) -> None:
         self._detection.end_run()
-        self._status.until = None
         self.set_state(State.IDLE, "test finished")
 
     def camera_problem(self, kind: str, text: str) -> None:

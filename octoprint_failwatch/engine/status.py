@@ -22,6 +22,22 @@ class State(str, Enum):
     GRACE = "grace"
 
 
+# holds: states that end by themselves at a time, and what watching again is called then
+HOLDS = {State.COOLDOWN: "watching again after cooldown", State.SNOOZED: "watching again",
+         State.GRACE: "watching again", State.ERROR_BACKOFF: "watching again after errors"}
+# nothing to snooze: no print watched, or already quiet (a snooze, or a cooldown that the user ends with Resume)
+NOT_SNOOZABLE = (State.IDLE, State.NOT_CONFIGURED, State.PAUSED, State.COOLDOWN, State.SNOOZED)
+
+
+def can_snooze(state: State) -> bool:
+    return state not in NOT_SNOOZABLE
+
+
+def can_resume(state: State) -> bool:
+    """Resume watching ends a hold now."""
+    return state in HOLDS
+
+
 def _counters() -> dict:
     return {"series": 0, "calls": 0, "errors": 0, "detections": 0, "confirmed": 0, "rejected": 0,
             "like_dismissed": 0, "throttled": 0, "local_looks": 0, "retries": 0,
@@ -65,8 +81,11 @@ class Status:
         return self.consecutive_errors
 
     def copy(self) -> dict:
+        """The status as data, with what the user may do now (the browser's buttons follow these)."""
         data = dict(vars(self))
         data["counters"] = dict(self.counters)
+        data["can_snooze"] = can_snooze(State(self.state))
+        data["can_resume"] = can_resume(State(self.state))
         return data
 
 

@@ -11,12 +11,13 @@ import octoprint.plugin
 from octoprint.access.permissions import Permissions
 
 from ..analysis import AnalysisError
-from ..config import describe_errors, validate
+from ..config import CONNECTION_KEYS, describe_errors, parse_roi, validate
 from ..frame import CameraError
 from ..outcomes.history import LABELS, PAGE_LIMIT, IncidentHistory
 from .notice import FailureNotice
 from .recent_checks import RecentChecks
 from .test_run import TestRun
+from .user_controls import UserControls
 
 MAX_SNOOZE_MINUTES = 24 * 60
 
@@ -37,13 +38,14 @@ def _json_body() -> dict:
 
 class FailwatchApi(octoprint.plugin.BlueprintPlugin):
     """The routes. What they need of the plugin is declared here: these parts, and its public methods
-    (status, acknowledge, snooze, resume_watching, label_incident, take_snapshot, with_stored_secrets,
-    test_connection, send_test_alert); no route reaches into the plugin's private state."""
+    (status, take_snapshot, with_stored_secrets, test_connection, send_test_alert); no route reaches into the
+    plugin's private state."""
 
     recent_checks: RecentChecks  # the tab's frames and timeline
     incidents: IncidentHistory
     notice: FailureNotice  # the failure on show, with its picture
     test_run: TestRun  # Test now
+    controls: UserControls  # acknowledge, snooze, resume watching, label an incident
 
     def is_blueprint_csrf_protected(self):
         return True
@@ -110,7 +112,7 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
         label = body.get("label")
         if label is not None and label not in LABELS:
             flask.abort(400, description="label must be one of " + ", ".join(LABELS) + ", or null")
-        answer = self.label_incident(incident, label, resume_print=body.get("resume_print") is True)
+        answer = self.controls.label_incident(incident, label, resume_print=body.get("resume_print") is True)
         if answer is None:
             flask.abort(404, description="no such incident")
         return flask.jsonify(answer)
@@ -120,13 +122,13 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
     @octoprint.plugin.BlueprintPlugin.route("/acknowledge", methods=["POST"])
     @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
     def api_acknowledge(self):
-        self.acknowledge()
+        self.controls.acknowledge()
         return flask.jsonify(self.status())
 
     @octoprint.plugin.BlueprintPlugin.route("/resume", methods=["POST"])
     @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
     def api_resume_watching(self):
-        if not self.resume_watching():
+        if not self.controls.resume_watching():
             flask.abort(409, description="nothing to resume: no snooze, cooldown or grace period is running")
         return flask.jsonify(self.status())
 
@@ -139,8 +141,9 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
             flask.abort(400, description="minutes must be a number")
         if not 0 < minutes <= MAX_SNOOZE_MINUTES:
             flask.abort(400, description=f"minutes must be between 0 and {MAX_SNOOZE_MINUTES}")
-        if not self.snooze(minutes):
-            flask.abort(409, description="nothing to snooze: no print is being watched")
+        if not self.controls.snooze(minutes):
+            flask.abort(409, description="nothing to snooze: no print is being watched, "
+                                         "or a snooze or cooldown is already running")
         return flask.jsonify(self.status())
 
     @octoprint.plugin.BlueprintPlugin.route("/test_now", methods=["POST"])
@@ -166,8 +169,10 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
         candidate = _json_body().get("settings")
         if not isinstance(candidate, dict):
             flask.abort(400, description="settings must be an object")
-        _, errors = validate(self.with_stored_secrets(candidate))
-        return flask.jsonify(errors=errors, messages=describe_errors(errors))
+        values, errors = validate(self.with_stored_secrets(candidate))
+        # what the page draws and clears is read here, not parsed again in the browser
+        return flask.jsonify(errors=errors, messages=describe_errors(errors), connection_keys=CONNECTION_KEYS,
+                             region_of_interest=parse_roi(values["region_of_interest"]))
 
     @octoprint.plugin.BlueprintPlugin.route("/test_connection", methods=["POST"])
     @Permissions.SETTINGS.require(403)

@@ -15,9 +15,6 @@ from pathlib import Path
 from typing import Optional
 
 import octoprint.plugin
-from flask_babel import gettext
-from octoprint.access import ADMIN_GROUP, READONLY_GROUP, USER_GROUP
-from octoprint.access.permissions import Permissions
 from octoprint.events import Events
 
 from .. import config as cfg
@@ -30,17 +27,19 @@ from ..engine.status import State, idle_status
 from ..outcomes.actions import PrintAction
 from ..outcomes.alerts import TEST, Alert, Identity, make_channels
 from ..outcomes.alerts.octoprint_mqtt import octoprint_mqtt_helpers
-from ..outcomes.dispatch import OUTCOMES, Dispatcher
+from ..outcomes.dispatch import Dispatcher
 from ..outcomes.history import IncidentHistory
 from ..sources import describe_source, make_camera
-from . import settings_form
+from . import settings_form, status_report
 from .api import FailwatchApi
 from .feedback import Feedback
 from .notice import FailureNotice
 from .print_gate import PrintGate
+from .printer_info import job_info, printer_name
 from .recent_checks import RecentChecks
 from .remote import RemoteCommands
 from .test_run import TestRun
+from .user_controls import UserControls
 from .watch import Watch
 
 PRINT_ENDED = (Events.PRINT_DONE, Events.PRINT_FAILED, Events.PRINT_CANCELLED, Events.DISCONNECTED)
@@ -87,7 +86,8 @@ class FailwatchPlugin(
                             BEAT_SECONDS, self._logger)
         self._feedback = Feedback(self.incidents, self._watch, self.print_action,
                                   lambda: self._config.resume_grace_seconds)
-        self._remote = RemoteCommands(self, lambda: (self.notice.current or {}).get("incident"), self._printer,
+        self.controls = UserControls(self._watch, self.notice, self.incidents, self._feedback, self._push_status)
+        self._remote = RemoteCommands(self.controls, lambda: (self.notice.current or {}).get("incident"), self._printer,
                                       self.print_action, self._logger)
         if not self._settings.get(["instance_id"]):  # this instance's name on MQTT: made once, kept
             self._settings.set(["instance_id"], secrets.token_hex(3))
@@ -134,8 +134,8 @@ class FailwatchPlugin(
             self._connect_channels()
         if self._dispatcher is None:
             self._dispatcher = Dispatcher(config, self._channels, self.print_action, self.incidents,
-                                          self._printer_name, self._job_info, self.take_snapshot, self._spend,
-                                          self._logger)
+                                          lambda: printer_name(self._settings), lambda: job_info(self._printer),
+                                          self.take_snapshot, self._spend, self._logger)
         self._dispatcher.reconfigure(config, self._channels)
         if old is None:
             return []
@@ -231,55 +231,12 @@ class FailwatchPlugin(
 
     def status(self) -> dict:
         # no plugin lock here: the engine calls this while holding its own lock
-        config = self._config
-        status = self._watch.status() or idle_status()
-        if config.test_mode and status["state"] == State.IDLE.value:
-            status["message"] = "test mode: monitoring runs only when you press Test now"
-        if config.not_ready() and status["state"] == State.IDLE.value:
-            status.update(state=State.NOT_CONFIGURED.value, message=config.not_ready())
-        hours = (time.time() - status["watching_since"]) / 3600 if status.get("watching_since") else 0
-        status.update(
-            cost_per_hour=status["counters"]["cost_usd"] / hours if hours > 0.01 else None,
-            spent_today=self._spend.today(), daily_budget=config.daily_budget_usd,
-            camera=describe_source(config), model=config.model_name, action=config.failure_action,
-            min_failure_confidence=config.min_failure_confidence,
-            settings_errors=dict(self._settings_errors), settings_messages=cfg.describe_errors(self._settings_errors),
-            last_failure=self.notice.current, last_save=self._last_save, test=self.test_run.result,
+        return status_report.report(
+            self._watch.status() or idle_status(), self._config, time.time(), settings_errors=self._settings_errors,
+            failure=self.notice.current, spent_today=self._spend.today(), daily_budget=self._config.daily_budget_usd,
+            camera=describe_source(self._config), last_save=self._last_save, test=self.test_run.result,
             latest_frames=self.recent_checks.frame_count(), detector=self._detector.status(),
-            alerts=self._channels.status(),
-        )
-        return status
-
-    def acknowledge(self, incident: Optional[str] = None) -> None:
-        """The user has seen the alarm: the notice goes, the engine's alarm and the incident are acknowledged."""
-        shown = (self.notice.current or {}).get("incident")
-        if self.notice.clear(incident) or incident is None:
-            self._watch.control(Engine.acknowledge)
-        if incident or shown:
-            self.incidents.acknowledge(incident or shown)
-        self._push_status()
-
-    def snooze(self, minutes: float) -> bool:
-        snoozed = bool(self._watch.control(lambda engine: engine.snooze(minutes * 60)))
-        self._push_status()
-        return snoozed
-
-    def resume_watching(self) -> bool:
-        resumed = bool(self._watch.control(Engine.resume_watching))
-        if resumed:
-            self.notice.clear()
-        self._push_status()
-        return resumed
-
-    def label_incident(self, incident: str, label: Optional[str], resume_print: bool) -> Optional[dict]:
-        answer = self._feedback.label(incident, label, resume_print)
-        if answer is not None and label == "not_a_failure":
-            # the notice goes and the alarm is over; the incident's log says what the user did: labelled it
-            # (not "acknowledged", which they never pressed)
-            self.notice.clear(incident)
-            self._watch.control(Engine.acknowledge)
-            self._push_status()
-        return answer
+            alerts=self._channels.status())
 
     def test_connection(self, unsaved: dict) -> dict:
         """One frame now and one model call, with the settings as they are in the form (not saved)."""
@@ -296,7 +253,7 @@ class FailwatchPlugin(
         return self._new_camera()().jpeg
 
     def send_test_alert(self) -> dict[str, tuple[bool, str]]:
-        return self._channels.send_test(Alert(TEST, self._printer_name(), snapshot=self.take_snapshot))
+        return self._channels.send_test(Alert(TEST, printer_name(self._settings), snapshot=self.take_snapshot))
 
     ##~~ helpers
 
@@ -314,15 +271,6 @@ class FailwatchPlugin(
 
     def _new_camera(self):
         return make_camera(self._config, self._clock, self._plugin_manager)
-
-    def _printer_name(self) -> str:
-        return self._settings.global_get(["appearance", "name"]) or "OctoPrint"
-
-    def _job_info(self) -> dict:
-        data = self._printer.get_current_data() or {}
-        progress = data.get("progress") or {}
-        return {"file": ((data.get("job") or {}).get("file") or {}).get("name"),
-                "progress": progress.get("completion"), "elapsed": progress.get("printTime")}
 
     def _send_to_browser(self, message: dict) -> None:
         self._plugin_manager.send_plugin_message(self._identifier, message)
@@ -344,33 +292,3 @@ class FailwatchPlugin(
 
     def is_template_autoescaped(self):
         return True
-
-    ##~~ hooks
-
-    def get_additional_permissions(self, *args, **kwargs):
-        return [
-            {"key": "VIEW", "name": "View status", "roles": ["view"],
-             "description": gettext("Allows to see Failwatch's monitoring status"),
-             "default_groups": [ADMIN_GROUP, USER_GROUP, READONLY_GROUP]},
-            {"key": "CONTROL", "name": "Control", "roles": ["control"],
-             "description": gettext("Allows to run Test now, snooze and acknowledge Failwatch alerts"),
-             "default_groups": [ADMIN_GROUP]},
-        ]
-
-    def socket_emit_hook(self, socket, user, message, payload, *args, **kwargs):
-        """Failwatch's pushes — its status, verdicts and explanations, and its events — reach only the browsers
-        of users allowed to see Failwatch; everything else is OctoPrint's to decide."""
-        payload = payload if isinstance(payload, dict) else {}
-        ours = (message == "plugin" and payload.get("plugin") == self._identifier) or \
-            (message == "event" and str(payload.get("type", "")).lower().startswith("plugin_failwatch_"))
-        return not ours or bool(user and user.has_permission(Permissions.PLUGIN_FAILWATCH_VIEW))
-
-    def register_custom_events(self, *args, **kwargs):
-        return list(OUTCOMES)
-
-    def get_update_information(self, *args, **kwargs):
-        return {"failwatch": {
-            "displayName": "Failwatch", "displayVersion": self._plugin_version, "current": self._plugin_version,
-            "type": "github_release", "user": "failwatch", "repo": "OctoPrint-Failwatch",
-            "pip": "https://github.com/failwatch/OctoPrint-Failwatch/archive/{target_version}.zip",
-        }}

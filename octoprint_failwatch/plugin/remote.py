@@ -70,7 +70,7 @@ class RemoteCommands:
 
     def _snooze(self) -> tuple[bool, str]:
         if not self._controls.snooze(SNOOZE_MINUTES):
-            return False, "nothing to snooze: no print is being watched"
+            return False, "nothing to snooze: no print is being watched, or a snooze or cooldown is already running"
         return True, f"watching snoozed for {SNOOZE_MINUTES} min"
 
     def _resume_watching(self) -> tuple[bool, str]:

@@ -32,9 +32,7 @@ $(function () {
         camera_problem: {label: tr("Camera problem"), icon: "fa-video-slash"},
         error_backoff: {label: tr("Errors"), icon: "fa-exclamation-triangle"}
     };
-    var HOLDS = ["cooldown", "snoozed", "grace", "error_backoff"];
     var ACTION_WORDS = {paused: tr("Print paused"), cancelled: tr("Print cancelled"), notified: tr("Only notified")};
-    var SNOOZABLE = ["watching", "verifying", "warming_up", "heating", "camera_problem", "error_backoff", "grace"];
 
     function minutesLeft(until) {
         return Math.max(0, Math.ceil((until * 1000 - Date.now()) / 60000));
@@ -77,7 +75,8 @@ $(function () {
             parts.push(tr("the test took %(seconds)s s", {seconds: test.seconds.toFixed(0)}));
         }
         if (test.counters) {
-            parts.push(test.counters.calls + " " + tr("calls") + ", $" + test.counters.cost_usd.toFixed(5));
+            parts.push(tr("%(calls)s calls, $%(cost)s",
+                          {calls: test.counters.calls, cost: test.counters.cost_usd.toFixed(5)}));
         }
         if (test.error) parts.push(test.error);
         return parts.join(" — ");
@@ -87,7 +86,9 @@ $(function () {
         new PNotify({title: title, text: text, type: type || "info", hide: type !== "error"});
     }
 
-    function FailwatchNavbarViewModel(parameters) {
+    // The one store of the page: the status the server pushes, what it says the user may do now, the actions,
+    // the failure notice and the save toasts. The navbar, the tab and the settings page all read it.
+    function FailwatchStoreViewModel(parameters) {
         var self = this;
         self.loginState = parameters[0];
         self.access = parameters[1];
@@ -98,7 +99,7 @@ $(function () {
 
         self.state = ko.pureComputed(function () {
             var status = self.status();
-            if (status.last_failure && !status.acknowledged) return "failure";
+            if (status.can_acknowledge) return "failure";  // a confirmed failure waits for the user
             if (status.state === "watching" && status.consecutive_errors > 0) return "retrying";
             return status.state || "idle";
         });
@@ -113,8 +114,8 @@ $(function () {
                 text = tr("Verifying: %(done)s of %(series)s checked",
                           {done: status.verification.done, series: status.verification.series});
             }
-            if (HOLDS.indexOf(state) >= 0 && status.until) {
-                text += " " + minutesLeft(status.until) + " min";
+            if (status.until && state !== "failure") {  // a hold that ends by itself: how long is left
+                text = tr("%(state)s %(minutes)s min", {state: text, minutes: minutesLeft(status.until)});
             }
             if (status.test && status.test.running) {  // Test now runs beside the watch: the navbar says so
                 text = tr("%(state)s · test running", {state: text});
@@ -124,7 +125,7 @@ $(function () {
         self.message = ko.pureComputed(function () {
             var status = self.status();
             if (self.state() === "failure") {
-                return tr("failure confirmed") + ": " + status.last_failure.explanation;
+                return tr("failure confirmed: %(explanation)s", {explanation: status.last_failure.explanation});
             }
             return status.message || "";
         });
@@ -142,32 +143,37 @@ $(function () {
         self.cost = ko.pureComputed(function () {
             var status = self.status();
             if (!status.counters) return "";
-            var text = "$" + status.counters.cost_usd.toFixed(4) + " " + tr("this print");
+            var values = {print: status.counters.cost_usd.toFixed(4), today: (status.spent_today || 0).toFixed(4)};
             if (status.cost_per_hour !== null && status.cost_per_hour !== undefined) {
-                text += " ($" + status.cost_per_hour.toFixed(3) + "/h)";
+                values.hour = status.cost_per_hour.toFixed(3);
+                return tr("$%(print)s this print ($%(hour)s/h), $%(today)s today", values);
             }
-            return text + ", $" + (status.spent_today || 0).toFixed(4) + " " + tr("today");
+            return tr("$%(print)s this print, $%(today)s today", values);
         });
         self.lastCheck = ko.pureComputed(function () {
             var when = self.status().last_check;
             return when ? new Date(when * 1000).toLocaleTimeString() : "";
         });
         self.tooltip = ko.pureComputed(function () {
-            return "Failwatch: " + self.message() + (self.lastVerdict() ? "\n" + self.lastVerdict() : "");
+            var text = tr("Failwatch: %(message)s", {message: self.message()});
+            return self.lastVerdict() ? text + "\n" + self.lastVerdict() : text;
         });
         self.testText = ko.pureComputed(function () { return describeTest(self.status().test); });
         self.testRunning = ko.pureComputed(function () { return !!(self.status().test || {}).running; });
         self.canControl = ko.pureComputed(function () {
             return self.loginState.hasPermission(self.access.permissions.PLUGIN_FAILWATCH_CONTROL);
         });
-        self.canSnooze = ko.pureComputed(function () { return SNOOZABLE.indexOf(self.status().state) >= 0; });
-        self.canResume = ko.pureComputed(function () { return HOLDS.indexOf(self.status().state) >= 0; });
-        self.needsAcknowledge = ko.pureComputed(function () { return self.state() === "failure"; });
+        // what the user may do now, as the server says
+        self.canSnooze = ko.pureComputed(function () { return !!self.status().can_snooze; });
+        self.canResume = ko.pureComputed(function () { return !!self.status().can_resume; });
+        self.needsAcknowledge = ko.pureComputed(function () { return !!self.status().can_acknowledge; });
+        self.canDismiss = ko.pureComputed(function () { return !!self.status().can_dismiss; });
 
         function failed(what) {
             return function (xhr) {
                 var answer = xhr.responseJSON || {};
-                notify("Failwatch", what + ": " + (answer.error || ("HTTP " + xhr.status)), "error");
+                notify("Failwatch", tr("%(what)s: %(why)s", {what: what,
+                    why: answer.error || tr("HTTP %(status)s", {status: xhr.status})}), "error");
             };
         }
         self.refresh = function () {
@@ -230,7 +236,7 @@ $(function () {
             }
             var buttons = [{text: tr("Open"), click: function () { self.openTab(); }}];
             if (self.canControl()) {
-                buttons.push({text: tr("Not a failure"), click: function (n) {
+                if (self.canDismiss()) buttons.push({text: tr("Not a failure"), click: function (n) {
                     self.notAFailure(message.incident, function () { n.remove(); });
                 }});
                 buttons.push({text: tr("Acknowledge"), addClass: "btn-primary", click: function (n) {
@@ -239,7 +245,7 @@ $(function () {
                 }});
             }
             notice = new PNotify({
-                title: (message.test_run ? tr("Test: ") : "") + tr("Print failure detected"),
+                title: message.test_run ? tr("Test: print failure detected") : tr("Print failure detected"),
                 text: html,
                 text_escape: false,
                 type: "error",
@@ -282,35 +288,45 @@ $(function () {
         };
     }
 
+    // the navbar's indicator and menu: the store, shown
+    function FailwatchNavbarViewModel(parameters) {
+        this.store = parameters[0];
+    }
+
     function FailwatchSettingsViewModel(parameters) {
         var self = this;
         self.settingsViewModel = parameters[0];
-        self.navbar = parameters[1];
+        self.store = parameters[1];
         self.settings = undefined;
         self.formErrors = ko.observable({});  // what is wrong with the values in the form right now
         self.errors = self.formErrors;
         // what is wrong with the stored values (config.yaml edited by hand); a refused save is told at once
-        self.errorMessages = ko.pureComputed(function () { return self.navbar.settingsMessages(); });
-        self.canControl = self.navbar.canControl;
-        self.testMessage = self.navbar.testText;
-        self.testNow = self.navbar.testNow;
+        self.errorMessages = ko.pureComputed(function () { return self.store.settingsMessages(); });
+        self.canControl = self.store.canControl;
+        self.testMessage = self.store.testText;
+        self.testNow = self.store.testNow;
         // the on-device detector's loading, as the server reports it
         self.detectorText = ko.pureComputed(function () {
-            var detector = self.navbar.status().detector;
+            var detector = self.store.status().detector;
             return detector ? detector.message : "";
         });
         self.detectorFailed = ko.pureComputed(function () {
-            var detector = self.navbar.status().detector;
+            var detector = self.store.status().detector;
             return !!detector && (detector.state === "failed" || detector.state === "not installed");
         });
 
         var validating = null;
+        var connectionKeys = [];  // the settings the connection test depends on, as the server says
+        self.region = ko.observable(null);  // the region of interest as the server reads it: [x, y, w, h] or null
         function validateForm() {
             if (!self.settings) return;
             clearTimeout(validating);
             validating = setTimeout(function () {
                 api.validateSettings(ko.mapping.toJS(self.settings.plugins.failwatch)).done(function (answer) {
                     self.formErrors(answer.errors);
+                    connectionKeys = answer.connection_keys || [];
+                    self.region(answer.region_of_interest || null);
+                    if (self.snapshotUrl()) self.showRegion();
                 });
             }, 300);
         }
@@ -321,24 +337,25 @@ $(function () {
                 if (ko.isObservable(value)) {
                     value.subscribe(function () {
                         validateForm();
-                        if (CONNECTION_KEYS.test(key)) self.connectionResult("");  // an old answer no longer holds
+                        if (connectionKeys.indexOf(key) >= 0) self.connectionResult("");  // an old answer no longer holds
                         if (key === "region_of_interest") self.snapshotError("");
                     });
                 }
             });
         };
-        var CONNECTION_KEYS = /^(camera_source|rtsp_|snapshot_url|mjpeg_url|webcam_name|camera_timeout|aws_|inference|credentials_file|bedrock|sts|model_|openai_|about_printer|image_|jpeg_|region_)/;
 
         self.alertResult = ko.observable("");
         self.alertStatus = ko.pureComputed(function () {
-            return self.navbar.status().alerts || {discord: "", notify: "", mqtt: ""};
+            return self.store.status().alerts || {discord: "", notify: "", mqtt: ""};
         });
         self.testAlert = function () {
             self.alertResult(tr("Sending…"));
             api.testAlert().done(function (answer) {
-                self.alertResult((answer.ok ? tr("Delivered") : tr("Not delivered")) + ": " + answer.message);
+                var values = {message: answer.message};
+                self.alertResult(answer.ok ? tr("Delivered: %(message)s", values)
+                    : tr("Not delivered: %(message)s", values));
             }).fail(function (xhr) {
-                self.alertResult(tr("Request failed") + ": HTTP " + xhr.status);
+                self.alertResult(tr("Request failed: HTTP %(status)s", {status: xhr.status}));
             });
         };
 
@@ -357,6 +374,7 @@ $(function () {
         };
         self.clearRegion = function () {
             self.settings.plugins.failwatch.region_of_interest("");
+            self.region(null);
             self.roiBox(null);
         };
         function fraction(event) {
@@ -368,8 +386,8 @@ $(function () {
             return {left: (100 * x) + "%", top: (100 * y) + "%", width: (100 * w) + "%", height: (100 * h) + "%"};
         }
         self.showRegion = function () {
-            var parts = (self.settings.plugins.failwatch.region_of_interest() || "").split(",").map(parseFloat);
-            self.roiBox(parts.length === 4 && parts.every(isFinite) ? boxStyle.apply(null, parts) : null);
+            var region = self.region();
+            self.roiBox(region ? boxStyle.apply(null, region) : null);
         };
         self.roiStart = function (data, event) { dragStart = fraction(event); return false; };
         self.roiMove = function (data, event) {
@@ -387,7 +405,7 @@ $(function () {
             if (w < 0.02 || h < 0.02) return true;  // a click, not a region
             self.settings.plugins.failwatch.region_of_interest(
                 [x, y, w, h].map(function (v) { return v.toFixed(3); }).join(", "));
-            self.showRegion();
+            self.roiBox(boxStyle(x, y, w, h));  // drawn as dragged; the server's reading follows the validation
             return true;
         };
 
@@ -405,12 +423,13 @@ $(function () {
                     return;
                 }
                 var verdict = answer.verdict;
-                self.connectionResult(describeVerdict(verdict) + " — " + verdict.explanation + " — " +
-                    verdict.latency.toFixed(1) + " s, " + verdict.input_tokens + " + " + verdict.output_tokens +
-                    " tokens, $" + verdict.cost_usd.toFixed(5));
+                self.connectionResult(tr("%(verdict)s — %(explanation)s — %(seconds)s s, %(input)s + %(output)s " +
+                    "tokens, $%(cost)s", {verdict: describeVerdict(verdict), explanation: verdict.explanation,
+                    seconds: verdict.latency.toFixed(1), input: verdict.input_tokens, output: verdict.output_tokens,
+                    cost: verdict.cost_usd.toFixed(5)}));
             }).fail(function (xhr) {
                 self.connectionFailed(true);
-                self.connectionResult(tr("Request failed") + ": HTTP " + xhr.status);
+                self.connectionResult(tr("Request failed: HTTP %(status)s", {status: xhr.status}));
             }).always(function () { self.connectionTesting(false); });
         };
 
@@ -424,7 +443,7 @@ $(function () {
 
     function FailwatchTabViewModel(parameters) {
         var self = this;
-        self.navbar = parameters[0];
+        self.store = parameters[0];
         self.timeline = ko.observableArray([]);
         self.incidents = ko.observableArray([]);
         self.total = ko.observable(0);
@@ -433,14 +452,14 @@ $(function () {
         self.viewer = ko.observable(null);  // the frame shown full size
 
         self.latestFrames = ko.pureComputed(function () {
-            var status = self.navbar.status();
+            var status = self.store.status();
             var frames = [];
             for (var n = 0; n < (status.latest_frames || 0); n++) {
                 frames.push(api.latestFrameUrl(n, status.last_check));
             }
             return frames;
         });
-        self.testResult = self.navbar.testText;
+        self.testResult = self.store.testText;
         // the model's checks and the on-device detector's scores share the time axis
         self.modelChecks = ko.pureComputed(function () {
             return self.timeline().filter(function (p) { return p.source !== "detector"; });
@@ -453,7 +472,7 @@ $(function () {
         // the confidence timeline: time along, failure likelihood up, the confidence needed marked
         var WIDTH = 300, HEIGHT = 100;
         self.threshold = ko.pureComputed(function () {
-            var needed = (self.navbar.status().min_failure_confidence || 0);
+            var needed = (self.store.status().min_failure_confidence || 0);
             return {y: (HEIGHT - HEIGHT * needed).toFixed(1), label: needed > 0
                 ? tr("grey line: %(needed)s needed", {needed: percent(needed)}) : tr("any 'failed' counts")};
         });
@@ -493,7 +512,7 @@ $(function () {
                         : tr("Alarm: full series");
                 } else {
                     verdict = results[index - 1];
-                    title = tr("Verification") + " " + index;
+                    title = tr("Verification %(number)s", {number: index});
                 }
                 return {
                     title: title,
@@ -537,15 +556,15 @@ $(function () {
         };
         self.pageText = ko.pureComputed(function () {
             if (!self.total()) return "";
-            return (self.offset() + 1) + "–" + Math.min(self.total(), self.offset() + self.pageSize) + " " + tr("of") +
-                " " + self.total();
+            return tr("%(first)s–%(last)s of %(total)s", {first: self.offset() + 1,
+                last: Math.min(self.total(), self.offset() + self.pageSize), total: self.total()});
         });
         self.hasPrevious = ko.pureComputed(function () { return self.offset() > 0; });
         self.hasNext = ko.pureComputed(function () { return self.offset() + self.pageSize < self.total(); });
         self.previous = function () { self.offset(Math.max(0, self.offset() - self.pageSize)); self.loadIncidents(); };
         self.next = function () { self.offset(self.offset() + self.pageSize); self.loadIncidents(); };
 
-        self.navbar.incidentsChanged.subscribe(function () { self.loadIncidents(); });
+        self.store.incidentsChanged.subscribe(function () { self.loadIncidents(); });
 
         self.loadTimeline = function () {
             api.timeline().done(function (answer) { self.timeline(answer.timeline); });
@@ -554,7 +573,7 @@ $(function () {
         self.setLabel = function (incident, label) {
             var next = incident.label() === label ? null : label;
             if (next === "not_a_failure") {
-                self.navbar.notAFailure(incident.id, self.loadIncidents);
+                self.store.notAFailure(incident.id, self.loadIncidents);
             } else {
                 api.label(incident.id, next).done(self.loadIncidents);
             }
@@ -570,7 +589,7 @@ $(function () {
         self.show = function (frame) { self.viewer(frame); $("#failwatch-viewer").modal("show"); };
 
         var lastCheck = null;
-        self.navbar.status.subscribe(function (status) {
+        self.store.status.subscribe(function (status) {
             if (status.last_check !== lastCheck) {
                 lastCheck = status.last_check;
                 self.loadTimeline();
@@ -589,18 +608,23 @@ $(function () {
     }
 
     OCTOPRINT_VIEWMODELS.push({
-        construct: FailwatchNavbarViewModel,
+        construct: FailwatchStoreViewModel,
         dependencies: ["loginStateViewModel", "accessViewModel"],
+        elements: []
+    });
+    OCTOPRINT_VIEWMODELS.push({
+        construct: FailwatchNavbarViewModel,
+        dependencies: ["failwatchStoreViewModel"],
         elements: ["#navbar_plugin_failwatch"]
     });
     OCTOPRINT_VIEWMODELS.push({
         construct: FailwatchSettingsViewModel,
-        dependencies: ["settingsViewModel", "failwatchNavbarViewModel"],
+        dependencies: ["settingsViewModel", "failwatchStoreViewModel"],
         elements: ["#settings_plugin_failwatch"]
     });
     OCTOPRINT_VIEWMODELS.push({
         construct: FailwatchTabViewModel,
-        dependencies: ["failwatchNavbarViewModel"],
+        dependencies: ["failwatchStoreViewModel"],
         elements: ["#tab_plugin_failwatch"]
     });
 });
