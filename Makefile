@@ -8,7 +8,7 @@ CAMERA_PORT ?= 8081
 MODEL_PORT ?= 8082
 RTSP_PORT ?= 8554
 
-.PHONY: run test compat lint bench clean
+.PHONY: run test compat lint bench clean translations
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,7 @@ lint: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .run .compat build dist *.egg-info
+
+# the catalogue translators start from: every string of the Python, the templates and the browser
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k tr -k gettext -o translations/messages.pot .

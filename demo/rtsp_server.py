@@ -19,7 +19,9 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
-ENCODE = "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} ! rtph264pay name=pay0 pt=96"
+# zerolatency turns x264's sliced threads on: a frame in as many slices as encoder threads, as many cameras send
+ENCODE = ("x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop}{slices} ! "
+          "rtph264pay name=pay0 pt=96")
 
 
 def launch_line(args) -> str:
@@ -28,10 +30,12 @@ def launch_line(args) -> str:
                   "jpegdec ! videoconvert")
         gop = 10 * args.keyframe_seconds if args.keyframe_seconds else 10
     else:
-        source = (f"videotestsrc is-live=true pattern=smpte horizontal-speed=2 ! "
+        speed = 0 if args.still else 2
+        source = (f"videotestsrc is-live=true pattern=smpte horizontal-speed={speed} ! "
                   f"video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1 ! videoconvert")
         gop = args.fps * (args.keyframe_seconds or 1)
-    return f"( {source} ! {ENCODE.format(gop=gop)} )"
+    slices = f" threads={args.slices} option-string=slices={args.slices}" if args.slices else ""
+    return f"( {source} ! {ENCODE.format(gop=gop, slices=slices)} )"
 
 
 def main() -> None:
@@ -44,6 +48,8 @@ def main() -> None:
     parser.add_argument("--fps", type=int, default=30)
     parser.add_argument("--keyframe-seconds", type=int, default=0, help="seconds between keyframes, as cameras "
                         "send them (default: 1)")
+    parser.add_argument("--slices", type=int, default=0, help="slices per frame (default: x264's, one per thread)")
+    parser.add_argument("--still", action="store_true", help="testsrc: the pattern does not move")
     parser.add_argument("--user", default="", help="with --password: a login (Basic), as most cameras have")
     parser.add_argument("--password", default="")
     args = parser.parse_args()

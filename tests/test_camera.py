@@ -305,3 +305,36 @@ def test_a_camera_sending_a_keyframe_every_8_s_gives_a_frame_within_a_3_s_timeou
             source.close()
     finally:
         server.stop()
+
+
+def _grey(frame):
+    import cv2
+    import numpy as np
+
+    return cv2.imdecode(np.frombuffer(frame.jpeg, np.uint8), cv2.IMREAD_GRAYSCALE).astype(float)
+
+
+@pytest.mark.parametrize("transport", ["tcp", "udp"])
+def test_a_camera_sending_each_picture_in_several_slices_is_read_whole(transport):
+    """Many cameras (and x264's zero-latency mode) send a picture as several slices; a reader that drops part
+    of the keyframe a session starts with hands over pictures with whole bands smeared. Against a one-slice
+    stream of the same still picture: a clean four-slice picture differs by 1.4 grey levels on average and
+    by at most ~32 in its worst 32x32 block; a smeared one by 6.3 and 80 (measured with the old reader)."""
+    picture = ("--width", "1920", "--height", "1080", "--fps", "30", "--still")
+    reference_server = RtspServer(*picture, "--slices", "1").start()
+    try:
+        source = RtspCamera(reference_server.url, "tcp", 10, CLOCK)
+        reference = _grey(source())
+        source.close()
+    finally:
+        reference_server.stop()
+    server = RtspServer(*picture, "--slices", "4").start()
+    try:
+        for _ in range(3):  # each a fresh session, starting from the keyframe it is sent
+            source = RtspCamera(server.url, transport, 10, CLOCK)
+            difference = abs(_grey(source()) - reference)
+            source.close()
+            blocks = difference[:1056, :1920].reshape(33, 32, 60, 32).mean(axis=(1, 3))
+            assert difference.mean() < 3 and blocks.max() < 50, (difference.mean(), blocks.max())
+    finally:
+        server.stop()
