@@ -338,3 +338,81 @@ def test_a_camera_sending_each_picture_in_several_slices_is_read_whole(transport
             assert difference.mean() < 3 and blocks.max() < 50, (difference.mean(), blocks.max())
     finally:
         server.stop()
+
+
+class HoldingProxy:
+    """A TCP relay in front of a camera whose `hold(seconds)` keeps what the camera sends back for a while, then
+    lets it all through at once — a stalled network or camera that then delivers its backlog."""
+
+    def __init__(self, target_port: int):
+        import socket
+
+        self._target_port = target_port
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._held_until = 0.0
+        self.holding = threading.Event()  # the camera's pictures are being held back now
+        self._closed = threading.Event()
+        self._sockets: list = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def hold(self, seconds: float) -> None:
+        self.holding.clear()
+        self._held_until = CLOCK.monotonic() + seconds
+
+    def _accept(self) -> None:
+        import socket
+
+        while not self._closed.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            camera = socket.create_connection(("127.0.0.1", self._target_port))
+            self._sockets += [client, camera]
+            threading.Thread(target=self._relay, args=(client, camera, False), daemon=True).start()
+            threading.Thread(target=self._relay, args=(camera, client, True), daemon=True).start()
+
+    def _relay(self, source, target, holdable: bool) -> None:
+        backlog = b""
+        try:
+            while not self._closed.is_set():
+                data = source.recv(65536)
+                if not data:
+                    return
+                backlog += data
+                if holdable and CLOCK.monotonic() < self._held_until:
+                    self.holding.set()
+                else:
+                    target.sendall(backlog)
+                    backlog = b""
+        except OSError:
+            return
+
+    def close(self) -> None:
+        self._closed.set()
+        self._listener.close()
+        for sock in self._sockets:
+            sock.close()
+
+
+def test_a_stream_that_stalls_and_then_sends_its_backlog_hands_over_a_live_picture(rtsp, scene):
+    """The camera's pictures are held back 5 s and then arrive all at once: the picture asked for during the
+    stall is a live one (a new session's first: about 1.2 s old through the demo's re-encoding, 0.4 s after),
+    not the backlog's first, 5 s old and stamped "now"."""
+    from demo.scene import read_stamp
+    from octoprint_failwatch.sources.rtsp import STALL_SECONDS
+
+    proxy = HoldingProxy(rtsp.port)
+    source = RtspCamera(rtsp.url.replace(f":{rtsp.port}/", f":{proxy.port}/"), "tcp", 10, CLOCK)
+    try:
+        assert_fresh(source)
+        proxy.hold(5)
+        assert proxy.holding.wait(5)
+        frame = source()  # asked for during the stall: waits for it to end
+        age = frame.captured_at - scene.started - read_stamp(frame.jpeg)
+        assert age < STALL_SECONDS, f"a picture {age:.1f} s old handed over as new"
+        assert_fresh(source)
+    finally:
+        source.close()
+        proxy.close()

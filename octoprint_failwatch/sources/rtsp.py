@@ -8,6 +8,11 @@ when the engine says no frame is due soon (`release()`) — after a regular fram
 quick look's verification frames once the look is answered — or after `LINGER` seconds without a
 request. Opening an RTSP stream takes seconds (a keyframe must come), so frames asked for in quick
 succession must find it open. `bench/camera.py` measures frame age and CPU.
+
+A stream that stalls and then goes on may first hand over what it held meanwhile — the network's or the
+camera's backlog, pictures seconds old that would be stamped "now". So a stall (no picture for
+`STALL_SECONDS`) ends the session, and the frame asked for comes from a new one, which starts from the
+camera's live picture, within the same camera timeout.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from ..redaction import mask_url
 from .base import FrameSource
 
 LINGER = 4.0  # a stream nobody released closes after this long without a request
+STALL_SECONDS = 2.5  # no picture for this long: the stream stalled (cameras send at least 1 a second)
 try:  # glibc only (musl has no malloc_trim): elsewhere freed memory is just not handed back early
     _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
 except (OSError, AttributeError):
@@ -60,6 +66,10 @@ def open_stream(url: str, transport: str, timeout_ms: int) -> cv2.VideoCapture:
     return capture
 
 
+class _Stalled(Exception):
+    """The stream stalled: what follows may be old; a new session gives the live picture."""
+
+
 class _Reader(threading.Thread):
     """Owns one open stream; grabs continuously and decodes a frame when one is asked for."""
 
@@ -72,6 +82,7 @@ class _Reader(threading.Thread):
         self._answered = threading.Event()
         self._answer: Optional[Frame] = None
         self._error: Optional[str] = None
+        self._stalled = False
         self.last_request = time.monotonic()
         self.stopped = threading.Event()
 
@@ -82,16 +93,26 @@ class _Reader(threading.Thread):
         if not self._answered.wait(timeout):
             self.stopped.set()
             raise CameraError(f"camera stream at {self._where} gave no frame within {timeout:g} s")
+        if self._stalled:
+            raise _Stalled()
         if self._error:
             raise CameraError(self._error)
         return self._answer
 
     def run(self) -> None:
+        grabbed_one = False  # the first picture of a session may wait for its keyframe: that is no stall
         try:
             while not self.stopped.is_set():
+                started = time.monotonic()
                 if not self._capture.grab():
                     self._fail(f"camera stream at {self._where} stopped sending frames")
                     return
+                if grabbed_one and time.monotonic() - started >= STALL_SECONDS:
+                    self._stalled = True  # this picture, and those after it, may be the backlog
+                    self.stopped.set()
+                    self._answered.set()
+                    return
+                grabbed_one = True
                 if self._wanted.is_set():
                     self._wanted.clear()
                     self._deliver()
@@ -130,13 +151,21 @@ class RtspCamera(FrameSource):
         self._reader: Optional[_Reader] = None
 
     def __call__(self) -> Frame:
+        deadline = time.monotonic() + self._timeout
         with self._lock:
-            reader = self._reader
-            if reader is None or reader.stopped.is_set():
-                reader = self._reader = _Reader(open_stream(self._url, self._transport,
-                                                            int(self._timeout * 1000)), self._where, self._clock)
-                reader.start()
-            return reader.take(self._timeout)
+            for _ in range(2):  # after a stall, once more from a new session (its first picture is live)
+                reader = self._reader
+                if reader is None or reader.stopped.is_set():
+                    timeout = max(0.1, deadline - time.monotonic())
+                    reader = self._reader = _Reader(open_stream(self._url, self._transport, int(timeout * 1000)),
+                                                    self._where, self._clock)
+                    reader.start()
+                try:
+                    return reader.take(max(0.1, deadline - time.monotonic()))
+                except _Stalled:
+                    continue
+            raise CameraError(f"camera stream at {self._where} keeps stalling: no live picture "
+                              f"within {self._timeout:g} s")
 
     def release(self) -> None:
         """No frame is due soon: the stream closes now (not waiting for it), so nothing decodes meanwhile."""
