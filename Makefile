@@ -24,6 +24,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	bash scripts/install_system_deps.sh test
+	bash scripts/install_moonraker.sh
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -p no:cacheprovider
 
@@ -49,7 +50,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .run .compat build dist *.egg-info
+	rm -rf $(VENV) .run .compat .moonraker build dist *.egg-info
 
 # the catalogue translators start from: every string of the Python, the templates and the browser
 translations: $(VENV)/.installed

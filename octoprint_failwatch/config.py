@@ -16,7 +16,8 @@ from typing import Any, Callable, Mapping, Optional
 from urllib.parse import urlsplit
 
 FAILURE_ACTIONS = ("notify", "pause", "cancel")
-CAMERA_SOURCES = ("auto", "webcam", "rtsp", "snapshot", "mjpeg")
+CAMERA_SOURCES = ("auto", "webcam", "rtsp", "snapshot", "mjpeg", "printer")  # printer: the daemon's printer's
+PRINTER_SCHEMES = ("moonraker", "moonraker+https", "octoprint", "octoprint+https")
 MODEL_BACKENDS = ("bedrock", "openai", "local")  # local: the on-device detector alone, no cloud
 _ROI = re.compile(r"^\s*(0|1|0?\.\d+)\s*(,\s*(0|1|0?\.\d+)\s*){3}$")
 
@@ -254,6 +255,9 @@ class FailwatchConfig(_DerivedSettings):
     mqtt_ha_controls: bool = setting(False, "MQTT_HA_CONTROLS", part="alerts")
     alert_camera_problems: bool = setting(True, "ALERT_CAMERA_PROBLEMS", part="alerts")
     alert_monitoring_stopped: bool = setting(True, "ALERT_MONITORING_STOPPED", part="alerts")
+    # ----- the printer (the daemon's; the plugin watches OctoPrint's own) -----
+    printer_url: str = setting("", "PRINTER_URL", check=_url_check(*PRINTER_SCHEMES), part="printer")
+    printer_api_key: str = setting("", "PRINTER_API_KEY", secret=True, part="printer")
     # ----- logging -----
     verbose_logging: bool = setting(False, "VERBOSE_LOGGING", part="logging")
 
@@ -264,6 +268,8 @@ FIELDS: tuple[Field, ...] = tuple(Field(field.name, _KINDS[str(field.type)], fie
 FIELDS_BY_KEY = {field.key: field for field in FIELDS}
 SECRET_KEYS = tuple(field.key for field in FIELDS if field.secret)
 DEFAULTS = {field.key: field.default for field in FIELDS}
+# the plugin's settings: all but the daemon's printer (the plugin watches OctoPrint's own)
+PLUGIN_DEFAULTS = {key: default for key, default in DEFAULTS.items() if FIELDS_BY_KEY[key].part != "printer"}
 # the settings a connection test (one frame, one model call) depends on: a change makes its last answer stale
 CONNECTION_KEYS = tuple(field.key for field in FIELDS if field.part in ("camera", "model"))
 
@@ -387,6 +393,8 @@ def raw_from_environment(environ: Mapping[str, str]) -> dict[str, str]:
     raw = {field.key: environ[field.env] for field in FIELDS if field.env and field.env in environ}
     if "rtsp_url" in raw and "camera_source" not in raw:
         raw["camera_source"] = "rtsp"
+    if "printer_url" in raw and "camera_source" not in raw and not ({"snapshot_url", "mjpeg_url"} & set(raw)):
+        raw["camera_source"] = "printer"  # a Mainsail or OctoPrint user's camera is already known to the printer
     return raw
 
 

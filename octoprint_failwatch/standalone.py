@@ -11,7 +11,9 @@ Variables keep the standalone tool's names and defaults (RTSP_URL, DISCORD_WEBHO
 INFERENCE_PROFILE_ARN, TEST_MODE, VERBOSE_LOGGING, APP_AWS_PROFILE, IMAGES_PER_SERIES,
 INTERVAL_BETWEEN_IMAGES, MQTT_BROKER_URL, MQTT_TOPIC; credentials in /creds/credentials), and every
 other setting of the plugin is read from its upper-case name (see the README).
-There is no printer here: a confirmed failure is alerted, never acted on.
+With PRINTER_URL (moonraker://host:7125 or octoprint://host:5000, PRINTER_API_KEY) watching follows that
+printer's prints and a confirmed failure is acted on through it (FAILURE_ACTION); without, there is no printer:
+the camera is watched all the time and a confirmed failure is alerted, never acted on.
 """
 
 from __future__ import annotations
@@ -31,8 +33,13 @@ from .config import FIELDS_BY_KEY, FailwatchConfig, from_environment
 from .engine.engine import BEAT_SECONDS, Engine, SystemClock
 from .engine.events import Analysed, EngineEvent
 from .engine.model_calls import DaemonThreadExecutor
+from .engine.watch import Watch
+from .follow_printer import PrinterFollower
+from .outcomes.actions import PrintAction
 from .outcomes.alerts import Identity, make_channels
 from .outcomes.dispatch import Dispatcher, NotifyOnly
+from .printers import make_printer
+from .redaction import mask_url
 from .sources import describe_source, make_camera
 
 ONCE_LIMIT = 15 * 60.0
@@ -48,8 +55,10 @@ def problems(config: FailwatchConfig, errors: dict[str, str]) -> list[str]:
     """Everything that keeps the daemon from starting, as lines naming the variables."""
     lines = variable_errors(errors)
     missing = []
-    if not (config.rtsp_url or config.snapshot_url or config.mjpeg_url or "rtsp_url" in errors):
-        missing.append("RTSP_URL")
+    from_printer = config.camera_source == "printer" and (config.printer_url or "printer_url" in errors)
+    if not (config.rtsp_url or config.snapshot_url or config.mjpeg_url or "rtsp_url" in errors or from_printer):
+        missing.append("RTSP_URL (or PRINTER_URL for the printer's camera)" if config.camera_source == "printer"
+                       else "RTSP_URL")
     missing += [FIELDS_BY_KEY[key].env for key in config.missing_model_settings()]
     if missing:
         lines.insert(0, "missing required environment variables: " + ", ".join(missing))
@@ -57,25 +66,38 @@ def problems(config: FailwatchConfig, errors: dict[str, str]) -> list[str]:
 
 
 class Daemon:
+    """The engine, its camera and the alert channels; with a printer (PRINTER_URL) a watch per print that
+    follows it, and the action on a confirmed failure taken through it."""
+
     def __init__(self, config: FailwatchConfig, logger: logging.Logger):
         self.config = config
         self.logger = logger
         self.clock = SystemClock()
         self.stopping = threading.Event()
-        self.camera = camera = make_camera(config, self.clock)
-        spend = DailySpend()
+        self.printer = make_printer(config, logger)
+        camera_urls = self.printer.camera_urls if self.printer is not None else None
+        self.new_camera = lambda: make_camera(config, self.clock, printer_camera=camera_urls)
+        self.camera = camera = self.new_camera()  # the standalone tool's camera; alerts take their snapshot here
+        self.spend = DailySpend()
         self.detector = DetectorSlot(default_cache(), logger)  # fetched and loaded on a thread; watching goes on
         self.detector.configure(config)
+        self.analyse = make_analyser(config, self.clock, self.spend, self.detector)
         name = os.environ.get("PRINTER_NAME") or socket.gethostname()
         # INSTANCE_ID names this daemon on MQTT; by default its printer's (or host's) name, made topic-safe
         instance = config.instance_id or re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_") or "failwatch"
         self.channels = make_channels(config, Identity.of(instance[:32], name, config.mqtt_topic), logger)
-        self.dispatcher = Dispatcher(config, self.channels, NotifyOnly(), None, lambda: name, job=lambda: {},
-                                     snapshot=lambda: camera().jpeg, spend=spend, logger=logger)
-        self.engine = Engine(config, camera, make_analyser(config, self.clock, spend, self.detector),
-                               DaemonThreadExecutor("failwatch-model"), self.on_event, self.clock, logger,
-                               camera_executor=DaemonThreadExecutor("failwatch-camera"),
-                               start_spread=1.0, detector=self.detector)
+        self.action = PrintAction(lambda: config, logger, self.printer) if self.printer is not None else NotifyOnly()
+        job = self.printer.job if self.printer is not None else (lambda: {})
+        self.dispatcher = Dispatcher(config, self.channels, self.action, None, lambda: name, job=job,
+                                     snapshot=lambda: camera().jpeg, spend=self.spend, logger=logger)
+        self.model_calls = DaemonThreadExecutor("failwatch-model")
+        self.captures = DaemonThreadExecutor("failwatch-camera")
+        self.engine = self.make_engine(camera)  # without a printer: the one engine, watching all the time
+        self.watch = Watch(self.make_engine, self.new_camera, BEAT_SECONDS, logger)
+
+    def make_engine(self, camera) -> Engine:
+        return Engine(self.config, camera, self.analyse, self.model_calls, self.on_event, self.clock, self.logger,
+                      camera_executor=self.captures, start_spread=1.0, detector=self.detector)
 
     def on_event(self, event: EngineEvent) -> None:
         if isinstance(event, Analysed):
@@ -92,12 +114,22 @@ class Daemon:
         if once:
             self.engine.run_test(self.stopping, BEAT_SECONDS, ONCE_LIMIT)
             return 0
+        if self.printer is not None:  # watching follows the printer's prints
+            self.logger.info("failwatch: following the printer at %s (%s)", mask_url(self.config.printer_url),
+                             self.printer.name)
+            PrinterFollower(self.printer, self.watch, self.action, lambda: self.config, self.clock,
+                            self.logger).start()
+            self.stopping.wait()
+            return 0
         self.engine.start()
         self.engine.run(self.stopping, BEAT_SECONDS)
         return 0
 
     def close(self) -> None:
         self.engine.stop()
+        self.watch.close()
+        if self.printer is not None:
+            self.printer.close()
         self.channels.close()
         close_camera = getattr(self.camera, "close", None)
         if close_camera:  # an RTSP reader must release its stream before the interpreter exits

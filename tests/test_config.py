@@ -2,7 +2,7 @@
 
 import pytest
 
-from octoprint_failwatch.config import DEFAULTS, build_config, describe_errors, from_environment
+from octoprint_failwatch.config import DEFAULTS, PLUGIN_DEFAULTS, build_config, describe_errors, from_environment
 
 PROFILE_ARN = "arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.amazon.nova-premier-v1:0"
 
@@ -90,4 +90,4 @@ def test_every_setting_has_a_field_on_the_settings_page():
 
     template = Path(octoprint_failwatch.__file__).with_name("templates") / "failwatch_settings.jinja2"
     on_page = set(re.findall(r'field\("(\w+)"', template.read_text()))
-    assert on_page == set(DEFAULTS)
+    assert on_page == set(PLUGIN_DEFAULTS) and set(DEFAULTS) - on_page == {"printer_url", "printer_api_key"}

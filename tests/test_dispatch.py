@@ -19,7 +19,7 @@ from octoprint_failwatch.engine.events import (
 )
 from octoprint_failwatch.engine.simulation import SimulatedClock
 from octoprint_failwatch.engine.status import Status
-from octoprint_failwatch.outcomes.alerts import Identity, make_channels
+from octoprint_failwatch.outcomes.alerts import ACTION_WORDS, Identity, make_channels
 from octoprint_failwatch.outcomes.dispatch import NOTIFIED, PAUSED, Dispatcher
 from octoprint_failwatch.outcomes.history import IncidentHistory
 
@@ -37,6 +37,9 @@ class RecordingAction:
 
     def paused_for(self, incident):
         self.paused_for_incident = incident
+
+    def describe(self, action: str) -> str:
+        return ACTION_WORDS[action]
 
 
 @pytest.fixture

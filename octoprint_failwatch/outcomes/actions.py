@@ -13,6 +13,7 @@ import threading
 from typing import Callable, Optional
 
 from ..config import FailwatchConfig
+from .alerts import ACTION_WORDS
 from .dispatch import CANCELLED, NOTIFIED, PAUSED
 
 
@@ -27,7 +28,7 @@ class PrintAction:
 
     def __init__(self, config: Callable[[], FailwatchConfig], logger: logging.Logger, printer=None):
         self._config = config  # the current settings (they change on save)
-        self._printer = printer  # OctoPrint's PrinterInterface
+        self._printer = printer  # OctoPrint's PrinterInterface, or the daemon's printer (printers.base.Printer)
         self._logger = logger
         self._lock = threading.Lock()  # guards the pause state below: API, event and comm threads meet here
         self.auto_pauses_this_print = 0
@@ -49,6 +50,15 @@ class PrintAction:
             self._sent_mode = None
 
     # ----- on a confirmed failure -----
+
+    def describe(self, action: str) -> str:
+        """What was done, in the alert's words: through which printer host, and what a long pause does there."""
+        words = ACTION_WORDS[action]
+        via = getattr(self._printer, "via", "")  # "through Moonraker": the daemon's printers say how they are reached
+        if action == NOTIFIED or not via:
+            return words
+        note = getattr(self._printer, "pause_note", "") if action == PAUSED else ""
+        return f"{words} {via}" + (f" ({note})" if note else "")
 
     def on_confirmed_failure(self, test_run: bool) -> str:
         """Carries out the configured action; returns what was done, for alerts and history."""

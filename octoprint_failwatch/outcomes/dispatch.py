@@ -43,6 +43,9 @@ class PrintAction(Protocol):
     def paused_for(self, incident: Optional[str]) -> None:
         """The pause just made belongs to this incident."""
 
+    def describe(self, action: str) -> str:
+        """What was done, in the alert's words."""
+
 
 class NotifyOnly:
     """No printer to act on (the standalone daemon): every failure is only alerted."""
@@ -52,6 +55,9 @@ class NotifyOnly:
 
     def paused_for(self, incident: Optional[str]) -> None:
         pass
+
+    def describe(self, action: str) -> str:
+        return ACTION_WORDS[action]
 
 
 class SharedSnapshot:
@@ -138,7 +144,8 @@ class Dispatcher:
             incident = self._record("rejected", summary, event)
             return [Outcome("verification_rejected", {**summary, "incident": incident})]
         action = self._action.on_confirmed_failure(event.test_run)
-        incident = self._record("confirmed", {**summary, "action": action, "log": ACTION_WORDS[action]}, event)
+        done = self._action.describe(action)
+        incident = self._record("confirmed", {**summary, "action": action, "log": done}, event)
         if action == PAUSED:
             self._action.paused_for(incident)
         trigger = event.trigger
@@ -147,7 +154,7 @@ class Dispatcher:
                              trigger.explanation, action)
         snapshot = SharedSnapshot(self._snapshot)
         self._channels.publish(self._alert(FAILURE, verdict=trigger.as_dict(), positives=event.positives,
-                                           series=event.series, action=action, snapshot=snapshot,
+                                           series=event.series, action=action, action_words=done, snapshot=snapshot,
                                            test_run=event.test_run))
         outcomes = [Outcome("failure_confirmed", {**summary, "action": action, "incident": incident}, snapshot)]
         if action == PAUSED:

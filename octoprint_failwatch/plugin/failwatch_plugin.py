@@ -24,6 +24,7 @@ from ..engine.engine import BEAT_SECONDS, Engine, SystemClock
 from ..engine.events import EngineEvent, LocalLooked, StatusChanged
 from ..engine.model_calls import DaemonThreadExecutor
 from ..engine.status import State, idle_status
+from ..engine.watch import Watch
 from ..outcomes.actions import PrintAction
 from ..outcomes.alerts import TEST, Alert, Identity, make_channels
 from ..outcomes.alerts.octoprint_mqtt import octoprint_mqtt_helpers
@@ -40,7 +41,6 @@ from .recent_checks import RecentChecks
 from .remote import RemoteCommands
 from .test_run import TestRun
 from .user_controls import UserControls
-from .watch import Watch
 
 PRINT_ENDED = (Events.PRINT_DONE, Events.PRINT_FAILED, Events.PRINT_CANCELLED, Events.DISCONNECTED)
 
@@ -97,7 +97,7 @@ class FailwatchPlugin(
     ##~~ SettingsPlugin
 
     def get_settings_defaults(self):
-        return dict(cfg.DEFAULTS)
+        return dict(cfg.PLUGIN_DEFAULTS)
 
     def get_settings_restricted_paths(self):
         return {"admin": [[key] for key in cfg.SECRET_KEYS]}

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from ..engine.evidence import LookAlike
+from ..engine.watch import Watch
 from ..outcomes.actions import PrintAction
 from ..outcomes.history import IncidentHistory
-from .watch import Watch
 
 
 class Feedback:

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from ..engine.engine import Engine
+from ..engine.watch import Watch
 from ..outcomes.history import IncidentHistory
 from .feedback import Feedback
 from .notice import FailureNotice
-from .watch import Watch
 
 
 class UserControls:

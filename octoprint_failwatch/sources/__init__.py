@@ -6,15 +6,23 @@ URL and an RTSP stream; and `health`, which tells a live picture from a black, f
 
 from __future__ import annotations
 
+from typing import Callable, Optional
+
 from ..config import FailwatchConfig
 from ..redaction import mask_url
 from .base import FrameSource
 from .http import MjpegCamera, SnapshotCamera
 
 
-def make_camera(config: FailwatchConfig, clock, plugin_manager=None) -> FrameSource:
-    """The frame source the settings choose; 'auto' = RTSP if a URL is set, else snapshot URL, else OctoPrint's."""
+def make_camera(config: FailwatchConfig, clock, plugin_manager=None,
+                printer_camera: Optional[Callable[[], tuple[str, str]]] = None) -> FrameSource:
+    """The frame source the settings choose; 'auto' = RTSP if a URL is set, else snapshot URL, else OctoPrint's.
+    'printer' is the daemon's printer's camera (`printer_camera` says its URLs); in the plugin, OctoPrint's."""
     source = resolve_source(config)
+    if source == "printer" and printer_camera is not None:
+        from .printer_camera import PrinterCamera
+
+        return PrinterCamera(printer_camera, config.camera_timeout, clock)
     if source == "rtsp":
         from .rtsp import RtspCamera
 
@@ -42,4 +50,6 @@ def describe_source(config: FailwatchConfig) -> str:
     url = {"rtsp": config.rtsp_url, "snapshot": config.snapshot_url, "mjpeg": config.mjpeg_url}.get(source)
     if url is not None:
         return f"{'RTSP' if source == 'rtsp' else source} {mask_url(url)}"
+    if source == "printer" and config.printer_url:
+        return f"the camera of the printer at {mask_url(config.printer_url)}"
     return "OctoPrint webcam " + (config.webcam_name or "(default)")

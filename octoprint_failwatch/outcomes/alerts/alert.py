@@ -23,6 +23,7 @@ class Alert:
     positives: int = 0  # verification series that agreed, of `series`
     series: int = 0
     action: str = ""  # notified | paused | cancelled
+    action_words: str = ""  # what was done, as the alert says it ("Print paused through Moonraker")
     problem: str = ""  # camera | stopped
     text: str = ""
     job: dict = field(default_factory=dict)  # file, progress, elapsed

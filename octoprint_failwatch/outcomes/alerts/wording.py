@@ -37,7 +37,7 @@ def wording(alert: Alert) -> Optional[Wording]:
                            ("File", job.get("file") or ""),
                            ("Progress", f"{job['progress']:.0f}%" if job.get("progress") is not None else ""),
                            ("Elapsed", _duration(job.get("elapsed"))),
-                           ("Action", ACTION_WORDS.get(alert.action, alert.action)),
+                           ("Action", alert.action_words or ACTION_WORDS.get(alert.action, alert.action)),
                        ])
     if alert.kind == PROBLEM:
         title = "📷 Camera problem" if alert.problem == "camera" else "⏸️ Monitoring stopped by errors"

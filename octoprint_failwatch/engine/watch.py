@@ -1,4 +1,5 @@
-"""The print's watch: one engine per print, the camera it looks through, and the thread that ticks it."""
+"""The print's watch: one engine per print, the camera it looks through, and the thread that ticks it (the plugin
+and the daemon with a printer both keep one)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import threading
 from typing import Callable, Optional, TypeVar
 
 from ..config import FailwatchConfig
-from ..engine.engine import Engine
-from ..engine.status import State
+from .engine import Engine
+from .status import State
 
 T = TypeVar("T")
 

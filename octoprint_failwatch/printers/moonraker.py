@@ -1,0 +1,231 @@
+"""A Klipper printer through Moonraker: its state from Moonraker's websocket, its pause, resume and cancel over
+Moonraker's HTTP API (what Mainsail and Fluidd send), its camera from Moonraker's webcam list.
+
+`PRINTER_URL=moonraker://host:7125` (moonraker+https:// behind TLS); `PRINTER_API_KEY` when Moonraker asks for one.
+The websocket subscribes to print_stats, pause_resume, virtual_sdcard and webhooks; it reconnects by itself
+(Moonraker restarted, the network gone) and subscribes again when Klippy says it is ready. Nothing here blocks
+the engine: state arrives on this printer's own thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Optional
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import websocket  # websocket-client, which OctoPrint itself depends on
+
+from ..redaction import mask_url
+from .base import PrinterError, PrinterState, PrinterStateIds, StateChange, tell
+
+OBJECTS = {"print_stats": ["state", "filename", "print_duration", "total_duration", "message"],
+           "pause_resume": ["is_paused"], "virtual_sdcard": ["progress"], "webhooks": ["state", "state_message"]}
+RECONNECT_FIRST, RECONNECT_MAX = 1.0, 10.0  # seconds between attempts to reach Moonraker, doubling
+QUIET_SECONDS = 30.0  # no message for this long: ask Moonraker something, to find a dead connection
+DEFAULT_IDLE_TIMEOUT = 600.0  # Klipper's [idle_timeout] timeout when printer.cfg does not set it
+SUBSCRIBE_ID = 1
+
+
+class MoonrakerPrinter(PrinterStateIds):
+    name = "Moonraker"
+    via = "through Moonraker"
+
+    def __init__(self, url: str, api_key: str, timeout: float, logger: logging.Logger):
+        parts = urlsplit(url)
+        secure = parts.scheme.endswith("+https")
+        self._http = f"{'https' if secure else 'http'}://{parts.netloc}"
+        self._websocket = f"{'wss' if secure else 'ws'}://{parts.netloc}/websocket"
+        self._host = parts.hostname or "localhost"
+        self._where = mask_url(self._http)
+        self._headers = {"X-Api-Key": api_key} if api_key else {}
+        self._timeout = timeout
+        self._logger = logger
+        self._session = requests.Session()
+        self._lock = threading.Lock()  # guards the objects, the state and the problem
+        self._objects: dict[str, dict] = {}
+        self._state = PrinterState.OFFLINE
+        self._problem = f"connecting to Moonraker at {self._where}"
+        self.idle_timeout = DEFAULT_IDLE_TIMEOUT  # seconds a pause lasts before Klipper turns the heaters off
+        self._on_change: StateChange = lambda old, new: None
+        self._closing = threading.Event()
+        self._connection: Optional[websocket.WebSocket] = None
+
+    # ----- state -----
+
+    @property
+    def state(self) -> PrinterState:
+        return self._state
+
+    @property
+    def problem(self) -> str:
+        return self._problem
+
+    @property
+    def pause_note(self) -> str:
+        """What a long pause does on Klipper, for the alert: its idle_timeout turns the heaters off."""
+        minutes = self.idle_timeout / 60
+        return (f"Klipper turns the heaters and motors off after {minutes:.0f} min paused; "
+                "to keep them, raise [idle_timeout] timeout in printer.cfg")
+
+    def job(self) -> dict:
+        with self._lock:
+            stats = self._objects.get("print_stats", {})
+            progress = self._objects.get("virtual_sdcard", {}).get("progress")
+            return {"file": stats.get("filename") or None,
+                    "progress": progress * 100 if progress is not None else None,
+                    "elapsed": stats.get("print_duration")}
+
+    def start(self, on_change: StateChange) -> None:
+        self._on_change = on_change
+        threading.Thread(target=self._run, name="failwatch-moonraker", daemon=True).start()
+
+    def close(self) -> None:
+        self._closing.set()
+        connection = self._connection
+        if connection is not None:
+            connection.close()
+
+    # ----- what Failwatch does to the print (Moonraker's HTTP API, as Mainsail and Fluidd do) -----
+
+    def pause_print(self, tags: Optional[set] = None) -> None:
+        self._post("/printer/print/pause")
+
+    def resume_print(self, tags: Optional[set] = None) -> None:
+        self._post("/printer/print/resume")
+
+    def cancel_print(self, tags: Optional[set] = None) -> None:
+        self._post("/printer/print/cancel")
+
+    def camera_urls(self) -> tuple[str, str]:
+        """The first enabled webcam of Moonraker's list; a relative URL is the web front end's (port 80)."""
+        webcams = self._get("/server/webcams/list").get("webcams") or []
+        for webcam in webcams:
+            if webcam.get("enabled", True):
+                base = f"http://{self._host}/"
+                return (urljoin(base, webcam.get("snapshot_url") or "") if webcam.get("snapshot_url") else "",
+                        urljoin(base, webcam.get("stream_url") or "") if webcam.get("stream_url") else "")
+        return "", ""
+
+    def _post(self, path: str) -> None:
+        try:
+            response = self._session.post(self._http + path, headers=self._headers, timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise PrinterError(f"Moonraker at {self._where} unreachable: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            raise PrinterError(f"Moonraker at {self._where} refused {path}: HTTP {response.status_code} "
+                               f"{_error_text(response)}")
+
+    def _get(self, path: str) -> dict:
+        try:
+            response = self._session.get(self._http + path, headers=self._headers, timeout=self._timeout)
+            response.raise_for_status()
+            return response.json().get("result") or {}
+        except (requests.RequestException, ValueError) as exc:
+            raise PrinterError(f"Moonraker at {self._where}: {path} failed ({type(exc).__name__})") from None
+
+    # ----- the websocket -----
+
+    def _run(self) -> None:
+        wait = RECONNECT_FIRST
+        while not self._closing.is_set():
+            try:
+                self._connection = websocket.create_connection(self._websocket, timeout=self._timeout,
+                                                               header=self._headers)
+                wait = RECONNECT_FIRST
+                self._listen(self._connection)
+            except (websocket.WebSocketException, OSError, ValueError) as exc:
+                if not self._closing.is_set():
+                    self._went_offline(f"Moonraker at {self._where} unreachable: {exc or type(exc).__name__}")
+            finally:
+                if self._connection is not None:
+                    self._connection.close()
+                    self._connection = None
+            self._closing.wait(wait)
+            wait = min(RECONNECT_MAX, wait * 2)
+
+    def _listen(self, connection: websocket.WebSocket) -> None:
+        connection.settimeout(QUIET_SECONDS)
+        self._send(connection, "printer.objects.subscribe", {"objects": OBJECTS}, SUBSCRIBE_ID)
+        while not self._closing.is_set():
+            try:
+                message = json.loads(connection.recv())
+            except websocket.WebSocketTimeoutException:
+                self._send(connection, "server.info", {}, 2)  # a dead connection fails here, and reconnects
+                continue
+            self._handle(connection, message)
+
+    def _handle(self, connection: websocket.WebSocket, message: dict) -> None:
+        method = message.get("method")
+        if message.get("id") == SUBSCRIBE_ID:
+            if "error" in message:  # Klippy not connected or not ready yet: it says so when it is
+                error = message["error"]
+                self._went_offline(f"Klipper is not ready: {error.get('message', error)}")
+            else:
+                self._replace((message.get("result") or {}).get("status") or {})
+                self._read_idle_timeout()
+        elif method == "notify_status_update":
+            self._update((message.get("params") or [{}])[0])
+        elif method == "notify_klippy_ready":
+            self._send(connection, "printer.objects.subscribe", {"objects": OBJECTS}, SUBSCRIBE_ID)
+        elif method in ("notify_klippy_shutdown", "notify_klippy_disconnected"):
+            self._went_offline("Klipper shut down" if method == "notify_klippy_shutdown"
+                               else "Klipper disconnected from Moonraker")
+
+    def _send(self, connection: websocket.WebSocket, method: str, params: dict, request_id: int) -> None:
+        connection.send(json.dumps({"jsonrpc": "2.0", "method": method, "params": params, "id": request_id}))
+
+    def _read_idle_timeout(self) -> None:
+        try:
+            settings = self._get("/printer/objects/query?configfile=settings")["status"]["configfile"]["settings"]
+            self.idle_timeout = float((settings.get("idle_timeout") or {}).get("timeout", DEFAULT_IDLE_TIMEOUT))
+        except (PrinterError, KeyError, TypeError, ValueError):
+            self.idle_timeout = DEFAULT_IDLE_TIMEOUT
+
+    def _replace(self, status: dict) -> None:
+        with self._lock:
+            self._objects = {name: dict(values) for name, values in status.items()}
+        self._settle()
+
+    def _update(self, status: dict) -> None:
+        with self._lock:
+            for name, values in status.items():
+                self._objects.setdefault(name, {}).update(values)
+        self._settle()
+
+    def _settle(self) -> None:
+        """The state the objects say, told to on_change when it changed."""
+        with self._lock:
+            webhooks = self._objects.get("webhooks", {})
+            printing = self._objects.get("print_stats", {}).get("state")
+            if webhooks.get("state", "ready") != "ready":
+                new, problem = PrinterState.OFFLINE, f"Klipper is not ready: {webhooks.get('state_message', '')}"
+            else:
+                new, problem = {"printing": PrinterState.PRINTING,
+                                "paused": PrinterState.PAUSED}.get(printing, PrinterState.IDLE), ""
+            old, self._state, self._problem = self._state, new, problem
+        if new != old:
+            self._changed(old, new)
+
+    def _went_offline(self, problem: str) -> None:
+        with self._lock:
+            old, self._state = self._state, PrinterState.OFFLINE
+            changed = problem != self._problem
+            self._problem = problem
+        if changed:
+            self._logger.warning("Failwatch: %s", problem)
+        if old != PrinterState.OFFLINE:
+            self._changed(old, PrinterState.OFFLINE)
+
+    def _changed(self, old: PrinterState, new: PrinterState) -> None:
+        tell(self._on_change, old, new, self._logger)
+
+
+def _error_text(response: requests.Response) -> str:
+    try:
+        error = response.json().get("error") or {}
+        return str(error.get("message", "")) if isinstance(error, dict) else str(error)
+    except ValueError:
+        return ""

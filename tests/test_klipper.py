@@ -1,0 +1,206 @@
+"""The standalone daemon with a printer: a real Moonraker in front of a stand-in Klippy (Klipper's API socket), and a
+real OctoPrint over its REST API. Watching follows the print, a confirmed failure pauses it through the printer,
+nothing is paused while the printer is idle or already paused, and a Moonraker restart or a Klippy that is not
+ready are said and survived."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from demo.octoprint_instance import ADMIN_KEY, wait_for
+
+from conftest import MODEL_ID
+from klippy_standin import KlippyStandIn
+from moonraker_server import MoonrakerServer
+
+
+class Daemon:
+    """`failwatch` in a process of its own, its log lines collected as they come."""
+
+    def __init__(self, env: dict):
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        self.process = subprocess.Popen([sys.executable, "-m", "octoprint_failwatch"], env={**clean, **env},
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip())
+
+    def said(self, text: str) -> list[str]:
+        return [line for line in self.lines if text in line]
+
+    def wait_said(self, text: str, timeout: float = 30) -> str:
+        try:
+            return wait_for(lambda: self.said(text), timeout, f"the daemon to say {text!r}")[-1]
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; it said:\n" + "\n".join(self.lines[-30:])) from None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def daemon_env(tmp_path, model, printer_url: str, **extra) -> dict:
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[default]\naws_access_key_id = AKIAKLIPPER\naws_secret_access_key = s3cret\n")
+    return {"PRINTER_URL": printer_url, "INFERENCE_PROFILE_ARN": MODEL_ID, "AWS_REGION": "us-west-2",
+            "AWS_CREDENTIALS_FILE": str(credentials), "BEDROCK_ENDPOINT_URL": model.url,
+            "STS_ENDPOINT_URL": model.url, "INTERVAL_BETWEEN_IMAGES": "1", "VERIFICATION_INTERVAL": "0.5",
+            "FAILURE_ACTION": "pause", "RESUME_GRACE_MINUTES": "0", "PRINTER_NAME": "voron", **extra}
+
+
+@pytest.fixture
+def klippy(tmp_path):
+    standin = KlippyStandIn(tmp_path / "klippy.sock").start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def moonraker(tmp_path, klippy, camera):
+    server = MoonrakerServer(tmp_path / "moonraker", klippy.socket_path, camera.url, camera.stream_url).start()
+    wait_for(lambda: server.info()["klippy_state"] == "ready", 30, "Moonraker to find Klippy ready")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def scene(camera, model):
+    camera.mode, model.verdict = "healthy", "scene"
+    model.faults.clear()
+    yield camera
+    camera.mode = "healthy"
+
+
+def test_a_klipper_print_is_watched_while_it_prints_and_a_failure_pauses_it_through_moonraker(
+        tmp_path, klippy, moonraker, scene, model):
+    daemon = Daemon(daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}"))
+    try:
+        daemon.wait_said("the printer (Moonraker) is idle")
+        # idle: the camera shows a failure, but nothing prints, so nothing is looked at or paused
+        scene.mode = "failed"
+        pictures, calls = scene.requests, len(model.converse_requests)
+        time.sleep(3)  # three intervals in which a watch would have looked
+        assert scene.requests == pictures and len(model.converse_requests) == calls and "PAUSE" not in klippy.scripts
+
+        scene.mode = "healthy"
+        klippy.start_print("benchy.gcode")
+        daemon.wait_said("print started (benchy.gcode)")
+        daemon.wait_said("verdict: ok")  # the printer's own webcam (Moonraker's list) is what is looked at
+        scene.mode = "failed"
+        line = daemon.wait_said("print failure confirmed", 60)
+        assert "action: paused" in line
+        wait_for(lambda: klippy.objects["print_stats"]["state"] == "paused", 10, "Klipper's print paused")
+        assert klippy.scripts.count("PAUSE") == 1
+        daemon.wait_said("the printer (Moonraker) is paused")
+
+        # paused: looking goes on no more, and no second pause is asked for
+        calls = len(model.converse_requests)
+        time.sleep(3)
+        assert len(model.converse_requests) == calls and klippy.scripts.count("PAUSE") == 1
+
+        klippy.set_state(print_stats={"state": "complete"}, pause_resume={"is_paused": False})
+        daemon.wait_said("the printer (Moonraker) is idle")
+        assert "s3cret" not in "\n".join(daemon.lines)
+    finally:
+        daemon.stop()
+
+
+def test_the_alert_says_the_printer_the_file_and_that_klipper_turns_the_heaters_off_in_a_long_pause(
+        tmp_path, klippy, moonraker, scene, model, webhook):
+    daemon = Daemon(daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}",
+                               DISCORD_WEBHOOK_URL=webhook.url))
+    try:
+        daemon.wait_said("the printer (Moonraker) is idle")
+        klippy.start_print("gearbox.gcode", seconds=3600)
+        klippy.advance(900)  # a quarter of the way
+        daemon.wait_said("print started (gearbox.gcode)")
+        scene.mode = "failed"
+        message = wait_for(lambda: [m for m in webhook.messages
+                                    if "failure" in m["payload"]["embeds"][0]["title"]], 60, "the Discord alert")[0]
+        facts = {field["name"]: field["value"] for field in message["payload"]["embeds"][0]["fields"]}
+        assert facts["Printer"] == "voron" and facts["File"] == "gearbox.gcode" and facts["Progress"] == "25%"
+        assert facts["Action"].startswith("Print paused through Moonraker")
+        assert "heaters" in facts["Action"] and "[idle_timeout]" in facts["Action"]
+    finally:
+        daemon.stop()
+
+
+def test_a_short_pause_a_macro_makes_gives_no_grace_period_and_a_user_resume_does(
+        tmp_path, klippy, moonraker, scene, model):
+    daemon = Daemon(daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}",
+                               RESUME_GRACE_MINUTES="10"))
+    try:
+        daemon.wait_said("the printer (Moonraker) is idle")
+        klippy.start_print("vase.gcode")
+        daemon.wait_said("print started (vase.gcode)")
+        # a timelapse frame: the head parks for a moment and the print goes on
+        klippy.set_state(print_stats={"state": "paused"}, pause_resume={"is_paused": True})
+        daemon.wait_said("monitoring suspended")
+        klippy.set_state(print_stats={"state": "printing"}, pause_resume={"is_paused": False})
+        daemon.wait_said("a short pause ended")
+        calls = len(model.converse_requests)
+        wait_for(lambda: len(model.converse_requests) > calls, 15, "looks again at once, with no grace period")
+        assert not daemon.said("watching again in 10.0 min")
+    finally:
+        daemon.stop()
+
+
+def test_a_moonraker_restart_and_a_klippy_not_ready_are_said_and_survived(tmp_path, klippy, moonraker, scene,
+                                                                          model):
+    daemon = Daemon(daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}"))
+    try:
+        daemon.wait_said("the printer (Moonraker) is idle")
+        klippy.start_print("bracket.gcode")
+        daemon.wait_said("print started (bracket.gcode)")
+        moonraker.stop()
+        daemon.wait_said("Moonraker at http://127.0.0.1")  # unreachable, in words
+        calls = len(model.converse_requests)
+        wait_for(lambda: len(model.converse_requests) > calls, 15, "the watch to go on while Moonraker is away")
+        moonraker.start()
+        daemon.wait_said("the printer (Moonraker) is printing", 30)
+        assert len(daemon.said("print started (bracket.gcode)")) == 1  # the same print, the same watch
+
+        # Klippy restarts and is not ready for a while: said, and the print is followed again once it is
+        klippy.ready = False
+        klippy.set_state(webhooks={"state": "startup", "state_message": "Printer is starting up"})
+        daemon.wait_said("Klipper is not ready")
+        klippy.ready = True
+        klippy.set_state(webhooks={"state": "ready", "state_message": "Printer is ready"})
+        daemon.wait_said("the printer (Moonraker) is printing", 30)
+        scene.mode = "failed"
+        daemon.wait_said("print failure confirmed", 60)
+        wait_for(lambda: klippy.objects["print_stats"]["state"] == "paused", 10, "Klipper's print paused")
+    finally:
+        daemon.stop()
+
+
+@pytest.mark.octoprint
+def test_an_octoprint_beside_the_daemon_is_followed_over_its_rest_api_and_paused(tmp_path, octoprint, scene, model):
+    octoprint.connect_printer()
+    daemon = Daemon(daemon_env(tmp_path, model, f"octoprint://127.0.0.1:{octoprint.port}",
+                               PRINTER_API_KEY=ADMIN_KEY))
+    try:
+        daemon.wait_said("the printer (OctoPrint) is idle")
+        octoprint.start_print(name="rest_test.gcode")
+        daemon.wait_said("print started (rest_test.gcode)")
+        scene.mode = "failed"
+        daemon.wait_said("print failure confirmed", 60)
+        wait_for(lambda: octoprint.job_state().startswith("Paused"), 30, "OctoPrint's print paused")
+        assert ADMIN_KEY not in "\n".join(daemon.lines)
+    finally:
+        daemon.stop()
+        if octoprint.job_state().startswith(("Printing", "Paused", "Pausing")):
+            octoprint.cancel_print()
