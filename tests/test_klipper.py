@@ -13,11 +13,11 @@ import time
 
 import pytest
 
+from demo.klippy_standin import KlippyStandIn
+from demo.moonraker_server import MoonrakerServer
 from demo.octoprint_instance import ADMIN_KEY, wait_for
 
 from conftest import MODEL_ID
-from klippy_standin import KlippyStandIn
-from moonraker_server import MoonrakerServer
 
 
 class Daemon:

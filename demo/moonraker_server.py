@@ -1,6 +1,6 @@
-"""A real Moonraker (the `moonraker` package, in .moonraker/ — scripts/install_moonraker.sh) in front of the stand-in
-Klippy, on a free loopback port, with a webcam entry pointing at the demo camera. Nothing reaches out: its
-announcement feeds are off and it has no update manager."""
+"""A real Moonraker (the `moonraker` package, in .moonraker/ — scripts/install_moonraker.sh) in front of the
+stand-in Klippy (`klippy_standin.py`), on a free loopback port, with a webcam entry pointing at the demo camera.
+Nothing reaches out: its announcement feeds are off and it has no update manager."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class MoonrakerServer:
     def __init__(self, data: Path, klippy_socket: Path, snapshot_url: str, stream_url: str):
         if not MOONRAKER.exists():
             raise RuntimeError("Moonraker is not installed for the tests: run scripts/install_moonraker.sh "
-                               "(make test does)")
+                               "(make test and make bench do)")
         self.data = data
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
