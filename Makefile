@@ -31,6 +31,7 @@ test: $(VENV)/.installed
 # the declared minimum versions on Python 3.9 (with OctoPrint 1.9 and OctoPrint-MQTT) and the newest on 3.13
 compat:
 	bash scripts/install_system_deps.sh test
+	bash scripts/install_moonraker.sh
 	bash scripts/compat.sh
 
 # figures for the README: everything below side by side with the baseline policy
@@ -45,6 +46,8 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.e2e --onsets 12 --latency 3
 	$(PY) -m bench.farm --printers 50 --minutes 30
 	$(PY) -m bench.detector --onsets 8 --latency 3 --healthy 300
+	bash scripts/install_moonraker.sh
+	$(PY) -m bench.klipper --onsets 8 --latency 3 --memory-seconds 60
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

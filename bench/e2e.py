@@ -30,6 +30,7 @@ import threading
 import time
 from pathlib import Path
 from statistics import median
+from typing import Callable, Optional
 
 from bench.latency import (
     INTERVAL,
@@ -69,9 +70,10 @@ def settings(name: str, rtsp_url: str, model: ModelServer) -> dict:
 class BaselinePolicy(threading.Thread):
     """The baseline policy watching one print in real time, until it pauses it or is stopped."""
 
-    def __init__(self, server: OctoPrintServer, config: FailwatchConfig):
+    def __init__(self, server: OctoPrintServer, config: FailwatchConfig, pause: Optional[Callable[[], object]] = None):
         super().__init__(name="baseline-policy", daemon=True)
-        self._server = server
+        # how it pauses: OctoPrint's job API, or another printer's (Moonraker's) when given
+        self._pause = pause or (lambda: server.api("POST", "/api/job", json={"command": "pause", "action": "pause"}))
         self._camera = make_camera(config, SystemClock())  # the RTSP reader, or a snapshot camera
         self._analyse = make_analyser(config, SystemClock(), DailySpend())  # full-size frames, the full question
         self.stopping = threading.Event()
@@ -101,7 +103,7 @@ class BaselinePolicy(threading.Thread):
                 if not self._series(INTERVAL):
                     continue  # the next series right after the verdict
                 if sum(self._series(VERIFY_INTERVAL) for _ in range(V)) >= K:
-                    self._server.api("POST", "/api/job", json={"command": "pause", "action": "pause"})
+                    self._pause()
                     return
         finally:
             self._camera.close()

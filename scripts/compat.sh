@@ -11,11 +11,14 @@ OLDEST="$PYENV_ROOT/versions/3.9.18/bin/python"
 NEWEST="$PYENV_ROOT/versions/3.13.0/bin/python"
 # the declared floors of pyproject.toml, pinned (OctoPrint 1.9 runs up to Python 3.11)
 MINIMUMS=("OctoPrint==1.9.3" "boto3==1.34.116" "botocore==1.34.116" "paho-mqtt==1.6.1" "requests==2.28.2"
-          "Pillow==9.1.0" "opencv-python-headless==4.10.0.84" "apprise==1.6.0" "ai-edge-litert==2.1.0")
+          "Pillow==9.1.0" "opencv-python-headless==4.10.0.84" "apprise==1.6.0" "ai-edge-litert==2.1.0"
+          "websocket-client==1.8.0")
 # no browser here (test_browser) and no package build (test_packaging): the main test run has both
+# in each, the real parts once: OctoPrint, and the daemon through a real Moonraker (the rest of both in the main run)
 TESTS=(tests -p no:cacheprovider -q --ignore=tests/test_browser.py --ignore=tests/test_packaging.py
-       --ignore=tests/test_restart.py --ignore=tests/test_fleet.py -m "not octoprint")
-REAL_OCTOPRINT=(tests/test_octoprint_plugin.py::test_a_failure_on_camera_is_verified_then_the_print_is_paused)
+       --ignore=tests/test_restart.py --ignore=tests/test_fleet.py --ignore=tests/test_klipper.py -m "not octoprint")
+REAL_PARTS=(tests/test_octoprint_plugin.py::test_a_failure_on_camera_is_verified_then_the_print_is_paused
+            tests/test_klipper.py::test_a_klipper_print_is_watched_while_it_prints_and_a_failure_pauses_it_through_moonraker)
 
 environment() {  # name python pins...
     local name=$1 python=$2
@@ -41,9 +44,9 @@ else
     echo "OctoPrint-MQTT not found in $VENDOR: its test is skipped"
 fi
 .compat/oldest/bin/python -m pytest "${TESTS[@]}"
-.compat/oldest/bin/python -m pytest -q -p no:cacheprovider "${REAL_OCTOPRINT[@]}" tests/test_octoprint_mqtt.py
+.compat/oldest/bin/python -m pytest -q -p no:cacheprovider "${REAL_PARTS[@]}" tests/test_octoprint_mqtt.py
 
 echo "== newest: Python 3.13, the newest versions"
 environment newest "$NEWEST"
 .compat/newest/bin/python -m pytest "${TESTS[@]}"
-.compat/newest/bin/python -m pytest -q -p no:cacheprovider "${REAL_OCTOPRINT[@]}"
+.compat/newest/bin/python -m pytest -q -p no:cacheprovider "${REAL_PARTS[@]}"

@@ -10,7 +10,7 @@ from octoprint_failwatch.config import build_config
 from octoprint_failwatch.engine.status import State
 from octoprint_failwatch.follow_printer import MACRO_PAUSE_SECONDS, PrinterFollower
 from octoprint_failwatch.outcomes.actions import PrintAction
-from octoprint_failwatch.printers.base import PrinterState, PrinterStateIds
+from octoprint_failwatch.printers.base import PrinterBase, PrinterState
 
 from conftest import MODEL_ID
 
@@ -26,7 +26,7 @@ class Clock:
         return self.now
 
 
-class Printer(PrinterStateIds):
+class Printer(PrinterBase):
     name, via = "Moonraker", "through Moonraker"
 
     def __init__(self):

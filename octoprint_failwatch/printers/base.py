@@ -54,12 +54,20 @@ class Printer(Protocol):
         """The printer's camera: (snapshot URL, stream URL), either empty."""
 
 
-class PrinterStateIds:
-    """What PrintAction asks of a printer, in OctoPrint's words, answered from our state."""
+class PrinterBase:
+    """What every printer keeps (its state, and why it is offline) and what PrintAction asks of it in OctoPrint's
+    words, answered from that state."""
+
+    _state = PrinterState.OFFLINE
+    _problem = ""
 
     @property
     def state(self) -> PrinterState:
-        raise NotImplementedError
+        return self._state
+
+    @property
+    def problem(self) -> str:
+        return self._problem
 
     def get_state_id(self) -> str:
         return STATE_IDS[self.state]

@@ -19,7 +19,7 @@ import requests
 import websocket  # websocket-client, which OctoPrint itself depends on
 
 from ..redaction import mask_url
-from .base import PrinterError, PrinterState, PrinterStateIds, StateChange, tell
+from .base import PrinterBase, PrinterError, PrinterState, StateChange, tell
 
 OBJECTS = {"print_stats": ["state", "filename", "print_duration", "total_duration", "message"],
            "pause_resume": ["is_paused"], "virtual_sdcard": ["progress"], "webhooks": ["state", "state_message"]}
@@ -29,7 +29,7 @@ DEFAULT_IDLE_TIMEOUT = 600.0  # Klipper's [idle_timeout] timeout when printer.cf
 SUBSCRIBE_ID = 1
 
 
-class MoonrakerPrinter(PrinterStateIds):
+class MoonrakerPrinter(PrinterBase):
     name = "Moonraker"
     via = "through Moonraker"
 
@@ -54,14 +54,6 @@ class MoonrakerPrinter(PrinterStateIds):
         self._connection: Optional[websocket.WebSocket] = None
 
     # ----- state -----
-
-    @property
-    def state(self) -> PrinterState:
-        return self._state
-
-    @property
-    def problem(self) -> str:
-        return self._problem
 
     @property
     def pause_note(self) -> str:

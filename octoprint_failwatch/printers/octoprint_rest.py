@@ -14,14 +14,14 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from ..redaction import mask_url
-from .base import PrinterError, PrinterState, PrinterStateIds, StateChange, tell
+from .base import PrinterBase, PrinterError, PrinterState, StateChange, tell
 
 POLL_SECONDS = 2.0
 STATES = {"Printing": PrinterState.PRINTING, "Paused": PrinterState.PAUSED, "Pausing": PrinterState.PAUSED,
           "Resuming": PrinterState.PRINTING, "Printing from SD": PrinterState.PRINTING}
 
 
-class OctoPrintRestPrinter(PrinterStateIds):
+class OctoPrintRestPrinter(PrinterBase):
     name = "OctoPrint"
     via = "through OctoPrint"
 
@@ -39,14 +39,6 @@ class OctoPrintRestPrinter(PrinterStateIds):
         self._problem = f"connecting to OctoPrint at {self._where}"
         self._on_change: StateChange = lambda old, new: None
         self._closing = threading.Event()
-
-    @property
-    def state(self) -> PrinterState:
-        return self._state
-
-    @property
-    def problem(self) -> str:
-        return self._problem
 
     def job(self) -> dict:
         with self._lock:
