@@ -37,15 +37,29 @@ def _json_body() -> dict:
 
 
 class FailwatchApi(octoprint.plugin.BlueprintPlugin):
-    """The routes. What they need of the plugin is declared here: these parts, and its public methods
-    (status, take_snapshot, with_stored_secrets, test_connection, send_test_alert); no route reaches into the
-    plugin's private state."""
+    """The routes. What they need of the plugin is declared here — these parts and these methods, which the plugin
+    class provides (it comes first in the method order); no route reaches into the plugin's private state."""
 
     recent_checks: RecentChecks  # the tab's frames and timeline
     incidents: IncidentHistory
     notice: FailureNotice  # the failure on show, with its picture
     test_run: TestRun  # Test now
     controls: UserControls  # acknowledge, snooze, resume watching, label an incident
+
+    def status(self) -> dict:
+        raise NotImplementedError
+
+    def take_snapshot(self) -> bytes:
+        raise NotImplementedError
+
+    def with_stored_secrets(self, form: dict) -> dict:
+        raise NotImplementedError
+
+    def test_connection(self, unsaved: dict) -> dict:
+        raise NotImplementedError
+
+    def send_test_alert(self) -> dict[str, tuple[bool, str]]:
+        raise NotImplementedError
 
     def is_blueprint_csrf_protected(self):
         return True
