@@ -416,3 +416,26 @@ def test_a_stream_that_stalls_and_then_sends_its_backlog_hands_over_a_live_pictu
     finally:
         source.close()
         proxy.close()
+
+
+def test_the_printers_camera_is_asked_for_at_the_first_capture_and_kept_while_the_printer_cannot_say(scene):
+    from octoprint_failwatch.printers.base import PrinterError
+    from octoprint_failwatch.sources.printer_camera import PrinterCamera
+
+    answers = [("", ""), (scene.url, scene.stream_url), PrinterError("Moonraker at http://pi:7125 unreachable")]
+
+    def urls():
+        answer = answers[0] if len(answers) == 1 else answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    source = PrinterCamera(urls, 5, CLOCK)
+    with pytest.raises(CameraError, match="has no webcam configured"):
+        source()
+    assert_fresh(source)  # the webcam the printer lists now
+    scene.mode = "down"
+    with pytest.raises(CameraError):
+        source()  # the camera fails: the printer is asked again at the next capture...
+    scene.mode = "healthy"
+    assert_fresh(source)  # ...and while it cannot say (Moonraker away), the camera it said last is kept

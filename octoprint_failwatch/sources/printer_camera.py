@@ -1,6 +1,7 @@
 """The camera of the daemon's printer (`camera_source: printer`): the first webcam Moonraker lists, or OctoPrint's
 webcam — its snapshot URL, else its stream. The URLs are asked for at the first capture (the printer may not be
-reachable when the daemon starts) and again after a capture fails (the user may have changed the webcam)."""
+reachable when the daemon starts) and again after a capture fails (the user may have changed the webcam); while the
+printer cannot say, the URLs it said last are kept."""
 
 from __future__ import annotations
 
@@ -19,17 +20,23 @@ class PrinterCamera(FrameSource):
         self._clock = clock
         self._lock = threading.Lock()  # guards the source
         self._source: Optional[FrameSource] = None
+        self._ask_again = False  # a capture failed: the printer may know a new camera
 
     def __call__(self) -> Frame:
         with self._lock:
-            if self._source is None:
-                self._source = self._resolve()
+            if self._source is None or self._ask_again:
+                try:
+                    self._source = self._resolve()
+                except CameraError:
+                    if self._source is None:
+                        raise
+                self._ask_again = False
             source = self._source
         try:
             return source()
         except CameraError:
             with self._lock:
-                self._source = None  # asked again next time
+                self._ask_again = True
             raise
 
     def _resolve(self) -> FrameSource:
