@@ -587,3 +587,19 @@ def test_start_spread_sets_printers_started_together_apart_within_one_interval()
         firsts.append(h.camera.times[0])
     assert all(1000 <= first <= 1010.1 for first in firsts)
     assert max(firsts) - min(firsts) > 5  # spread, not in step
+
+
+def test_at_the_default_interval_a_burst_of_faults_is_back_to_the_normal_pace_within_90_s_of_the_last():
+    """The burst seen in a real OctoPrint at the default 10 s interval: four throttles, other faults, one more
+    throttle, more faults, one per look; the looks are 10 s apart again within 90 s of the last fault."""
+    burst = [throttled()] * 4 + [model_error()] * 2 + [throttled()] + [model_error()] * 2
+    h = Harness(ScriptedModel(lambda n, frames: burst[n - 1] if n <= len(burst) else False))
+    h.engine.start()
+    for _ in range(1000):
+        if len(h.model.calls) == len(burst):
+            break
+        h.run(1)
+    last_fault = h.model.times[-1]
+    h.run(90)
+    gaps = [b - a for a, b in zip(h.model.times, h.model.times[1:]) if a >= last_fault + 60]
+    assert gaps and max(gaps) <= 1.6 * 10 and h.state() == "watching"

@@ -2,10 +2,13 @@
 
 A look refused by the quota (throttled) doubles how far apart the next looks may be, up to `MAX_PACE`
 intervals, drawn at random so that the printers of a farm sharing the account do not come back in step.
-The pace comes back by itself: each look that gets through takes `RECOVERY_PER_LOOK` off, and time does
-the rest (the slowdown halves every `HALF_LIFE` seconds without a throttle), so a burst of throttles does
-not keep the watch slow long after the quota has room again. Only throttles move the pace: a 5xx or a
-timeout says nothing about the quota.
+The pace comes back by itself: each look that gets through takes `RECOVERY_PER_LOOK` off, and after a passing
+run of throttles time does the rest (the slowdown halves every `HALF_LIFE` seconds), so a burst does not keep the
+watch slow long after the quota has room again. A quota that is short for long — a farm over its account's
+quota — shows as a second run of throttles within `MEMORY`: then only looks that get through bring the pace back,
+since coming back by time alone would keep the account full (measured with bench/farm.py at half the quota: four
+times the throttles, and the calls that decide a failure waiting behind them). Only throttles move the pace: a
+5xx or a timeout says nothing about the quota.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import random
 
 MAX_PACE = 4.0  # looks at most this many intervals apart, on average half of it
 RECOVERY_PER_LOOK = 0.1  # each look that gets through brings the pace back by this much
-HALF_LIFE = 20.0  # seconds: without a throttle the slowdown halves this often
+HALF_LIFE = 20.0  # seconds: after a passing run of throttles the slowdown halves this often
+MEMORY = 900.0  # seconds: two runs of throttles this close say the quota is short for long
 
 
 class LookPace:
@@ -22,11 +26,18 @@ class LookPace:
         self._random = rng
         self._pace = 1.0  # at the last change: looks are up to this many intervals apart
         self._since = 0.0  # monotonic time of the last change
+        self._runs: list[float] = []  # when the last two runs of throttles began (a look that gets through ends one)
         self.throttled_in_a_row = 0  # looks the quota refused since the last that got through
 
     def pace(self, now: float) -> float:
         """How many intervals apart the looks may be now (1.0: the normal pace)."""
-        return 1.0 + (self._pace - 1.0) * 0.5 ** (max(0.0, now - self._since) / HALF_LIFE)
+        return 1.0 + (self._pace - 1.0) * 0.5 ** (max(0.0, now - self._recovers_from()) / HALF_LIFE)
+
+    def _recovers_from(self) -> float:
+        """When time began to bring the pace back: at the last change, and not while two runs lie within MEMORY."""
+        if len(self._runs) == 2:
+            return max(self._since, self._runs[0] + MEMORY)
+        return self._since
 
     def next_gap(self, interval: float, now: float) -> float:
         """Seconds to the next look."""
@@ -34,8 +45,11 @@ class LookPace:
         return interval if pace < 1.001 else interval * self._random.uniform(1.0, pace)
 
     def throttled(self, now: float) -> None:
+        pace = self.pace(now)
+        if self.throttled_in_a_row == 0:
+            self._runs = [*self._runs[-1:], now]
         self.throttled_in_a_row += 1
-        self._pace, self._since = min(MAX_PACE, self.pace(now) * 2), now
+        self._pace, self._since = min(MAX_PACE, pace * 2), now
 
     def got_through(self, now: float) -> None:
         self.throttled_in_a_row = 0
