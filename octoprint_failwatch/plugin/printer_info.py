@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..printers.base import octoprint_job
+
 
 def printer_name(settings) -> str:
     """OctoPrint's name for this printer (Settings → Appearance), read at each use so a rename shows at once."""
@@ -9,7 +11,4 @@ def printer_name(settings) -> str:
 
 
 def job_info(printer) -> dict:
-    data = printer.get_current_data() or {}
-    progress = data.get("progress") or {}
-    return {"file": ((data.get("job") or {}).get("file") or {}).get("name"),
-            "progress": progress.get("completion"), "elapsed": progress.get("printTime")}
+    return octoprint_job(printer.get_current_data() or {})

@@ -18,7 +18,7 @@ def report(watch: dict, config: cfg.FailwatchConfig, now: float, *, settings_err
     if config.test_mode and idle:
         status["message"] = "test mode: monitoring runs only when you press Test now"
     if config.not_ready() and idle:
-        status.update(state=State.NOT_CONFIGURED.value, message=config.not_ready(), can_snooze=False)
+        status.update(state=State.NOT_CONFIGURED.value, message=config.not_ready())
     hours = (now - status["watching_since"]) / 3600 if status.get("watching_since") else 0
     awaiting = failure is not None and not status["acknowledged"]
     status.update(

@@ -8,8 +8,10 @@ arrives on a thread of its own (a websocket, a poll) and is handed to `on_change
 from __future__ import annotations
 
 import logging
+import threading
 from enum import Enum
 from typing import Callable, Optional, Protocol
+from urllib.parse import urljoin
 
 
 class PrinterState(str, Enum):
@@ -55,11 +57,44 @@ class Printer(Protocol):
 
 
 class PrinterBase:
-    """What every printer keeps (its state, and why it is offline) and what PrintAction asks of it in OctoPrint's
-    words, answered from that state."""
+    """What every printer keeps — its state, why it is offline, the thread its state arrives on — how a change of
+    state is said and handed on, and what PrintAction asks of it in OctoPrint's words, answered from that state."""
 
-    _state = PrinterState.OFFLINE
-    _problem = ""
+    name = ""
+
+    def __init__(self, where: str, logger: logging.Logger):
+        self._where = where  # its address, secrets masked, for messages
+        self._logger = logger
+        self._lock = threading.Lock()  # guards the state and the problem, and what a printer keeps beside them
+        self._state = PrinterState.OFFLINE
+        self._problem = f"connecting to {self.name} at {where}"
+        self._on_change: StateChange = lambda old, new: None
+        self._closing = threading.Event()
+
+    def start(self, on_change: StateChange) -> None:
+        self._on_change = on_change
+        threading.Thread(target=self._run, name=f"failwatch-{self.name.lower()}", daemon=True).start()
+
+    def close(self) -> None:
+        self._closing.set()
+
+    def _run(self) -> None:
+        """Follows the printer until closed (on the thread `start` makes)."""
+        raise NotImplementedError
+
+    def _set(self, new: PrinterState, problem: str = "") -> None:
+        """The state now, and why it is offline: a new problem is logged once, a change is handed on."""
+        with self._lock:
+            old, self._state = self._state, new
+            said, self._problem = self._problem, problem
+        if problem and problem != said:
+            self._logger.warning("Failwatch: %s", problem)
+        if new != old:
+            try:
+                self._on_change(old, new)
+            except Exception:  # the printer's thread must not die of a bug in whoever listens
+                self._logger.exception("Failwatch: handling the printer's change %s -> %s failed", old.value,
+                                       new.value)
 
     @property
     def state(self) -> PrinterState:
@@ -83,9 +118,13 @@ class PrinterError(Exception):
     """The printer refused or could not be reached: said in words, never raised into the engine."""
 
 
-def tell(on_change: StateChange, old: PrinterState, new: PrinterState, logger: logging.Logger) -> None:
-    """Hands a change of state on; the printer's thread must not die of a bug in whoever listens."""
-    try:
-        on_change(old, new)
-    except Exception:
-        logger.exception("Failwatch: handling the printer's change %s -> %s failed", old.value, new.value)
+def absolute(base: str, url: str) -> str:
+    """A camera URL the printer gave, relative ones made whole against `base`; empty stays empty."""
+    return urljoin(base, url) if url else ""
+
+
+def octoprint_job(data: dict) -> dict:
+    """OctoPrint's job data (its printer's current data, or /api/job) in an alert's words."""
+    progress = data.get("progress") or {}
+    return {"file": ((data.get("job") or {}).get("file") or {}).get("name"),
+            "progress": progress.get("completion"), "elapsed": progress.get("printTime")}

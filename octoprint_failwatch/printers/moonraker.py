@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Optional
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 import websocket  # websocket-client, which OctoPrint itself depends on
 
 from ..redaction import mask_url
-from .base import PrinterBase, PrinterError, PrinterState, StateChange, tell
+from .base import PrinterBase, PrinterError, PrinterState, absolute
 
 OBJECTS = {"print_stats": ["state", "filename", "print_duration", "total_duration", "message"],
            "pause_resume": ["is_paused"], "virtual_sdcard": ["progress"], "webhooks": ["state", "state_message"]}
@@ -39,18 +38,12 @@ class MoonrakerPrinter(PrinterBase):
         self._http = f"{'https' if secure else 'http'}://{parts.netloc}"
         self._websocket = f"{'wss' if secure else 'ws'}://{parts.netloc}/websocket"
         self._host = parts.hostname or "localhost"
-        self._where = mask_url(self._http)
+        super().__init__(mask_url(self._http), logger)
         self._headers = {"X-Api-Key": api_key} if api_key else {}
         self._timeout = timeout
-        self._logger = logger
         self._session = requests.Session()
-        self._lock = threading.Lock()  # guards the objects, the state and the problem
-        self._objects: dict[str, dict] = {}
-        self._state = PrinterState.OFFLINE
-        self._problem = f"connecting to Moonraker at {self._where}"
+        self._objects: dict[str, dict] = {}  # Klipper's objects as subscribed, under the lock
         self.idle_timeout = DEFAULT_IDLE_TIMEOUT  # seconds a pause lasts before Klipper turns the heaters off
-        self._on_change: StateChange = lambda old, new: None
-        self._closing = threading.Event()
         self._connection: Optional[websocket.WebSocket] = None
 
     # ----- state -----
@@ -70,12 +63,8 @@ class MoonrakerPrinter(PrinterBase):
                     "progress": progress * 100 if progress is not None else None,
                     "elapsed": stats.get("print_duration")}
 
-    def start(self, on_change: StateChange) -> None:
-        self._on_change = on_change
-        threading.Thread(target=self._run, name="failwatch-moonraker", daemon=True).start()
-
     def close(self) -> None:
-        self._closing.set()
+        super().close()
         connection = self._connection
         if connection is not None:
             connection.close()
@@ -97,8 +86,7 @@ class MoonrakerPrinter(PrinterBase):
         for webcam in webcams:
             if webcam.get("enabled", True):
                 base = f"http://{self._host}/"
-                return (urljoin(base, webcam.get("snapshot_url") or "") if webcam.get("snapshot_url") else "",
-                        urljoin(base, webcam.get("stream_url") or "") if webcam.get("stream_url") else "")
+                return absolute(base, webcam.get("snapshot_url") or ""), absolute(base, webcam.get("stream_url") or "")
         return "", ""
 
     def _post(self, path: str) -> None:
@@ -130,7 +118,8 @@ class MoonrakerPrinter(PrinterBase):
                 self._listen(self._connection)
             except (websocket.WebSocketException, OSError, ValueError) as exc:
                 if not self._closing.is_set():
-                    self._went_offline(f"Moonraker at {self._where} unreachable: {exc or type(exc).__name__}")
+                    self._set(PrinterState.OFFLINE,
+                              f"Moonraker at {self._where} unreachable: {exc or type(exc).__name__}")
             finally:
                 if self._connection is not None:
                     self._connection.close()
@@ -154,7 +143,7 @@ class MoonrakerPrinter(PrinterBase):
         if message.get("id") == SUBSCRIBE_ID:
             if "error" in message:  # Klippy not connected or not ready yet: it says so when it is
                 error = message["error"]
-                self._went_offline(f"Klipper is not ready: {error.get('message', error)}")
+                self._set(PrinterState.OFFLINE, f"Klipper is not ready: {error.get('message', error)}")
             else:
                 self._replace((message.get("result") or {}).get("status") or {})
                 self._read_idle_timeout()
@@ -163,8 +152,8 @@ class MoonrakerPrinter(PrinterBase):
         elif method == "notify_klippy_ready":
             self._send(connection, "printer.objects.subscribe", {"objects": OBJECTS}, SUBSCRIBE_ID)
         elif method in ("notify_klippy_shutdown", "notify_klippy_disconnected"):
-            self._went_offline("Klipper shut down" if method == "notify_klippy_shutdown"
-                               else "Klipper disconnected from Moonraker")
+            self._set(PrinterState.OFFLINE, "Klipper shut down" if method == "notify_klippy_shutdown"
+                      else "Klipper disconnected from Moonraker")
 
     def _send(self, connection: websocket.WebSocket, method: str, params: dict, request_id: int) -> None:
         connection.send(json.dumps({"jsonrpc": "2.0", "method": method, "params": params, "id": request_id}))
@@ -188,31 +177,15 @@ class MoonrakerPrinter(PrinterBase):
         self._settle()
 
     def _settle(self) -> None:
-        """The state the objects say, told to on_change when it changed."""
+        """The state the objects say."""
         with self._lock:
             webhooks = self._objects.get("webhooks", {})
             printing = self._objects.get("print_stats", {}).get("state")
-            if webhooks.get("state", "ready") != "ready":
-                new, problem = PrinterState.OFFLINE, f"Klipper is not ready: {webhooks.get('state_message', '')}"
-            else:
-                new, problem = {"printing": PrinterState.PRINTING,
-                                "paused": PrinterState.PAUSED}.get(printing, PrinterState.IDLE), ""
-            old, self._state, self._problem = self._state, new, problem
-        if new != old:
-            self._changed(old, new)
-
-    def _went_offline(self, problem: str) -> None:
-        with self._lock:
-            old, self._state = self._state, PrinterState.OFFLINE
-            changed = problem != self._problem
-            self._problem = problem
-        if changed:
-            self._logger.warning("Failwatch: %s", problem)
-        if old != PrinterState.OFFLINE:
-            self._changed(old, PrinterState.OFFLINE)
-
-    def _changed(self, old: PrinterState, new: PrinterState) -> None:
-        tell(self._on_change, old, new, self._logger)
+        if webhooks.get("state", "ready") != "ready":
+            self._set(PrinterState.OFFLINE, f"Klipper is not ready: {webhooks.get('state_message', '')}")
+        else:
+            self._set({"printing": PrinterState.PRINTING, "paused": PrinterState.PAUSED}.get(printing,
+                                                                                               PrinterState.IDLE))
 
 
 def _error_text(response: requests.Response) -> str:

@@ -7,14 +7,13 @@ Status and Control). State from `/api/job`, polled every `POLL_SECONDS`; pause, 
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Optional
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
 from ..redaction import mask_url
-from .base import PrinterBase, PrinterError, PrinterState, StateChange, tell
+from .base import PrinterBase, PrinterError, PrinterState, absolute, octoprint_job
 
 POLL_SECONDS = 2.0
 STATES = {"Printing": PrinterState.PRINTING, "Paused": PrinterState.PAUSED, "Pausing": PrinterState.PAUSED,
@@ -28,31 +27,15 @@ class OctoPrintRestPrinter(PrinterBase):
     def __init__(self, url: str, api_key: str, timeout: float, logger: logging.Logger):
         parts = urlsplit(url)
         self._http = f"{'https' if parts.scheme.endswith('+https') else 'http'}://{parts.netloc}{parts.path.rstrip('/')}"
-        self._where = mask_url(self._http)
+        super().__init__(mask_url(self._http), logger)
         self._headers = {"X-Api-Key": api_key} if api_key else {}
         self._timeout = timeout
-        self._logger = logger
         self._session = requests.Session()
-        self._lock = threading.Lock()  # guards the job and the state
-        self._job: dict = {}
-        self._state = PrinterState.OFFLINE
-        self._problem = f"connecting to OctoPrint at {self._where}"
-        self._on_change: StateChange = lambda old, new: None
-        self._closing = threading.Event()
+        self._job: dict = {}  # the last /api/job answer, under the lock
 
     def job(self) -> dict:
         with self._lock:
-            job = self._job
-        progress = job.get("progress") or {}
-        return {"file": ((job.get("job") or {}).get("file") or {}).get("name"),
-                "progress": progress.get("completion"), "elapsed": progress.get("printTime")}
-
-    def start(self, on_change: StateChange) -> None:
-        self._on_change = on_change
-        threading.Thread(target=self._run, name="failwatch-octoprint", daemon=True).start()
-
-    def close(self) -> None:
-        self._closing.set()
+            return octoprint_job(self._job)
 
     def pause_print(self, tags: Optional[set] = None) -> None:
         self._command({"command": "pause", "action": "pause"})
@@ -71,7 +54,7 @@ class OctoPrintRestPrinter(PrinterBase):
         snapshot = classic.get("snapshot") or webcam.get("snapshotUrl") or ""
         stream = classic.get("stream") or webcam.get("streamUrl") or ""
         base = self._http + "/"
-        return (urljoin(base, snapshot) if snapshot else "", urljoin(base, stream) if stream else "")
+        return absolute(base, snapshot), absolute(base, stream)
 
     def _command(self, body: dict) -> None:
         response = self._request("POST", "/api/job", json=body)
@@ -107,13 +90,4 @@ class OctoPrintRestPrinter(PrinterBase):
         if text.startswith(("Offline", "Error", "Connecting", "Opening")):
             self._set(PrinterState.OFFLINE, f"OctoPrint's printer is {text.lower()}")
         else:
-            self._set(STATES.get(text, PrinterState.IDLE), "")
-
-    def _set(self, new: PrinterState, problem: str) -> None:
-        with self._lock:
-            old, self._state = self._state, new
-            said, self._problem = self._problem, problem
-        if problem and problem != said:
-            self._logger.warning("Failwatch: %s", problem)
-        if new != old:
-            tell(self._on_change, old, new, self._logger)
+            self._set(STATES.get(text, PrinterState.IDLE))
