@@ -54,10 +54,11 @@ class PrintAction:
     def describe(self, action: str) -> str:
         """What was done, in the alert's words: through which printer host, and what a long pause does there."""
         words = ACTION_WORDS[action]
-        via = getattr(self._printer, "via", "")  # "through Moonraker": the daemon's printers say how they are reached
+        # the daemon's printers say how they are reached ("through Moonraker"); OctoPrint's own printer has no words
+        via = getattr(self._printer, "via", "")
         if action == NOTIFIED or not via:
             return words
-        note = getattr(self._printer, "pause_note", "") if action == PAUSED else ""
+        note = self._printer.pause_note if action == PAUSED else ""
         return f"{words} {via}" + (f" ({note})" if note else "")
 
     def on_confirmed_failure(self, test_run: bool) -> str:

@@ -31,6 +31,7 @@ StateChange = Callable[[PrinterState, PrinterState], None]
 class Printer(Protocol):
     name: str  # how logs say it: "Moonraker", "OctoPrint"
     via: str  # how alerts say an action went: "through Moonraker"
+    pause_note: str  # what a long pause does on this printer, for the alert; empty when nothing worth saying
 
     @property
     def state(self) -> PrinterState: ...
@@ -61,6 +62,7 @@ class PrinterBase:
     state is said and handed on, and what PrintAction asks of it in OctoPrint's words, answered from that state."""
 
     name = ""
+    pause_note = ""
 
     def __init__(self, where: str, logger: logging.Logger):
         self._where = where  # its address, secrets masked, for messages
