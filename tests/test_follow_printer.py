@@ -123,3 +123,18 @@ def test_the_alert_says_through_which_printer_the_print_was_paused_and_what_a_lo
     assert action.describe("paused") == ("Print paused through Moonraker (Klipper turns the heaters and motors off "
                                          "after 10 min paused)")
     assert action.describe("notified") == "Only notified"
+
+
+def test_a_printer_that_cannot_be_reached_at_the_failure_leaves_it_alerted_as_only_notified(caplog):
+    from octoprint_failwatch.printers.base import PrinterError
+
+    _, printer, _, _, action = follower()
+    printer.current = PRINTING
+
+    def unreachable(tags=None):
+        raise PrinterError("Moonraker at http://pi:7125 unreachable: ConnectionError")
+
+    printer.pause_print = unreachable
+    assert action.on_confirmed_failure(test_run=False) == "notified"
+    assert "could not pause the print: Moonraker at http://pi:7125 unreachable" in caplog.text
+    assert action.auto_pauses_this_print == 0 and not action.holds_print()  # the next failure may still pause it

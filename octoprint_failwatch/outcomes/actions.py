@@ -71,8 +71,7 @@ class PrintAction:
             self._logger.info("Failwatch: printer is %s, not %s it", state, config.failure_action)
             return NOTIFIED
         if config.failure_action == "cancel" and config.allow_cancel:
-            self._printer.cancel_print(tags={"plugin:failwatch"})
-            return CANCELLED
+            return CANCELLED if self._ask(self._printer.cancel_print, "cancel") else NOTIFIED
         with self._lock:
             if self.auto_pauses_this_print >= config.max_auto_pauses:
                 self._logger.info("Failwatch: already paused this print %d time(s), only notifying",
@@ -81,8 +80,22 @@ class PrintAction:
             self.auto_pauses_this_print += 1
             self._extrusion_mode = self._sent_mode
             self._pausing = True
-        self._printer.pause_print(tags={"plugin:failwatch"})
-        return PAUSED
+        if self._ask(self._printer.pause_print, "pause"):
+            return PAUSED
+        with self._lock:
+            self.auto_pauses_this_print -= 1
+            self._pausing = False
+        return NOTIFIED
+
+    def _ask(self, action: Callable[..., None], words: str) -> bool:
+        """Asks the printer; a printer that refuses or cannot be reached (the daemon's Moonraker gone) is said in
+        the log, and the failure is still recorded and alerted, as only notified."""
+        try:
+            action(tags={"plugin:failwatch"})
+            return True
+        except Exception as exc:
+            self._logger.warning("Failwatch: could not %s the print: %s", words, exc)
+            return False
 
     def pause_on_request(self, tags: set) -> bool:
         """A pause someone asked Failwatch for (Home Assistant's Pause print): ours, with the safe sequence, so
