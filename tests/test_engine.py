@@ -590,13 +590,14 @@ def test_start_spread_sets_printers_started_together_apart_within_one_interval()
 
 
 def test_at_the_default_interval_a_burst_of_faults_is_back_to_the_normal_pace_within_90_s_of_the_last():
-    """The burst seen in a real OctoPrint at the default 10 s interval: four throttles, other faults, one more
-    throttle, more faults, one per look; the looks are 10 s apart again within 90 s of the last fault."""
-    burst = [throttled()] * 4 + [model_error()] * 2 + [throttled()] + [model_error()] * 2
-    h = Harness(ScriptedModel(lambda n, frames: burst[n - 1] if n <= len(burst) else False))
+    """The burst seen in a real OctoPrint at the default 10 s interval, mid-print (the quota carried the looks
+    for a minute first): four throttles, other faults, one more throttle, more faults, one per look; the looks
+    are 10 s apart again within 90 s of the last fault."""
+    calls = [False] * 8 + [throttled()] * 4 + [model_error()] * 2 + [throttled()] + [model_error()] * 2
+    h = Harness(ScriptedModel(lambda n, frames: calls[n - 1] if n <= len(calls) else False))
     h.engine.start()
     for _ in range(1000):
-        if len(h.model.calls) == len(burst):
+        if len(h.model.calls) == len(calls):
             break
         h.run(1)
     last_fault = h.model.times[-1]

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bench.endurance import endurance
 from demo.octoprint_instance import wait_for
 from octoprint_failwatch.config import DEFAULTS, FIELDS, build_config, validate
+from octoprint_failwatch.engine.pacing import QUOTA_WINDOW
 
 values = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text(
     max_size=5000) | st.lists(st.integers(), max_size=3) | st.dictionaries(st.text(max_size=5), st.integers(),
@@ -89,11 +90,14 @@ def test_model_faults_during_a_print_are_reported_never_pause_and_leak_no_thread
 
 @pytest.mark.octoprint
 def test_a_burst_of_mixed_model_faults_is_back_to_the_normal_pace_within_90_s(printing, model):
-    """14 faults, one per call: throttles (the only quota signal), 5xx, timeouts, expired credentials."""
+    """14 faults, one per call, mid-print (the quota carried the looks for a minute first): throttles (the only
+    quota signal), 5xx, timeouts, expired credentials."""
     burst = ["throttle"] * 4 + ["5xx", "model_timeout", "unavailable", "expired", "5xx", "throttle",
                                 "unavailable", "5xx", "model_timeout", "5xx"]
     printing.wait_for_state("watching")
-    wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first verdict")
+    watching = time.monotonic()
+    wait_for(lambda: time.monotonic() - watching > QUOTA_WINDOW + 2 and printing.plugin_status()["error"] == "",
+             QUOTA_WINDOW + 30, "a minute of looks through")
     events_before = len(printing.events())
     model.faults.extend(burst)
     wait_for(lambda: not model.faults, 180, "the 14 faults to be used")

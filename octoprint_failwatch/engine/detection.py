@@ -114,6 +114,7 @@ class Detection:
     def restart(self, now: float) -> None:
         """Watching (again): whatever was under way no longer counts, the next frame is due now."""
         self.end_run()
+        self._pace.looks_resume()
         self._next_capture_at = now
 
     def spread_first_look(self, now: float) -> None:
