@@ -114,7 +114,7 @@ class ModelServer(HttpService):
         self.verdict = "scene"  # scene | healthy | failed | an answer (dict) given to every request
         self.judge: Optional[Callable[[bytes], bool]] = None  # "scene" on real photos: failed from the newest image
         self.false_positive_rate = 0.0  # share of healthy series wrongly called failed (seeded, repeatable)
-        self._random = random.Random(5)
+        self.seed_false_alarms(5)
         self.faults: list[str] = []  # consumed one per Converse request
         self.hang_seconds = 30.0
         self.latency = 0.0  # seconds every Converse answer takes, like a real model's
@@ -268,6 +268,10 @@ class ModelServer(HttpService):
             "usage": {"prompt_tokens": sum(_tokens_for(i) for i in images) + _text_tokens(*texts, schema),
                       "completion_tokens": _text_tokens(text)},
         }
+
+    def seed_false_alarms(self, seed: int) -> None:
+        """Which healthy calls are answered "failed" from here on: the same seed, the same draws in the same order."""
+        self._random = random.Random(seed)
 
     def _decide(self, images: list[bytes]):
         if isinstance(self.verdict, dict):
