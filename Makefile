@@ -45,6 +45,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.overhead --seconds 120
 	$(PY) -m bench.e2e --onsets 12 --latency 3
 	$(PY) -m bench.farm --printers 50 --minutes 30
+	$(PY) -m bench.farm_pacing --draws 12
 	$(PY) -m bench.detector --onsets 8 --latency 3 --healthy 300
 	bash scripts/install_moonraker.sh
 	$(PY) -m bench.klipper --onsets 8 --latency 3 --memory-seconds 60
