@@ -40,6 +40,7 @@ from octoprint_failwatch.engine.simulation import Simulation
 LATENCY = 3.0
 STEP = 0.5
 FAILURES = 3
+FALSE_ALARMS = 0.03  # share of healthy calls the model wrongly answers "failed", as in bench/endurance.py
 MAX_TOKENS = 400  # what the Bedrock backend asks for: part of each request's reservation
 
 
@@ -137,18 +138,32 @@ def peak_minute(run: FarmRun) -> tuple[int, int]:
     return most_requests, most_tokens
 
 
+def just_enough(healthy: FarmRun, busiest: tuple[int, int]) -> tuple[int, int]:
+    """The smallest quota that never throttles the healthy farm: its busiest minute (`peak_minute`) plus one
+    request's reservation."""
+    biggest = max(tokens for _, tokens in healthy.quota.admitted) + MAX_TOKENS
+    return busiest[0] + 1, busiest[1] + biggest
+
+
+def draw_failures(draw: int, printers: int, seconds: float) -> dict[int, float]:
+    """Which printers fail in this draw, and when (seconds into the run)."""
+    chooser = random.Random(draw)
+    failing = chooser.sample(range(printers), FAILURES)
+    return {index: round(chooser.uniform(4 * 60, seconds - 6 * 60), 1) for index in failing}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--printers", type=int, default=50)
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--draw", type=int, default=1, help="which random draw: failing printers, onsets, offsets")
-    parser.add_argument("--false-alarms", type=float, default=0.03, help="share of healthy calls answered 'failed'")
+    parser.add_argument("--false-alarms", type=float, default=FALSE_ALARMS,
+                        help="share of healthy calls answered 'failed'")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # throttled looks are logged by every printer; the figures are the point
     seconds = args.minutes * 60
-    chooser = random.Random(args.draw)
-    failing = chooser.sample(range(args.printers), FAILURES)
-    onsets = {index: round(chooser.uniform(4 * 60, seconds - 6 * 60), 1) for index in failing}
+    onsets = draw_failures(args.draw, args.printers, seconds)
+    failing = sorted(onsets)
     unlimited = (math.inf, math.inf)
     server = ModelServer().start()
     server.false_positive_rate = args.false_alarms
@@ -156,11 +171,10 @@ def main() -> None:
         everyone = list(range(args.printers))
         healthy = run_farm(server, everyone, seconds, {}, unlimited, args.draw)
         requests, tokens = peak_minute(healthy)
-        biggest = max(tokens for _, tokens in healthy.quota.admitted) + MAX_TOKENS  # one request's reservation
-        enough = (requests + 1, tokens + biggest)
-        at = ", ".join(f"{onsets[i] / 60:.1f}" for i in sorted(failing))
+        enough = just_enough(healthy, (requests, tokens))
+        at = ", ".join(f"{onsets[i] / 60:.1f}" for i in failing)
         print(f"{args.printers} printers, {args.minutes:g} simulated minutes, model latency {LATENCY:g} s; "
-              f"failing printers {sorted(failing)} at {at} min")
+              f"failing printers {failing} at {at} min")
         print(f"false alarms on {args.false_alarms:.0%} of healthy calls; the healthy farm's busiest minute: "
               f"{requests} requests, {tokens} tokens -> just enough = {enough[0]} requests/min, {enough[1]} tokens/min")
         single = {}

@@ -18,24 +18,15 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-import random
 from concurrent.futures import ProcessPoolExecutor
 from statistics import median
 
-from bench.farm import FAILURES, MAX_TOKENS, peak_minute, run_farm
+from bench.farm import FAILURES, FALSE_ALARMS, draw_failures, just_enough, peak_minute, run_farm
 from demo.model_server import ModelServer
 from octoprint_failwatch.engine import pacing
 
-FALSE_ALARMS = 0.03
 START_MINUTES = 6  # the farm's start: every printer's first looks, then the quota's first refusals
 VARIANTS = {"now": pacing.HALF_LIFE, "looks only": math.inf}
-
-
-def draw_failures(draw: int, printers: int, seconds: float) -> dict[int, float]:
-    """Which printers fail, and when, in this draw (as bench/farm.py draws them)."""
-    chooser = random.Random(draw)
-    failing = chooser.sample(range(printers), FAILURES)
-    return {index: round(chooser.uniform(4 * 60, seconds - 6 * 60), 1) for index in failing}
 
 
 def half_of_just_enough(printers: int, seconds: float) -> tuple[int, int]:
@@ -46,9 +37,8 @@ def half_of_just_enough(printers: int, seconds: float) -> tuple[int, int]:
         healthy = run_farm(server, list(range(printers)), seconds, {}, (math.inf, math.inf), 1)
     finally:
         server.stop()
-    requests, tokens = peak_minute(healthy)
-    biggest = max(tokens for _, tokens in healthy.quota.admitted) + MAX_TOKENS
-    return (requests + 1) // 2, (tokens + biggest) // 2
+    requests, tokens = just_enough(healthy, peak_minute(healthy))
+    return requests // 2, tokens // 2
 
 
 def run_one(variant: str, draw: int, printers: int, seconds: float, quota: tuple[int, int]) -> dict:
@@ -56,7 +46,7 @@ def run_one(variant: str, draw: int, printers: int, seconds: float, quota: tuple
     pacing.HALF_LIFE = VARIANTS[variant]  # read at each use: this process runs one variant at a time
     server = ModelServer().start()
     server.false_positive_rate = FALSE_ALARMS
-    server.seed_false_alarms(draw)
+    server.restart_false_alarms(draw)
     try:
         run = run_farm(server, list(range(printers)), seconds, draw_failures(draw, printers, seconds), quota, draw)
     finally:

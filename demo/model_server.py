@@ -113,8 +113,8 @@ class ModelServer(HttpService):
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.verdict = "scene"  # scene | healthy | failed | an answer (dict) given to every request
         self.judge: Optional[Callable[[bytes], bool]] = None  # "scene" on real photos: failed from the newest image
-        self.false_positive_rate = 0.0  # share of healthy series wrongly called failed (seeded, repeatable)
-        self.seed_false_alarms(5)
+        self.false_positive_rate = 0.0  # share of healthy series wrongly called failed (repeatable)
+        self.restart_false_alarms(5)
         self.faults: list[str] = []  # consumed one per Converse request
         self.hang_seconds = 30.0
         self.latency = 0.0  # seconds every Converse answer takes, like a real model's
@@ -269,9 +269,10 @@ class ModelServer(HttpService):
                       "completion_tokens": _text_tokens(text)},
         }
 
-    def seed_false_alarms(self, seed: int) -> None:
-        """Which healthy calls are answered "failed" from here on: the same seed, the same draws in the same order."""
-        self._random = random.Random(seed)
+    def restart_false_alarms(self, draw: int) -> None:
+        """Which healthy calls are answered "failed" from here on: the same draw number, the same calls in the same
+        order."""
+        self._random = random.Random(draw)
 
     def _decide(self, images: list[bytes]):
         if isinstance(self.verdict, dict):
