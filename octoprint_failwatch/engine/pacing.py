@@ -26,6 +26,7 @@ RECOVERY_PER_LOOK = 0.1  # each look that gets through brings the pace back by t
 HALF_LIFE = 20.0  # seconds: after a run of throttles that broke into room, the slowdown halves this often
 QUOTA_WINDOW = 60.0  # seconds the account's quota counts over: looks through at the normal pace this long fit it
 MEMORY = 900.0  # seconds: two runs of throttles this close say the quota is short for long
+NORMAL_PACE_BELOW = 1.001  # a pace this close to 1 is the normal pace (time only halves the slowdown)
 
 
 class LookPace:
@@ -54,7 +55,7 @@ class LookPace:
     def next_gap(self, interval: float, now: float) -> float:
         """Seconds to the next look."""
         pace = self.pace(now)
-        return interval if pace < 1.001 else interval * self._random.uniform(1.0, pace)
+        return interval if pace < NORMAL_PACE_BELOW else interval * self._random.uniform(1.0, pace)
 
     def looks_resume(self) -> None:
         """The looks stopped for a while (between prints, a hold): what the quota carried before says little now."""
@@ -72,7 +73,7 @@ class LookPace:
 
     def got_through(self, now: float) -> None:
         pace = self.pace(now)
-        if pace >= 1.001:
+        if pace >= NORMAL_PACE_BELOW:
             self._normal_pace_since = None
         elif self._normal_pace_since is None:
             self._normal_pace_since = now
