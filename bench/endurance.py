@@ -50,8 +50,8 @@ def endurance(server: ModelServer, hours: int, faults: Sequence[str] = FAULTS) -
         "aws_access_key_id": "AKIAENDURANCE", "aws_secret_access_key": "endurance", "cooldown_minutes": 5,
     })
     assert not errors, errors
-    engine = Engine(config, camera, make_analyser(config, clock, DailySpend()), simulation.executor,
-                      lambda event: None, clock)
+    engine = Engine(config, capture=camera, analyse=make_analyser(config, clock, DailySpend()),
+                    executor=simulation.executor, on_event=lambda event: None, clock=clock)
     engine.start()
     tracemalloc.start()
     try:

@@ -104,8 +104,9 @@ def run_farm(server: ModelServer, printers: list[int], seconds: float, onsets: d
             if isinstance(event, VerificationDecided) and event.confirmed:
                 printer.confirmed.append(clock.now)
 
-        printer.engine = Engine(config, camera, make_analyser(config, clock, DailySpend()), simulation.executor,
-                                  on_event, clock, rng=random.Random(draw * 1000 + index), start_spread=1.0)
+        printer.engine = Engine(config, capture=camera, analyse=make_analyser(config, clock, DailySpend()),
+                                executor=simulation.executor, on_event=on_event, clock=clock,
+                                rng=random.Random(draw * 1000 + index), start_spread=1.0)
         farm.append(printer)
     failing = [p for p in farm if p.onset is not None]
 

@@ -51,7 +51,8 @@ def daemon_env(folder: Path, model: ModelServer, printer_url: str = "", snapshot
     credentials.write_text(f"[default]\naws_access_key_id = {KEYS['daemon']}\naws_secret_access_key = bench\n")
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env = {**clean, "INFERENCE_PROFILE_ARN": MODEL, "AWS_REGION": "us-west-2", "AWS_CREDENTIALS_FILE": str(credentials),
-           "BEDROCK_ENDPOINT_URL": model.url, "FAILURE_ACTION": "pause", "PRINTER_NAME": "bench"}
+           "BEDROCK_ENDPOINT_URL": model.url, "FAILURE_ACTION": "pause", "PRINTER_NAME": "bench",
+           "DATA_FOLDER": str(folder / "data"), "WARMUP_MINUTES": "0"}
     if printer_url:
         env["PRINTER_URL"] = printer_url
     if snapshot_url:

@@ -125,7 +125,8 @@ def failwatch(truth: Truth, latency: float, until: float, calls: Optional[Counte
                 on_confirmed(engine, event, clock.now)
 
     config, _ = build_config({"inference_profile_arn": "us.amazon.nova-lite-v1:0", **settings})
-    engine = Engine(config, capture, analyse, simulation.executor, on_event, clock, health=_Healthy())
+    engine = Engine(config, capture=capture, analyse=analyse, executor=simulation.executor, on_event=on_event,
+                    clock=clock, health=_Healthy())
     engine.start()
     simulation.run(engine, until, step, each_step and (lambda: each_step(engine, clock.now)))
     return confirmed

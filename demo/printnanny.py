@@ -8,7 +8,9 @@ Photos 0, 3, 5 and 6 show spaghetti; 2 and 4 healthy prints (1: a print with a m
 
 from __future__ import annotations
 
+import io
 import os
+import random
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,3 +39,33 @@ def fetch() -> PrintNanny:
     with zipfile.ZipFile(wheel) as archive:
         photos = {n: archive.read(f"octoprint_nanny/data/images/{n}.pre.jpg") for n in range(7)}
     return PrintNanny(root / "models", model, photos)
+
+
+def still_camera_frames(photo: bytes, count: int, seed: int = 0, width: int = 640) -> list[bytes]:
+    """`count` JPEG frames of one photo as a still camera gives them: the picture scaled to `width`, each frame with
+    its own sensor noise (a frozen camera would give the same bytes every time, and be said to be frozen)."""
+    import numpy as np
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(photo)).convert("RGB")
+    image = image.resize((width, round(image.height * width / image.width)))
+    pixels = np.asarray(image, dtype=np.int16)
+    noise = np.random.default_rng(seed)
+    frames = []
+    for _ in range(count):
+        noisy = np.clip(pixels + noise.normal(0, 2.0, pixels.shape), 0, 255).astype(np.uint8)
+        out = io.BytesIO()
+        Image.fromarray(noisy).save(out, "JPEG", quality=85)
+        frames.append(out.getvalue())
+    return frames
+
+
+def write_recording(folder: Path, parts: list[tuple[int, int]], photos: PrintNanny, seed: int = 0) -> Path:
+    """A folder of frames: for each (photo number, frames) part, that many frames of that photo, in order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    index, draw = 0, random.Random(seed)
+    for number, count in parts:
+        for jpeg in still_camera_frames(photos.photo(number), count, draw.randrange(1 << 30)):
+            (folder / f"{index:05d}.jpg").write_bytes(jpeg)
+            index += 1
+    return folder

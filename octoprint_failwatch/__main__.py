@@ -1,7 +1,7 @@
-"""`python -m octoprint_failwatch`: the standalone daemon."""
+"""`python -m octoprint_failwatch`: the standalone daemon and its commands."""
 
 import sys
 
-from .standalone import main
+from .daemon.cli import main
 
 sys.exit(main())

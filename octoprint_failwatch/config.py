@@ -258,6 +258,9 @@ class FailwatchConfig(_DerivedSettings):
     # ----- the printer (the daemon's; the plugin watches OctoPrint's own) -----
     printer_url: str = setting("", "PRINTER_URL", check=_url_check(*PRINTER_SCHEMES), part="printer")
     printer_api_key: str = setting("", "PRINTER_API_KEY", secret=True, part="printer")
+    # where the daemon keeps its incidents, the day's spend and MQTT's retained topics (the plugin: its data folder);
+    # empty: $XDG_DATA_HOME/failwatch, else ~/.local/share/failwatch
+    data_folder: str = setting("", "DATA_FOLDER", part="printer")
     # ----- logging -----
     verbose_logging: bool = setting(False, "VERBOSE_LOGGING", part="logging")
 
@@ -268,7 +271,7 @@ FIELDS: tuple[Field, ...] = tuple(Field(field.name, _KINDS[str(field.type)], fie
 FIELDS_BY_KEY = {field.key: field for field in FIELDS}
 SECRET_KEYS = tuple(field.key for field in FIELDS if field.secret)
 DEFAULTS = {field.key: field.default for field in FIELDS}
-# the plugin's settings: all but the daemon's printer (the plugin watches OctoPrint's own)
+# the plugin's settings: all but the daemon's printer and data folder (the plugin watches OctoPrint's own)
 PLUGIN_DEFAULTS = {key: default for key, default in DEFAULTS.items() if FIELDS_BY_KEY[key].part != "printer"}
 # the settings a connection test (one frame, one model call) depends on: a change makes its last answer stale
 CONNECTION_KEYS = tuple(field.key for field in FIELDS if field.part in ("camera", "model"))

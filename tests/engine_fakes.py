@@ -99,8 +99,9 @@ class Harness:
         self.events: list[tuple[float, str, EngineEvent]] = []
         config, errors = build_config({"inference_profile_arn": MODEL_ID, **settings})
         assert not errors, errors
-        self.engine = Engine(config, self.camera, model, self.simulation.executor, on_event or self._on_event,
-                             self.clock, rng=random.Random(seed),  # retry waits and paces: at random, the same each run
+        self.engine = Engine(config, capture=self.camera, analyse=model, executor=self.simulation.executor,
+                             # retry waits and paces: at random, the same each run
+                             on_event=on_event or self._on_event, clock=self.clock, rng=random.Random(seed),
                              detector=detector, gate=gate, start_spread=start_spread)
 
     def _on_event(self, event: EngineEvent) -> None:

@@ -4,27 +4,26 @@ import logging
 from types import SimpleNamespace
 
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.outcomes.actions import PrintAction, pause_script, resume_script
+from octoprint_failwatch.outcomes.actions import PrintAction
+from octoprint_failwatch.plugin.safe_pause import SafePause, pause_script, resume_script
+from octoprint_failwatch.printers.base import PrinterState
+
+PRINTING, PAUSED = PrinterState.PRINTING, PrinterState.PAUSED
 
 
 class Printer:
-    def __init__(self, state="PRINTING"):
+    def __init__(self, state=PRINTING):
         self.state = state
+        self.state_words = state.value
         self.calls = []
-
-    def get_state_id(self):
-        return self.state
-
-    def is_paused(self):
-        return self.state == "PAUSED"
 
     def pause_print(self, tags=None):
         self.calls.append("pause")
-        self.state = "PAUSED"
+        self.state = PAUSED
 
     def resume_print(self, tags=None):
         self.calls.append("resume")
-        self.state = "PRINTING"
+        self.state = PRINTING
 
     def cancel_print(self, tags=None):
         self.calls.append("cancel")
@@ -40,19 +39,24 @@ def action_with(printer, **settings):
     return action, current
 
 
+def safe_pause_with(printer, **settings):
+    action, current = action_with(printer, **settings)
+    return action, SafePause(lambda: action, lambda: current["config"])
+
+
 def test_pause_only_when_printing_and_once_per_print_unless_allowed():
-    printer = Printer("PAUSED")
+    printer = Printer(PAUSED)
     action, current = action_with(printer, failure_action="pause")
     assert action.on_confirmed_failure(test_run=False) == "notified"
-    printer.state = "PRINTING"
+    printer.state = PRINTING
     assert action.on_confirmed_failure(test_run=True) == "notified"
     assert action.on_confirmed_failure(test_run=False) == "paused"
-    printer.state = "PRINTING"
+    printer.state = PRINTING
     assert action.on_confirmed_failure(test_run=False) == "notified"
     current["config"] = config(failure_action="pause", max_auto_pauses=2)
     assert action.on_confirmed_failure(False) == "paused"
     action.new_print()
-    printer.state = "PRINTING"
+    printer.state = PRINTING
     current["config"] = config(failure_action="notify")
     assert action.on_confirmed_failure(test_run=False) == "notified"
     current["config"] = config(failure_action="cancel", allow_cancel=True)
@@ -62,16 +66,16 @@ def test_pause_only_when_printing_and_once_per_print_unless_allowed():
 
 def test_the_scripts_hook_adds_the_safe_sequence_to_our_pause_only():
     printer = Printer()
-    action, _ = action_with(printer, failure_action="pause")
-    assert action.script_hook(None, "gcode", "afterPrintPaused") is None  # the user's own pause: untouched
+    action, pause = safe_pause_with(printer, failure_action="pause")
+    assert pause.script_hook(None, "gcode", "afterPrintPaused") is None  # the user's own pause: untouched
     assert action.on_confirmed_failure(False) == "paused"
-    before, after = action.script_hook(None, "gcode", "afterPrintPaused")
+    before, after = pause.script_hook(None, "gcode", "afterPrintPaused")
     assert before is None and after == ["G91", "G1 Z5 F600", "G90"]  # SD print: extrusion mode unknown
     comm = SimpleNamespace(pause_temperature=SimpleNamespace(as_script_dict=lambda: {0: {"target": 210}}),
                            pause_position=SimpleNamespace(x=5.0, y=6.0, z=7.0, e=None, f=None))
-    before, after = action.script_hook(comm, "gcode", "beforePrintResumed")
+    before, after = pause.script_hook(comm, "gcode", "beforePrintResumed")
     assert before == ["G90", "G1 X5 Y6 F6000", "G1 Z7 F600"] and after is None
-    assert action.script_hook(comm, "gcode", "afterPrintPaused") is None  # the sequence was used up
+    assert pause.script_hook(comm, "gcode", "afterPrintPaused") is None  # the sequence was used up
 
 
 def test_not_a_failure_resumes_only_our_pause_and_a_user_resume_names_our_incident():
@@ -90,15 +94,16 @@ def test_not_a_failure_resumes_only_our_pause_and_a_user_resume_names_our_incide
 
 def test_the_extrusion_mode_is_the_last_one_sent_before_our_pause_and_unknown_for_a_new_print():
     printer = Printer()
-    action, _ = action_with(printer, failure_action="pause")
+    action, pause = safe_pause_with(printer, failure_action="pause")
     for line in ("M82", "G1 E1", "M83", "G1 E1"):
-        action.track_gcode(None, "sent", line, None, line.split()[0])
+        pause.track_gcode(None, "sent", line, None, line.split()[0])
     action.on_confirmed_failure(False)
-    assert action.script_hook(None, "gcode", "afterPrintPaused")[1][:2] == ["M83", "G1 E-1 F2400"]
+    assert pause.script_hook(None, "gcode", "afterPrintPaused")[1][:2] == ["M83", "G1 E-1 F2400"]
     action.new_print()
-    printer.state = "PRINTING"
+    pause.new_print()
+    printer.state = PRINTING
     action.on_confirmed_failure(False)
-    assert "M83" not in action.script_hook(None, "gcode", "afterPrintPaused")[1]  # nothing sent yet: no retract
+    assert "M83" not in pause.script_hook(None, "gcode", "afterPrintPaused")[1]  # nothing sent yet: no retract
 
 
 def test_the_safe_sequence_retracts_only_when_the_mode_is_known_and_undoes_everything():

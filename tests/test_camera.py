@@ -9,10 +9,10 @@ from demo.rtsp_camera import RtspCamera as RtspServer
 from demo.scene import shows_failure
 from octoprint_failwatch.engine.engine import SystemClock
 from octoprint_failwatch.frame import CameraError
+from octoprint_failwatch.plugin.webcam import orient
 from octoprint_failwatch.redaction import mask_url
 from octoprint_failwatch.sources import MjpegCamera, SnapshotCamera
 from octoprint_failwatch.sources.rtsp import RtspCamera
-from octoprint_failwatch.sources.webcam import orient
 
 CLOCK = SystemClock()
 

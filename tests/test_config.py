@@ -90,4 +90,5 @@ def test_every_setting_has_a_field_on_the_settings_page():
 
     template = Path(octoprint_failwatch.__file__).with_name("templates") / "failwatch_settings.jinja2"
     on_page = set(re.findall(r'field\("(\w+)"', template.read_text()))
-    assert on_page == set(PLUGIN_DEFAULTS) and set(DEFAULTS) - on_page == {"printer_url", "printer_api_key"}
+    daemon_only = {"printer_url", "printer_api_key", "data_folder"}
+    assert on_page == set(PLUGIN_DEFAULTS) and set(DEFAULTS) - on_page == daemon_only

@@ -101,7 +101,8 @@ def test_a_frame_and_an_answer_are_handled_as_they_arrive_not_at_the_next_beat()
     config, _ = build_config(settings)
     camera = SceneCamera(SystemClock())
     with ThreadPoolExecutor(2) as calls, ThreadPoolExecutor(1) as captures:
-        engine = Engine(config, camera, model, calls, lambda event: None, camera_executor=captures)
+        engine = Engine(config, capture=camera, analyse=model, executor=calls, on_event=lambda event: None,
+                        camera_executor=captures)
         engine.start()
         stopping = threading.Event()
         runner = threading.Thread(target=engine.run, args=(stopping, 3600.0,

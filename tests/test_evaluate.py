@@ -62,9 +62,10 @@ def test_a_not_a_failure_label_in_a_timelapse_teaches_the_rest_of_the_print(tmp_
     model.verdict, model.faults[:], model.false_positive_rate = "scene", [], 0.0
     dataset = make_dataset(tmp_path / "dataset")
     # the failing print's strands, labelled as a look-alike: once as it is, once dismissed after the first alarm
-    labels = [{"print": "look-alike", "frames": "failing-1", "frame_interval": 2.0, "onset": None},
+    labels = [{"print": "look-alike", "frames": "failing-1", "frame_interval": 2.0, "onset": None,
+               "print_time_at_start": 600},
               {"print": "look-alike dismissed", "frames": "failing-1", "frame_interval": 2.0, "onset": None,
-               "not_a_failure": [150]}]
+               "not_a_failure": [150], "print_time_at_start": 600}]
     (dataset / "labels.json").write_text(json.dumps(labels))
     env = evaluate_environment(model, tmp_path)
     out = tmp_path / "report.json"

@@ -1,4 +1,4 @@
-"""How the daemon's watch follows its printer's states, on a simulated clock: the edges the real-part tests
+"""How the watch follows a printer's states (the daemon's), on a simulated clock: the edges the real-part tests
 (test_klipper.py) cannot reach in seconds — a user's long pause gets the grace period, a macro's short one not,
 a printer back after an outage mid-print keeps its watch."""
 
@@ -8,9 +8,9 @@ import logging
 
 from octoprint_failwatch.config import build_config
 from octoprint_failwatch.engine.status import State
-from octoprint_failwatch.follow_printer import MACRO_PAUSE_SECONDS, PrinterFollower
 from octoprint_failwatch.outcomes.actions import PrintAction
 from octoprint_failwatch.printers.base import PrinterBase, PrinterState
+from octoprint_failwatch.session.follower import MACRO_PAUSE_SECONDS, PrintFollower
 
 from conftest import MODEL_ID
 
@@ -69,14 +69,26 @@ class Watch:
         return action(Engine())
 
 
+class Feedback:
+    """What the follower tells of a resume: whether our pause held the print."""
+
+    def __init__(self, action: PrintAction):
+        self._action = action
+
+    def user_resumed(self):
+        return self._action.user_resumed()
+
+
 def follower(**settings):
     config, errors = build_config({"inference_profile_arn": MODEL_ID, "failure_action": "pause",
                                    "resume_grace_minutes": 2, **settings})
     assert not errors
     printer, watch, clock = Printer(), Watch(), Clock()
     action = PrintAction(lambda: config, logging.getLogger("test"), printer)
-    return PrinterFollower(printer, watch, action, lambda: config, clock, logging.getLogger("test")), printer, \
-        watch, clock, action
+    follow = PrintFollower(watch=watch, action=action, feedback=Feedback(action), gate=None, config=lambda: config,
+                           new_print=lambda: None, clock=clock, logger=logging.getLogger("test"), printer=printer,
+                           macro_pause_seconds=MACRO_PAUSE_SECONDS)
+    return follow, printer, watch, clock, action
 
 
 def test_a_users_long_pause_ends_with_the_grace_period_and_a_macros_short_one_without():

@@ -201,7 +201,8 @@ def test_the_failure_sensor_turns_on_for_a_confirmed_failure_only_and_after_its_
                                                                                           tmp_path):
     from demo.scene import shows_failure
     from octoprint_failwatch.analysis.spend import DailySpend
-    from octoprint_failwatch.outcomes.dispatch import Dispatcher, NotifyOnly
+    from octoprint_failwatch.outcomes.actions import PrintAction
+    from octoprint_failwatch.outcomes.dispatch import Dispatcher
 
     from engine_fakes import Harness, ScriptedModel
 
@@ -227,7 +228,8 @@ def test_the_failure_sensor_turns_on_for_a_confirmed_failure_only_and_after_its_
     assert not errors
     alerts = make_channels(config, Identity.of("ha1", "HA1", config.mqtt_topic), logging.getLogger("test"),
                            record=tmp_path / "retained.json")
-    dispatcher = Dispatcher(config, alerts, NotifyOnly(), None, lambda: "HA1", job=lambda: {},
+    notify_only = PrintAction(lambda: config, logging.getLogger("test"))  # no printer: failures are only alerted
+    dispatcher = Dispatcher(config, alerts, notify_only, None, lambda: "HA1", job=lambda: {},
                             snapshot=lambda: JPEG, spend=DailySpend(), logger=logging.getLogger("test"))
     try:
         wait_for(lambda: sub.on("farm/ha1/availability") == [b"online"], 10, "the channel connected")

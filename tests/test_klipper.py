@@ -5,6 +5,7 @@ ready are said and survived."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -58,7 +59,8 @@ def daemon_env(tmp_path, model, printer_url: str, **extra) -> dict:
     return {"PRINTER_URL": printer_url, "INFERENCE_PROFILE_ARN": MODEL_ID, "AWS_REGION": "us-west-2",
             "AWS_CREDENTIALS_FILE": str(credentials), "BEDROCK_ENDPOINT_URL": model.url,
             "STS_ENDPOINT_URL": model.url, "INTERVAL_BETWEEN_IMAGES": "1", "VERIFICATION_INTERVAL": "0.5",
-            "FAILURE_ACTION": "pause", "RESUME_GRACE_MINUTES": "0", "PRINTER_NAME": "voron", **extra}
+            "FAILURE_ACTION": "pause", "RESUME_GRACE_MINUTES": "0", "PRINTER_NAME": "voron",
+            "DATA_FOLDER": str(tmp_path / "data"), "WARMUP_MINUTES": "0", **extra}
 
 
 @pytest.fixture
@@ -205,3 +207,110 @@ def test_an_octoprint_beside_the_daemon_is_followed_over_its_rest_api_and_paused
         daemon.stop()
         if octoprint.job_state().startswith(("Printing", "Paused", "Pausing")):
             octoprint.cancel_print()
+
+
+def failwatch(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    """The `failwatch` command on the daemon's data folder, as its user would run it beside the daemon."""
+    return subprocess.run([sys.executable, "-m", "octoprint_failwatch", *args], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "DATA_FOLDER": str(tmp_path / "data")})
+
+
+def test_the_daemon_judges_nothing_in_a_prints_warm_up_minutes(tmp_path, klippy, moonraker, scene, model):
+    daemon = Daemon(daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}", WARMUP_MINUTES="2"))
+    try:
+        daemon.wait_said("the printer (Moonraker) is idle")
+        scene.mode = "failed"  # strands from the first moment: without the warm-up this is confirmed in seconds
+        calls = len(model.converse_requests)
+        klippy.start_print("first_layers.gcode")
+        daemon.wait_said("print started (first_layers.gcode)")
+        daemon.wait_said("warming up: analysis starts 120 s into the print")
+        klippy.advance(90)  # a minute and a half printed, by Klipper's own print time
+        time.sleep(3)  # three intervals in which a watch would have looked
+        assert len(model.converse_requests) == calls and "PAUSE" not in klippy.scripts
+        klippy.advance(31)  # past two minutes: judged from now on
+        assert "action: paused" in daemon.wait_said("print failure confirmed", 60)
+    finally:
+        daemon.stop()
+
+
+def test_incidents_are_kept_and_a_label_from_the_command_line_teaches_the_running_watch(
+        tmp_path, klippy, moonraker, scene, model):
+    env = daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}", FAILURE_ACTION="notify")
+    daemon = Daemon(env)
+    try:
+        daemon.wait_said("the printer (Moonraker) is idle")
+        klippy.start_print("organic.gcode")
+        daemon.wait_said("print started (organic.gcode)")
+        daemon.wait_said("verdict: ok")
+        scene.mode = "failed"  # the user will say it is part of the print
+        daemon.wait_said("print failure confirmed", 60)
+        listed = failwatch(tmp_path, "incidents", "--json")
+        assert listed.returncode == 0, listed.stderr
+        incident = json.loads(listed.stdout.splitlines()[0])
+        assert incident["kind"] == "confirmed" and incident["job"]["file"] == "organic.gcode"
+
+        labelled = failwatch(tmp_path, "label", incident["id"], "not-a-failure")
+        assert labelled.returncode == 0, labelled.stderr
+        daemon.wait_said(f"incident {incident['id']} labelled not a failure")
+        daemon.wait_said("watching again: not a failure")  # the cooldown it started is over
+        looks = len(daemon.said("verdict: FAILED"))
+        wait_for(lambda: len(daemon.said("verdict: FAILED")) >= looks + 4, 60, "four more looks at the same strands")
+        assert len(daemon.said("print failure confirmed")) == 1  # the look-alike alarms no more in this print
+    finally:
+        daemon.stop()
+    restarted = Daemon(env)  # a restart keeps them: the data folder is the daemon's memory
+    try:
+        restarted.wait_said("the printer (Moonraker) is printing")
+    finally:
+        restarted.stop()
+    kept = [json.loads(line) for line in failwatch(tmp_path, "incidents", "--json").stdout.splitlines()]
+    assert [(i["id"], i["label"]) for i in kept] == [(incident["id"], "not_a_failure")]
+    assert (tmp_path / "data" / "incidents" / incident["id"] / "trigger-1.jpg").is_file()  # with its frames
+
+
+def test_the_label_command_names_what_is_wrong(tmp_path):
+    missing = failwatch(tmp_path, "incidents")
+    assert missing.returncode == 2 and "no incidents kept in" in missing.stderr and "DATA_FOLDER" in missing.stderr
+    (tmp_path / "data" / "incidents").mkdir(parents=True)
+    unknown = failwatch(tmp_path, "label", "20261207T120000-abcdef", "not-a-failure")
+    assert unknown.returncode == 2 and "no incident 20261207T120000-abcdef" in unknown.stderr
+
+
+def test_home_assistants_buttons_reach_the_daemon_over_mqtt(tmp_path, klippy, moonraker, scene, model, broker,
+                                                             subscriber):
+    from octoprint_failwatch.outcomes.alerts.paho_compat import new_client
+
+    daemon = Daemon(daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}", MQTT_BROKER_URL=broker.url,
+                               MQTT_TOPIC="farm/voron", MQTT_HA_CONTROLS="true"))
+    results = subscriber("farm/voron/command/result")
+    press = new_client("", "tcp")
+    press.connect("127.0.0.1", broker.port)
+    press.loop_start()
+
+    def button(name: str) -> dict:
+        before = len(results.on("farm/voron/command/result"))
+        press.publish("farm/voron/command", name, qos=1).wait_for_publish(5)
+        answers = wait_for(lambda: results.on("farm/voron/command/result")[before:], 30, f"the answer to {name}")
+        return json.loads(answers[0])
+
+    try:
+        assert results.subscribed.wait(10)
+        daemon.wait_said("the printer (Moonraker) is idle")
+        assert button("pause_print")["message"] == "no print to pause (the printer is idle)"
+        klippy.start_print("bracket.gcode")
+        daemon.wait_said("verdict: ok")
+        snoozed = button("snooze")
+        assert snoozed["ok"] is True and snoozed["message"] == "watching snoozed for 30 min"
+        daemon.wait_said("snoozed for 30 min")
+        assert button("resume_watching")["message"] == "watching again"
+        scene.mode = "failed"
+        daemon.wait_said("print failure confirmed", 60)
+        wait_for(lambda: klippy.objects["print_stats"]["state"] == "paused", 10, "Klipper's print paused")
+        assert button("not_a_failure")["message"].startswith("marked not a failure; the print stays paused")
+        assert button("resume_print")["message"] == "print resumed"
+        wait_for(lambda: klippy.objects["print_stats"]["state"] == "printing", 10, "Klipper's print resumed")
+        assert klippy.scripts.count("RESUME") == 1
+    finally:
+        press.loop_stop()
+        press.disconnect()
+        daemon.stop()

@@ -3,21 +3,21 @@
 import logging
 
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.plugin.print_gate import PrintGate
+from octoprint_failwatch.session.gate import PrintGate
 
 
 class Printer:
-    """What the gate reads from OctoPrint's printer: progress, Z height, temperatures."""
+    """What the gate reads from the printer: the job's progress, time printed and Z height, and the heaters."""
 
     def __init__(self):
         self.completion, self.print_time, self.z = 0.0, 0, None
-        self.temperatures = {"tool0": {"actual": 210.0, "target": 210.0}}
+        self.heaters = {"tool0": {"actual": 210.0, "target": 210.0}}
 
-    def get_current_data(self):
-        return {"progress": {"completion": self.completion, "printTime": self.print_time}, "currentZ": self.z}
+    def job(self):
+        return {"file": "part.gcode", "progress": self.completion, "elapsed": self.print_time, "z": self.z}
 
-    def get_current_temperatures(self):
-        return self.temperatures
+    def temperatures(self):
+        return self.heaters
 
 
 def gate_for(printer, **settings) -> PrintGate:
@@ -42,7 +42,7 @@ def test_a_new_print_waits_its_warm_up_minutes_then_its_layers():
 def test_heaters_below_target_hold_analysis_back():
     printer = Printer()
     gate = gate_for(printer, warmup_minutes=0, warmup_layers=0)
-    printer.temperatures = {"bed": {"actual": 40.0, "target": 60.0}}
+    printer.heaters = {"bed": {"actual": 40.0, "target": 60.0}}
     assert gate.reason_to_wait() == ("heating", "heating: bed at 40 of 60 °C")
 
 
@@ -51,7 +51,7 @@ def test_a_print_joined_well_under_way_gets_no_warm_up_but_heating_still_counts(
     gate = gate_for(printer, warmup_minutes=10, warmup_layers=5)
     printer.completion, printer.print_time = 42.0, 2  # first seen at 42 %, two seconds after "start"
     assert gate.reason_to_wait() is None
-    printer.temperatures = {"tool0": {"actual": 150.0, "target": 210.0}}
+    printer.heaters = {"tool0": {"actual": 150.0, "target": 210.0}}
     assert gate.reason_to_wait()[0] == "heating"
 
 

@@ -45,6 +45,7 @@ def standalone_env(tmp_path, rtsp, model, webhook, broker):
         "BEDROCK_ENDPOINT_URL": model.url,
         "STS_ENDPOINT_URL": model.url,
         "VERIFICATION_INTERVAL": "0.5",
+        "DATA_FOLDER": str(tmp_path / "data"),
     }
 
 

@@ -42,7 +42,7 @@ def runtime_installed() -> bool:
 
 
 @dataclass(frozen=True)
-class Detection:
+class DetectorReading:
     """The detector's best failure on one picture (score 0 and no box when it saw none)."""
 
     label: str
@@ -133,7 +133,7 @@ class LocalDetector:
     def threshold(self) -> float:
         return self._threshold
 
-    def inspect(self, jpeg: bytes, roi: Optional[tuple[float, float, float, float]] = None) -> Detection:
+    def inspect(self, jpeg: bytes, roi: Optional[tuple[float, float, float, float]] = None) -> DetectorReading:
         """The best failure on the picture (within the region of interest); AnalysisError for a bad picture."""
         import numpy
 
@@ -150,7 +150,7 @@ class LocalDetector:
             label = self._label(int(klass))
             if label in self._failure_labels and float(score) > best_score:
                 best_label, best_score, best_box = label, float(score), tuple(float(v) for v in box)
-        return Detection(best_label or "none", best_score, best_box, (time.perf_counter() - started) * 1000,
+        return DetectorReading(best_label or "none", best_score, best_box, (time.perf_counter() - started) * 1000,
                          self._threshold)
 
     def _label(self, klass: int) -> str:

@@ -11,9 +11,9 @@ error of the print's watch: the looks slow down instead (`pacing.py`). What coun
 and the quick look becomes a rarer safety net (`local_looks.py`).
 
 The line between the two classes: `Detection` owns the evidence under way (frames, calls, the round) and
-never changes the watch's state itself; it tells its `Lifecycle` (the engine) what happened — an alarm, a
-decision, an error, a camera problem — and the engine decides what state follows. Both run under the
-engine's lock.
+never changes the engine's state or status itself; it tells its `Lifecycle` (the engine) what happened — a
+look counted, a verdict, an alarm, a decision, an error, a camera problem, a print not ready to judge — and the
+engine, the one owner of the state and its `Status`, decides what follows. Both run under the engine's lock.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from .frame_taker import FrameTaker, Purpose
 from .local_looks import Detector, LocalLooks
 from .model_calls import Call, Executor, ModelCalls
 from .pacing import LookPace
-from .status import State, Status
+from .status import State
 from .verification import VerificationRound
 
 ACTIVE = (State.WATCHING, State.VERIFYING)
@@ -50,7 +50,19 @@ class Lifecycle(Protocol):
     @property
     def test_run(self) -> bool: ...
 
-    def set_state(self, state: State, message: str, log: bool = True) -> None: ...
+    @property
+    def camera_problem_kind(self) -> Optional[str]: ...
+
+    def not_ready_to_judge(self, state: State, message: str) -> None: ...
+
+    def alarm_raised(self) -> None: ...
+
+    def count(self, counter: str, amount: int = 1) -> None: ...
+
+    def verdict_recorded(self, verdict: dict, counted: bool, like_dismissed: Optional[str],
+                         recovered: bool) -> None: ...
+
+    def verification_progress(self, progress: Optional[dict]) -> None: ...
 
     def begin_watching(self, now: float, message: str) -> None: ...
 
@@ -68,18 +80,15 @@ class Lifecycle(Protocol):
 
     def emit(self, event: EngineEvent) -> None: ...
 
-    def emit_status(self) -> None: ...
-
 
 class Detection:
-    def __init__(self, config: FailwatchConfig, capture: Callable[[], Frame], analyse: Analyse,
-                 executor: Executor, camera_executor: Executor, health: CameraHealth, status: Status,
-                 lifecycle: Lifecycle,
+    def __init__(self, config: FailwatchConfig, *, capture: Callable[[], Frame], analyse: Analyse,
+                 executor: Executor, camera_executor: Executor, health: CameraHealth, lifecycle: Lifecycle,
                  clock, logger: logging.Logger, gate: Callable[[], Optional[tuple[str, str]]],
                  rng: random.Random, start_spread: float, detector: Optional[Detector]):
         self._config = config
-        self._watch = lifecycle
-        self._status = status  # the watch's figures, which the detection counts into
+        self._engine = lifecycle
+        self._progress_shown = False  # the round's progress is in the engine's status
         self._clock = clock
         self._logger = logger
         self._gate = gate  # why not to analyse yet: (state, words), or None
@@ -134,16 +143,19 @@ class Detection:
         self._frames = []
         self._local.clear()
         self._round = None
-        self._status.verification = None
+        if self._progress_shown:
+            self._progress_shown = False
+            self._engine.verification_progress(None)
 
     def advance(self, now: float) -> None:
         """Retries that are due, and the frame that is due, if the camera is free."""
         retried = self._calls.resubmit_due(now)
-        self._status.counters["calls"] += retried
-        self._status.counters["retries"] += retried
+        if retried:
+            self._engine.count("calls", retried)
+            self._engine.count("retries", retried)
         if self._camera.busy:
             return
-        state, verification = self._watch.state, self._round
+        state, verification = self._engine.state, self._round
         if state == State.CAMERA_PROBLEM and now >= self._next_capture_at:
             self._next_capture_at = now + self._config.interval_between_images
             self._request(Purpose.RECHECK)
@@ -190,7 +202,7 @@ class Detection:
             self._round.add_frame(taken.result, self._clock.monotonic())
             if self._round.alarmed:
                 self._submit_verifications()
-        elif taken.purpose == Purpose.LOOK and self._watch.state == State.WATCHING:
+        elif taken.purpose == Purpose.LOOK and self._engine.state == State.WATCHING:
             self._regular_frame(taken.result, taken.local)
         return True
 
@@ -198,7 +210,7 @@ class Detection:
         wait = self._gate()
         if wait is not None:  # heating, first minutes of the print: nothing worth judging yet
             self._reset_series()
-            self._watch.set_state(State(wait[0]), wait[1], log=State(wait[0]) != self._watch.state)
+            self._engine.not_ready_to_judge(State(wait[0]), wait[1])
             return
         if self._local_first():
             self._locally_looked(frame, local)
@@ -221,7 +233,7 @@ class Detection:
             self._round = VerificationRound(self._config, frame.captured_at, self.evidence.counts)
 
     def _quick_checks(self) -> bool:
-        return self._config.quick_check and not self._watch.test_run  # a test run runs the full cycle
+        return self._config.quick_check and not self._engine.test_run  # a test run runs the full cycle
 
     def _local_first(self) -> bool:
         return self._quick_checks() and self._local.active
@@ -234,8 +246,8 @@ class Detection:
         self._local.add(frame, counts)
         if isinstance(local, Verdict):
             self._detector_failing = False
-            self._status.counters["local_looks"] += 1
-            self._watch.emit(LocalLooked(local, self._watch.state.value))
+            self._engine.count("local_looks")
+            self._engine.emit(LocalLooked(local, self._engine.state.value))
             if counts and self._local.may_trigger(now) and self._local.enough_flagged():
                 series = self._local.series()
                 self._begin_verification(local, series, quick=local)
@@ -253,49 +265,50 @@ class Detection:
 
     def _camera_problem(self, kind: str, text: str) -> None:
         """No picture, a black one or a frozen one: nothing is analysed and nothing can be confirmed."""
-        if not (self._watch.state == State.CAMERA_PROBLEM and self._status.camera_problem == kind):
+        if not (self._engine.state == State.CAMERA_PROBLEM and self._engine.camera_problem_kind == kind):
             self.end_run()  # a verification in progress is abandoned, not decided on a dead picture
-        self._watch.camera_problem(kind, text)
+        self._engine.camera_problem(kind, text)
 
     def _camera_recovered(self, frame: Frame) -> None:
-        if self._watch.state != State.CAMERA_PROBLEM:
+        if self._engine.state != State.CAMERA_PROBLEM:
             return
-        self._watch.camera_back(self._clock.monotonic())
+        self._engine.camera_back(self._clock.monotonic())
         self._frames = [frame]  # a live frame: the first of the next series
         self._next_capture_at = frame.captured_at + self._config.interval_between_images
 
     # ----- verdicts -----
 
     def _submit(self, kind: Call, frames: list[Frame]) -> None:
-        self._status.counters["calls"] += 1
+        self._engine.count("calls")
         if kind == Call.SERIES:
-            self._status.counters["series"] += 1
+            self._engine.count("series")
         self._calls.submit(kind, frames)
 
     def collect_verdicts(self) -> None:
         for answer in self._calls.answers():
             error = answer.error
             throttled = getattr(error, "throttled", False)
-            self._status.counters["throttled"] += throttled
+            if throttled:
+                self._engine.count("throttled")
             if error is None:
                 self._record(answer.verdict, answer.frames)
             elif self._calls.retry(answer, self._clock.monotonic()):
                 continue  # made again after a short wait: not an error yet
             elif throttled and answer.kind == Call.QUICK:
                 self._pace.throttled(self._clock.monotonic())
-                self._watch.throttled(error, self._pace.throttled_in_a_row)
+                self._engine.throttled(error, self._pace.throttled_in_a_row)
             else:
-                self._watch.count_error(f"model: {error}")
+                self._engine.count_error(f"model: {error}")
             self._handle(answer.kind, answer.verdict, answer.frames)
 
     def _handle(self, kind: Call, verdict: Optional[Verdict], frames: list[Frame]) -> None:
         failing = self.evidence.counts(verdict)
-        state = self._watch.state
+        state = self._engine.state
         if state == State.WATCHING:
             if kind == Call.SERIES and failing:
                 self._begin_verification(verdict, frames)
-            elif kind == Call.SERIES and self._watch.test_run:
-                self._watch.test_run_finished()
+            elif kind == Call.SERIES and self._engine.test_run:
+                self._engine.test_run_finished()
             elif kind == Call.QUICK and failing:
                 series = self._local.series() if self._local_first() else list(self._frames)
                 self._begin_verification(verdict, series, quick=verdict)
@@ -311,36 +324,34 @@ class Detection:
             self._decide_verification()
 
     def _record(self, verdict: Verdict, frames: list[Frame]) -> None:
-        status = self._status
-        if (status.consecutive_errors or self._pace.throttled_in_a_row) and self._watch.state == State.WATCHING:
-            status.message = "watching"  # no longer "analysis failing" or "throttled"
+        recovered = self._pace.throttled_in_a_row > 0  # no longer "throttled"
         self._pace.got_through(self._clock.monotonic())
         like = self.evidence.resembles(verdict) if verdict.print_failed else None
-        status.record_verdict(verdict.as_dict(), self.evidence.counts(verdict), like.incident if like else None,
-                              self._clock.time())
-        self._watch.emit(Analysed(verdict, tuple(frames), self._watch.state.value))
+        self._engine.verdict_recorded(verdict.as_dict(), self.evidence.counts(verdict),
+                                      like.incident if like else None, recovered)
+        self._engine.emit(Analysed(verdict, tuple(frames), self._engine.state.value))
 
     def _begin_verification(self, trigger: Verdict, frames: list[Frame], quick: Optional[Verdict] = None) -> None:
-        self._status.counters["detections"] += 1
+        self._engine.count("detections")
         verification = self._round if quick is not None and self._round is not None else \
             VerificationRound(self._config, self._clock.monotonic(), self.evidence.counts)
         verification.raise_alarm(trigger, frames, quick)
         self._round = verification
         self._frames = []  # verification never reuses the frames that triggered it
-        self._watch.set_state(State.VERIFYING, "possible failure, verifying")
+        self._engine.alarm_raised()
         self._submit_verifications()  # series prefetched while the quick look was out go at once
-        self._watch.emit(FailureDetected(trigger))
+        self._engine.emit(FailureDetected(trigger))
 
     def _submit_verifications(self) -> None:
         verification = self._round
         if not verification.ready_to_analyse():
-            if self._status.verification is None:
+            if not self._progress_shown:
                 self._publish_progress()
             return
         series = verification.complete_series()
         for frames in series:
             self._submit(Call.VERIFY, frames)
-        if series or self._status.verification is None:
+        if series or not self._progress_shown:
             self._publish_progress()
 
     def _decide_verification(self) -> None:
@@ -351,22 +362,22 @@ class Detection:
             return
         now = self._clock.monotonic()
         self.end_run()  # verification calls still out are dropped: the round is decided
-        decided = verification.decided(confirmed, now, test_run=self._watch.test_run)
+        decided = verification.decided(confirmed, now, test_run=self._engine.test_run)
         if confirmed:
             self._local.alarm_confirmed()
-            self._watch.confirmed(decided.trigger.explanation)
+            self._engine.confirmed(decided.trigger.explanation)
         else:
-            self._status.counters["rejected"] += 1
+            self._engine.count("rejected")
             if verification.quick is not None and verification.quick.source == "detector":
                 wait = self._local.alarm_rejected(now)
                 self._logger.info("Failwatch: the on-device detector's alarm was not confirmed; its alarms wait %.0f s",
                                   wait)
-        self._watch.emit(decided)
-        if self._watch.test_run:
-            self._watch.test_run_finished()
+        self._engine.emit(decided)
+        if self._engine.test_run:
+            self._engine.test_run_finished()
         elif not confirmed:
-            self._watch.begin_watching(now, "watching (last alarm not confirmed)")
+            self._engine.begin_watching(now, "watching (last alarm not confirmed)")
 
     def _publish_progress(self) -> None:
-        self._status.verification = self._round.progress()
-        self._watch.emit_status()
+        self._progress_shown = True
+        self._engine.verification_progress(self._round.progress())

@@ -6,7 +6,8 @@ camera, and a sink for its typed events (`events.py`). `Engine` is the watch's s
 what the print and the user do (start, suspend, snooze, resume, Not a failure, new settings) and the holds
 that end by themselves (a cooldown after a confirmed failure, a snooze, the grace after a resume, the wait
 after `error_limit` errors in a row). What happens between frames and the decision — series, quick looks,
-verification — is `detection.Detection`'s, which reports back through the engine's `Lifecycle` methods.
+verification — is `detection.Detection`'s, which reports back through the engine's `Lifecycle` methods: the
+engine is the one owner of the state and the `Status`.
 
 Each `tick()` is short: it collects the frame and the answers that came back, ends a hold that is over and
 asks for what is due, so stopping is instant and verification runs in parallel. `run()` ticks on a beat,
@@ -56,7 +57,7 @@ EventSink = Callable[[EngineEvent], None]
 class Engine:
     """One print's watch. Thread-safe: `tick` runs on the thread in `run`, the controls on request threads."""
 
-    def __init__(self, config: FailwatchConfig, capture: Callable[[], Frame], analyse: Analyse,
+    def __init__(self, config: FailwatchConfig, *, capture: Callable[[], Frame], analyse: Analyse,
                  executor: Executor, on_event: EventSink, clock: Clock = SystemClock(),
                  logger: Optional[logging.Logger] = None, health: Optional[CameraHealth] = None,
                  gate: Callable[[], Optional[tuple[str, str]]] = lambda: None,
@@ -75,9 +76,10 @@ class Engine:
         self._next_cooldown_log = 0.0
         self._print_paused = False  # the print is paused: whatever ends, nothing is captured until it resumes
         self._detection = Detection(
-            config, capture, analyse, executor, camera_executor or InlineExecutor(),
-            health or CameraHealth(config.frozen_seconds), self._status, self, clock, self._logger, gate,
-            rng or random.Random(), start_spread, detector)
+            config, capture=capture, analyse=analyse, executor=executor,
+            camera_executor=camera_executor or InlineExecutor(), health=health or CameraHealth(config.frozen_seconds),
+            lifecycle=self, clock=clock, logger=self._logger, gate=gate,
+            rng=rng or random.Random(), start_spread=start_spread, detector=detector)
 
     @property
     def state(self) -> State:
@@ -255,6 +257,32 @@ class Engine:
             self.begin_watching(now, message)
 
     # ----- Lifecycle: what the detection tells the engine (under the engine's lock) -----
+
+    @property
+    def camera_problem_kind(self) -> Optional[str]:
+        return self._status.camera_problem
+
+    def not_ready_to_judge(self, state: State, message: str) -> None:
+        """Heating, or the print's first minutes: the gate says to wait (said once as it begins)."""
+        self.set_state(state, message, log=state != self._state)
+
+    def alarm_raised(self) -> None:
+        self.set_state(State.VERIFYING, "possible failure, verifying")
+
+    def count(self, counter: str, amount: int = 1) -> None:
+        self._status.counters[counter] += amount
+
+    def verdict_recorded(self, verdict: dict, counted: bool, like_dismissed: Optional[str], recovered: bool) -> None:
+        """A model call came back: errors (or throttles) in a row end, the verdict and its cost are counted."""
+        if (self._status.consecutive_errors or recovered) and self._state == State.WATCHING:
+            self._status.message = "watching"  # no longer "analysis failing" or "throttled"
+        self._status.record_verdict(verdict, counted, like_dismissed, self._clock.time())
+
+    def verification_progress(self, progress: Optional[dict]) -> None:
+        """The round's progress as the pages show it; None once it is over (told with the next change)."""
+        self._status.verification = progress
+        if progress is not None:
+            self.emit_status()
 
     def set_state(self, state: State, message: str, log: bool = True) -> None:
         if log and (state != self._state or message != self._status.message):

@@ -1,5 +1,5 @@
-"""The print's watch: one engine per print, the camera it looks through, and the thread that ticks it (the plugin
-and the daemon with a printer both keep one)."""
+"""The print's watch: one engine per print, the camera it looks through, and the thread that ticks it (every live
+host keeps one, through `session.Session`)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,16 @@ class Watch:
                 threading.Thread(target=self._engine.run, args=(self._stopping, self._tick_seconds),
                                  name="failwatch-watch", daemon=True).start()
 
+    def run_test(self, make_engine: Callable[[Callable], Engine], stopping: threading.Event, limit: float) -> None:
+        """One cycle now, on this thread, through the watch's camera (`failwatch once`): `make_engine` makes the
+        engine for it."""
+        with self._lock:
+            self._stop_ticking()
+            self._close_camera()
+            self._camera = self._make_camera()
+            self._engine = engine = make_engine(self._camera)
+        engine.run_test(stopping, self._tick_seconds, limit)
+
     def stop(self) -> None:
         with self._lock:
             if self._engine is not None:
@@ -67,6 +77,21 @@ class Watch:
         close = getattr(self._camera, "close", None)
         if close is not None:
             close()
+
+    def snapshot(self) -> bytes:
+        """A picture now, through the watch's camera (one camera per watch); through a camera of its own, closed
+        after, while no print is watched."""
+        with self._lock:
+            camera = self._camera
+        if camera is not None:
+            return camera().jpeg
+        camera = self._make_camera()
+        try:
+            return camera().jpeg
+        finally:
+            close = getattr(camera, "close", None)
+            if close is not None:
+                close()
 
     def control(self, action: Callable[[Engine], T]) -> Optional[T]:
         """What the print or the user does to the print's engine (`Engine.snooze`, `Engine.suspend`, ...);

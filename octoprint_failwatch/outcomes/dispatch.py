@@ -1,9 +1,9 @@
 """After the verdict: engine events → alert channels, incident records, the action on the print, the cost.
 
-Free of OctoPrint and HTTP. The plugin and the standalone daemon both hand every engine event to a
-`Dispatcher`; they differ only in what they plug in: the action on the print (the daemon has no
-printer), where incidents are kept, how the job is described. `handle` returns the outcomes a host
-re-broadcasts (OctoPrint events, the browser's failure notice): JSON-safe payloads, never frames.
+Free of OctoPrint and HTTP. The session (plugin and daemon alike) hands every engine event to a
+`Dispatcher`, with the action on the print, where incidents are kept and how the job is described.
+`handle` returns the outcomes a host re-broadcasts (OctoPrint events, the browser's failure notice):
+JSON-safe payloads, never frames.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ..engine.events import (
     StatusChanged,
     VerificationDecided,
 )
-from .alerts import ACTION_WORDS, FAILURE, PROBLEM, STATUS, Alert, AlertChannels
+from .alerts import FAILURE, PROBLEM, STATUS, Alert, AlertChannels
 from .history import IncidentHistory
 
 NOTIFIED, PAUSED, CANCELLED = "notified", "paused", "cancelled"  # what was done: the keys of ACTION_WORDS
@@ -34,8 +34,8 @@ NOTIFIED, PAUSED, CANCELLED = "notified", "paused", "cancelled"  # what was done
 OUTCOMES = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
 
 
-class PrintAction(Protocol):
-    """What is done to the print on a confirmed failure."""
+class FailureAction(Protocol):
+    """What is done to the print on a confirmed failure (`actions.PrintAction`)."""
 
     def on_confirmed_failure(self, test_run: bool) -> str:
         """Carries out the configured action; returns what was done: notified, paused or cancelled."""
@@ -45,19 +45,6 @@ class PrintAction(Protocol):
 
     def describe(self, action: str) -> str:
         """What was done, in the alert's words."""
-
-
-class NotifyOnly:
-    """No printer to act on (the standalone daemon): every failure is only alerted."""
-
-    def on_confirmed_failure(self, test_run: bool) -> str:
-        return NOTIFIED
-
-    def paused_for(self, incident: Optional[str]) -> None:
-        pass
-
-    def describe(self, action: str) -> str:
-        return ACTION_WORDS[action]
 
 
 class SharedSnapshot:
@@ -83,7 +70,7 @@ class Outcome:
 
 
 class Dispatcher:
-    def __init__(self, config: FailwatchConfig, channels: AlertChannels, action: PrintAction,
+    def __init__(self, config: FailwatchConfig, channels: AlertChannels, action: FailureAction,
                  history: Optional[IncidentHistory], printer_name: Callable[[], str], job: Callable[[], dict],
                  snapshot: Callable[[], bytes], spend: DailySpend, logger: logging.Logger):
         self._config = config

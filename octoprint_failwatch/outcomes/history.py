@@ -131,6 +131,11 @@ class IncidentHistory:
 
     # ----- reading -----
 
+    def get(self, incident_id: str) -> Optional[dict]:
+        """One incident as stored now, or None."""
+        with self._lock:
+            return self._read(incident_id)
+
     def list(self) -> list[dict]:
         return self.page(0, self._max_incidents)[0]
 

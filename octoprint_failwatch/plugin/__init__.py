@@ -1,5 +1,3 @@
-"""OctoPrint's side: the plugin class and the rooms it wires (API, watch, feedback, Test now...)."""
-
-from .failwatch_plugin import FailwatchPlugin
-
-__all__ = ["FailwatchPlugin"]
+"""OctoPrint's side: the plugin class (`failwatch_plugin.py`) and the rooms only OctoPrint needs — its hooks, the
+HTTP API, the settings form, its printer behind Failwatch's printer interface, the safe pause, the tab's recent
+checks. Everything else is the session's (`session/`), shared with the daemon."""

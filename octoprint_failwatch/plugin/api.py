@@ -10,14 +10,15 @@ import flask
 import octoprint.plugin
 from octoprint.access.permissions import Permissions
 
-from ..analysis import AnalysisError
-from ..config import CONNECTION_KEYS, describe_errors, parse_roi, validate
+from ..analysis import AnalysisError, make_analyser
+from ..config import CONNECTION_KEYS, build_config, describe_errors, parse_roi, validate
 from ..frame import CameraError
-from ..outcomes.history import LABELS, PAGE_LIMIT, IncidentHistory
-from .notice import FailureNotice
+from ..outcomes.alerts import TEST, Alert
+from ..outcomes.history import LABELS, PAGE_LIMIT
+from ..session.session import Session
+from ..sources import describe_source
+from . import settings_form
 from .recent_checks import RecentChecks
-from .test_run import TestRun
-from .user_controls import UserControls
 
 MAX_SNOOZE_MINUTES = 24 * 60
 
@@ -37,29 +38,41 @@ def _json_body() -> dict:
 
 
 class FailwatchApi(octoprint.plugin.BlueprintPlugin):
-    """The routes. What they need of the plugin is declared here — these parts and these methods, which the plugin
-    class provides (it comes first in the method order); no route reaches into the plugin's private state."""
+    """The routes. What they need of the plugin is declared here — the session (incidents, the notice, Test now,
+    the user's controls), the tab's recent checks and the status, which the plugin class provides (it comes first
+    in the method order); no route reaches into the plugin's private state."""
 
+    session: Session
     recent_checks: RecentChecks  # the tab's frames and timeline
-    incidents: IncidentHistory
-    notice: FailureNotice  # the failure on show, with its picture
-    test_run: TestRun  # Test now
-    controls: UserControls  # acknowledge, snooze, resume watching, label an incident
 
     def status(self) -> dict:
         raise NotImplementedError
 
-    def take_snapshot(self) -> bytes:
-        raise NotImplementedError
-
     def with_stored_secrets(self, form: dict) -> dict:
-        raise NotImplementedError
+        return settings_form.with_stored_secrets(self._settings.get_all_data(merged=True), form)
+
+    def take_snapshot(self) -> bytes:
+        return self.session.watch.snapshot()
 
     def test_connection(self, unsaved: dict) -> dict:
-        raise NotImplementedError
+        """One frame now and one model call, with the settings as they are in the form (not saved)."""
+        config, errors = build_config(self.with_stored_secrets(unsaved))
+        if errors:
+            return {"ok": False, "error": "; ".join(describe_errors(errors))}
+        if config.not_ready():
+            return {"ok": False, "error": config.not_ready()}
+        session = self.session
+        camera = session.host.make_camera(config)
+        try:
+            frame = camera()
+        finally:
+            camera.close()  # an RTSP stream opened for this one frame is not kept
+        verdict = make_analyser(config, session.assembly.clock, session.spend, session.detector)([frame])
+        return {"ok": True, "verdict": verdict.as_dict(), "camera": describe_source(config)}
 
     def send_test_alert(self) -> dict[str, tuple[bool, str]]:
-        raise NotImplementedError
+        session = self.session
+        return session.channels.send_test(Alert(TEST, session.host.printer_name(), snapshot=self.take_snapshot))
 
     def is_blueprint_csrf_protected(self):
         return True
@@ -87,9 +100,9 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
     @octoprint.plugin.BlueprintPlugin.route("/failure_snapshot.jpg", methods=["GET"])
     @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
     def api_failure_snapshot(self):
-        if self.notice.snapshot is None:
+        if self.session.notice.snapshot is None:
             flask.abort(404)
-        return _jpeg(self.notice.snapshot)
+        return _jpeg(self.session.notice.snapshot)
 
     ##~~ incidents
 
@@ -101,20 +114,20 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
             limit = min(PAGE_LIMIT, max(1, int(flask.request.args.get("limit", 20))))
         except ValueError:
             flask.abort(400, description="offset and limit must be whole numbers")
-        incidents, total = self.incidents.page(offset, limit)
+        incidents, total = self.session.incidents.page(offset, limit)
         return flask.jsonify(incidents=incidents, total=total, offset=offset, limit=limit)
 
     @octoprint.plugin.BlueprintPlugin.route("/incidents/<incident>", methods=["DELETE"])
     @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
     def api_delete_incident(self, incident):
-        if not self.incidents.delete(incident):
+        if not self.session.incidents.delete(incident):
             flask.abort(404, description="no such incident")
         return flask.jsonify(deleted=incident)
 
     @octoprint.plugin.BlueprintPlugin.route("/incidents/<incident>/<name>", methods=["GET"])
     @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
     def api_incident_frame(self, incident, name):
-        data = self.incidents.frame(incident, name)
+        data = self.session.incidents.frame(incident, name)
         if data is None:
             flask.abort(404)
         return _jpeg(data)
@@ -126,7 +139,7 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
         label = body.get("label")
         if label is not None and label not in LABELS:
             flask.abort(400, description="label must be one of " + ", ".join(LABELS) + ", or null")
-        answer = self.controls.label_incident(incident, label, resume_print=body.get("resume_print") is True)
+        answer = self.session.controls.label_incident(incident, label, resume_print=body.get("resume_print") is True)
         if answer is None:
             flask.abort(404, description="no such incident")
         return flask.jsonify(answer)
@@ -136,13 +149,13 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
     @octoprint.plugin.BlueprintPlugin.route("/acknowledge", methods=["POST"])
     @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
     def api_acknowledge(self):
-        self.controls.acknowledge()
+        self.session.controls.acknowledge()
         return flask.jsonify(self.status())
 
     @octoprint.plugin.BlueprintPlugin.route("/resume", methods=["POST"])
     @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
     def api_resume_watching(self):
-        if not self.controls.resume_watching():
+        if not self.session.controls.resume_watching():
             flask.abort(409, description="nothing to resume: no snooze, cooldown or grace period is running")
         return flask.jsonify(self.status())
 
@@ -155,7 +168,7 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
             flask.abort(400, description="minutes must be a number")
         if not 0 < minutes <= MAX_SNOOZE_MINUTES:
             flask.abort(400, description=f"minutes must be between 0 and {MAX_SNOOZE_MINUTES}")
-        if not self.controls.snooze(minutes):
+        if not self.session.controls.snooze(minutes):
             flask.abort(409, description="nothing to snooze: no print is being watched, "
                                          "or a snooze or cooldown is already running")
         return flask.jsonify(self.status())
@@ -163,7 +176,7 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
     @octoprint.plugin.BlueprintPlugin.route("/test_now", methods=["POST"])
     @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
     def api_test_now(self):
-        if not self.test_run.start():
+        if not self.session.check_now.start():
             flask.abort(409, description="a test is already running")
         return flask.jsonify(self.status())
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Optional
 
 from .. import config as cfg
-from ..engine.status import State
+from ..engine.status import State, idle_status
+from ..session.session import Session
+from ..sources import describe_source
 
 
 def report(watch: dict, config: cfg.FailwatchConfig, now: float, *, settings_errors: dict[str, str],
@@ -31,3 +33,12 @@ def report(watch: dict, config: cfg.FailwatchConfig, now: float, *, settings_err
         **shown,
     )
     return status
+
+
+def of_session(session: Session, now: float, **shown) -> dict:
+    """The report of a session's watch, with its spend, Test now, detector and alert channels."""
+    config = session.config
+    return report(session.watch.status() or idle_status(), config, now, failure=session.notice.current,
+                  spent_today=session.spend.today(), daily_budget=config.daily_budget_usd,
+                  camera=describe_source(config), test=session.check_now.result, detector=session.detector.status(),
+                  alerts=session.channels.status(), **shown)

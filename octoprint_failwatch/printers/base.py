@@ -1,5 +1,6 @@
-"""The printer the daemon watches, behind one small interface (OctoPrint's own printer object in the plugin has
-the same methods, so `outcomes.actions.PrintAction` works on either).
+"""The printer a watch follows, behind one small interface: Klipper through Moonraker and an OctoPrint over REST
+(the daemon's), and OctoPrint's own printer in the plugin (`plugin/octoprint_printer.py`), so `outcomes.actions`
+and the session work on any of them.
 
 A printer says whether it prints or is paused, which job it runs, and pauses, resumes or cancels it. Its state
 arrives on a thread of its own (a websocket, a poll) and is handed to `on_change(old, new)`, which must be quick.
@@ -21,10 +22,6 @@ class PrinterState(str, Enum):
     PAUSED = "paused"
 
 
-# OctoPrint's state ids, which PrintAction asks for
-STATE_IDS = {PrinterState.PRINTING: "PRINTING", PrinterState.PAUSED: "PAUSED", PrinterState.IDLE: "OPERATIONAL",
-             PrinterState.OFFLINE: "OFFLINE"}
-
 StateChange = Callable[[PrinterState, PrinterState], None]
 
 
@@ -40,12 +37,19 @@ class Printer(Protocol):
     def problem(self) -> str:
         """Why the state is offline, in words; empty otherwise."""
 
+    @property
+    def state_words(self) -> str:
+        """The state as the printer's own host says it, for messages: "Printing", "paused"."""
+
     def start(self, on_change: StateChange) -> None: ...
 
     def close(self) -> None: ...
 
     def job(self) -> dict:
-        """file, progress (percent), elapsed (seconds)."""
+        """file, progress (percent), elapsed (seconds printed), z (the nozzle's height in mm), each None if unknown."""
+
+    def temperatures(self) -> dict:
+        """Each heater's {"actual", "target"} in °C; empty when the printer does not say."""
 
     def pause_print(self, tags: Optional[set] = None) -> None: ...
 
@@ -58,8 +62,8 @@ class Printer(Protocol):
 
 
 class PrinterBase:
-    """What every printer keeps — its state, why it is offline, the thread its state arrives on — how a change of
-    state is said and handed on, and what PrintAction asks of it in OctoPrint's words, answered from that state."""
+    """What every printer of the daemon keeps — its state, why it is offline, the thread its state arrives on — and
+    how a change of state is said and handed on."""
 
     name = ""
     pause_note = ""
@@ -106,14 +110,12 @@ class PrinterBase:
     def problem(self) -> str:
         return self._problem
 
-    def get_state_id(self) -> str:
-        return STATE_IDS[self.state]
+    @property
+    def state_words(self) -> str:
+        return self.state.value
 
-    def is_printing(self) -> bool:
-        return self.state == PrinterState.PRINTING
-
-    def is_paused(self) -> bool:
-        return self.state == PrinterState.PAUSED
+    def temperatures(self) -> dict:
+        return {}
 
 
 class PrinterError(Exception):
@@ -129,4 +131,4 @@ def octoprint_job(data: dict) -> dict:
     """OctoPrint's job data (its printer's current data, or /api/job) in an alert's words."""
     progress = data.get("progress") or {}
     return {"file": ((data.get("job") or {}).get("file") or {}).get("name"),
-            "progress": progress.get("completion"), "elapsed": progress.get("printTime")}
+            "progress": progress.get("completion"), "elapsed": progress.get("printTime"), "z": data.get("currentZ")}

@@ -21,7 +21,8 @@ from ..redaction import mask_url
 from .base import PrinterBase, PrinterError, PrinterState, absolute
 
 OBJECTS = {"print_stats": ["state", "filename", "print_duration", "total_duration", "message"],
-           "pause_resume": ["is_paused"], "virtual_sdcard": ["progress"], "webhooks": ["state", "state_message"]}
+           "pause_resume": ["is_paused"], "virtual_sdcard": ["progress"], "webhooks": ["state", "state_message"],
+           "toolhead": ["position"]}
 RECONNECT_FIRST, RECONNECT_MAX = 1.0, 10.0  # seconds between attempts to reach Moonraker, doubling
 QUIET_SECONDS = 30.0  # no message for this long: ask Moonraker something, to find a dead connection
 DEFAULT_IDLE_TIMEOUT = 600.0  # Klipper's [idle_timeout] timeout when printer.cfg does not set it
@@ -59,9 +60,10 @@ class MoonrakerPrinter(PrinterBase):
         with self._lock:
             stats = self._objects.get("print_stats", {})
             progress = self._objects.get("virtual_sdcard", {}).get("progress")
+            position = self._objects.get("toolhead", {}).get("position") or []
             return {"file": stats.get("filename") or None,
                     "progress": progress * 100 if progress is not None else None,
-                    "elapsed": stats.get("print_duration")}
+                    "elapsed": stats.get("print_duration"), "z": position[2] if len(position) > 2 else None}
 
     def close(self) -> None:
         super().close()

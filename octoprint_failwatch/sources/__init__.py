@@ -1,5 +1,6 @@
-"""Frame sources behind one base (`base.FrameSource`): OctoPrint's webcam, an HTTP snapshot URL, an MJPEG stream
-URL and an RTSP stream; and `health`, which tells a live picture from a black, flat or frozen one.
+"""Frame sources behind one base (`base.FrameSource`): an HTTP snapshot URL, an MJPEG stream URL, an RTSP stream and
+the daemon's printer's camera; and `health`, which tells a live picture from a black, flat or frozen one.
+OctoPrint's own webcam is the plugin's (`plugin/webcam.py`).
 
 `make_camera` builds the source the settings choose; error texts name the camera with credentials masked.
 """
@@ -14,10 +15,11 @@ from .base import FrameSource
 from .http import MjpegCamera, SnapshotCamera
 
 
-def make_camera(config: FailwatchConfig, clock, plugin_manager=None,
-                printer_camera: Optional[Callable[[], tuple[str, str]]] = None) -> FrameSource:
-    """The frame source the settings choose; 'auto' = RTSP if a URL is set, else snapshot URL, else OctoPrint's.
-    'printer' is the daemon's printer's camera (`printer_camera` says its URLs); in the plugin, OctoPrint's."""
+def make_camera(config: FailwatchConfig, clock, printer_camera: Optional[Callable[[], tuple[str, str]]] = None,
+                webcam: Optional[Callable[[], FrameSource]] = None) -> FrameSource:
+    """The frame source the settings choose; 'auto' = RTSP if a URL is set, else snapshot URL, else the host's own
+    webcam (`webcam`: the plugin's OctoPrint webcam). 'printer' is the daemon's printer's camera (`printer_camera`
+    says its URLs); in the plugin, OctoPrint's webcam."""
     source = resolve_source(config)
     if source == "printer" and printer_camera is not None:
         from .printer_camera import PrinterCamera
@@ -31,9 +33,9 @@ def make_camera(config: FailwatchConfig, clock, plugin_manager=None,
         return SnapshotCamera(config.snapshot_url, config.camera_timeout, clock)
     if source == "mjpeg":
         return MjpegCamera(config.mjpeg_url, config.camera_timeout, clock)
-    from .webcam import OctoPrintWebcam  # OctoPrint's side only: the daemon has no OctoPrint
-
-    return OctoPrintWebcam(config.webcam_name, clock, plugin_manager)
+    if webcam is None:
+        raise ValueError("no camera set: give RTSP_URL, SNAPSHOT_URL or MJPEG_URL")
+    return webcam()
 
 
 def resolve_source(config: FailwatchConfig) -> str:

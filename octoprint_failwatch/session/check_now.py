@@ -1,4 +1,4 @@
-"""Test now: one full cycle on an engine of its own, beside whatever is being watched.
+"""Test now (`CheckNow`): one full cycle on an engine of its own, beside whatever is being watched.
 
 A test never touches the print: it fires no failure events, pauses nothing, starts no cooldown, keeps
 no incident and sends no alert. Its progress and its result (verdict, confidence, explanation, latency,
@@ -19,22 +19,21 @@ from ..engine.status import State
 TEST_RUN_LIMIT = 15 * 60.0  # a cycle that has not finished by then is abandoned
 
 
-class TestLogger(logging.LoggerAdapter):
+class CheckNowLog(logging.LoggerAdapter):
     """The engine's log lines for a test say so, so they are never read as the print's watch."""
 
     def process(self, msg, kwargs):
         return f"Test now — {msg}", kwargs
 
 
-class TestRun:
-    __test__ = False  # not a pytest test class
+class CheckNow:
     def __init__(self, make_engine: Callable[[EventSink, logging.LoggerAdapter], Engine],
                  on_analysed: Callable[[EngineEvent], None], on_change: Callable[[], None], logger: logging.Logger,
                  tick_seconds: float):
         self._make_engine = make_engine
         self._on_analysed = on_analysed  # the tab shows the test's frames too
         self._on_change = on_change  # the browser is told
-        self._logger = TestLogger(logger, {})
+        self._logger = CheckNowLog(logger, {})
         self._tick_seconds = tick_seconds
         self._lock = threading.Lock()  # guards the running test and its result
         self._engine: Optional[Engine] = None

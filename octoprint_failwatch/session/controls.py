@@ -1,6 +1,7 @@
-"""What the user does from a page or Home Assistant: acknowledge the alarm, snooze, resume watching, label an
-incident. Each changes the print's engine, the failure notice and the incident together, then tells the
-browsers; `remote.RemoteCommands` and the HTTP API both come here."""
+"""What the user does from a page, Home Assistant or the daemon's command line: acknowledge the alarm, snooze,
+resume watching, label an incident. Each changes the print's engine, the failure notice and the incident
+together, then tells the host (the plugin's pages); `remote.RemoteCommands` and the plugin's HTTP API both come
+here."""
 
 from __future__ import annotations
 
@@ -46,9 +47,17 @@ class UserControls:
     def label_incident(self, incident: str, label: Optional[str], resume_print: bool) -> Optional[dict]:
         answer = self._feedback.label(incident, label, resume_print)
         if answer is not None and label == "not_a_failure":
-            # the notice goes and the alarm is over; the incident's log says what the user did: labelled it
-            # (not "acknowledged", which they never pressed)
-            self._notice.clear(incident)
-            self._watch.control(Engine.acknowledge)
-            self._push_status()
+            self._alarm_over(incident)
         return answer
+
+    def labelled_elsewhere(self, record: dict) -> None:
+        """A label set outside this process (the daemon's `failwatch label`) on one of this print's incidents."""
+        if self._feedback.learn(record, record.get("label")) and record.get("label") == "not_a_failure":
+            self._alarm_over(record["id"])
+
+    def _alarm_over(self, incident: str) -> None:
+        # the notice goes and the alarm is over; the incident's log says what the user did: labelled it
+        # (not "acknowledged", which they never pressed)
+        self._notice.clear(incident)
+        self._watch.control(Engine.acknowledge)
+        self._push_status()

@@ -1,11 +1,14 @@
-"""Replay evaluator: your own labelled timelapses through the real detector and the engine, on a simulated clock.
+"""Replay evaluator: your own labelled timelapses through what ships — the engine as the session assembles it, with
+the on-device detector, the warm-up gate and the configured model — on a simulated clock.
 
     failwatch evaluate DATASET [--compare "key=value,..." "key=value,..."] [--json OUT] [--latency S]
 
 DATASET is a folder with `labels.json`: a list of prints, each
     {"print": "benchy-1", "frames": "benchy-1/", "frame_interval": 2.0, "onset": 312.0}
 `frames` is a folder of JPEGs (sorted by name, one every `frame_interval` seconds) or a video file;
-`onset` is when the failure becomes visible, in seconds from the start, or null for a healthy print.
+`onset` is when the failure becomes visible, in seconds from the start, or null for a healthy print; an optional
+`"print_time_at_start"` says how far into the print the recording starts (default 0: at the print's start, so
+the warm-up minutes pass before anything is judged, as they would at the printer).
 An optional `"not_a_failure": [seconds, ...]` says "Not a failure" on the alarm confirmed last before each
 of those times, as a user would: the rest of the print then counts that look-alike as the plugin does.
 The model is configured as for the daemon (environment variables); each setting group of --compare
@@ -17,20 +20,24 @@ onset to confirmation, calls, tokens and cost.
 from __future__ import annotations
 
 import json
+import logging
 import math
+import random
 import statistics
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .analysis import AnalysisError, DailySpend, Verdict, make_analyser
-from .config import FailwatchConfig, build_config
-from .engine.engine import Engine
-from .engine.events import VerificationDecided
-from .engine.evidence import LookAlike
-from .engine.simulation import Simulation
-from .frame import CameraError, Frame
+from ..analysis import AnalysisError, DailySpend, Verdict
+from ..analysis.local_model import DetectorSlot, default_cache
+from ..config import FailwatchConfig, build_config
+from ..engine.events import VerificationDecided
+from ..engine.evidence import LookAlike
+from ..engine.simulation import Simulation
+from ..frame import Frame
+from ..session.assembly import Assembly
+from ..session.gate import PrintGate
 
 STEP = 0.25
 
@@ -42,6 +49,7 @@ class Recording:
     frame_interval: float
     onset: Optional[float]
     not_a_failure: list[float] = field(default_factory=list)  # when the user dismisses the last alarm
+    print_time_at_start: float = 0.0  # seconds into the print at the first frame
 
     @property
     def duration(self) -> float:
@@ -61,7 +69,8 @@ def load_dataset(folder: Path) -> list[Recording]:
         if not frames:
             raise ValueError(f"{entry['print']}: no frames in {source}")
         recordings.append(Recording(entry["print"], frames, interval, entry.get("onset"),
-                                    sorted(float(t) for t in entry.get("not_a_failure") or [])))
+                                    sorted(float(t) for t in entry.get("not_a_failure") or []),
+                                    float(entry.get("print_time_at_start") or 0.0)))
     return recordings
 
 
@@ -107,15 +116,37 @@ class PrintResult:
         return sum(1 for t in self.confirmations if self.onset is None or t < self.onset)
 
 
-def replay(recording: Recording, config: FailwatchConfig, analyse, latency: Optional[float]) -> PrintResult:
+class RecordedPrint:
+    """The printer as the recording knows it, for the warm-up gate: the time printed, nothing of its heaters."""
+
+    def __init__(self, recording: Recording, clock):
+        self._recording = recording
+        self._clock = clock
+
+    def job(self) -> dict:
+        return {"file": self._recording.name, "progress": None, "z": None,
+                "elapsed": self._recording.print_time_at_start + self._clock.now}
+
+    def temperatures(self) -> dict:
+        return {}
+
+
+def replay(recording: Recording, config: FailwatchConfig, detector: DetectorSlot,
+           latency: Optional[float]) -> PrintResult:
     simulation = Simulation(latency)
     clock = simulation.clock
     result = PrintResult(recording.name, recording.onset, recording.duration / 3600)
+    logger = logging.getLogger("failwatch.replay")
+    # what the session builds for a print, on simulated time: the first look at once, the same draws every run
+    assembly = Assembly(clock=clock, spend=DailySpend(), detector=detector, model_calls=simulation.executor,
+                        captures=None, logger=logger, start_spread=0.0, rng=random.Random(0))
+    analyse = assembly.analyser(config)
+    gate = PrintGate(RecordedPrint(recording, clock), lambda: config, logger)
+    gate.new_print()
 
     def capture() -> Frame:
-        index = int(clock.now // recording.frame_interval)
-        if index >= len(recording.frames):
-            raise CameraError("end of the recording")
+        # the last frame stands until the replay ends: the end of a recording is no camera problem
+        index = min(int(clock.now // recording.frame_interval), len(recording.frames) - 1)
         return Frame(recording.frames[index], clock.now, clock.time())
 
     def counted(frames: Sequence[Frame], quick: bool = False) -> Verdict:
@@ -141,14 +172,15 @@ def replay(recording: Recording, config: FailwatchConfig, analyse, latency: Opti
     def dismiss_when_labelled() -> None:
         while dismissals and clock.now >= dismissals[0]:
             dismissals.pop(0)
-            if confirmed:  # "Not a failure" on the last alarm, as the plugin's Feedback does
+            if confirmed:  # "Not a failure" on the last alarm, as the session's Feedback does
                 last = confirmed[-1]
                 verdicts = [v.as_dict() for v in (last.quick, last.trigger, *last.results) if v is not None]
                 engine.dismiss(LookAlike.of(f"alarm-{len(confirmed)}", verdicts), config.resume_grace_seconds)
 
-    engine = Engine(config, capture, counted, simulation.executor, on_event, clock)
+    engine = assembly.engine(config, capture=capture, on_event=on_event, gate=gate.reason_to_wait, analyse=counted)
     engine.start()
-    simulation.run(engine, recording.duration, STEP, dismiss_when_labelled)
+    # the last tick falls within the recording's last frame, not on the first moment after it
+    simulation.run(engine, recording.duration - STEP, STEP, dismiss_when_labelled)
     return result
 
 
@@ -182,8 +214,9 @@ def evaluate(dataset: Path, base: dict, groups: list[dict], latency: Optional[fl
         config, errors = build_config({**base, **group})
         if errors:
             raise ValueError(f"{name}: " + "; ".join(f"{k} {m}" for k, m in errors.items()))
-        analyse = make_analyser(config, Simulation().clock, DailySpend())
-        results = [replay(recording, config, analyse, latency) for recording in recordings]
+        if config.not_ready():  # a replay that could judge nothing would report zeros as if all were well
+            raise ValueError(f"{name}: {config.not_ready()}")
+        results = [replay(recording, config, ready_detector(config), latency) for recording in recordings]
         report[name] = {
             "overall": summarise(results),
             "prints": [{"print": r.name, "onset": r.onset, "confirmed_at": r.confirmations,
@@ -192,6 +225,15 @@ def evaluate(dataset: Path, base: dict, groups: list[dict], latency: Optional[fl
                         "errors": r.errors} for r in results],
         }
     return report
+
+
+def ready_detector(config: FailwatchConfig) -> DetectorSlot:
+    """The on-device detector the settings name, loaded before the replay starts (off: an empty slot)."""
+    slot = DetectorSlot(default_cache(), logging.getLogger("failwatch.replay"))
+    slot.configure(config, wait=True)
+    if config.detector_on and not slot.ready:
+        raise ValueError(f"the on-device detector ({config.local_detector}) is not available: {slot.message}")
+    return slot
 
 
 def _figure(value, digits=2) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 from ..frame import CameraError, Frame
-from .base import FrameSource
-from .http import check_jpeg
+from ..sources.base import FrameSource
+from ..sources.http import check_jpeg
 
 
 def orient(jpeg: bytes, flip_h: bool, flip_v: bool, rotate90: bool) -> bytes:

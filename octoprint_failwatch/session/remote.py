@@ -3,10 +3,10 @@ against the state of the moment.
 
 A command that the moment does not allow is refused, in words: no alarm to acknowledge, no print to pause.
 *Resume print* resumes only a pause of Failwatch's own — after a failure, or asked for with *Pause print*;
-a print paused at OctoPrint, by a filament runout or by another plugin is left for someone there to
+a print paused at the printer's host, by a filament runout or by another plugin is left for someone there to
 resume. *Not a failure* teaches the engine and ends the alarm but never resumes the print by itself (the
 OctoPrint page asks first; here there is no one to ask): *Resume print* does that. Every command is
-logged with its answer.
+logged with its answer. Without a printer (the daemon watching a camera alone) the print commands are refused.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Callable, Optional, Protocol
 
 from ..outcomes.actions import PrintAction
 from ..outcomes.alerts.mqtt_identity import COMMANDS
+from ..printers.base import Printer, PrinterState
 
 SNOOZE_MINUTES = 30
 TAGS = {"plugin:failwatch", "source:home_assistant"}  # who asked, in OctoPrint's event payloads
@@ -34,8 +35,8 @@ class Controls(Protocol):
 
 
 class RemoteCommands:
-    def __init__(self, controls: Controls, alarm: Callable[[], Optional[str]], printer, print_action: PrintAction,
-                 logger: logging.Logger):
+    def __init__(self, controls: Controls, alarm: Callable[[], Optional[str]], printer: Optional[Printer],
+                 print_action: PrintAction, logger: logging.Logger):
         self._controls = controls
         self._alarm = alarm  # the incident of the failure notice on show, if any
         self._printer = printer
@@ -79,14 +80,18 @@ class RemoteCommands:
         return True, "watching again"
 
     def _pause_print(self) -> tuple[bool, str]:
+        if self._printer is None:
+            return False, "no printer to pause: Failwatch watches a camera alone"
         if not self._print_action.pause_on_request(TAGS):
-            return False, f"no print to pause (the printer is {self._printer.get_state_string()})"
+            return False, f"no print to pause (the printer is {self._printer.state_words})"
         return True, "print paused"
 
     def _resume_print(self) -> tuple[bool, str]:
-        if not self._printer.is_paused():
-            return False, f"no paused print to resume (the printer is {self._printer.get_state_string()})"
+        if self._printer is None:
+            return False, "no printer to resume: Failwatch watches a camera alone"
+        if self._printer.state != PrinterState.PAUSED:
+            return False, f"no paused print to resume (the printer is {self._printer.state_words})"
         if not self._print_action.holds_print():
-            return False, "refused: Failwatch did not pause this print; resume it in OctoPrint"
-        self._printer.resume_print(tags=TAGS)
+            return False, f"refused: Failwatch did not pause this print; resume it in {self._printer.name}"
+        self._print_action.resume_on_request(TAGS)
         return True, "print resumed"

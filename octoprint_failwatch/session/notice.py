@@ -1,4 +1,5 @@
-"""The failure notice: shown in every open OctoPrint page until acknowledged, with the alert-time snapshot."""
+"""The failure notice: the confirmed failure on show until acknowledged — in every open OctoPrint page, with the
+alert-time snapshot; the daemon keeps it for Home Assistant's buttons, with no page to show it."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from ..outcomes.dispatch import Outcome
 
 
 class FailureNotice:
-    def __init__(self, send: Callable[[dict], None], logger: logging.Logger):
-        self._send = send  # a message to every open page
+    def __init__(self, send: Optional[Callable[[dict], None]], logger: logging.Logger):
+        self._send = send  # a message to every open page; None where there are no pages (the daemon)
         self._logger = logger
         self.current: Optional[dict] = None  # the failure being shown, until it is acknowledged
         self.snapshot: Optional[bytes] = None  # its alert-time picture, served to the pages
@@ -30,6 +31,8 @@ class FailureNotice:
             "test_run": payload.get("test_run", False),
             "time": time.time(),
         }
+        if self._send is None:
+            return
         threading.Thread(target=self._send_with_snapshot, args=(dict(self.current), outcome.snapshot),
                          name="failwatch-failure-notice", daemon=True).start()
 

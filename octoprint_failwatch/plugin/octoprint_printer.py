@@ -1,0 +1,59 @@
+"""OctoPrint's own printer behind Failwatch's printer interface (`printers.base.Printer`), so the session acts on
+it as on the daemon's Moonraker: its state, its job, its heaters, pause, resume and cancel. OctoPrint tells the
+plugin of changes through its events (`FailwatchPlugin.on_event`), so nothing here follows the printer."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..printers.base import PrinterState, octoprint_job
+
+
+class OctoPrintPrinter:
+    name = "OctoPrint"
+    via = ""  # OctoPrint's own printer: an alert needs no words for how the pause went
+    pause_note = ""
+
+    def __init__(self, printer, name_setting):
+        self._printer = printer  # OctoPrint's PrinterInterface
+        self._name_setting = name_setting  # OctoPrint's settings: Settings → Appearance names the printer
+
+    @property
+    def state(self) -> PrinterState:
+        # only PRINTING is printing for an action: not starting, finishing or cancelling
+        if self._printer.get_state_id() == "PRINTING":
+            return PrinterState.PRINTING
+        if self._printer.is_paused():
+            return PrinterState.PAUSED
+        return PrinterState.OFFLINE if self._printer.is_closed_or_error() else PrinterState.IDLE
+
+    @property
+    def state_words(self) -> str:
+        return self._printer.get_state_string()
+
+    @property
+    def problem(self) -> str:
+        return ""
+
+    def busy(self) -> bool:
+        """A print is running (starting and finishing included) or paused."""
+        return self._printer.is_printing() or self._printer.is_paused()
+
+    def job(self) -> dict:
+        return octoprint_job(self._printer.get_current_data() or {})
+
+    def temperatures(self) -> dict:
+        return self._printer.get_current_temperatures() or {}
+
+    def pause_print(self, tags: Optional[set] = None) -> None:
+        self._printer.pause_print(tags=tags)
+
+    def resume_print(self, tags: Optional[set] = None) -> None:
+        self._printer.resume_print(tags=tags)
+
+    def cancel_print(self, tags: Optional[set] = None) -> None:
+        self._printer.cancel_print(tags=tags)
+
+    def display_name(self) -> str:
+        """OctoPrint's name for this printer (Settings → Appearance), read at each use so a rename shows at once."""
+        return self._name_setting.global_get(["appearance", "name"]) or "OctoPrint"

@@ -1,0 +1,49 @@
+"""How an engine is put together — the analyser with the on-device detector, the executors, the warm-up gate —
+for every host alike. The plugin and the daemon hand in threads and the wall clock, the replay (`failwatch
+evaluate`) a simulated clock and executor: what it replays is what ships."""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Callable, Optional
+
+from ..analysis import Analyser, DailySpend, make_analyser
+from ..analysis.local_model import DetectorSlot
+from ..config import FailwatchConfig
+from ..engine.detection import Analyse
+from ..engine.engine import Clock, Engine, EventSink
+from ..engine.model_calls import Executor
+from ..frame import Frame
+
+Gate = Callable[[], Optional[tuple[str, str]]]  # why not to analyse yet: (state, words), or None
+
+
+class Assembly:
+    def __init__(self, *, clock: Clock, spend: DailySpend, detector: DetectorSlot, model_calls: Executor,
+                 captures: Optional[Executor], logger: logging.Logger, start_spread: float = 1.0,
+                 rng: Optional[random.Random] = None):
+        self.clock = clock
+        self.spend = spend
+        self.detector = detector
+        self._model_calls = model_calls  # where model calls run: threads, or simulated time
+        self._captures = captures  # where frames are taken (None: on the engine's thread)
+        self._logger = logger
+        # the first look of a print comes at a random point of the first `start_spread` intervals (a farm's printers
+        # started together do not call the model in step); the replay starts at once
+        self._start_spread = start_spread
+        self._rng = rng
+
+    def analyser(self, config: FailwatchConfig) -> Analyser:
+        """The configured model — or, offline, the on-device detector — priced and within the daily budget."""
+        return make_analyser(config, self.clock, self.spend, self.detector)
+
+    def engine(self, config: FailwatchConfig, *, capture: Callable[[], Frame], on_event: EventSink,
+               gate: Optional[Gate] = None, analyse: Optional[Analyse] = None,
+               logger: Optional[logging.Logger] = None) -> Engine:
+        """An engine looking through `capture`, judging with the configured model (or `analyse`, wrapping it)."""
+        return Engine(config, capture=capture, analyse=analyse or self.analyser(config),
+                      executor=self._model_calls, on_event=on_event, clock=self.clock,
+                      logger=logger or self._logger, gate=gate or (lambda: None),
+                      camera_executor=self._captures, rng=self._rng, start_spread=self._start_spread,
+                      detector=self.detector)
