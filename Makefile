@@ -26,6 +26,8 @@ test: $(VENV)/.installed
 	bash scripts/install_system_deps.sh test
 	bash scripts/install_moonraker.sh
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # the declared minimum versions on Python 3.9 (with OctoPrint 1.9 and OctoPrint-MQTT) and the newest on 3.13
@@ -52,6 +54,8 @@ bench: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) .run .compat .moonraker build dist *.egg-info

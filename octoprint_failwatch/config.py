@@ -114,6 +114,17 @@ def parse_roi(text: str) -> Optional[tuple[float, float, float, float]]:
 class _DerivedSettings:
     """What the engine and its edges read off the settings besides the fields themselves."""
 
+    # the fields these read, declared on FailwatchConfig below (named here for the type checker)
+    model_backend: str
+    openai_model: str
+    inference_profile_arn: str
+    local_failure_labels: str
+    local_detector: str
+    region_of_interest: str
+    cooldown_minutes: float
+    resume_grace_minutes: float
+    camera_source: str
+
     @property
     def model_name(self) -> str:
         if self.model_backend == "local":

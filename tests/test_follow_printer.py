@@ -27,7 +27,7 @@ class Clock:
 
 
 class Printer(PrinterBase):
-    name, via = "Moonraker", "through Moonraker"
+    name, via, pause_note = "Moonraker", "through Moonraker", ""
 
     def __init__(self):
         self.current, self.file, self.paused = IDLE, "part.gcode", 0

@@ -22,7 +22,7 @@ def prepare(frame: Frame, long_side: int, quality: int, roi: Optional[tuple[floa
     if not long_side and roi is None:
         return frame
     try:
-        image = Image.open(io.BytesIO(frame.jpeg))
+        image: Image.Image = Image.open(io.BytesIO(frame.jpeg))
         image.load()
     except (OSError, ValueError):
         raise AnalysisError("a camera frame is not a decodable JPEG") from None

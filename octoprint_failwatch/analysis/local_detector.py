@@ -145,11 +145,13 @@ class LocalDetector:
             self._interpreter.set_tensor(self._input_index, pixels)
             self._interpreter.invoke()
             boxes, classes, scores = (self._interpreter.get_tensor(index)[0] for index in self._outputs)
-        best_label, best_score, best_box = "", 0.0, None
+        best_label, best_score = "", 0.0
+        best_box: Optional[tuple[float, float, float, float]] = None
         for box, klass, score in zip(boxes, classes, scores):
             label = self._label(int(klass))
             if label in self._failure_labels and float(score) > best_score:
-                best_label, best_score, best_box = label, float(score), tuple(float(v) for v in box)
+                ymin, xmin, ymax, xmax = (float(v) for v in box[:4])
+                best_label, best_score, best_box = label, float(score), (ymin, xmin, ymax, xmax)
         return DetectorReading(best_label or "none", best_score, best_box, (time.perf_counter() - started) * 1000,
                          self._threshold)
 
@@ -162,13 +164,13 @@ class LocalDetector:
         from PIL import Image
 
         try:
-            image = Image.open(io.BytesIO(jpeg))
-            image.draft("RGB", (self._width * 2, self._height * 2))  # decode big photos at a fraction: faster
-            image = image.convert("RGB")
+            opened = Image.open(io.BytesIO(jpeg))
+            opened.draft("RGB", (self._width * 2, self._height * 2))  # decode big photos at a fraction: faster
+            image = opened.convert("RGB")
         except Exception as exc:  # PIL raises several kinds for a picture it cannot read
             raise AnalysisError(f"not a picture the detector can read ({type(exc).__name__})") from exc
         if roi is not None:
             x, y, width, height = roi
             image = image.crop((round(x * image.width), round(y * image.height),
                                 round((x + width) * image.width), round((y + height) * image.height)))
-        return image.resize((int(self._width), int(self._height)), Image.BILINEAR)
+        return image.resize((int(self._width), int(self._height)), Image.Resampling.BILINEAR)

@@ -135,7 +135,7 @@ class DetectorSlot:
         self._lock = threading.Lock()  # guards the fields below (the loading thread and the engine's meet here)
         self._key: Optional[tuple] = None
         self._detector: Optional[LocalDetector] = None
-        self._roi = None
+        self._roi: Optional[tuple[float, float, float, float]] = None
         self.state, self.message = "off", "off"
         self.last: Optional[dict] = None  # the newest detection: score, label, ms
 

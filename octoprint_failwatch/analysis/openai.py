@@ -69,7 +69,7 @@ class OpenAIBackend:
             verdict = parse_verdict(json.loads(text) if isinstance(text, str) else None, quick)
         except json.JSONDecodeError:
             raise AnalysisError("model answer is not JSON") from None
-        usage = answer.get("usage") if isinstance(answer.get("usage"), dict) else {}
+        usage: dict = answer["usage"] if isinstance(answer.get("usage"), dict) else {}
         return Verdict(**{
             **verdict.as_dict(),
             "latency": time.monotonic() - started,

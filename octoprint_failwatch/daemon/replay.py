@@ -190,7 +190,7 @@ def summarise(results: list[PrintResult]) -> dict:
     false_alarms = sum(r.false_alarms for r in results)
     true_alarms = len(detected)
     hours = sum(r.hours for r in results)
-    delays = [r.detected_after for r in detected]
+    delays = [r.detected_after for r in detected if r.detected_after is not None]
     return {
         "prints": len(results),
         "precision": true_alarms / (true_alarms + false_alarms) if true_alarms + false_alarms else None,

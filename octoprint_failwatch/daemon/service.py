@@ -18,7 +18,7 @@ from typing import Mapping
 
 from ..analysis.local_model import default_cache
 from ..config import FailwatchConfig
-from ..engine.engine import SystemClock
+from ..engine.engine import Engine, SystemClock
 from ..engine.events import Analysed, EngineEvent
 from ..engine.status import idle_status
 from ..outcomes.alerts import Identity
@@ -28,6 +28,7 @@ from ..session.follower import MACRO_PAUSE_SECONDS
 from ..session.host import Host
 from ..session.session import Session
 from ..sources import make_camera
+from ..sources.base import FrameSource
 
 ONCE_LIMIT = 15 * 60.0
 LABELS_EVERY = 2.0  # seconds between looks at the labels `failwatch label` may have set
@@ -80,8 +81,7 @@ class Daemon:
             self.stopping.wait()
             return 0
         if once:
-            session.watch.run_test(lambda camera: session.engine(session.on_engine_event, camera, gated=False),
-                                   self.stopping, ONCE_LIMIT)
+            session.watch.run_test(self._ungated_engine, self.stopping, ONCE_LIMIT)
             return 0
         session.tell_state()
         if self.printer is not None:  # watching follows the printer's prints
@@ -93,6 +93,10 @@ class Daemon:
         while not self.stopping.wait(LABELS_EVERY):
             self.learn_labels()
         return 0
+
+    def _ungated_engine(self, camera: FrameSource) -> Engine:
+        """`failwatch once` looks now, whatever the print's warm-up says."""
+        return self.session.engine(self.session.on_engine_event, camera, gated=False)
 
     def learn_labels(self) -> None:
         """Labels set on this print's incidents from outside (`failwatch label`) teach the watch."""

@@ -163,7 +163,7 @@ class Detection:
             # the regular frame first: frames taken during a quick look are a guess, it is not
             if self._local_first():
                 self._next_capture_at = now + self._local.gap  # free looks: no pacing for the quota
-                self._request(Purpose.LOOK, self._local.detector.look)
+                self._request(Purpose.LOOK, self._local.look)
             else:
                 self._next_capture_at = now + self._pace.next_gap(self._config.interval_between_images, now)
                 self._request(Purpose.LOOK)
@@ -290,11 +290,11 @@ class Detection:
             throttled = getattr(error, "throttled", False)
             if throttled:
                 self._engine.count("throttled")
-            if error is None:
+            if error is None and answer.verdict is not None:
                 self._record(answer.verdict, answer.frames)
             elif self._calls.retry(answer, self._clock.monotonic()):
                 continue  # made again after a short wait: not an error yet
-            elif throttled and answer.kind == Call.QUICK:
+            elif throttled and error is not None and answer.kind == Call.QUICK:
                 self._pace.throttled(self._clock.monotonic())
                 self._engine.throttled(error, self._pace.throttled_in_a_row)
             else:
@@ -302,25 +302,25 @@ class Detection:
             self._handle(answer.kind, answer.verdict, answer.frames)
 
     def _handle(self, kind: Call, verdict: Optional[Verdict], frames: list[Frame]) -> None:
-        failing = self.evidence.counts(verdict)
-        state = self._engine.state
+        alarm = verdict if verdict is not None and self.evidence.counts(verdict) else None
+        state, verification = self._engine.state, self._round
         if state == State.WATCHING:
-            if kind == Call.SERIES and failing:
-                self._begin_verification(verdict, frames)
+            if kind == Call.SERIES and alarm is not None:
+                self._begin_verification(alarm, frames)
             elif kind == Call.SERIES and self._engine.test_run:
                 self._engine.test_run_finished()
-            elif kind == Call.QUICK and failing:
+            elif kind == Call.QUICK and alarm is not None:
                 series = self._local.series() if self._local_first() else list(self._frames)
-                self._begin_verification(verdict, series, quick=verdict)
+                self._begin_verification(alarm, series, quick=alarm)
                 self._submit(Call.SERIES, series)  # the full series call, beside the verification
             elif kind == Call.QUICK:
                 self._round = None  # the prefetched frames are not needed
-        elif state == State.VERIFYING and kind in (Call.SERIES, Call.VERIFY):
+        elif state == State.VERIFYING and verification is not None and kind in (Call.SERIES, Call.VERIFY):
             if kind == Call.SERIES:
-                self._round.series_verdict(verdict)
+                verification.series_verdict(verdict)
                 self._submit_verifications()  # those held for the series' verdict
             else:
-                self._round.add_result(verdict, frames)
+                verification.add_result(verdict, frames)
             self._decide_verification()
 
     def _record(self, verdict: Verdict, frames: list[Frame]) -> None:
@@ -344,6 +344,8 @@ class Detection:
 
     def _submit_verifications(self) -> None:
         verification = self._round
+        if verification is None:
+            return
         if not verification.ready_to_analyse():
             if not self._progress_shown:
                 self._publish_progress()
@@ -356,6 +358,8 @@ class Detection:
 
     def _decide_verification(self) -> None:
         verification = self._round
+        if verification is None:
+            return
         self._publish_progress()
         confirmed = verification.decision()
         if confirmed is None:
@@ -379,5 +383,6 @@ class Detection:
             self._engine.begin_watching(now, "watching (last alarm not confirmed)")
 
     def _publish_progress(self) -> None:
-        self._progress_shown = True
-        self._engine.verification_progress(self._round.progress())
+        if self._round is not None:
+            self._progress_shown = True
+            self._engine.verification_progress(self._round.progress())

@@ -40,7 +40,7 @@ class FrameTaker:
         self._health = health
         self._executor = executor
         self._on_taken = on_taken  # told (on the camera's thread) when a frame is there: the engine ticks at once
-        self._pending: Optional[tuple[str, Future]] = None
+        self._pending: Optional[tuple[Purpose, Future]] = None
 
     def replace(self, capture: Callable[[], Frame], health: CameraHealth) -> None:
         """Another camera from the next frame on (the settings changed)."""

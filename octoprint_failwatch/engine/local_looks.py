@@ -54,6 +54,10 @@ class LocalLooks:
     def active(self) -> bool:
         return self.detector is not None and self.detector.ready
 
+    def look(self, frame: Frame) -> Optional[Verdict]:
+        """The detector's verdict on the frame (None while it is not ready)."""
+        return self.detector.look(frame) if self.detector is not None else None
+
     @property
     def gap(self) -> float:
         return self._config.local_interval

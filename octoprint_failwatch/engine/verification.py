@@ -143,6 +143,7 @@ class VerificationRound:
 
     def decided(self, confirmed: bool, now: float, test_run: bool) -> VerificationDecided:
         config = self._config
+        assert self.trigger is not None, "a round is decided only after its alarm"
         return VerificationDecided(
             confirmed=confirmed, trigger=self.trigger, quick=self.quick, series_check=self.series_check,
             results=tuple(self.results), positives=self.positives, required=config.verification_required,

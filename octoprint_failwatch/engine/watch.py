@@ -8,6 +8,7 @@ import threading
 from typing import Callable, Optional, TypeVar
 
 from ..config import FailwatchConfig
+from ..sources.base import FrameSource
 from .engine import Engine
 from .status import State
 
@@ -15,7 +16,7 @@ T = TypeVar("T")
 
 
 class Watch:
-    def __init__(self, make_engine: Callable[[Callable], Engine], make_camera: Callable[[], Callable],
+    def __init__(self, make_engine: Callable[[FrameSource], Engine], make_camera: Callable[[], FrameSource],
                  tick_seconds: float, logger: logging.Logger):
         self._make_engine = make_engine  # an engine looking through the given camera
         self._make_camera = make_camera
@@ -23,7 +24,7 @@ class Watch:
         self._logger = logger
         self._lock = threading.RLock()  # guards the engine, its camera and the thread that ticks it
         self._engine: Optional[Engine] = None
-        self._camera = None
+        self._camera: Optional[FrameSource] = None
         self._stopping: Optional[threading.Event] = None  # set to end the thread ticking the engine
 
     def start(self, reason: str, test_mode: bool, same_print: bool = False) -> None:
@@ -46,7 +47,7 @@ class Watch:
                 threading.Thread(target=self._engine.run, args=(self._stopping, self._tick_seconds),
                                  name="failwatch-watch", daemon=True).start()
 
-    def run_test(self, make_engine: Callable[[Callable], Engine], stopping: threading.Event, limit: float) -> None:
+    def run_test(self, make_engine: Callable[[FrameSource], Engine], stopping: threading.Event, limit: float) -> None:
         """One cycle now, on this thread, through the watch's camera (`failwatch once`): `make_engine` makes the
         engine for it."""
         with self._lock:

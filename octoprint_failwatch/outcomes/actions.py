@@ -63,10 +63,10 @@ class PrintAction:
         """What was done, in the alert's words: through which printer host, and what a long pause does there."""
         words = ACTION_WORDS[action]
         # the daemon's printers say how they are reached ("through Moonraker"); OctoPrint's own printer has no words
-        via = getattr(self._printer, "via", "")
-        if action == NOTIFIED or not via:
+        printer = self._printer
+        if action == NOTIFIED or printer is None or not printer.via:
             return words
-        note = self._printer.pause_note if action == PAUSED else ""
+        via, note = printer.via, printer.pause_note if action == PAUSED else ""
         return f"{words} {via}" + (f" ({note})" if note else "")
 
     def on_confirmed_failure(self, test_run: bool) -> str:
@@ -131,7 +131,8 @@ class PrintAction:
             return self._pausing and self._paused()
 
     def resume_on_request(self, tags: set) -> None:
-        self._printer.resume_print(tags=tags)
+        if self._printer is not None:
+            self._printer.resume_print(tags=tags)
 
     def user_resumed(self) -> Optional[str]:
         """The print was resumed by the user: the incident our pause belonged to, if it was ours."""
@@ -143,7 +144,7 @@ class PrintAction:
     def resume_not_a_failure(self, incident: str) -> bool:
         """'Not a failure' on the incident our pause belongs to resumes the print; True if it did."""
         with self._lock:
-            if incident != self._incident or not self._paused():
+            if incident != self._incident or not self._paused() or self._printer is None:
                 return False
             self._incident = None  # not a user resume after a real failure
         self._printer.resume_print(tags={"plugin:failwatch"})

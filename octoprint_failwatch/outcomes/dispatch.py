@@ -85,7 +85,7 @@ class Dispatcher:
         self._print_cost = 0.0  # from the engine's latest status
         self._published_state: Optional[str] = None  # the state last told the channels
         self._open_problems: set[str] = set()  # camera | stopped: alerted once until they clear
-        self._handlers = {
+        self._handlers: dict[type, Callable[..., Optional[list[Outcome]]]] = {
             StatusChanged: self._status_changed, Analysed: self._analysed, FailureDetected: self._detected,
             VerificationDecided: self._decided, CameraProblem: self._camera_problem,
             CameraRecovered: self._camera_recovered, MonitoringStopped: self._monitoring_stopped,

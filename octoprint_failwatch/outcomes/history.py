@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 LABELS = ("not_a_failure", "confirmed")  # the user's verdict on an incident: one at a time, changeable
 PAGE_LIMIT = 100
@@ -139,7 +139,7 @@ class IncidentHistory:
     def list(self) -> list[dict]:
         return self.page(0, self._max_incidents)[0]
 
-    def page(self, offset: int, limit: int) -> tuple[list[dict], int]:
+    def page(self, offset: int, limit: int) -> tuple[List[dict], int]:
         """Newest first: `limit` incidents from `offset`, and how many there are in all."""
         with self._lock:
             ids = sorted((p.name for p in self._folder.iterdir() if p.is_dir() and _ID.match(p.name)), reverse=True)
@@ -174,7 +174,10 @@ class IncidentHistory:
             return None
 
     def _write(self, incident: dict) -> None:
-        atomic_write(self._path(incident["id"]), json.dumps(incident, indent=1).encode())
+        path = self._path(incident["id"])
+        if path is None:  # ids are made here: never
+            raise ValueError(f"not an incident id: {incident['id']!r}")
+        atomic_write(path, json.dumps(incident, indent=1).encode())
 
     def _enforce_limits(self) -> None:
         folders = sorted((p for p in self._folder.iterdir() if p.is_dir() and _ID.match(p.name)), reverse=True)

@@ -17,6 +17,8 @@ import octoprint.plugin
 from octoprint.events import Events
 
 from .. import config as cfg
+from ..engine.engine import SystemClock
+from ..outcomes.actions import PrintAction
 from ..outcomes.alerts import Identity
 from ..outcomes.alerts.octoprint_mqtt import octoprint_mqtt_helpers
 from ..session.host import Host
@@ -42,12 +44,11 @@ class FailwatchPlugin(
     octoprint.plugin.EventHandlerPlugin,
     FailwatchApi,
 ):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self.session: Optional[Session] = None
-        # registered as OctoPrint's scripts and gcode hooks before the session exists
-        self.safe_pause = SafePause(lambda: self.session and self.session.print_action,
-                                    lambda: self.session and self.session.config)
+        self._clock = SystemClock()
+        # registered as OctoPrint's scripts and gcode hooks before `initialize` makes the session
+        self.safe_pause = SafePause(self._print_action, self._current_config)
         self.recent_checks = RecentChecks()
 
     def initialize(self):
@@ -58,15 +59,21 @@ class FailwatchPlugin(
         self.session = Session(self.stored_config(), Host(
             printer=printer, make_camera=self._camera,
             data_folder=Path(self.get_plugin_data_folder()), identity=self._identity,
-            printer_name=printer.display_name, logger=self._logger, status=self.status, pages=self._send_to_browser,
+            printer_name=printer.display_name, logger=self._logger, status=self.status, clock=self._clock,
+            pages=self._send_to_browser,
             changed=self._push_status, publish=self._fire, heard=self.recent_checks.record,
             new_print=self._new_print, mqtt_helpers=lambda: octoprint_mqtt_helpers(self._plugin_manager,
                                                                                    self._settings)))
 
+    def _print_action(self) -> Optional[PrintAction]:
+        return self.session.print_action if hasattr(self, "session") else None
+
+    def _current_config(self) -> Optional[cfg.FailwatchConfig]:
+        return self.session.config if hasattr(self, "session") else None
+
     def _camera(self, config: cfg.FailwatchConfig):
-        clock = self.session.host.clock
-        return make_camera(config, clock,
-                           webcam=lambda: OctoPrintWebcam(config.webcam_name, clock, self._plugin_manager))
+        return make_camera(config, self._clock,
+                           webcam=lambda: OctoPrintWebcam(config.webcam_name, self._clock, self._plugin_manager))
 
     def _identity(self, config: cfg.FailwatchConfig) -> Identity:
         name = self._settings.global_get(["appearance", "name"]) or ""

@@ -18,9 +18,9 @@ from . import settings_form
 
 
 class FailwatchSettings(octoprint.plugin.SettingsPlugin):
-    session: Optional[Session]
+    session: Session  # made by the plugin's `initialize`
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self._settings_errors: dict[str, str] = {}
         self._last_save: Optional[dict] = None  # what the last save kept out and changed, for the settings page

@@ -14,7 +14,7 @@ def orient(jpeg: bytes, flip_h: bool, flip_v: bool, rotate90: bool) -> bytes:
     from PIL import Image
 
     try:
-        image = Image.open(io.BytesIO(jpeg))
+        image: Image.Image = Image.open(io.BytesIO(jpeg))
         image.load()
     except (OSError, ValueError):
         raise CameraError("the webcam sent a JPEG that cannot be decoded") from None

@@ -26,9 +26,17 @@ StateChange = Callable[[PrinterState, PrinterState], None]
 
 
 class Printer(Protocol):
-    name: str  # how logs say it: "Moonraker", "OctoPrint"
-    via: str  # how alerts say an action went: "through Moonraker"
-    pause_note: str  # what a long pause does on this printer, for the alert; empty when nothing worth saying
+    @property
+    def name(self) -> str:
+        """How logs say it: "Moonraker", "OctoPrint"."""
+
+    @property
+    def via(self) -> str:
+        """How alerts say an action went: "through Moonraker"; empty for OctoPrint's own printer."""
+
+    @property
+    def pause_note(self) -> str:
+        """What a long pause does on this printer, for the alert; empty when nothing worth saying."""
 
     @property
     def state(self) -> PrinterState: ...
@@ -66,7 +74,7 @@ class PrinterBase:
     how a change of state is said and handed on."""
 
     name = ""
-    pause_note = ""
+    via = ""
 
     def __init__(self, where: str, logger: logging.Logger):
         self._where = where  # its address, secrets masked, for messages
@@ -113,6 +121,10 @@ class PrinterBase:
     @property
     def state_words(self) -> str:
         return self.state.value
+
+    @property
+    def pause_note(self) -> str:
+        return ""
 
     def temperatures(self) -> dict:
         return {}

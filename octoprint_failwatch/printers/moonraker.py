@@ -186,7 +186,7 @@ class MoonrakerPrinter(PrinterBase):
         if webhooks.get("state", "ready") != "ready":
             self._set(PrinterState.OFFLINE, f"Klipper is not ready: {webhooks.get('state_message', '')}")
         else:
-            self._set({"printing": PrinterState.PRINTING, "paused": PrinterState.PAUSED}.get(printing,
+            self._set({"printing": PrinterState.PRINTING, "paused": PrinterState.PAUSED}.get(printing or "",
                                                                                                PrinterState.IDLE))
 
 

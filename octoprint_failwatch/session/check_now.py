@@ -77,6 +77,8 @@ class CheckNow:
 
     def _run(self) -> None:
         engine = self._engine
+        if engine is None:  # started only with an engine; nothing to run otherwise
+            return
         engine.run_test(self._stopping, self._tick_seconds, TEST_RUN_LIMIT)
         status = engine.status()
         if status["state"] not in (State.IDLE.value, State.NOT_CONFIGURED.value):

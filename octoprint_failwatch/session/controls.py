@@ -28,8 +28,9 @@ class UserControls:
         shown = (self._notice.current or {}).get("incident")
         if self._notice.clear(incident) or incident is None:
             self._watch.control(Engine.acknowledge)
-        if incident or shown:
-            self._incidents.acknowledge(incident or shown)
+        acknowledged = incident or shown
+        if acknowledged:
+            self._incidents.acknowledge(acknowledged)
         self._push_status()
 
     def snooze(self, minutes: float) -> bool:

@@ -9,18 +9,25 @@ layers are long past.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Optional
+from typing import Callable, Optional, Protocol
 
 from ..config import FailwatchConfig
-from ..printers.base import Printer
 
 WARMING_UP, HEATING = "warming_up", "heating"  # the engine's states for them
 JOINED_MIDWAY_PERCENT = 5.0  # a print this far along within its first seconds started before we saw it
 JOINED_MIDWAY_SECONDS = 30.0
 
 
+class PrintProgress(Protocol):
+    """What the gate reads of a printer (`printers.base.Printer`, or a recording's print in the replay)."""
+
+    def job(self) -> dict: ...
+
+    def temperatures(self) -> dict: ...
+
+
 class PrintGate:
-    def __init__(self, printer: Printer, config: Callable[[], FailwatchConfig], logger: logging.Logger):
+    def __init__(self, printer: PrintProgress, config: Callable[[], FailwatchConfig], logger: logging.Logger):
         self._printer = printer
         self._config = config  # the current settings (they change on save)
         self._logger = logger

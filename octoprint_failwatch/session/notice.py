@@ -52,4 +52,5 @@ class FailureNotice:
                     self.current["snapshot"] = True  # a page loaded later shows the notice with its picture
             except Exception as exc:
                 self._logger.warning("Failwatch: no snapshot for the failure notice: %s", exc)
-        self._send({"type": "failure", **failure})
+        if self._send is not None:
+            self._send({"type": "failure", **failure})

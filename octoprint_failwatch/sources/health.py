@@ -59,6 +59,7 @@ class CameraHealth:
             self._reference = small
             self._unchanged_since = at
             return None
-        if at - self._unchanged_since >= self._frozen_seconds:
-            return FROZEN, f"camera picture has not changed for {at - self._unchanged_since:.0f} s (frozen stream?)"
+        unchanged = at - (self._unchanged_since if self._unchanged_since is not None else at)
+        if unchanged >= self._frozen_seconds:
+            return FROZEN, f"camera picture has not changed for {unchanged:.0f} s (frozen stream?)"
         return None

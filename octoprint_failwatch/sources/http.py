@@ -60,7 +60,7 @@ class _HttpCamera(FrameSource):
                 "digest" not in response.headers.get("WWW-Authenticate", "").lower():
             return False
         self._session.auth = HTTPDigestAuth(unquote(parts.username), unquote(parts.password or ""))
-        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+        netloc = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
         self._url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
         return True
 

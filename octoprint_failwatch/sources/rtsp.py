@@ -21,7 +21,7 @@ import ctypes
 import os
 import threading
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 import cv2
 
@@ -31,6 +31,7 @@ from .base import FrameSource
 
 LINGER = 4.0  # a stream nobody released closes after this long without a request
 STALL_SECONDS = 2.5  # no picture for this long: the stream stalled (cameras send at least 1 a second)
+_malloc_trim: Optional[Callable[[int], int]]
 try:  # glibc only (musl has no malloc_trim): elsewhere freed memory is just not handed back early
     _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
 except (OSError, AttributeError):
@@ -95,8 +96,8 @@ class _Reader(threading.Thread):
             raise CameraError(f"camera stream at {self._where} gave no frame within {timeout:g} s")
         if self._stalled:
             raise _Stalled()
-        if self._error:
-            raise CameraError(self._error)
+        if self._error or self._answer is None:
+            raise CameraError(self._error or f"camera stream at {self._where} gave no frame")
         return self._answer
 
     def run(self) -> None:

@@ -34,7 +34,7 @@ def _request(sock: socket.socket, url: str, cseq: int, authorization: Optional[s
     status = re.match(r"RTSP/1\.\d (\d{3})", head)
     if status is None:
         raise ValueError("not an RTSP answer")
-    headers = {}
+    headers: dict[str, str] = {}
     for line in head.split("\r\n")[1:]:
         name, _, value = line.partition(":")
         headers.setdefault(name.strip().lower(), value.strip())

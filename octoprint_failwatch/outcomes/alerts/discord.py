@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import requests
 
@@ -86,6 +86,7 @@ class DiscordNotifier:
         if snapshot is not None and len(snapshot) > MAX_UPLOAD_BYTES:
             snapshot = None
         body = message.payload(with_image=snapshot is not None)
+        request: dict[str, Any]
         if snapshot is not None:  # multipart: payload_json + the picture
             request = {"data": {"payload_json": json.dumps(body)},
                        "files": {"files[0]": ("snapshot.jpg", snapshot, "image/jpeg")}}
@@ -133,7 +134,10 @@ class DiscordChannel:
             self._notifier.send(discord_message(words, alert.snapshot))
 
     def send_test(self, alert: Alert) -> tuple[bool, str]:
-        return self._notifier.send_now(discord_message(wording(alert), alert.snapshot))
+        words = wording(alert)
+        if words is None:
+            return False, "nothing to send"
+        return self._notifier.send_now(discord_message(words, alert.snapshot))
 
     def status(self) -> str:
         return self._notifier.status

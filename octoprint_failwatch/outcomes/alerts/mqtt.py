@@ -82,7 +82,7 @@ class MqttPublisher:
 
     def start(self) -> MqttPublisher:
         try:
-            self._client.connect_async(self._host, self._port, keepalive=30)
+            self._client.connect_async(self._host or "localhost", self._port, keepalive=30)
             self._client.loop_start()
         except (OSError, ValueError) as exc:
             self._set_status(f"cannot connect to {self._where}: {exc}")
@@ -235,6 +235,8 @@ class MqttPublisher:
 
     def _run_command(self, command: str) -> None:
         try:
+            if self._commands is None:  # controls turned off since the command came
+                return
             ok, text = self._commands(command)
         except Exception as exc:  # a command that fails says so; it never takes the connection down
             self._logger.exception("Failwatch MQTT: command %r failed", command)
@@ -284,7 +286,8 @@ class MqttChannel:
         """The picture first, then the alert: an automation triggered by the failure finds this failure's
         picture on the image entity, not the previous one's."""
         try:
-            self._publisher.publish_snapshot(alert.snapshot())
+            if alert.snapshot is not None:
+                self._publisher.publish_snapshot(alert.snapshot())
         except Exception as exc:  # no picture is no reason to fail the alert
             self._logger.warning("Failwatch MQTT: no failure snapshot for Home Assistant: %s", exc)
         self._in_force.failure(alert)

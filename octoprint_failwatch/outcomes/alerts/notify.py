@@ -117,7 +117,10 @@ class NotifyChannel:
                 target.send(words, snapshot)
 
     def send_test(self, alert: Alert) -> tuple[bool, str]:
-        results = [(target.where, *target.send_now(wording(alert), alert.snapshot)) for target in self._targets]
+        words = wording(alert)
+        if words is None:
+            return False, "nothing to send"
+        results = [(target.where, *target.send_now(words, alert.snapshot)) for target in self._targets]
         text = "; ".join(f"{where}: {'delivered' if ok else 'not delivered'}" for where, ok, _ in results)
         return all(ok for _, ok, _ in results) and not self._broken, "; ".join([text, *self._broken]).strip("; ")
 

@@ -5,14 +5,14 @@ OctoPrint-MQTT, a common plugin, pins paho-mqtt<2, so a user may have either; Fa
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Literal
 
 import paho.mqtt.client as mqtt
 
 PAHO_2 = hasattr(mqtt, "CallbackAPIVersion")
 
 
-def new_client(client_id: str, transport: str) -> mqtt.Client:
+def new_client(client_id: str, transport: Literal["tcp", "websockets", "unix"]) -> mqtt.Client:
     if PAHO_2:
         return mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, transport=transport)
     return mqtt.Client(client_id=client_id, transport=transport)

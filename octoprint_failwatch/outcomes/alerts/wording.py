@@ -32,7 +32,8 @@ def wording(alert: Alert) -> Optional[Wording]:
                        f"{verdict.get('explanation', '')}\n\nPlease check the printer in person.", [
                            ("Confidence", f"{verdict.get('confidence', 0) * 100:.0f}% ({alert.positives} of "
                                           f"{alert.series} checks agreed)"),
-                           ("Failure type", FAILURE_WORDS.get(verdict.get("failure_type"), "unspecified failure")),
+                           ("Failure type",
+                            FAILURE_WORDS.get(verdict.get("failure_type") or "", "unspecified failure")),
                            ("Printer", alert.printer),
                            ("File", job.get("file") or ""),
                            ("Progress", f"{job['progress']:.0f}%" if job.get("progress") is not None else ""),
