@@ -97,8 +97,12 @@ def run(reader, seconds: float, scene: CameraServer = None) -> dict:
         time.sleep(max(0.0, INTERVAL - (time.monotonic() - called)))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (usage.ru_utime + usage.ru_stime - cpu_before) / (time.monotonic() - started) * 100
-    return {"cpu": cpu, "age_median": median(ages) if ages else None, "age_max": max(ages) if ages else None,
-            "capture": median(durations)}
+    return {
+        "cpu": cpu,
+        "age_median": median(ages) if ages else None,
+        "age_max": max(ages) if ages else None,
+        "capture": median(durations),
+    }
 
 
 def main() -> None:
@@ -123,21 +127,26 @@ def main() -> None:
             reader = make(stream.url)
             results[name].update(run(reader, args.seconds, scene))
             getattr(reader, "close", lambda: None)()
-        for name, source in (("snapshot URL", SnapshotCamera(scene.url, 10, SystemClock())),
-                             ("MJPEG URL", MjpegCamera(scene.stream_url, 10, SystemClock()))):
+        for name, source in (
+            ("snapshot URL", SnapshotCamera(scene.url, 10, SystemClock())),
+            ("MJPEG URL", MjpegCamera(scene.stream_url, 10, SystemClock())),
+        ):
             results[name] = run(lambda source=source: source().jpeg, args.seconds, scene)
             results[name]["cpu_1080p30"] = None
     finally:
         stream.stop()
         scene.stop()
 
-    print(f"Frame sources, one capture every {INTERVAL:g} s, {args.seconds:g} s each "
-          f"({time.strftime('%Y-%m-%d')}, {cpu_count()} cores)\n")
+    print(
+        f"Frame sources, one capture every {INTERVAL:g} s, {args.seconds:g} s each "
+        f"({time.strftime('%Y-%m-%d')}, {cpu_count()} cores)\n"
+    )
     print(f"{'source':<20}{'CPU % (1080p30 RTSP)':>22}{'frame age median':>18}{'frame age max':>15}{'capture s':>11}")
     for name, figures in results.items():
         cpu = f"{figures['cpu_1080p30']:.1f}" if figures.get("cpu_1080p30") is not None else "–"
-        print(f"{name:<20}{cpu:>22}{figures['age_median']:>17.2f}s{figures['age_max']:>14.2f}s"
-              f"{figures['capture']:>11.2f}")
+        print(
+            f"{name:<20}{cpu:>22}{figures['age_median']:>17.2f}s{figures['age_max']:>14.2f}s{figures['capture']:>11.2f}"
+        )
 
 
 def cpu_count() -> int:

@@ -25,13 +25,19 @@ MODELS = ("nova-lite", "nova-pro", "nova-premier")
 HOURS = 20.0
 
 
-def tokens_per_call(server: ModelServer, long_side: int, images: int = 3, quick: bool = False,
-                    width: int = 1920, height: int = 1080) -> tuple[int, int]:
+def tokens_per_call(
+    server: ModelServer, long_side: int, images: int = 3, quick: bool = False, width: int = 1920, height: int = 1080
+) -> tuple[int, int]:
     """(input, output) tokens of one call on 1080p demo frames, as the local server counts them."""
-    config, _ = build_config({
-        "inference_profile_arn": "us.amazon.nova-lite-v1:0", "bedrock_endpoint_url": server.url,
-        "aws_access_key_id": "AKIABENCH", "aws_secret_access_key": "bench", "image_long_side": long_side,
-    })
+    config, _ = build_config(
+        {
+            "inference_profile_arn": "us.amazon.nova-lite-v1:0",
+            "bedrock_endpoint_url": server.url,
+            "aws_access_key_id": "AKIABENCH",
+            "aws_secret_access_key": "bench",
+            "image_long_side": long_side,
+        }
+    )
     frames = [Frame(encode_jpeg(render("healthy", t, width, height)), t, 1.7e9 + t) for t in (0.0, 10.0, 20.0)]
     verdict = make_analyser(config, SystemClock(), DailySpend())(frames[-images:], quick)
     return verdict.input_tokens, verdict.output_tokens
@@ -66,16 +72,23 @@ def main() -> None:
         quick = tokens_per_call(server, 768, images=1, quick=True)
     finally:
         server.stop()
-    policies = {"baseline": ("baseline", {}, {"series": baseline_series}),
-                "failwatch": ("failwatch", {}, {"quick": quick, "series": series}),
-                "fw quick_check off": ("failwatch", {"quick_check": False}, {"series": series})}
-    print("Tokens per call (in / out), 1080p demo frames: "
-          f"baseline series (full size, 3 images) {baseline_series[0]} / {baseline_series[1]}; "
-          f"series at 768 px {series[0]} / {series[1]}; quick check (1 image, short question) "
-          f"{quick[0]} / {quick[1]}\n")
+    policies = {
+        "baseline": ("baseline", {}, {"series": baseline_series}),
+        "failwatch": ("failwatch", {}, {"quick": quick, "series": series}),
+        "fw quick_check off": ("failwatch", {"quick_check": False}, {"series": series}),
+    }
+    print(
+        "Tokens per call (in / out), 1080p demo frames: "
+        f"baseline series (full size, 3 images) {baseline_series[0]} / {baseline_series[1]}; "
+        f"series at 768 px {series[0]} / {series[1]}; quick check (1 image, short question) "
+        f"{quick[0]} / {quick[1]}\n"
+    )
     print(f"Model cost per monitored print-hour (3 s latency, {HOURS:g} simulated hours each)\n")
-    print(f"{'policy':<20}{'false pos.':>11}{'calls/h: quick':>16}{'series':>8}{'verif.':>8}{'in tok/h':>10}"
-          + "".join(f"{m + ' $/h':>17}" for m in MODELS) + f"{'vs baseline':>12}")
+    print(
+        f"{'policy':<20}{'false pos.':>11}{'calls/h: quick':>16}{'series':>8}{'verif.':>8}{'in tok/h':>10}"
+        + "".join(f"{m + ' $/h':>17}" for m in MODELS)
+        + f"{'vs baseline':>12}"
+    )
     baseline_cost = {}
     for fp in (0.0, 0.05):
         for name, (policy, settings, per_kind) in policies.items():
@@ -83,9 +96,10 @@ def main() -> None:
             tokens_in = sum(count * (per_kind.get(kind) or per_kind["series"])[0] for kind, count in calls.items())
             costs = [dollars(calls, per_kind, model) for model in MODELS]
             baseline_cost.setdefault(fp, costs[0])
-            print(f"{name:<20}{fp:>11.0%}{calls['quick']:>16.0f}{calls['series']:>8.0f}{calls['verification']:>8.1f}"
-                  f"{tokens_in:>10.0f}" + "".join(f"{c:>17.4f}" for c in costs)
-                  + f"{costs[0] / baseline_cost[fp]:>12.2f}")
+            print(
+                f"{name:<20}{fp:>11.0%}{calls['quick']:>16.0f}{calls['series']:>8.0f}{calls['verification']:>8.1f}"
+                f"{tokens_in:>10.0f}" + "".join(f"{c:>17.4f}" for c in costs) + f"{costs[0] / baseline_cost[fp]:>12.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -82,9 +82,17 @@ def moved(jpeg: bytes) -> bytes:
 
 
 def settings(name: str, camera: CameraServer, model: ModelServer) -> dict:
-    own = {"snapshot_url": camera.url, "inference_profile_arn": MODEL, "bedrock_endpoint_url": model.url,
-           "aws_access_key_id": KEYS[name], "aws_secret_access_key": "bench", "credentials_file": "/nonexistent",
-           "failure_action": "pause", "warmup_minutes": 0, "image_long_side": 0 if name == "baseline" else 768}
+    own = {
+        "snapshot_url": camera.url,
+        "inference_profile_arn": MODEL,
+        "bedrock_endpoint_url": model.url,
+        "aws_access_key_id": KEYS[name],
+        "aws_secret_access_key": "bench",
+        "credentials_file": "/nonexistent",
+        "failure_action": "pause",
+        "warmup_minutes": 0,
+        "image_long_side": 0 if name == "baseline" else 768,
+    }
     if name == "local":
         own["local_detector"] = "printnanny"
     return own
@@ -133,10 +141,13 @@ def healthy_window(servers, cameras, nanny, model, seconds: float) -> dict:
         pid = servers[name].process.pid
         status = servers[name].plugin_status()["counters"]
         cpu0, calls0, cost0, looks0 = started[name]
-        figures[name] = {"calls_per_hour": (status["calls"] - calls0) * 3600 / elapsed,
-                         "usd_per_hour": (status["cost_usd"] - cost0) * 3600 / elapsed,
-                         "cpu_percent": 100 * (cpu_seconds(pid) - cpu0) / elapsed, "rss_mib": rss_mib(pid),
-                         "local_looks_per_hour": (status["local_looks"] - looks0) * 3600 / elapsed}
+        figures[name] = {
+            "calls_per_hour": (status["calls"] - calls0) * 3600 / elapsed,
+            "usd_per_hour": (status["cost_usd"] - cost0) * 3600 / elapsed,
+            "cpu_percent": 100 * (cpu_seconds(pid) - cpu0) / elapsed,
+            "rss_mib": rss_mib(pid),
+            "local_looks_per_hour": (status["local_looks"] - looks0) * 3600 / elapsed,
+        }
     calls = [cost for at, cost in baseline.calls if at >= start]
     figures["baseline"] = {"calls_per_hour": len(calls) * 3600 / elapsed, "usd_per_hour": sum(calls) * 3600 / elapsed}
     baseline.stopping.set()
@@ -210,8 +221,13 @@ def detector_memory(nanny) -> float:
         for number, jpeg in nanny.photos.items():
             photos.append(Path(folder) / f"{number}.jpg")
             photos[-1].write_bytes(jpeg)
-        done = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(nanny.cache), *map(str, photos)],
-                              capture_output=True, text=True, timeout=120, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", MEMORY_PROBE, str(nanny.cache), *map(str, photos)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
     return float(done.stdout.strip().splitlines()[-1])
 
 
@@ -227,8 +243,9 @@ def main() -> None:
     shifted = [moved(nanny.photo(n)) for n in HEALTHY]
     model = ModelServer().start()
     model.latency = args.latency
-    model.judge = PhotoJudge({**nanny.photos, "shifted 2": shifted[0], "shifted 4": shifted[1]},
-                             (*SPAGHETTI, "shifted 2", "shifted 4"))
+    model.judge = PhotoJudge(
+        {**nanny.photos, "shifted 2": shifted[0], "shifted 4": shifted[1]}, (*SPAGHETTI, "shifted 2", "shifted 4")
+    )
     cameras = {name: CameraServer().start() for name in NAMES}
     servers: dict[str, OctoPrintServer] = {}
     onsets, missed, healthy = [], [], None
@@ -247,17 +264,24 @@ def main() -> None:
             wait_for(lambda: servers["local"].plugin_status()["detector"]["state"] == "ready", 120, "the detector")
             if args.healthy:
                 healthy = healthy_window(servers, cameras, nanny, model, args.healthy)
-                print("healthy window:", {k: {m: round(v, 3) for m, v in f.items()} for k, f in healthy.items()},
-                      flush=True)
-            for results, count, failure, what in ((onsets, args.onsets, spaghetti, "spaghetti"),
-                                                  (missed, args.missed, shifted, "shifted part")):
+                print(
+                    "healthy window:",
+                    {k: {m: round(v, 3) for m, v in f.items()} for k, f in healthy.items()},
+                    flush=True,
+                )
+            for results, count, failure, what in (
+                (onsets, args.onsets, spaghetti, "spaghetti"),
+                (missed, args.missed, shifted, "shifted part"),
+            ):
                 for number in range(1, count + 1):
                     delay = (number - 0.5) / count * BASELINE_CYCLE
                     results.append(one_onset(servers, cameras, nanny, model, delay, failure))
-                    print(f"{what} onset {number} ({delay:.1f} s into the spread): paused after "
-                          + ", ".join(f"{name} {results[-1]['paused'].get(name, float('nan')):.1f} s"
-                                      for name in NAMES)
-                          + f"; the local alarm raised by the {results[-1]['raised_by']}", flush=True)
+                    print(
+                        f"{what} onset {number} ({delay:.1f} s into the spread): paused after "
+                        + ", ".join(f"{name} {results[-1]['paused'].get(name, float('nan')):.1f} s" for name in NAMES)
+                        + f"; the local alarm raised by the {results[-1]['raised_by']}",
+                        flush=True,
+                    )
     finally:
         for server in servers.values():
             server.stop()
@@ -275,16 +299,23 @@ def onset_table(title: str, onsets: list, args) -> None:
     if not onsets:
         return
     base = figure("baseline")
-    print(f"\n{title}: onset → Paused in real OctoPrint ({len(onsets)} onsets spread over the baseline's cycle, "
-          f"{args.latency:g} s model latency), seconds ({time.strftime('%Y-%m-%d')})\n")
+    print(
+        f"\n{title}: onset → Paused in real OctoPrint ({len(onsets)} onsets spread over the baseline's cycle, "
+        f"{args.latency:g} s model latency), seconds ({time.strftime('%Y-%m-%d')})\n"
+    )
     print(f"{'':<36}{'p50':>7}{'worst':>7}{'paused':>8}{'× baseline':>12}")
-    for name, words in (("local", "local first look (printnanny)"), ("failwatch", "Failwatch defaults"),
-                        ("baseline", "baseline policy")):
+    for name, words in (
+        ("local", "local first look (printnanny)"),
+        ("failwatch", "Failwatch defaults"),
+        ("baseline", "baseline policy"),
+    ):
         p50, worst, count = figure(name)
         print(f"{words:<36}{p50:>7.1f}{worst:>7.1f}{count:>5}/{len(onsets):<2}{p50 / base[0]:>12.2f}")
     raised = [o["raised_by"] for o in onsets]
-    print(f"the local first look's alarms raised by: detector {raised.count('detector')}, "
-          f"the model's look {len(raised) - raised.count('detector')}")
+    print(
+        f"the local first look's alarms raised by: detector {raised.count('detector')}, "
+        f"the model's look {len(raised) - raised.count('detector')}"
+    )
 
 
 def report(healthy: Optional[dict], onsets: list, missed: list, speed: dict, memory: float, args) -> None:
@@ -292,8 +323,10 @@ def report(healthy: Optional[dict], onsets: list, missed: list, speed: dict, mem
     onset_table("A failure the detector was not trained for (the part moved)", missed, args)
     if healthy:
         healthy_table(healthy, args)
-    print(f"the detector alone adds {memory:.0f} MiB to a process (its runtime, NumPy, the model; measured apart: "
-          "the RSS of two OctoPrints differs by more than that from run to run)")
+    print(
+        f"the detector alone adds {memory:.0f} MiB to a process (its runtime, NumPy, the model; measured apart: "
+        "the RSS of two OctoPrints differs by more than that from run to run)"
+    )
     print("\nThe detector alone, ms per frame (decode, crop, resize, inference), one thread:")
     for label, (p50, worst) in speed.items():
         print(f"  {label:<24} p50 {p50:>5.1f}   worst {worst:>5.1f}")
@@ -302,16 +335,21 @@ def report(healthy: Optional[dict], onsets: list, missed: list, speed: dict, mem
 def healthy_table(healthy: dict, args) -> None:
     print(f"\nA healthy hour ({args.healthy:g} s measured):")
     print(f"{'':<36}{'calls/h':>9}{'USD/h':>9}{'CPU %':>8}{'RSS MiB':>9}")
-    for name, words in (("local", "local first look"), ("failwatch", "Failwatch defaults"),
-                        ("baseline", "baseline policy")):
+    for name, words in (
+        ("local", "local first look"),
+        ("failwatch", "Failwatch defaults"),
+        ("baseline", "baseline policy"),
+    ):
         f = healthy[name]
         cpu = f"{f['cpu_percent']:>8.1f}" if "cpu_percent" in f else f"{'–':>8}"
         rss = f"{f['rss_mib']:>9.0f}" if "rss_mib" in f else f"{'–':>9}"
         print(f"{words:<36}{f['calls_per_hour']:>9.0f}{f['usd_per_hour']:>9.4f}{cpu}{rss}")
     added_cpu = healthy["local"]["cpu_percent"] - healthy["failwatch"]["cpu_percent"]
     added_rss = healthy["local"]["rss_mib"] - healthy["failwatch"]["rss_mib"]
-    print(f"the detector adds {added_cpu:.1f} % of one core and {added_rss:.0f} MiB to OctoPrint "
-          f"({healthy['local']['local_looks_per_hour']:.0f} detector looks per hour)")
+    print(
+        f"the detector adds {added_cpu:.1f} % of one core and {added_rss:.0f} MiB to OctoPrint "
+        f"({healthy['local']['local_looks_per_hour']:.0f} detector looks per hour)"
+    )
 
 
 if __name__ == "__main__":

@@ -62,9 +62,17 @@ SETTLE = 20.0  # onsets are phased from a picture judged at least this long afte
 
 
 def settings(name: str, rtsp_url: str, model: ModelServer) -> dict:
-    return {"rtsp_url": rtsp_url, "inference_profile_arn": MODEL, "bedrock_endpoint_url": model.url,
-            "aws_access_key_id": KEYS[name], "aws_secret_access_key": "bench", "credentials_file": "/nonexistent",
-            "failure_action": "pause", "warmup_minutes": 0, "image_long_side": 0 if name == "baseline" else 768}
+    return {
+        "rtsp_url": rtsp_url,
+        "inference_profile_arn": MODEL,
+        "bedrock_endpoint_url": model.url,
+        "aws_access_key_id": KEYS[name],
+        "aws_secret_access_key": "bench",
+        "credentials_file": "/nonexistent",
+        "failure_action": "pause",
+        "warmup_minutes": 0,
+        "image_long_side": 0 if name == "baseline" else 768,
+    }
 
 
 class BaselinePolicy(threading.Thread):
@@ -125,8 +133,9 @@ def picture_time(camera: CameraServer, request: dict) -> float:
     return camera.started + read_stamp(request["images"][-1])
 
 
-def one_onset(servers: dict, cameras: dict, model: ModelServer, share: float, latency: float,
-              baseline_config: FailwatchConfig) -> dict:
+def one_onset(
+    servers: dict, cameras: dict, model: ModelServer, share: float, latency: float, baseline_config: FailwatchConfig
+) -> dict:
     """One failure per printer, each `share` of a cycle after a picture its policy judged."""
     for name, server in servers.items():
         cameras[name].mode = "healthy"
@@ -161,15 +170,19 @@ def one_onset(servers: dict, cameras: dict, model: ModelServer, share: float, la
     result["phase"] = phase
     looks = [picture_time(cameras["failwatch"], r) for r in calls_after(model, "failwatch", looked) if r["quick"]]
     result["look_gaps"] = [round(b - a, 1) for a, b in zip(looks, looks[1:])]
-    result["baseline_calls"] = [round(r["time"] - onset_at["baseline"], 1)
-                                for r in calls_after(model, "baseline", onset_at["baseline"] - 30)]
+    result["baseline_calls"] = [
+        round(r["time"] - onset_at["baseline"], 1) for r in calls_after(model, "baseline", onset_at["baseline"] - 30)
+    ]
     onset = onset_at["failwatch"]
     camera = cameras["failwatch"]
     calls = calls_after(model, "failwatch", onset)
     quick = [r["time"] - onset for r in calls if r["quick"] and shows_failure(r["images"][-1])]
     full = [r["time"] - onset for r in calls if not r["quick"]]
-    result.update(quick=quick[0] if quick else None, series=full[0] if full else None,
-                  verification=full[1:4] if len(full) > 1 else [])
+    result.update(
+        quick=quick[0] if quick else None,
+        series=full[0] if full else None,
+        verification=full[1:4] if len(full) > 1 else [],
+    )
     result["picture_lag"] = [r["time"] - picture_time(camera, r) for r in calls_after(model, "failwatch", onset - 60)]
     status = servers["failwatch"].plugin_status()
     failure = status.get("last_failure") or {}
@@ -182,9 +195,10 @@ def one_onset(servers: dict, cameras: dict, model: ModelServer, share: float, la
 def simulated(latency: float, picture_lag: float = 0.0, runs: int = 200) -> tuple[dict, dict]:
     """The same scenario in simulated time (bench/latency.py): onset → confirmed, p50 and worst, for both."""
     figures = {}
-    for name, policy in (("failwatch", lambda truth: failwatch(truth, latency, truth.onset + 300)),
-                         ("baseline", lambda truth: baseline_policy(truth, latency, truth.onset + 300,
-                                                                    stream_open=STREAM_OPEN))):
+    for name, policy in (
+        ("failwatch", lambda truth: failwatch(truth, latency, truth.onset + 300)),
+        ("baseline", lambda truth: baseline_policy(truth, latency, truth.onset + 300, stream_open=STREAM_OPEN)),
+    ):
         rng = random.Random(7)
         delays = []
         for _ in range(runs):
@@ -218,15 +232,19 @@ def main() -> None:
             baseline_config, errors = build_config(settings("baseline", streams["baseline"].url, model))
             assert not errors, errors
             for number in range(1, args.onsets + 1):
-                results.append(one_onset(servers, cameras, model, (number - 0.5) / args.onsets, args.latency,
-                                         baseline_config))
+                results.append(
+                    one_onset(servers, cameras, model, (number - 0.5) / args.onsets, args.latency, baseline_config)
+                )
                 row = results[-1]
-                print(f"onset {number} ({row['phase']['failwatch']:.1f} s after a look; baseline "
-                      f"{row['phase']['baseline']:.1f} s after a series' newest frame): failwatch paused after "
-                      f"{row['failwatch_paused']} s (failing look sent {row['quick']}, series {row['series']}, "
-                      f"verification {row['verification']}, confirmed {row['confirmed']}); baseline paused after "
-                      f"{row['baseline_paused']} s (its calls {row['baseline_calls']}); Failwatch's looks "
-                      f"{row['look_gaps']} s apart", flush=True)
+                print(
+                    f"onset {number} ({row['phase']['failwatch']:.1f} s after a look; baseline "
+                    f"{row['phase']['baseline']:.1f} s after a series' newest frame): failwatch paused after "
+                    f"{row['failwatch_paused']} s (failing look sent {row['quick']}, series {row['series']}, "
+                    f"verification {row['verification']}, confirmed {row['confirmed']}); baseline paused after "
+                    f"{row['baseline_paused']} s (its calls {row['baseline_calls']}); Failwatch's looks "
+                    f"{row['look_gaps']} s apart",
+                    flush=True,
+                )
     finally:
         for server in servers.values():
             server.stop()
@@ -246,27 +264,34 @@ def report(results: list[dict], latency: float) -> None:
     fw, base = figure(r["failwatch_paused"] for r in results), figure(r["baseline_paused"] for r in results)
     lag = median(lag for r in results for lag in r["picture_lag"])
     sim_fw, sim_base = simulated(latency, lag)
-    print(f"\nOnset → Paused in real OctoPrint ({len(results)} onsets per policy at phases spread over its own cycle, "
-          f"RTSP 640x480, {latency:g} s model latency), "
-          f"seconds ({time.strftime('%Y-%m-%d')})\n")
+    print(
+        f"\nOnset → Paused in real OctoPrint ({len(results)} onsets per policy at phases spread over its own cycle, "
+        f"RTSP 640x480, {latency:g} s model latency), "
+        f"seconds ({time.strftime('%Y-%m-%d')})\n"
+    )
     print(f"{'':<34}{'p50':>8}{'worst':>8}")
     print(f"{'failwatch (defaults), end to end':<34}{fw[0]:>8.1f}{fw[1]:>8.1f}")
     print(f"{'baseline policy, end to end':<34}{base[0]:>8.1f}{base[1]:>8.1f}")
     print(f"{'ratio, end to end':<34}{fw[0] / base[0]:>8.2f}")
     confirmed = figure(r["confirmed"] for r in results)
     print(f"{'failwatch, end to end (confirmed)':<34}{confirmed[0]:>8.1f}{confirmed[1]:>8.1f}")
-    print(f"\npicture lag (request received − scene time of its newest frame), median: {lag:.2f} s; "
-          f"the simulated figures take it into account, and {STREAM_OPEN:g} s for the baseline to open the stream "
-          "for a series' newest frame")
+    print(
+        f"\npicture lag (request received − scene time of its newest frame), median: {lag:.2f} s; "
+        f"the simulated figures take it into account, and {STREAM_OPEN:g} s for the baseline to open the stream "
+        "for a series' newest frame"
+    )
     print(f"{'failwatch, simulated (confirmed)':<34}{sim_fw['p50']:>8.1f}{sim_fw['worst']:>8.1f}")
     print(f"{'baseline, simulated (confirmed)':<34}{sim_base['p50']:>8.1f}{sim_base['worst']:>8.1f}")
     print(f"{'ratio, simulated':<34}{sim_fw['p50'] / sim_base['p50']:>8.2f}")
-    steps = {"onset → failing look sent": [r["quick"] for r in results],
-             "onset → series sent": [r["series"] for r in results],
-             "onset → 3rd verification sent": [r["verification"][2] if len(r["verification"]) > 2 else None
-                                               for r in results],
-             "onset → confirmed": [r["confirmed"] for r in results],
-             "onset → paused": [r["failwatch_paused"] for r in results]}
+    steps = {
+        "onset → failing look sent": [r["quick"] for r in results],
+        "onset → series sent": [r["series"] for r in results],
+        "onset → 3rd verification sent": [
+            r["verification"][2] if len(r["verification"]) > 2 else None for r in results
+        ],
+        "onset → confirmed": [r["confirmed"] for r in results],
+        "onset → paused": [r["failwatch_paused"] for r in results],
+    }
     print("\nWhere Failwatch's time goes (median over the onsets, seconds):")
     for step, values in steps.items():
         print(f"  {step:<32}{figure(values)[0]:>6.1f}")

@@ -23,7 +23,7 @@ from demo.model_server import ModelServer
 from demo.scene import SceneCamera
 from octoprint_failwatch.analysis import DailySpend, make_analyser
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.engine.engine import Engine
+from octoprint_failwatch.engine.engine import Engine, EngineParts
 from octoprint_failwatch.engine.simulation import Simulation
 
 FAULTS = ("malformed", "max_tokens", "expired", "denied", "throttle", "5xx", "text")
@@ -45,13 +45,18 @@ def endurance(server: ModelServer, hours: int, faults: Sequence[str] = FAULTS) -
     simulation = Simulation(latency=3.0)
     clock = simulation.clock
     camera = SceneCamera(clock)
-    config, errors = build_config({
-        "inference_profile_arn": "us.amazon.nova-lite-v1:0", "bedrock_endpoint_url": server.url,
-        "aws_access_key_id": "AKIAENDURANCE", "aws_secret_access_key": "endurance", "cooldown_minutes": 5,
-    })
+    config, errors = build_config(
+        {
+            "inference_profile_arn": "us.amazon.nova-lite-v1:0",
+            "bedrock_endpoint_url": server.url,
+            "aws_access_key_id": "AKIAENDURANCE",
+            "aws_secret_access_key": "endurance",
+            "cooldown_minutes": 5,
+        }
+    )
     assert not errors, errors
-    engine = Engine(config, capture=camera, analyse=make_analyser(config, clock, DailySpend()),
-                    executor=simulation.executor, on_event=lambda event: None, clock=clock)
+    analyse = make_analyser(config, clock, DailySpend())
+    engine = Engine(config, EngineParts(camera, analyse, simulation.executor, clock), lambda event: None)
     engine.start()
     tracemalloc.start()
     try:
@@ -67,10 +72,17 @@ def endurance(server: ModelServer, hours: int, faults: Sequence[str] = FAULTS) -
             simulation.run(engine, end - clock.now, STEP, each_step)
             gc.collect()
             counters = engine.status()["counters"]
-            yield {"hour": hour, "calls": counters["calls"], "errors": counters["errors"],
-                   "alarms": counters["detections"], "confirmed": counters["confirmed"], "rss_mb": rss_mb(os.getpid()),
-                   "heap_mb": tracemalloc.get_traced_memory()[0] / 2**20, "threads": threading.active_count(),
-                   "sockets": open_sockets()}
+            yield {
+                "hour": hour,
+                "calls": counters["calls"],
+                "errors": counters["errors"],
+                "alarms": counters["detections"],
+                "confirmed": counters["confirmed"],
+                "rss_mb": rss_mb(os.getpid()),
+                "heap_mb": tracemalloc.get_traced_memory()[0] / 2**20,
+                "threads": threading.active_count(),
+                "sockets": open_sockets(),
+            }
     finally:
         tracemalloc.stop()
         engine.stop()
@@ -83,12 +95,16 @@ def main() -> None:
     logging.disable(logging.WARNING)  # thousands of expected fault messages; the figures are the point
     server = ModelServer().start()
     server.false_positive_rate = 0.03
-    print(f"{'hour':>4}{'calls':>7}{'errors':>8}{'alarms':>8}{'confirmed':>11}{'RSS MB':>8}{'heap MB':>9}"
-          f"{'threads':>9}{'sockets':>9}")
+    print(
+        f"{'hour':>4}{'calls':>7}{'errors':>8}{'alarms':>8}{'confirmed':>11}{'RSS MB':>8}{'heap MB':>9}"
+        f"{'threads':>9}{'sockets':>9}"
+    )
     try:
         for row in endurance(server, args.hours):
-            print(f"{row['hour']:>4}{row['calls']:>7}{row['errors']:>8}{row['alarms']:>8}{row['confirmed']:>11}"
-                  f"{row['rss_mb']:>8.1f}{row['heap_mb']:>9.2f}{row['threads']:>9}{row['sockets']:>9}")
+            print(
+                f"{row['hour']:>4}{row['calls']:>7}{row['errors']:>8}{row['alarms']:>8}{row['confirmed']:>11}"
+                f"{row['rss_mb']:>8.1f}{row['heap_mb']:>9.2f}{row['threads']:>9}{row['sockets']:>9}"
+            )
     finally:
         server.stop()
 

@@ -33,7 +33,7 @@ from demo.model_server import AccountQuota, ModelServer
 from demo.scene import SceneCamera
 from octoprint_failwatch.analysis import DailySpend, make_analyser
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.engine.engine import Engine
+from octoprint_failwatch.engine.engine import Engine, EngineParts
 from octoprint_failwatch.engine.events import VerificationDecided
 from octoprint_failwatch.engine.simulation import Simulation
 
@@ -61,8 +61,9 @@ class FarmRun:
 
     def detection(self) -> list[Optional[float]]:
         """Onset → confirmed of each failing printer; None when it was missed."""
-        return [next((t - p.onset for t in p.confirmed if t >= p.onset), None)
-                for p in self.printers if p.onset is not None]
+        return [
+            next((t - p.onset for t in p.confirmed if t >= p.onset), None) for p in self.printers if p.onset is not None
+        ]
 
     def per_minute(self) -> list[tuple[int, int]]:
         """(admitted, throttled) requests in each whole minute after the first."""
@@ -78,16 +79,27 @@ class FarmRun:
 
 
 def printer_config(url: str):
-    config, errors = build_config({
-        "inference_profile_arn": "us.amazon.nova-lite-v1:0", "bedrock_endpoint_url": url,
-        "aws_access_key_id": "AKIAFARM", "aws_secret_access_key": "farm", "cooldown_minutes": 15,
-    })
+    config, errors = build_config(
+        {
+            "inference_profile_arn": "us.amazon.nova-lite-v1:0",
+            "bedrock_endpoint_url": url,
+            "aws_access_key_id": "AKIAFARM",
+            "aws_secret_access_key": "farm",
+            "cooldown_minutes": 15,
+        }
+    )
     assert not errors, errors
     return config
 
 
-def run_farm(server: ModelServer, printers: list[int], seconds: float, onsets: dict[int, float],
-             quota: tuple[float, float], draw: int) -> FarmRun:
+def run_farm(
+    server: ModelServer,
+    printers: list[int],
+    seconds: float,
+    onsets: dict[int, float],
+    quota: tuple[float, float],
+    draw: int,
+) -> FarmRun:
     """The printers numbered `printers` from second 0 to `seconds` under `quota` (requests, tokens a
     minute); printer i's camera shows a failure from onsets[i] on. A printer's start offset and retry
     waits depend only on its number and `draw`, so it behaves the same in the farm and alone."""
@@ -104,9 +116,11 @@ def run_farm(server: ModelServer, printers: list[int], seconds: float, onsets: d
             if isinstance(event, VerificationDecided) and event.confirmed:
                 printer.confirmed.append(clock.now)
 
-        printer.engine = Engine(config, capture=camera, analyse=make_analyser(config, clock, DailySpend()),
-                                executor=simulation.executor, on_event=on_event, clock=clock,
-                                rng=random.Random(draw * 1000 + index), start_spread=1.0)
+        analyse = make_analyser(config, clock, DailySpend())
+        parts = EngineParts(
+            camera, analyse, simulation.executor, clock, rng=random.Random(draw * 1000 + index), start_spread=1.0
+        )
+        printer.engine = Engine(config, parts, on_event)
         farm.append(printer)
     failing = [p for p in farm if p.onset is not None]
 
@@ -158,8 +172,9 @@ def main() -> None:
     parser.add_argument("--printers", type=int, default=50)
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--draw", type=int, default=1, help="which random draw: failing printers, onsets, offsets")
-    parser.add_argument("--false-alarms", type=float, default=FALSE_ALARMS,
-                        help="share of healthy calls answered 'failed'")
+    parser.add_argument(
+        "--false-alarms", type=float, default=FALSE_ALARMS, help="share of healthy calls answered 'failed'"
+    )
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # throttled looks are logged by every printer; the figures are the point
     seconds = args.minutes * 60
@@ -174,17 +189,23 @@ def main() -> None:
         requests, tokens = peak_minute(healthy)
         enough = just_enough(healthy, (requests, tokens))
         at = ", ".join(f"{onsets[i] / 60:.1f}" for i in failing)
-        print(f"{args.printers} printers, {args.minutes:g} simulated minutes, model latency {LATENCY:g} s; "
-              f"failing printers {failing} at {at} min")
-        print(f"false alarms on {args.false_alarms:.0%} of healthy calls; the healthy farm's busiest minute: "
-              f"{requests} requests, {tokens} tokens -> just enough = {enough[0]} requests/min, {enough[1]} tokens/min")
+        print(
+            f"{args.printers} printers, {args.minutes:g} simulated minutes, model latency {LATENCY:g} s; "
+            f"failing printers {failing} at {at} min"
+        )
+        print(
+            f"false alarms on {args.false_alarms:.0%} of healthy calls; the healthy farm's busiest minute: "
+            f"{requests} requests, {tokens} tokens -> just enough = {enough[0]} requests/min, {enough[1]} tokens/min"
+        )
         single = {}
         for index, onset in onsets.items():
             single[index] = run_farm(server, [index], onset + 4 * 60, {index: onset}, unlimited, args.draw).detection()
         single_times = [t for index in onsets for t in single[index] if t is not None]
         print(f"single printer, onset -> confirmed: p50 {median(single_times):.1f} s, worst {max(single_times):.1f} s")
-        print(f"{'quota':<12}{'req/min':>9}{'tok/min':>10}{'p50 s':>8}{'worst s':>9}{'x single':>10}{'missed':>8}"
-              f"{'throttles/h':>13}{'worst minute':>14}{'calls/ph':>10}{'tokens/ph':>11}")
+        print(
+            f"{'quota':<12}{'req/min':>9}{'tok/min':>10}{'p50 s':>8}{'worst s':>9}{'x single':>10}{'missed':>8}"
+            f"{'throttles/h':>13}{'worst minute':>14}{'calls/ph':>10}{'tokens/ph':>11}"
+        )
         for name, factor in (("ample", 4.0), ("just enough", 1.0), ("half", 0.5)):
             quota = (math.floor(enough[0] * factor), math.floor(enough[1] * factor))
             run = run_farm(server, everyone, seconds, onsets, quota, args.draw)
@@ -200,11 +221,13 @@ def main() -> None:
             tokens_used = sum(c["input_tokens"] + c["output_tokens"] for c in counters)
             p50 = median(found) if found else math.nan
             worst = max(found) if found else math.nan
-            print(f"{name:<12}{quota[0]:>9}{quota[1]:>10}{p50:>8.1f}{worst:>9.1f}"
-                  f"{p50 / median(single_times):>6.2f}/{worst / max(single_times):<3.2f}"
-                  f"{times.count(None):>8}{len(run.quota.throttled) / hours:>13.0f}"
-                  f"{worst_share:>7.0%} (m{worst_minute:<2})"
-                  f"{len(run.quota.admitted) / printer_hours:>10.0f}{tokens_used / printer_hours:>11.0f}")
+            print(
+                f"{name:<12}{quota[0]:>9}{quota[1]:>10}{p50:>8.1f}{worst:>9.1f}"
+                f"{p50 / median(single_times):>6.2f}/{worst / max(single_times):<3.2f}"
+                f"{times.count(None):>8}{len(run.quota.throttled) / hours:>13.0f}"
+                f"{worst_share:>7.0%} (m{worst_minute:<2})"
+                f"{len(run.quota.admitted) / printer_hours:>10.0f}{tokens_used / printer_hours:>11.0f}"
+            )
     finally:
         server.stop()
 

@@ -52,8 +52,13 @@ def run_one(variant: str, draw: int, printers: int, seconds: float, quota: tuple
     finally:
         server.stop()
     start = sum(1 for t in run.quota.throttled if t < START_MINUTES * 60)
-    return {"variant": variant, "times": run.detection(), "throttles_at_start": start,
-            "throttles_after": len(run.quota.throttled) - start, "calls": len(run.quota.admitted)}
+    return {
+        "variant": variant,
+        "times": run.detection(),
+        "throttles_at_start": start,
+        "throttles_after": len(run.quota.throttled) - start,
+        "calls": len(run.quota.admitted),
+    }
 
 
 def main() -> None:
@@ -66,24 +71,30 @@ def main() -> None:
     logging.disable(logging.WARNING)
     seconds = args.minutes * 60
     quota = half_of_just_enough(args.printers, seconds)
-    print(f"{args.printers} printers, {args.minutes:g} simulated minutes, {args.draws} draws of {FAILURES} failures; "
-          f"quota: half of just enough = {quota[0]} requests, {quota[1]} tokens a minute")
+    print(
+        f"{args.printers} printers, {args.minutes:g} simulated minutes, {args.draws} draws of {FAILURES} failures; "
+        f"quota: half of just enough = {quota[0]} requests, {quota[1]} tokens a minute"
+    )
     runs = [(variant, draw) for draw in range(1, args.draws + 1) for variant in VARIANTS]
     with ProcessPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(run_one, variant, draw, args.printers, seconds, quota) for variant, draw in runs]
         results = [future.result() for future in futures]
-    print(f"{'pace':<12}{'p50 s':>8}{'worst s':>9}{'missed':>8}{'throttles/h, first 6 min':>26}{'after':>8}"
-          f"{'calls/ph':>10}")
+    print(
+        f"{'pace':<12}{'p50 s':>8}{'worst s':>9}{'missed':>8}{'throttles/h, first 6 min':>26}{'after':>8}"
+        f"{'calls/ph':>10}"
+    )
     for variant in VARIANTS:
         mine = [r for r in results if r["variant"] == variant]
         times = [t for r in mine for t in r["times"]]
         found = [t for t in times if t is not None]
         start_hours = len(mine) * START_MINUTES / 60
         after_hours = len(mine) * (args.minutes - START_MINUTES) / 60
-        print(f"{variant:<12}{median(found):>8.1f}{max(found):>9.1f}{times.count(None):>8}"
-              f"{sum(r['throttles_at_start'] for r in mine) / start_hours:>26.0f}"
-              f"{sum(r['throttles_after'] for r in mine) / after_hours:>8.0f}"
-              f"{sum(r['calls'] for r in mine) / (len(mine) * args.printers * args.minutes / 60):>10.0f}")
+        print(
+            f"{variant:<12}{median(found):>8.1f}{max(found):>9.1f}{times.count(None):>8}"
+            f"{sum(r['throttles_at_start'] for r in mine) / start_hours:>26.0f}"
+            f"{sum(r['throttles_after'] for r in mine) / after_hours:>8.0f}"
+            f"{sum(r['calls'] for r in mine) / (len(mine) * args.printers * args.minutes / 60):>10.0f}"
+        )
 
 
 if __name__ == "__main__":

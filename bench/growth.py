@@ -49,11 +49,15 @@ def main() -> None:
         cost_on = dollars(on, {"quick": quick[768]})
         cost_off = dollars(off, {"series": series[3]})
         frames_per_hour = 3600 / interval
-        print(f"{interval:>11g}{sum(on.values()):>12.0f}{cost_on:>9.4f}{sum(off.values()):>13.0f}{cost_off:>9.4f}"
-              f"{frames_per_hour * ms_768 / 1000 / 3600 * 100:>15.2f}")
+        print(
+            f"{interval:>11g}{sum(on.values()):>12.0f}{cost_on:>9.4f}{sum(off.values()):>13.0f}{cost_off:>9.4f}"
+            f"{frames_per_hour * ms_768 / 1000 / 3600 * 100:>15.2f}"
+        )
 
-    print("\nImages per series (the series call after a quick alarm, each verification call, and every call with "
-          "quick check off):")
+    print(
+        "\nImages per series (the series call after a quick alarm, each verification call, and every call with "
+        "quick check off):"
+    )
     print(f"{'images':>7}{'tokens/call':>13}{'$ per alarm checked':>21}{'$/h quick off':>15}")
     for n in (1, 3, 5):
         off = calls_per_hour(hours=HOURS, images_per_series=n, quick_check=False)

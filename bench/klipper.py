@@ -41,18 +41,33 @@ KEYS = {"plugin": "AKIAFAILWATCHPLUGIN", "daemon": "AKIAFAILWATCHDAEMON", "basel
 
 
 def plugin_settings(camera: CameraServer, model: ModelServer) -> dict:
-    return {"snapshot_url": camera.url, "inference_profile_arn": MODEL, "bedrock_endpoint_url": model.url,
-            "aws_access_key_id": KEYS["plugin"], "aws_secret_access_key": "bench", "credentials_file": "/nonexistent",
-            "failure_action": "pause", "warmup_minutes": 0}
+    return {
+        "snapshot_url": camera.url,
+        "inference_profile_arn": MODEL,
+        "bedrock_endpoint_url": model.url,
+        "aws_access_key_id": KEYS["plugin"],
+        "aws_secret_access_key": "bench",
+        "credentials_file": "/nonexistent",
+        "failure_action": "pause",
+        "warmup_minutes": 0,
+    }
 
 
 def daemon_env(folder: Path, model: ModelServer, printer_url: str = "", snapshot_url: str = "") -> dict:
     credentials = folder / "credentials"
     credentials.write_text(f"[default]\naws_access_key_id = {KEYS['daemon']}\naws_secret_access_key = bench\n")
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env = {**clean, "INFERENCE_PROFILE_ARN": MODEL, "AWS_REGION": "us-west-2", "AWS_CREDENTIALS_FILE": str(credentials),
-           "BEDROCK_ENDPOINT_URL": model.url, "FAILURE_ACTION": "pause", "PRINTER_NAME": "bench",
-           "DATA_FOLDER": str(folder / "data"), "WARMUP_MINUTES": "0"}
+    env = {
+        **clean,
+        "INFERENCE_PROFILE_ARN": MODEL,
+        "AWS_REGION": "us-west-2",
+        "AWS_CREDENTIALS_FILE": str(credentials),
+        "BEDROCK_ENDPOINT_URL": model.url,
+        "FAILURE_ACTION": "pause",
+        "PRINTER_NAME": "bench",
+        "DATA_FOLDER": str(folder / "data"),
+        "WARMUP_MINUTES": "0",
+    }
     if printer_url:
         env["PRINTER_URL"] = printer_url
     if snapshot_url:
@@ -61,8 +76,9 @@ def daemon_env(folder: Path, model: ModelServer, printer_url: str = "", snapshot
 
 
 def start_daemon(env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "octoprint_failwatch"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "octoprint_failwatch"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
 
 
 def calls_after(model: ModelServer, name: str, since: float) -> list[dict]:
@@ -80,20 +96,32 @@ class Printers:
     def __init__(self, folder: Path, model: ModelServer, latency: float):
         self.model, self.latency = model, latency
         self.cameras = {name: CameraServer(size=(640, 480)).start() for name in KEYS}
-        self.octoprint = OctoPrintServer(folder / "octoprint", plugin_settings(self.cameras["plugin"], model),
-                                         event_log=False)
+        self.octoprint = OctoPrintServer(
+            folder / "octoprint", plugin_settings(self.cameras["plugin"], model), event_log=False
+        )
         self.octoprint.prepare()
         self.octoprint.start()
         self.klippy, self.moonraker = {}, {}
         for name in ("daemon", "baseline"):
             self.klippy[name] = KlippyStandIn(folder / f"{name}.sock").start()
-            self.moonraker[name] = MoonrakerServer(folder / f"moonraker-{name}", self.klippy[name].socket_path,
-                                                   self.cameras[name].url, self.cameras[name].stream_url).start()
+            self.moonraker[name] = MoonrakerServer(
+                folder / f"moonraker-{name}",
+                self.klippy[name].socket_path,
+                self.cameras[name].url,
+                self.cameras[name].stream_url,
+            ).start()
         self.daemon = start_daemon(daemon_env(folder, model, f"moonraker://127.0.0.1:{self.moonraker['daemon'].port}"))
-        config, errors = build_config({"snapshot_url": self.cameras["baseline"].url, "inference_profile_arn": MODEL,
-                                       "bedrock_endpoint_url": model.url, "aws_access_key_id": KEYS["baseline"],
-                                       "aws_secret_access_key": "bench", "credentials_file": "/nonexistent",
-                                       "image_long_side": 0})
+        config, errors = build_config(
+            {
+                "snapshot_url": self.cameras["baseline"].url,
+                "inference_profile_arn": MODEL,
+                "bedrock_endpoint_url": model.url,
+                "aws_access_key_id": KEYS["baseline"],
+                "aws_secret_access_key": "bench",
+                "credentials_file": "/nonexistent",
+                "image_long_side": 0,
+            }
+        )
         assert not errors, errors
         self.baseline_config = config
 
@@ -111,8 +139,9 @@ class Printers:
         for klippy in self.klippy.values():
             klippy.set_state(print_stats={"state": "complete"}, pause_resume={"is_paused": False})
             klippy.start_print("bench.gcode", seconds=3600)
-        baseline = BaselinePolicy(None, self.baseline_config,
-                                  pause=lambda: self.moonraker["baseline"].post("/printer/print/pause"))
+        baseline = BaselinePolicy(
+            None, self.baseline_config, pause=lambda: self.moonraker["baseline"].post("/printer/print/pause")
+        )
         baseline.start()
         return baseline
 
@@ -142,8 +171,9 @@ def one_onset(printers: Printers, share: float) -> dict:
             if name not in onset_at:  # phased from a picture of the steady cycle, not one of a print's first
                 judged = calls_after(printers.model, name, started + SETTLE)
                 if judged:
-                    onset_at[name] = picture_time(printers.cameras[name], judged[0]) + LEAD + \
-                        share * cycle(name, printers.latency)
+                    onset_at[name] = (
+                        picture_time(printers.cameras[name], judged[0]) + LEAD + share * cycle(name, printers.latency)
+                    )
             elif name not in onset_set and time.monotonic() >= onset_at[name]:
                 printers.cameras[name].mode = "failed"
                 onset_at[name] = time.monotonic()
@@ -171,9 +201,13 @@ def daemon_memory(folder: Path, model: ModelServer, seconds: float) -> dict:
     klippy.start_print("memory.gcode", seconds=36000)
     figures = {}
     try:
-        for name, env in (("without a printer", daemon_env(folder, model, snapshot_url=camera.url)),
-                          ("with Moonraker", daemon_env(folder, model, f"moonraker://127.0.0.1:{moonraker.port}",
-                                                        snapshot_url=camera.url))):
+        for name, env in (
+            ("without a printer", daemon_env(folder, model, snapshot_url=camera.url)),
+            (
+                "with Moonraker",
+                daemon_env(folder, model, f"moonraker://127.0.0.1:{moonraker.port}", snapshot_url=camera.url),
+            ),
+        ):
             process = start_daemon(env)
             samples = []
             end = time.monotonic() + seconds
@@ -206,19 +240,29 @@ def main() -> None:
         try:
             for number in range(1, args.onsets + 1):
                 results.append(one_onset(printers, (number - 0.5) / args.onsets))
-                print(f"onset {number}: " + ", ".join(f"{k} paused after {v if v is None else round(v, 1)} s"
-                                                      for k, v in results[-1].items()), flush=True)
+                print(
+                    f"onset {number}: "
+                    + ", ".join(
+                        f"{k} paused after {v if v is None else round(v, 1)} s" for k, v in results[-1].items()
+                    ),
+                    flush=True,
+                )
         finally:
             printers.stop()
         memory = daemon_memory(folder, model, args.memory_seconds)
     model.stop()
 
-    print(f"\nOnset → Paused ({len(results)} onsets per policy at phases spread over its own cycle, snapshot "
-          f"cameras 640x480, {args.latency:g} s model latency), seconds ({time.strftime('%Y-%m-%d')})\n")
+    print(
+        f"\nOnset → Paused ({len(results)} onsets per policy at phases spread over its own cycle, snapshot "
+        f"cameras 640x480, {args.latency:g} s model latency), seconds ({time.strftime('%Y-%m-%d')})\n"
+    )
     print(f"{'':<44}{'p50':>8}{'worst':>8}")
     figures = {}
-    for key, words in (("plugin", "plugin in OctoPrint (defaults)"), ("daemon", "daemon through Moonraker (defaults)"),
-                       ("baseline", "baseline policy (through Moonraker)")):
+    for key, words in (
+        ("plugin", "plugin in OctoPrint (defaults)"),
+        ("daemon", "daemon through Moonraker (defaults)"),
+        ("baseline", "baseline policy (through Moonraker)"),
+    ):
         values = [r[key] for r in results if r[key] is not None]
         figures[key] = (median(values), max(values)) if values else (float("nan"), float("nan"))
         print(f"{words:<44}{figures[key][0]:>8.1f}{figures[key][1]:>8.1f}")

@@ -20,7 +20,7 @@ from typing import Optional
 
 from octoprint_failwatch.analysis import Verdict
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.engine.engine import Engine
+from octoprint_failwatch.engine.engine import Engine, EngineParts
 from octoprint_failwatch.engine.events import VerificationDecided
 from octoprint_failwatch.engine.evidence import LookAlike as EvidenceLookAlike
 from octoprint_failwatch.engine.simulation import Simulation
@@ -38,8 +38,14 @@ class Truth:
 
     GLARE_SECONDS = 60.0
 
-    def __init__(self, onset: float = float("inf"), fp: float = 0.0, burst: bool = False, random_seed: int = 1,
-                 picture_lag: float = 0.0):
+    def __init__(
+        self,
+        onset: float = float("inf"),
+        fp: float = 0.0,
+        burst: bool = False,
+        random_seed: int = 1,
+        picture_lag: float = 0.0,
+    ):
         self.onset, self.fp, self.burst = onset, fp, burst
         # a real camera's picture reaches the model this long after the moment it shows (stream latency,
         # capture, preparation, the request): a frame taken at t shows the scene at t - picture_lag
@@ -66,12 +72,15 @@ class Truth:
         # glares start at random (exponential gaps) so that a share `fp` of the time is glare
         while not self.glares or self.glares[-1][0] <= at:
             start = (self.glares[-1][1] if self.glares else 0.0) + self.random.expovariate(
-                self.fp / (self.GLARE_SECONDS * (1 - self.fp)))
+                self.fp / (self.GLARE_SECONDS * (1 - self.fp))
+            )
             self.glares.append((start, start + self.GLARE_SECONDS))
         return any(start <= at < end for start, end in self.glares[-3:])
 
-def baseline_policy(truth: Truth, latency: float, until: float, calls: Optional[Counter] = None,
-                    stream_open: float = 0.0) -> list[float]:
+
+def baseline_policy(
+    truth: Truth, latency: float, until: float, calls: Optional[Counter] = None, stream_open: float = 0.0
+) -> list[float]:
     """Times the baseline policy confirms a failure, from print start (t=0) to `until`; `calls` counts by kind.
     `stream_open`: what opening the camera's stream adds to a series' newest frame (its frames are 10 s apart,
     too far to keep the stream open; bench/e2e.py measures it)."""
@@ -100,8 +109,16 @@ class _Healthy:
         return None
 
 
-def failwatch(truth: Truth, latency: float, until: float, calls: Optional[Counter] = None,
-              step: float = STEP, on_confirmed=None, each_step=None, **settings) -> list[float]:
+def failwatch(
+    truth: Truth,
+    latency: float,
+    until: float,
+    calls: Optional[Counter] = None,
+    step: float = STEP,
+    on_confirmed=None,
+    each_step=None,
+    **settings,
+) -> list[float]:
     """Times at which Failwatch's engine confirms; `calls` counts its model calls by kind; `on_confirmed` and
     `each_step` let a scenario act as the user (say "Not a failure")."""
     simulation = Simulation(latency)
@@ -125,8 +142,7 @@ def failwatch(truth: Truth, latency: float, until: float, calls: Optional[Counte
                 on_confirmed(engine, event, clock.now)
 
     config, _ = build_config({"inference_profile_arn": "us.amazon.nova-lite-v1:0", **settings})
-    engine = Engine(config, capture=capture, analyse=analyse, executor=simulation.executor, on_event=on_event,
-                    clock=clock, health=_Healthy())
+    engine = Engine(config, EngineParts(capture, analyse, simulation.executor, clock, health=_Healthy()), on_event)
     engine.start()
     simulation.run(engine, until, step, each_step and (lambda: each_step(engine, clock.now)))
     return confirmed
@@ -135,8 +151,7 @@ def failwatch(truth: Truth, latency: float, until: float, calls: Optional[Counte
 POLICIES = {
     "baseline": lambda truth, latency, until, **kw: baseline_policy(truth, latency, until),
     "failwatch": lambda truth, latency, until, **kw: failwatch(truth, latency, until, **kw),
-    "fw quick_check off": lambda truth, latency, until, **kw: failwatch(truth, latency, until, quick_check=False,
-                                                                        **kw),
+    "fw quick_check off": lambda truth, latency, until, **kw: failwatch(truth, latency, until, quick_check=False, **kw),
 }
 
 
@@ -150,11 +165,16 @@ def random_onset(rng: random.Random, latency: float, stream_open: float = 0.0) -
 
 
 def latency_table(runs: int) -> None:
-    print(f"Failure onset -> confirmed (and paused), {runs} onsets at random phases, picture lag {PICTURE_LAG:g} s, "
-          "seconds\n")
+    print(
+        f"Failure onset -> confirmed (and paused), {runs} onsets at random phases, picture lag {PICTURE_LAG:g} s, "
+        "seconds\n"
+    )
     print("policies: " + ", ".join(f"[{n}] {name}" for n, name in enumerate(POLICIES)) + "; ratio = p50 / baseline p50")
-    print(f"{'model latency':<14}" + "".join(f"{f'[{n}] p50':>10}{'worst':>8}" for n in range(len(POLICIES)))
-          + "".join(f"{f'ratio {n}':>9}" for n in range(1, len(POLICIES))))
+    print(
+        f"{'model latency':<14}"
+        + "".join(f"{f'[{n}] p50':>10}{'worst':>8}" for n in range(len(POLICIES)))
+        + "".join(f"{f'ratio {n}':>9}" for n in range(1, len(POLICIES)))
+    )
     for latency in (1.0, 3.0, 8.0):
         row, medians = f"{latency:>6.0f} s       ", {}
         for name, policy in POLICIES.items():
@@ -173,8 +193,10 @@ PRINT_HOURS = 4.0  # for pauses: the default allows one automatic pause per prin
 
 
 def false_alarm_table(hours: float) -> None:
-    print(f"\nFalse alarms per 100 print-hours on a healthy print ({hours:g} h simulated each, latency 3 s):"
-          f"\nconfirmations (each one alerts) / pauses (at most one per {PRINT_HOURS:g}-hour print, the default)\n")
+    print(
+        f"\nFalse alarms per 100 print-hours on a healthy print ({hours:g} h simulated each, latency 3 s):"
+        f"\nconfirmations (each one alerts) / pauses (at most one per {PRINT_HOURS:g}-hour print, the default)\n"
+    )
     print(f"{'false positives per call':<26}" + "".join(f"{name:>22}" for name in POLICIES))
     for burst in (False, True):
         for fp in (0.02, 0.05, 0.10):
@@ -221,22 +243,31 @@ def look_alike_runs(truth: LookAlike, latency: float = 3.0) -> dict[str, list[fl
             dismissal["at"] = None
 
     until = PRINT_HOURS * 3600
-    return {"baseline": baseline_policy(LookAlike(truth.onset, truth.real), latency, until),
-            "failwatch": failwatch(truth, latency, until, step=0.5, on_confirmed=on_confirmed, each_step=each_step)}
+    return {
+        "baseline": baseline_policy(LookAlike(truth.onset, truth.real), latency, until),
+        "failwatch": failwatch(truth, latency, until, step=0.5, on_confirmed=on_confirmed, each_step=each_step),
+    }
 
 
 def look_alike_table() -> None:
-    print("\nA false alarm that stays in view: a 4-hour print, a look-alike (0.7, spaghetti) from minute 30; "
-          "\n\"Not a failure\" 2 minutes after the first alarm (Failwatch); a real failure from minute 180\n")
-    print(f"{'real failure':<34}{'alarms before it: baseline':>28}{'failwatch':>11}"
-          f"{'onset -> confirmed: baseline':>31}{'failwatch':>11}")
-    for name, onset, real in (("another type, 0.95", 180 * 60.0, (0.95, "layer_shift")),
-                              ("the same type, 0.90", 180 * 60.0, (0.9, "spaghetti")),
-                              ("none", float("inf"), (0.0, "none"))):
+    print(
+        "\nA false alarm that stays in view: a 4-hour print, a look-alike (0.7, spaghetti) from minute 30; "
+        '\n"Not a failure" 2 minutes after the first alarm (Failwatch); a real failure from minute 180\n'
+    )
+    print(
+        f"{'real failure':<34}{'alarms before it: baseline':>28}{'failwatch':>11}"
+        f"{'onset -> confirmed: baseline':>31}{'failwatch':>11}"
+    )
+    for name, onset, real in (
+        ("another type, 0.95", 180 * 60.0, (0.95, "layer_shift")),
+        ("the same type, 0.90", 180 * 60.0, (0.9, "spaghetti")),
+        ("none", float("inf"), (0.0, "none")),
+    ):
         runs = look_alike_runs(LookAlike(onset, real))
         row = f"{name:<34}"
-        row += "".join(f"{len([t for t in runs[p] if t < onset]):>{w}}" for p, w in (("baseline", 28),
-                                                                                     ("failwatch", 11)))
+        row += "".join(
+            f"{len([t for t in runs[p] if t < onset]):>{w}}" for p, w in (("baseline", 28), ("failwatch", 11))
+        )
         for policy, width in (("baseline", 31), ("failwatch", 11)):
             after = [t - onset for t in runs[policy] if t >= onset]
             row += f"{after[0]:>{width}.1f}" if after else f"{'–':>{width}}"
@@ -244,19 +275,36 @@ def look_alike_table() -> None:
 
 
 def sensitivity_table(hours: float, runs: int) -> None:
-    print(f"\nSensitivity (min_failure_confidence): false alarms say 0.5-0.9, real failures 0.92; glares 5 % of the "
-          f"time\nand 10 % independent false positives, {hours:g} h each; {runs} onsets; 3 s latency\n")
-    print(f"{'confidence needed':<20}{'confirmations /100 h: glares':>30}{'independent':>13}"
-          f"{'onset -> confirmed p50':>24}{'worst':>8}")
+    print(
+        f"\nSensitivity (min_failure_confidence): false alarms say 0.5-0.9, real failures 0.92; glares 5 % of the "
+        f"time\nand 10 % independent false positives, {hours:g} h each; {runs} onsets; 3 s latency\n"
+    )
+    print(
+        f"{'confidence needed':<20}{'confirmations /100 h: glares':>30}{'independent':>13}"
+        f"{'onset -> confirmed p50':>24}{'worst':>8}"
+    )
     for needed in (0.0, 0.6, 0.8):
-        alarms = [len(failwatch(Truth(fp=fp, burst=burst, random_seed=11), 3.0, hours * 3600, step=0.5,
-                                min_failure_confidence=needed)) * 100 / hours
-                  for fp, burst in ((0.05, True), (0.10, False))]
+        alarms = [
+            len(
+                failwatch(
+                    Truth(fp=fp, burst=burst, random_seed=11),
+                    3.0,
+                    hours * 3600,
+                    step=0.5,
+                    min_failure_confidence=needed,
+                )
+            )
+            * 100
+            / hours
+            for fp, burst in ((0.05, True), (0.10, False))
+        ]
         rng, delays = random.Random(7), []
         for _ in range(runs):
             onset = 600 + rng.uniform(0, 60)
-            delays.append(min(t for t in failwatch(Truth(onset), 3.0, onset + 300, min_failure_confidence=needed)
-                              if t >= onset) - onset)
+            delays.append(
+                min(t for t in failwatch(Truth(onset), 3.0, onset + 300, min_failure_confidence=needed) if t >= onset)
+                - onset
+            )
         print(f"{needed:<20g}{alarms[0]:>30.1f}{alarms[1]:>13.1f}{median(delays):>24.1f}{max(delays):>8.1f}")
 
 

@@ -48,8 +48,12 @@ def measure(server: OctoPrintServer, seconds: float) -> dict:
         threads.append(len(os.listdir(f"/proc/{pid}/task")))
         time.sleep(1.0)
     elapsed = time.monotonic() - started
-    return {"cpu": (cpu_seconds(pid) - cpu_before) / elapsed * 100, "rss": mean(rss), "rss_max": max(rss),
-            "threads": max(threads)}
+    return {
+        "cpu": (cpu_seconds(pid) - cpu_before) / elapsed * 100,
+        "rss": mean(rss),
+        "rss_max": max(rss),
+        "threads": max(threads),
+    }
 
 
 def run(settings: dict, disabled: bool, seconds: float) -> dict:
@@ -85,33 +89,50 @@ def main() -> None:
     scene = CameraServer(size=(1920, 1080), fps=30).start()
     stream = RtspCamera("--mjpeg", scene.stream_url).start()
     model = ModelServer().start()
-    bedrock = {"inference_profile_arn": "us.amazon.nova-lite-v1:0", "bedrock_endpoint_url": model.url,
-               "aws_access_key_id": "AKIABENCH", "aws_secret_access_key": "bench", "credentials_file": "/nonexistent"}
+    bedrock = {
+        "inference_profile_arn": "us.amazon.nova-lite-v1:0",
+        "bedrock_endpoint_url": model.url,
+        "aws_access_key_id": "AKIABENCH",
+        "aws_secret_access_key": "bench",
+        "credentials_file": "/nonexistent",
+    }
     local = {"model_backend": "openai", "openai_base_url": model.url + "/v1", "openai_model": "llava:13b"}
-    setups = {"RTSP 1080p/30 + Bedrock": {"rtsp_url": stream.url, **bedrock},
-              "snapshot URL + Bedrock": {"snapshot_url": scene.url, **bedrock},
-              "snapshot URL + local model": {"snapshot_url": scene.url, **local}}
+    setups = {
+        "RTSP 1080p/30 + Bedrock": {"rtsp_url": stream.url, **bedrock},
+        "snapshot URL + Bedrock": {"snapshot_url": scene.url, **bedrock},
+        "snapshot URL + local model": {"snapshot_url": scene.url, **local},
+    }
     try:
         baseline = run({**setups["snapshot URL + local model"], "warmup_minutes": 0}, True, args.seconds)
-        results = {name: run({**settings, "warmup_minutes": 0}, False, args.seconds)
-                   for name, settings in setups.items()}
+        results = {
+            name: run({**settings, "warmup_minutes": 0}, False, args.seconds) for name, settings in setups.items()
+        }
     finally:
         model.stop()
         stream.stop()
         scene.stop()
-    print(f"OctoPrint printing on the virtual printer, {args.seconds:g} s window "
-          f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)\n")
-    print(f"{'':<32}{'CPU % of one core':>18}{'RSS MB (mean/max)':>20}{'threads':>9}{'added CPU':>11}"
-          f"{'added RSS MB':>14}")
-    print(f"{'Failwatch disabled':<32}{baseline['cpu']:>18.1f}{baseline['rss']:>13.0f}/{baseline['rss_max']:<6.0f}"
-          f"{baseline['threads']:>9}")
+    print(
+        f"OctoPrint printing on the virtual printer, {args.seconds:g} s window "
+        f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)\n"
+    )
+    print(
+        f"{'':<32}{'CPU % of one core':>18}{'RSS MB (mean/max)':>20}{'threads':>9}{'added CPU':>11}{'added RSS MB':>14}"
+    )
+    print(
+        f"{'Failwatch disabled':<32}{baseline['cpu']:>18.1f}{baseline['rss']:>13.0f}/{baseline['rss_max']:<6.0f}"
+        f"{baseline['threads']:>9}"
+    )
     for name, figures in results.items():
-        print(f"{name:<32}{figures['cpu']:>18.1f}{figures['rss']:>13.0f}/{figures['rss_max']:<6.0f}"
-              f"{figures['threads']:>9}{figures['cpu'] - baseline['cpu']:>11.1f}"
-              f"{figures['rss'] - baseline['rss']:>14.0f}")
+        print(
+            f"{name:<32}{figures['cpu']:>18.1f}{figures['rss']:>13.0f}/{figures['rss_max']:<6.0f}"
+            f"{figures['threads']:>9}{figures['cpu'] - baseline['cpu']:>11.1f}"
+            f"{figures['rss'] - baseline['rss']:>14.0f}"
+        )
         counters = figures["status"]["counters"]
-        print(f"{'':<32}model calls in the window: {counters['calls']}, errors: {counters['errors']}, "
-              f"state: {figures['status']['state']}")
+        print(
+            f"{'':<32}model calls in the window: {counters['calls']}, errors: {counters['errors']}, "
+            f"state: {figures['status']['state']}"
+        )
 
 
 if __name__ == "__main__":

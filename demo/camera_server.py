@@ -41,8 +41,14 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Failwatch demo
 class CameraServer(HttpService):
     """Runs in a thread; `mode` can be changed directly by tests or over HTTP."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, mode: str = "healthy",
-                 size: tuple[int, int] = (1280, 720), fps: float = 10.0):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        mode: str = "healthy",
+        size: tuple[int, int] = (1280, 720),
+        fps: float = 10.0,
+    ):
         self.mode = mode
         self.size = size
         self.fps = fps
@@ -93,8 +99,13 @@ class CameraServer(HttpService):
                 try:
                     while not server.stopping.is_set() and server.mode != "down":
                         jpeg = server.snapshot()
-                        self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: "
-                                         + str(len(jpeg)).encode() + b"\r\n\r\n" + jpeg + b"\r\n")
+                        self.wfile.write(
+                            b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: "
+                            + str(len(jpeg)).encode()
+                            + b"\r\n\r\n"
+                            + jpeg
+                            + b"\r\n"
+                        )
                         server.stopping.wait(1.0 / server.fps)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
@@ -111,8 +122,11 @@ class CameraServer(HttpService):
         self.stream_url = f"http://{host}:{self.port}/stream.mjpg"
 
     def page(self) -> str:
-        buttons = "".join(f'<button class="{"on" if mode == self.mode else ""}" title="{what}" '
-                          f'onclick="set(\'{mode}\')">{mode}</button>' for mode, what in MODES.items())
+        buttons = "".join(
+            f'<button class="{"on" if mode == self.mode else ""}" title="{what}" '
+            f"onclick=\"set('{mode}')\">{mode}</button>"
+            for mode, what in MODES.items()
+        )
         return PAGE.format(mode=f"{self.mode} — {MODES.get(self.mode, 'real photos, in turn')}", buttons=buttons)
 
     def set_mode(self, mode: str) -> None:

@@ -7,8 +7,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class HttpService:
-    def __init__(self, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1", port: int = 0,
-                 name: str = "http-service"):
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1", port: int = 0, name: str = "http-service"
+    ):
         # headers and body are separate writes: with Nagle's algorithm the body would wait for the client's
         # delayed ACK, 40 ms on every request — a slow server that no real service is
         handler.disable_nagle_algorithm = True

@@ -15,8 +15,17 @@ from pathlib import Path
 from typing import Optional
 
 ETX = b"\x03"
-OBJECTS = ("webhooks", "print_stats", "pause_resume", "virtual_sdcard", "idle_timeout", "configfile",
-           "display_status", "toolhead", "gcode_move")
+OBJECTS = (
+    "webhooks",
+    "print_stats",
+    "pause_resume",
+    "virtual_sdcard",
+    "idle_timeout",
+    "configfile",
+    "display_status",
+    "toolhead",
+    "gcode_move",
+)
 
 
 class KlippyStandIn:
@@ -33,11 +42,23 @@ class KlippyStandIn:
         self._print_seconds = 1800.0
         self.objects = {
             "webhooks": {"state": "ready", "state_message": "Printer is ready"},
-            "print_stats": {"state": "standby", "filename": "", "print_duration": 0.0, "total_duration": 0.0,
-                            "filament_used": 0.0, "message": "", "info": {"total_layer": None, "current_layer": None}},
+            "print_stats": {
+                "state": "standby",
+                "filename": "",
+                "print_duration": 0.0,
+                "total_duration": 0.0,
+                "filament_used": 0.0,
+                "message": "",
+                "info": {"total_layer": None, "current_layer": None},
+            },
             "pause_resume": {"is_paused": False},
-            "virtual_sdcard": {"progress": 0.0, "is_active": False, "file_position": 0, "file_path": None,
-                               "file_size": 0},
+            "virtual_sdcard": {
+                "progress": 0.0,
+                "is_active": False,
+                "file_position": 0,
+                "file_path": None,
+                "file_size": 0,
+            },
             "idle_timeout": {"state": "Idle", "printing_time": 0.0},
             "configfile": {"config": {"virtual_sdcard": {"path": "/tmp/gcodes"}, "pause_resume": {}}},
             "display_status": {"progress": 0.0, "message": None},
@@ -114,8 +135,9 @@ class KlippyStandIn:
             try:
                 result = self._handle(client, method, params)
             except KlippyError as exc:
-                self._send(client, {"id": request.get("id"), "error": {"error": "WebRequestError",
-                                                                       "message": str(exc)}})
+                self._send(
+                    client, {"id": request.get("id"), "error": {"error": "WebRequestError", "message": str(exc)}}
+                )
                 return
         self._send(client, {"id": request.get("id"), "result": result})
 
@@ -124,17 +146,39 @@ class KlippyStandIn:
     def _handle(self, client: socket.socket, method: str, params: dict):
         if method == "info":
             state = "ready" if self.ready else "startup"
-            return {"state": state, "state_message": "Printer is ready" if self.ready else "Printer is starting up",
-                    "hostname": "stand-in", "software_version": "v0.12.0-stand-in", "cpu_info": "stand-in",
-                    "klipper_path": "/tmp/klipper", "python_path": "/usr/bin/python3",
-                    "log_file": "/tmp/klippy.log", "config_file": "/tmp/printer.cfg", "process_id": os.getpid(),
-                    "user_id": os.getuid(), "group_id": os.getgid()}
+            return {
+                "state": state,
+                "state_message": "Printer is ready" if self.ready else "Printer is starting up",
+                "hostname": "stand-in",
+                "software_version": "v0.12.0-stand-in",
+                "cpu_info": "stand-in",
+                "klipper_path": "/tmp/klipper",
+                "python_path": "/usr/bin/python3",
+                "log_file": "/tmp/klippy.log",
+                "config_file": "/tmp/printer.cfg",
+                "process_id": os.getpid(),
+                "user_id": os.getuid(),
+                "group_id": os.getgid(),
+            }
         if not self.ready and method not in ("list_endpoints", "gcode/subscribe_output", "register_remote_method"):
             raise KlippyError("Klippy not ready")
         if method == "list_endpoints":
-            return {"endpoints": ["info", "emergency_stop", "objects/list", "objects/query", "objects/subscribe",
-                                  "gcode/script", "gcode/help", "gcode/subscribe_output", "pause_resume/pause",
-                                  "pause_resume/resume", "pause_resume/cancel", "register_remote_method"]}
+            return {
+                "endpoints": [
+                    "info",
+                    "emergency_stop",
+                    "objects/list",
+                    "objects/query",
+                    "objects/subscribe",
+                    "gcode/script",
+                    "gcode/help",
+                    "gcode/subscribe_output",
+                    "pause_resume/pause",
+                    "pause_resume/resume",
+                    "pause_resume/cancel",
+                    "register_remote_method",
+                ]
+            }
         if method in ("gcode/subscribe_output", "register_remote_method", "emergency_stop"):
             return {}
         if method == "objects/list":
@@ -148,8 +192,11 @@ class KlippyStandIn:
         if method == "gcode/script":
             return self._script(params.get("script", ""))
         if method in ("pause_resume/pause", "pause_resume/resume", "pause_resume/cancel"):
-            return self._script({"pause_resume/pause": "PAUSE", "pause_resume/resume": "RESUME",
-                                 "pause_resume/cancel": "CANCEL_PRINT"}[method])
+            return self._script(
+                {"pause_resume/pause": "PAUSE", "pause_resume/resume": "RESUME", "pause_resume/cancel": "CANCEL_PRINT"}[
+                    method
+                ]
+            )
         raise KlippyError(f"no such method: {method}")
 
     def _select(self, objects: dict) -> dict:
@@ -167,17 +214,23 @@ class KlippyStandIn:
         if command == "PAUSE":
             if self.objects["pause_resume"]["is_paused"]:
                 raise KlippyError("Print already paused")
-            self._set(pause_resume={"is_paused": True}, print_stats={"state": "paused"},
-                      idle_timeout={"state": "Ready"})
+            self._set(
+                pause_resume={"is_paused": True}, print_stats={"state": "paused"}, idle_timeout={"state": "Ready"}
+            )
         elif command == "RESUME":
             if not self.objects["pause_resume"]["is_paused"]:
                 raise KlippyError("Print is not paused, resume aborted")
-            self._set(pause_resume={"is_paused": False}, print_stats={"state": "printing"},
-                      idle_timeout={"state": "Printing"})
+            self._set(
+                pause_resume={"is_paused": False}, print_stats={"state": "printing"}, idle_timeout={"state": "Printing"}
+            )
         elif command == "CANCEL_PRINT":
             if state in ("printing", "paused"):
-                self._set(pause_resume={"is_paused": False}, print_stats={"state": "cancelled"},
-                          virtual_sdcard={"is_active": False}, idle_timeout={"state": "Ready"})
+                self._set(
+                    pause_resume={"is_paused": False},
+                    print_stats={"state": "cancelled"},
+                    virtual_sdcard={"is_active": False},
+                    idle_timeout={"state": "Ready"},
+                )
         return {}
 
     # ----- what the test does to the printer -----
@@ -185,10 +238,12 @@ class KlippyStandIn:
     def start_print(self, filename: str, seconds: float = 1800.0) -> None:
         with self._lock:
             self._print_started, self._print_seconds = self.clock, seconds
-            self._set(print_stats={"state": "printing", "filename": filename, "print_duration": 0.0,
-                                   "total_duration": 0.0},
-                      virtual_sdcard={"is_active": True, "progress": 0.0, "file_path": f"/tmp/gcodes/{filename}"},
-                      idle_timeout={"state": "Printing"}, pause_resume={"is_paused": False})
+            self._set(
+                print_stats={"state": "printing", "filename": filename, "print_duration": 0.0, "total_duration": 0.0},
+                virtual_sdcard={"is_active": True, "progress": 0.0, "file_path": f"/tmp/gcodes/{filename}"},
+                idle_timeout={"state": "Printing"},
+                pause_resume={"is_paused": False},
+            )
 
     def advance(self, seconds: float) -> None:
         """The printer's clock moves on: a print in progress advances (and completes at its end)."""
@@ -199,12 +254,16 @@ class KlippyStandIn:
                 return
             elapsed = self.clock - self._print_started
             if elapsed >= self._print_seconds:
-                self._set(print_stats={"state": "complete", "print_duration": self._print_seconds},
-                          virtual_sdcard={"is_active": False, "progress": 1.0}, idle_timeout={"state": "Ready"})
+                self._set(
+                    print_stats={"state": "complete", "print_duration": self._print_seconds},
+                    virtual_sdcard={"is_active": False, "progress": 1.0},
+                    idle_timeout={"state": "Ready"},
+                )
             else:
-                self._set(print_stats={"print_duration": stats["print_duration"] + seconds,
-                                       "total_duration": elapsed},
-                          virtual_sdcard={"progress": elapsed / self._print_seconds})
+                self._set(
+                    print_stats={"print_duration": stats["print_duration"] + seconds, "total_duration": elapsed},
+                    virtual_sdcard={"progress": elapsed / self._print_seconds},
+                )
 
     def set_state(self, **changes) -> None:
         """Sets printer objects as Klipper would change them (a macro's pause, a timelapse's park...)."""
@@ -220,8 +279,7 @@ class KlippyStandIn:
             for name, values in changes.items():
                 if name in objects:
                     fields = objects[name]
-                    status[name] = dict(values) if fields is None else {k: v for k, v in values.items()
-                                                                        if k in fields}
+                    status[name] = dict(values) if fields is None else {k: v for k, v in values.items() if k in fields}
             if status:
                 self._send(client, {**template, "params": {"eventtime": self.clock, "status": status}})
 

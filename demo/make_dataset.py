@@ -28,8 +28,15 @@ def make_dataset(folder: Path) -> Path:
             t = index * INTERVAL
             scene = "failed" if onset is not None and t >= onset else "healthy"
             (frames / f"{index:05d}.jpg").write_bytes(encode_jpeg(render(scene, t, *SIZE), 80))
-        labels.append({"print": name, "frames": name, "frame_interval": INTERVAL, "onset": onset,
-                       "print_time_at_start": PRINT_TIME_AT_START})
+        labels.append(
+            {
+                "print": name,
+                "frames": name,
+                "frame_interval": INTERVAL,
+                "onset": onset,
+                "print_time_at_start": PRINT_TIME_AT_START,
+            }
+        )
     (folder / "labels.json").write_text(json.dumps(labels, indent=1))
     return folder
 

@@ -39,8 +39,12 @@ ERRORS = {
     "expired": (403, "ExpiredTokenException", "The security token included in the request is expired"),
     "denied": (403, "AccessDeniedException", "You don't have access to the model with the specified model ID."),
     "model_timeout": (408, "ModelTimeoutException", "Model has timed out in processing the request."),
-    "no_tool_choice": (400, "ValidationException", "This model doesn't support the toolConfig.toolChoice.tool "
-                       "field. Remove toolConfig.toolChoice.tool and try again."),
+    "no_tool_choice": (
+        400,
+        "ValidationException",
+        "This model doesn't support the toolConfig.toolChoice.tool "
+        "field. Remove toolConfig.toolChoice.tool and try again.",
+    ),
 }
 
 
@@ -55,8 +59,12 @@ def _answer(properties, failed, explanation: str) -> dict:
     if isinstance(failed, dict):
         full = {"explanation": explanation, **failed}
     else:
-        full = {"print_failed": failed, "confidence": 0.92 if failed else 0.08,
-                "failure_type": "spaghetti" if failed else "none", "explanation": explanation}
+        full = {
+            "print_failed": failed,
+            "confidence": 0.92 if failed else 0.08,
+            "failure_type": "spaghetti" if failed else "none",
+            "explanation": explanation,
+        }
     return {key: value for key, value in full.items() if not properties or key in properties}
 
 
@@ -93,8 +101,10 @@ class AccountQuota:
             now = self.clock.monotonic()
             while self._window and self._window[0][0] <= now - self.WINDOW:
                 self._tokens -= self._window.popleft()[1]
-            if len(self._window) + 1 > self.requests_per_minute or \
-                    self._tokens + reserve_tokens > self.tokens_per_minute:
+            if (
+                len(self._window) + 1 > self.requests_per_minute
+                or self._tokens + reserve_tokens > self.tokens_per_minute
+            ):
                 self.throttled.append(now)
                 return None
             entry = [now, reserve_tokens]
@@ -145,7 +155,7 @@ class ModelServer(HttpService):
                     code, payload = server.chat(json.loads(body or b"{}"), bearer)
                     self._reply(code, json.dumps(payload).encode(), "application/json", {})
                 elif self.path.startswith("/model/") and self.path.endswith("/converse"):
-                    model_id = unquote(self.path[len("/model/"):-len("/converse")])
+                    model_id = unquote(self.path[len("/model/") : -len("/converse")])
                     code, payload, headers = server.converse(model_id, json.loads(body or b"{}"), access_key)
                     self._reply(code, json.dumps(payload).encode(), "application/json", headers)
                 elif self.path == "/":
@@ -189,8 +199,10 @@ class ModelServer(HttpService):
         if access_key in self.expired_keys:
             fault = "expired"
         input_tokens = sum(_tokens_for(image) for image in images) + _text_tokens(
-            *[block.get("text", "") for block in request.get("system", [])], *record["texts"],
-            request.get("toolConfig", {}))
+            *[block.get("text", "") for block in request.get("system", [])],
+            *record["texts"],
+            request.get("toolConfig", {}),
+        )
         admitted = None
         if self.quota is not None and fault is None:
             reserve = input_tokens + int(request.get("inferenceConfig", {}).get("maxTokens") or 4096)
@@ -210,8 +222,11 @@ class ModelServer(HttpService):
         tools = request.get("toolConfig", {}).get("tools") or [{}]
         schema = tools[0].get("toolSpec", {}).get("inputSchema", {}).get("json", {})
         failing = failed.get("print_failed") if isinstance(failed, dict) else failed
-        tool_input = _answer(schema.get("properties"), failed, "Tangled strands of filament around the part."
-                             if failing else "The part is building normally.")
+        tool_input = _answer(
+            schema.get("properties"),
+            failed,
+            "Tangled strands of filament around the part." if failing else "The part is building normally.",
+        )
         stop_reason = "tool_use"
         blocks = [{"toolUse": {"toolUseId": "t1", "name": TOOL, "input": tool_input}}]
         if fault == "malformed":
@@ -221,7 +236,7 @@ class ModelServer(HttpService):
         elif fault == "text":
             blocks, stop_reason = [{"text": "The print looks failed to me."}], "end_turn"
         elif isinstance(fault, str) and fault.startswith("explain:"):
-            blocks[0]["toolUse"]["input"]["explanation"] = fault[len("explain:"):]
+            blocks[0]["toolUse"]["input"]["explanation"] = fault[len("explain:") :]
         if "toolConfig" not in request:  # no tools offered: the answer comes as JSON in text
             properties = json.loads(record["texts"][-1].split(": ", 1)[1]) if record["texts"] else None
             tool_input = _answer(properties, failed, tool_input.get("explanation", ""))
@@ -229,13 +244,20 @@ class ModelServer(HttpService):
         output_tokens = _text_tokens(tool_input)
         if admitted is not None:
             self.quota.settle(admitted, input_tokens + output_tokens)
-        return 200, {
-            "output": {"message": {"role": "assistant", "content": blocks}},
-            "stopReason": stop_reason,
-            "usage": {"inputTokens": input_tokens, "outputTokens": output_tokens,
-                      "totalTokens": input_tokens + output_tokens},
-            "metrics": {"latencyMs": 5},
-        }, {}
+        return (
+            200,
+            {
+                "output": {"message": {"role": "assistant", "content": blocks}},
+                "stopReason": stop_reason,
+                "usage": {
+                    "inputTokens": input_tokens,
+                    "outputTokens": output_tokens,
+                    "totalTokens": input_tokens + output_tokens,
+                },
+                "metrics": {"latencyMs": 5},
+            },
+            {},
+        )
 
     # ----- OpenAI-compatible chat completions -----
 
@@ -243,7 +265,8 @@ class ModelServer(HttpService):
         content = request.get("messages", [{}, {}])[-1].get("content", [])
         images = [
             base64.b64decode(part["image_url"]["url"].split(",", 1)[1])
-            for part in content if isinstance(part, dict) and part.get("type") == "image_url"
+            for part in content
+            if isinstance(part, dict) and part.get("type") == "image_url"
         ]
         with self._lock:
             self.chat_requests.append({"api_key": bearer, "images": images, "request": request})
@@ -257,16 +280,25 @@ class ModelServer(HttpService):
         failed = self._decide(images)
         schema = request.get("response_format", {}).get("json_schema", {}).get("schema", {})
         failing = failed.get("print_failed") if isinstance(failed, dict) else failed
-        answer = _answer(schema.get("properties"), failed,
-                         "Tangled strands of filament." if failing else "The part is building normally.")
+        answer = _answer(
+            schema.get("properties"),
+            failed,
+            "Tangled strands of filament." if failing else "The part is building normally.",
+        )
         text = json.dumps(answer) if fault != "malformed" else "I think it failed"
         texts = [m["content"] for m in request.get("messages", []) if isinstance(m.get("content"), str)]
         texts += [part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"]
         return 200, {
-            "choices": [{"message": {"role": "assistant", "content": text},
-                         "finish_reason": "length" if fault == "max_tokens" else "stop"}],
-            "usage": {"prompt_tokens": sum(_tokens_for(i) for i in images) + _text_tokens(*texts, schema),
-                      "completion_tokens": _text_tokens(text)},
+            "choices": [
+                {
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "length" if fault == "max_tokens" else "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": sum(_tokens_for(i) for i in images) + _text_tokens(*texts, schema),
+                "completion_tokens": _text_tokens(text),
+            },
         }
 
     def restart_false_alarms(self, draw: int) -> None:

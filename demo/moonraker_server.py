@@ -41,21 +41,25 @@ snapshot_url: {snapshot_url}
 class MoonrakerServer:
     def __init__(self, data: Path, klippy_socket: Path, snapshot_url: str, stream_url: str):
         if not MOONRAKER.exists():
-            raise RuntimeError("Moonraker is not installed for the tests: run scripts/install_moonraker.sh "
-                               "(make test and make bench do)")
+            raise RuntimeError(
+                "Moonraker is not installed for the tests: run scripts/install_moonraker.sh "
+                "(make test and make bench do)"
+            )
         self.data = data
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         (data / "config").mkdir(parents=True, exist_ok=True)
         (data / "gcodes").mkdir(exist_ok=True)
-        (data / "config" / "moonraker.conf").write_text(CONFIG.format(
-            port=self.port, socket=klippy_socket, snapshot_url=snapshot_url, stream_url=stream_url))
+        (data / "config" / "moonraker.conf").write_text(
+            CONFIG.format(port=self.port, socket=klippy_socket, snapshot_url=snapshot_url, stream_url=stream_url)
+        )
         self.process: Optional[subprocess.Popen] = None
 
     def start(self) -> MoonrakerServer:
         log = open(self.data / "moonraker.log", "ab")
-        self.process = subprocess.Popen([str(MOONRAKER), "-d", str(self.data), "-n"], stdout=log,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [str(MOONRAKER), "-d", str(self.data), "-n"], stdout=log, stderr=subprocess.STDOUT
+        )
         wait_for(self._answers, 60, "Moonraker to answer")
         return self
 

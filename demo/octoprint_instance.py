@@ -68,9 +68,18 @@ def long_gcode(seconds: int) -> bytes:
 
 
 class OctoPrintServer:
-    def __init__(self, basedir: Path, plugin_settings: dict, port: Optional[int] = None,
-                 admin_password: str = "admin-password", python: str = sys.executable, api_keys: bool = True,
-                 plugins_config: Optional[dict] = None, serial: Optional[dict] = None, event_log: bool = True):
+    def __init__(
+        self,
+        basedir: Path,
+        plugin_settings: dict,
+        port: Optional[int] = None,
+        admin_password: str = "admin-password",
+        python: str = sys.executable,
+        api_keys: bool = True,
+        plugins_config: Optional[dict] = None,
+        serial: Optional[dict] = None,
+        event_log: bool = True,
+    ):
         self.plugins_config = plugins_config or {}  # other plugins' settings, e.g. the classic webcam
         self.serial = serial or {}  # e.g. a printer on a serial port instead of the virtual one
         self.basedir = basedir
@@ -119,18 +128,32 @@ class OctoPrintServer:
             "devel": {"enableRateLimiter": False},
             "serial": {"log": True, **self.serial},  # the G-code sent to the printer, for tests to read
             "plugins": {
-                "_disabled": ["announcements", "tracking", "discovery", "errortracking", "softwareupdate",
-                              "achievements"],  # its pop-ups would cover ours in screenshots
+                "_disabled": [
+                    "announcements",
+                    "tracking",
+                    "discovery",
+                    "errortracking",
+                    "softwareupdate",
+                    "achievements",
+                ],  # its pop-ups would cover ours in screenshots
                 "virtual_printer": {"enabled": True, "okAfterResend": True},
                 "failwatch": self.plugin_settings,
                 **self.plugins_config,
             },
         }
         if self.event_log:  # OctoPrint's event manager writes Failwatch's custom events to a file, for tests
-            config["events"] = {"enabled": True, "subscriptions": [
-                {"event": f"plugin_failwatch_{name}", "type": "system", "shell": True,
-                 "command": f"echo {{__eventname}} >> {self.basedir / 'failwatch-events.log'}"}
-                for name in OUTCOMES]}
+            config["events"] = {
+                "enabled": True,
+                "subscriptions": [
+                    {
+                        "event": f"plugin_failwatch_{name}",
+                        "type": "system",
+                        "shell": True,
+                        "command": f"echo {{__eventname}} >> {self.basedir / 'failwatch-events.log'}",
+                    }
+                    for name in OUTCOMES
+                ],
+            }
         (self.basedir / "config.yaml").write_text(yaml.safe_dump(config))
         self._octoprint("user", "add", "--password", self.admin_password, "--admin", "admin")
         self._octoprint("user", "add", "--password", "viewer-password", "--group", "users", "viewer")
@@ -144,9 +167,20 @@ class OctoPrintServer:
     def start(self) -> OctoPrintServer:
         log = open(self.basedir / "serve.log", "ab")
         self.process = subprocess.Popen(
-            [self.octoprint_command, "-b", str(self.basedir), "serve",
-             "--host", "127.0.0.1", "--port", str(self.port), "--iknowwhatimdoing"],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            [
+                self.octoprint_command,
+                "-b",
+                str(self.basedir),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--iknowwhatimdoing",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         log.close()
         wait_for(self._ready, START_TIMEOUT, "OctoPrint to serve its API")
@@ -167,7 +201,8 @@ class OctoPrintServer:
         response = self.anonymous.get(f"{self.url}/api/version", timeout=5)
         # the placeholder server answers 503 until the real one is up; without a key the real one says 403
         return response.status_code in (200, 403) and response.headers.get("Content-Type", "").startswith(
-            "application/json")
+            "application/json"
+        )
 
     def stop(self) -> None:
         stop_process(self.process, timeout=30)
@@ -191,8 +226,9 @@ class OctoPrintServer:
         return response.json()
 
     def wait_for_state(self, *states: str, timeout: float = 60.0) -> dict:
-        return wait_for(lambda: (s := self.plugin_status())["state"] in states and s, timeout,
-                        f"Failwatch state {states}")
+        return wait_for(
+            lambda: (s := self.plugin_status())["state"] in states and s, timeout, f"Failwatch state {states}"
+        )
 
     def save_settings(self, values: dict) -> requests.Response:
         response = self.api("POST", "/api/settings", json={"plugins": {"failwatch": values}})
@@ -216,14 +252,16 @@ class OctoPrintServer:
         session = self._session()
         session.get(f"{self.url}/", timeout=30)
         session.headers["X-CSRF-Token"] = session.cookies.get(f"csrf_token_P{self.port}", "")
-        session.post(f"{self.url}/api/login", json={"user": user, "pass": password, "remember": False},
-                     timeout=30).raise_for_status()
+        session.post(
+            f"{self.url}/api/login", json={"user": user, "pass": password, "remember": False}, timeout=30
+        ).raise_for_status()
         self.admin = session
 
     def upload(self, name: str, gcode: bytes, select: bool = False, start: bool = False) -> None:
         files = {"file": (name, gcode, "application/octet-stream")}
-        response = self.api("POST", "/api/files/local", files=files,
-                            data={"select": str(select).lower(), "print": str(start).lower()})
+        response = self.api(
+            "POST", "/api/files/local", files=files, data={"select": str(select).lower(), "print": str(start).lower()}
+        )
         response.raise_for_status()
 
     def start_print(self, seconds: int = 600, name: str = "failwatch_test.gcode") -> None:
@@ -233,8 +271,11 @@ class OctoPrintServer:
 
     def cancel_print(self) -> None:
         self.api("POST", "/api/job", json={"command": "cancel"})
-        wait_for(lambda: self.job_state() in ("Operational", "Cancelling") or "Operational" in self.job_state(),
-                 60, "the print to be cancelled")
+        wait_for(
+            lambda: self.job_state() in ("Operational", "Cancelling") or "Operational" in self.job_state(),
+            60,
+            "the print to be cancelled",
+        )
 
     def events(self) -> list[str]:
         path = self.basedir / "failwatch-events.log"

@@ -20,7 +20,8 @@ class RtspCamera:
         server = Path(__file__).with_name("rtsp_server.py")
         self.process = subprocess.Popen(
             ["/usr/bin/python3", str(server), "--port", str(self.port), *self._args],
-            stdout=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         line = self.process.stdout.readline()
         if not line.startswith("ready"):

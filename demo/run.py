@@ -61,15 +61,21 @@ def main() -> None:
         # connected first: a file selected before the printer is connected is not shown as loaded
         octoprint.connect_printer()
         octoprint.upload(DEMO_GCODE, long_gcode(30 * 60), select=True)  # ~32 min by OctoPrint's estimate
-        wait_for(lambda: (octoprint.api("GET", "/api/job").json().get("job") or {}).get("file", {}).get("name")
-                 == DEMO_GCODE, 30, "the demo print to be loaded")
+        wait_for(
+            lambda: (
+                (octoprint.api("GET", "/api/job").json().get("job") or {}).get("file", {}).get("name") == DEMO_GCODE
+            ),
+            30,
+            "the demo print to be loaded",
+        )
         print(f"\nOctoPrint with Failwatch: {octoprint.url}  (login: admin / admin)")
-        print(f"Demo camera: {camera.url} (MJPEG {camera.stream_url}"
-              + (f", RTSP {rtsp.url})" if rtsp else ")"))
+        print(f"Demo camera: {camera.url} (MJPEG {camera.stream_url}" + (f", RTSP {rtsp.url})" if rtsp else ")"))
         print(f"Switch the demo camera's scene (healthy, failed, frozen, black…): http://127.0.0.1:{camera.port}/")
         print(f"OctoPrint's own log: {octoprint.basedir}/logs/octoprint.log")
-        print(f"The virtual printer is connected and {DEMO_GCODE} is loaded: press Print. Ctrl-C stops everything.\n",
-              flush=True)
+        print(
+            f"The virtual printer is connected and {DEMO_GCODE} is loaded: press Print. Ctrl-C stops everything.\n",
+            flush=True,
+        )
         stop.wait()
     except KeyboardInterrupt:
         pass

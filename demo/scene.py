@@ -53,7 +53,7 @@ def _draw_stamp(image: np.ndarray, t: float) -> None:
     for bit in range(STAMP_BITS):
         shade = 255 if value >> bit & 1 else 0
         x = bit * STAMP_CELL
-        image[height - STAMP_CELL:height, x:x + STAMP_CELL] = shade
+        image[height - STAMP_CELL : height, x : x + STAMP_CELL] = shade
 
 
 def read_stamp(jpeg: bytes) -> float:
@@ -63,7 +63,7 @@ def read_stamp(jpeg: bytes) -> float:
     value = 0
     for bit in range(STAMP_BITS):
         x = bit * STAMP_CELL
-        cell = image[height - STAMP_CELL + 4:height - 4, x + 4:x + STAMP_CELL - 4]
+        cell = image[height - STAMP_CELL + 4 : height - 4, x + 4 : x + STAMP_CELL - 4]
         value |= (1 if cell.mean() > 127 else 0) << bit
     return value / 10
 
@@ -103,5 +103,6 @@ class SceneCamera:
             raise ConnectionError("camera unreachable: connection refused at rtsp://cam/stream")
         self.times.append(self.clock.monotonic())
         t = self.frozen_at if self.frozen_at is not None else self.clock.monotonic()
-        return Frame(encode_jpeg(render(self.scene, t, self.width, self.height)), self.clock.monotonic(),
-                     self.clock.time())
+        return Frame(
+            encode_jpeg(render(self.scene, t, self.width, self.height)), self.clock.monotonic(), self.clock.time()
+        )

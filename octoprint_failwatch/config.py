@@ -93,9 +93,16 @@ class Field:
     part: str = ""  # what a change restarts: camera, model, detection, actions, alerts, logging
 
 
-def setting(default: Any, env: Optional[str] = None, *, minimum: Optional[float] = None,
-            maximum: Optional[float] = None, check: Optional[Callable[[Any], Optional[str]]] = None,
-            secret: bool = False, part: str = "") -> Any:
+def setting(
+    default: Any,
+    env: Optional[str] = None,
+    *,
+    minimum: Optional[float] = None,
+    maximum: Optional[float] = None,
+    check: Optional[Callable[[Any], Optional[str]]] = None,
+    secret: bool = False,
+    part: str = "",
+) -> Any:
     """One field of FailwatchConfig with its rules (FIELDS reads them back); a secret is left out of its repr,
     so a logged config shows none."""
     rules = {"env": env, "minimum": minimum, "maximum": maximum, "check": check, "secret": secret, "part": part}
@@ -188,8 +195,12 @@ class FailwatchConfig(_DerivedSettings):
     # ----- model: the model, AWS, image preparation and cost -----
     aws_region: str = setting("us-west-2", "AWS_REGION", check=_pattern_check(_REGION, "AWS region"), part="model")
     aws_role_arn: str = setting("", "AWS_ROLE_ARN", check=_pattern_check(_ROLE_ARN, "IAM role ARN"), part="model")
-    inference_profile_arn: str = setting("", "INFERENCE_PROFILE_ARN",
-                      check=_pattern_check(_ARN_OR_MODEL_ID, "inference profile ARN or model id"), part="model")
+    inference_profile_arn: str = setting(
+        "",
+        "INFERENCE_PROFILE_ARN",
+        check=_pattern_check(_ARN_OR_MODEL_ID, "inference profile ARN or model id"),
+        part="model",
+    )
     aws_profile: str = setting("default", "APP_AWS_PROFILE", part="model")
     credentials_file: str = setting("/creds/credentials", "AWS_CREDENTIALS_FILE", part="model")
     aws_access_key_id: str = setting("", "AWS_ACCESS_KEY_ID", secret=True, part="model")
@@ -204,8 +215,12 @@ class FailwatchConfig(_DerivedSettings):
     openai_api_key: str = setting("", "OPENAI_API_KEY", secret=True, part="model")
     image_long_side: int = setting(768, "IMAGE_LONG_SIDE", minimum=0, maximum=8000, part="model")
     jpeg_quality: int = setting(80, "JPEG_QUALITY", minimum=30, maximum=100, part="model")
-    region_of_interest: str = setting("", "REGION_OF_INTEREST",
-                      check=_pattern_check(_ROI, "region (x, y, width, height as fractions 0-1)"), part="model")
+    region_of_interest: str = setting(
+        "",
+        "REGION_OF_INTEREST",
+        check=_pattern_check(_ROI, "region (x, y, width, height as fractions 0-1)"),
+        part="model",
+    )
     daily_budget_usd: float = setting(0.0, "DAILY_BUDGET_USD", minimum=0, maximum=10000, part="model")
     price_input_per_1k: float = setting(0.0, "PRICE_INPUT_PER_1K", minimum=0, maximum=100, part="model")
     price_output_per_1k: float = setting(0.0, "PRICE_OUTPUT_PER_1K", minimum=0, maximum=100, part="model")
@@ -218,8 +233,9 @@ class FailwatchConfig(_DerivedSettings):
     # ----- detection: series, verification, cooldown, error backoff -----
     test_mode: bool = setting(False, "TEST_MODE", part="detection")
     images_per_series: int = setting(3, "IMAGES_PER_SERIES", minimum=1, maximum=20, part="detection")
-    interval_between_images: float = setting(10.0, "INTERVAL_BETWEEN_IMAGES",
-                      minimum=0.5, maximum=3600, part="detection")
+    interval_between_images: float = setting(
+        10.0, "INTERVAL_BETWEEN_IMAGES", minimum=0.5, maximum=3600, part="detection"
+    )
     verification_series: int = setting(4, "VERIFICATION_SERIES", minimum=1, maximum=10, part="detection")
     verification_required: int = setting(3, "VERIFICATION_REQUIRED", minimum=1, maximum=10, part="detection")
     verification_interval: float = setting(2.0, "VERIFICATION_INTERVAL", minimum=0.5, maximum=600, part="detection")
@@ -248,13 +264,16 @@ class FailwatchConfig(_DerivedSettings):
     resume_grace_minutes: float = setting(2.0, "RESUME_GRACE_MINUTES", minimum=0, maximum=240, part="actions")
     # ----- alerts -----
     # this instance's name on MQTT and in Home Assistant: generated once by the plugin, never the display name
-    instance_id: str = setting("", "INSTANCE_ID",
-                      check=_pattern_check(_INSTANCE_ID, "instance id (a-z, 0-9, _ -)"), part="alerts")
-    discord_webhook_url: str = setting("", "DISCORD_WEBHOOK_URL",
-                      check=_url_check("https", "http"), secret=True, part="alerts")
+    instance_id: str = setting(
+        "", "INSTANCE_ID", check=_pattern_check(_INSTANCE_ID, "instance id (a-z, 0-9, _ -)"), part="alerts"
+    )
+    discord_webhook_url: str = setting(
+        "", "DISCORD_WEBHOOK_URL", check=_url_check("https", "http"), secret=True, part="alerts"
+    )
     notify_urls: str = setting("", "NOTIFY_URLS", check=_urls_check, secret=True, part="alerts")
-    mqtt_broker_url: str = setting("", "MQTT_BROKER_URL",
-                      check=_url_check("mqtt", "mqtts", "ws", "wss", "tcp"), part="alerts")
+    mqtt_broker_url: str = setting(
+        "", "MQTT_BROKER_URL", check=_url_check("mqtt", "mqtts", "ws", "wss", "tcp"), part="alerts"
+    )
     mqtt_topic: str = setting("", "MQTT_TOPIC", check=_pattern_check(_MQTT_TOPIC, "MQTT topic"), part="alerts")
     mqtt_username: str = setting("", "MQTT_USERNAME", part="alerts")
     mqtt_password: str = setting("", "MQTT_PASSWORD", secret=True, part="alerts")
@@ -277,8 +296,10 @@ class FailwatchConfig(_DerivedSettings):
 
 
 _KINDS = {"str": str, "int": int, "float": float, "bool": bool}
-FIELDS: tuple[Field, ...] = tuple(Field(field.name, _KINDS[str(field.type)], field.default, **field.metadata)
-                                  for field in dataclasses.fields(FailwatchConfig))
+FIELDS: tuple[Field, ...] = tuple(
+    Field(field.name, _KINDS[str(field.type)], field.default, **field.metadata)
+    for field in dataclasses.fields(FailwatchConfig)
+)
 FIELDS_BY_KEY = {field.key: field for field in FIELDS}
 SECRET_KEYS = tuple(field.key for field in FIELDS if field.secret)
 DEFAULTS = {field.key: field.default for field in FIELDS}
@@ -346,9 +367,7 @@ def validate(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         errors["verification_required"] = (
             f"cannot be more than the number of verification series ({values['verification_series']})"
         )
-        values["verification_required"] = min(
-            DEFAULTS["verification_required"], values["verification_series"]
-        )
+        values["verification_required"] = min(DEFAULTS["verification_required"], values["verification_series"])
     roi = parse_roi(values["region_of_interest"]) if "region_of_interest" not in errors else None
     if roi:
         x, y, width, height = roi
@@ -380,9 +399,23 @@ def describe_errors(errors: Mapping[str, str]) -> list[str]:
 
 
 _WORDS = {
-    "aws": "AWS", "arn": "ARN", "rtsp": "RTSP", "mqtt": "MQTT", "url": "URL", "id": "ID", "sts": "STS",
-    "roi": "ROI", "usd": "USD", "api": "API", "qos": "QoS", "ca": "CA", "ha": "Home Assistant",
-    "openai": "OpenAI", "1k": "1K", "jpeg": "JPEG", "mjpeg": "MJPEG",
+    "aws": "AWS",
+    "arn": "ARN",
+    "rtsp": "RTSP",
+    "mqtt": "MQTT",
+    "url": "URL",
+    "id": "ID",
+    "sts": "STS",
+    "roi": "ROI",
+    "usd": "USD",
+    "api": "API",
+    "qos": "QoS",
+    "ca": "CA",
+    "ha": "Home Assistant",
+    "openai": "OpenAI",
+    "1k": "1K",
+    "jpeg": "JPEG",
+    "mjpeg": "MJPEG",
 }
 
 

@@ -15,7 +15,7 @@ def mask_url(url: str) -> str:
     http://cam/?action=snapshot stays; ?token=abc and /user=admin&password=abc keep their keys only."""
     login = _LOGIN.match(url)
     if login:  # before any parsing: a password with '#' or '?' in it would be read as a fragment or query
-        url = login.group(1) + login.group(2) + ":***@" + url[login.end():]
+        url = login.group(1) + login.group(2) + ":***@" + url[login.end() :]
     return SECRET_KEYS.sub(lambda match: match.group(1) + "=***", url)
 
 

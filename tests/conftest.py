@@ -21,8 +21,15 @@ SECRET_WEBHOOK = "http://127.0.0.1:9/api/webhooks/1/failwatch-secret-webhook-tok
 SECRET_MQTT_PASSWORD = "failwatch-secret-mqtt-password"
 SECRET_OPENAI_KEY = "failwatch-secret-local-model-key"
 SECRET_NOTIFY_URL = "json://127.0.0.1:9/failwatch-secret-notify-token"
-SECRETS = (SECRET_ACCESS_KEY_ID, SECRET_ACCESS_KEY, SECRET_WEBHOOK, SECRET_MQTT_PASSWORD, SECRET_OPENAI_KEY,
-           SECRET_NOTIFY_URL, "failwatch-secret-notify-token")
+SECRETS = (
+    SECRET_ACCESS_KEY_ID,
+    SECRET_ACCESS_KEY,
+    SECRET_WEBHOOK,
+    SECRET_MQTT_PASSWORD,
+    SECRET_OPENAI_KEY,
+    SECRET_NOTIFY_URL,
+    "failwatch-secret-notify-token",
+)
 
 
 @pytest.fixture(scope="session")
@@ -110,8 +117,9 @@ def fast_settings(camera: CameraServer, model: ModelServer) -> dict:
 def octoprint(tmp_path_factory, camera, model):
     # the classic webcam points at the demo camera; _config_version stops it migrating empty defaults over it
     webcam = {"snapshot": camera.url, "flipH": True, "_config_version": 1}
-    server = OctoPrintServer(tmp_path_factory.mktemp("octoprint"), fast_settings(camera, model),
-                             plugins_config={"classicwebcam": webcam})
+    server = OctoPrintServer(
+        tmp_path_factory.mktemp("octoprint"), fast_settings(camera, model), plugins_config={"classicwebcam": webcam}
+    )
     server.prepare()
     server.start()
     yield server

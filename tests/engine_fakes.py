@@ -8,7 +8,7 @@ from typing import Callable, Optional, Sequence
 from demo.scene import SceneCamera, shows_failure
 from octoprint_failwatch.analysis import AnalysisError, Verdict
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.engine.engine import Engine
+from octoprint_failwatch.engine.engine import Engine, EngineParts
 from octoprint_failwatch.engine.events import (
     Analysed,
     CameraProblem,
@@ -24,10 +24,15 @@ from octoprint_failwatch.engine.simulation import Simulation
 from octoprint_failwatch.frame import Frame
 
 MODEL_ID = "us.amazon.nova-lite-v1:0"
-EVENT_NAMES = {StatusChanged: "status", Analysed: "analysed", LocalLooked: "local_look",
-               FailureDetected: "failure_detected",
-               CameraProblem: "camera_problem", CameraRecovered: "camera_recovered",
-               MonitoringStopped: "monitoring_stopped"}
+EVENT_NAMES = {
+    StatusChanged: "status",
+    Analysed: "analysed",
+    LocalLooked: "local_look",
+    FailureDetected: "failure_detected",
+    CameraProblem: "camera_problem",
+    CameraRecovered: "camera_recovered",
+    MonitoringStopped: "monitoring_stopped",
+}
 
 
 def event_name(event: EngineEvent) -> str:
@@ -54,8 +59,14 @@ class ScriptedModel:
         if isinstance(result, Verdict):
             return result
         explanation = ("quick: " if quick else "") + ("tangled filament" if result else "looks fine")
-        return Verdict(bool(result), 0.9 if result else 0.1, "spaghetti" if result else "none", explanation,
-                       input_tokens=1000, output_tokens=50)
+        return Verdict(
+            bool(result),
+            0.9 if result else 0.1,
+            "spaghetti" if result else "none",
+            explanation,
+            input_tokens=1000,
+            output_tokens=50,
+        )
 
 
 def always(value) -> ScriptedModel:
@@ -81,16 +92,31 @@ class SceneDetector:
         self.looked.append(frame.captured_at)
         score = self._score(frame)
         failed = score >= 0.5
-        return Verdict(failed, score, "spaghetti" if failed else "none", f"spaghetti, {score:.2f}",
-                       model="on-device detector", source="detector")
+        return Verdict(
+            failed,
+            score,
+            "spaghetti" if failed else "none",
+            f"spaghetti, {score:.2f}",
+            model="on-device detector",
+            source="detector",
+        )
 
 
 class Harness:
     """An engine wired to the scene camera and a scripted model, in simulated time from second 1000."""
 
-    def __init__(self, model: ScriptedModel, latency: float = 0.0, camera: Optional[SceneCamera] = None,
-                 seed: int = 0, detector=None, gate=lambda: None, on_event=None, start_spread: float = 0.0,
-                 **settings):
+    def __init__(
+        self,
+        model: ScriptedModel,
+        latency: float = 0.0,
+        camera: Optional[SceneCamera] = None,
+        seed: int = 0,
+        detector=None,
+        gate=lambda: None,
+        on_event=None,
+        start_spread: float = 0.0,
+        **settings,
+    ):
         self.simulation = Simulation(latency, start=1000.0)
         self.clock = self.simulation.clock
         self.camera = camera or SceneCamera(self.clock)
@@ -99,10 +125,17 @@ class Harness:
         self.events: list[tuple[float, str, EngineEvent]] = []
         config, errors = build_config({"inference_profile_arn": MODEL_ID, **settings})
         assert not errors, errors
-        self.engine = Engine(config, capture=self.camera, analyse=model, executor=self.simulation.executor,
-                             # retry waits and paces: at random, the same each run
-                             on_event=on_event or self._on_event, clock=self.clock, rng=random.Random(seed),
-                             detector=detector, gate=gate, start_spread=start_spread)
+        parts = EngineParts(
+            capture=self.camera,
+            analyse=model,
+            executor=self.simulation.executor,
+            clock=self.clock,
+            rng=random.Random(seed),  # retry waits and paces: at random, the same each run
+            detector=detector,
+            gate=gate,
+            start_spread=start_spread,
+        )
+        self.engine = Engine(config, parts, on_event or self._on_event)
 
     def _on_event(self, event: EngineEvent) -> None:
         self.events.append((self.clock.now, event_name(event), event))

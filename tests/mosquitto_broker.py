@@ -27,9 +27,29 @@ class Mosquitto:
         self.process: Optional[subprocess.Popen] = None
         directory.mkdir(parents=True, exist_ok=True)
         self.ca_file, key = directory / "broker-cert.pem", directory / "broker-key.pem"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-                        "-out", str(self.ca_file), "-days", "2", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                str(key),
+                "-out",
+                str(self.ca_file),
+                "-days",
+                "2",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         tls = f"certfile {self.ca_file}\nkeyfile {key}\n"
         passwords = directory / "passwords"
         passwords.write_text("")
@@ -50,8 +70,9 @@ class Mosquitto:
 
     def start(self) -> Mosquitto:
         log = open(self.directory / "mosquitto.log", "ab")
-        self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.directory / "mosquitto.conf")],
-                                        stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [MOSQUITTO, "-c", str(self.directory / "mosquitto.conf")], stdout=log, stderr=subprocess.STDOUT
+        )
         log.close()
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:

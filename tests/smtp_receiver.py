@@ -30,8 +30,9 @@ class SmtpReceiver:
                 return "250 OK"
 
         # port 0 is not supported by the controller's readiness check, so a free port is picked first
-        self._controller = Controller(Handler(), hostname="127.0.0.1", port=_free_port(), authenticator=authenticate,
-                                      auth_require_tls=False)
+        self._controller = Controller(
+            Handler(), hostname="127.0.0.1", port=_free_port(), authenticator=authenticate, auth_require_tls=False
+        )
         self.port = self._controller.port
 
     def start(self) -> SmtpReceiver:
@@ -44,8 +45,10 @@ class SmtpReceiver:
     @property
     def url(self) -> str:
         """Apprise's URL for this server: plain SMTP with a login."""
-        return (f"mailto://{self.user}:{self.password}@127.0.0.1:{self.port}"
-                f"?from=failwatch@example.com&to=printer-owner@example.com&mode=insecure")
+        return (
+            f"mailto://{self.user}:{self.password}@127.0.0.1:{self.port}"
+            f"?from=failwatch@example.com&to=printer-owner@example.com&mode=insecure"
+        )
 
 
 def _free_port() -> int:

@@ -71,8 +71,10 @@ def test_the_scripts_hook_adds_the_safe_sequence_to_our_pause_only():
     assert action.on_confirmed_failure(False) == "paused"
     before, after = pause.script_hook(None, "gcode", "afterPrintPaused")
     assert before is None and after == ["G91", "G1 Z5 F600", "G90"]  # SD print: extrusion mode unknown
-    comm = SimpleNamespace(pause_temperature=SimpleNamespace(as_script_dict=lambda: {0: {"target": 210}}),
-                           pause_position=SimpleNamespace(x=5.0, y=6.0, z=7.0, e=None, f=None))
+    comm = SimpleNamespace(
+        pause_temperature=SimpleNamespace(as_script_dict=lambda: {0: {"target": 210}}),
+        pause_position=SimpleNamespace(x=5.0, y=6.0, z=7.0, e=None, f=None),
+    )
     before, after = pause.script_hook(comm, "gcode", "beforePrintResumed")
     assert before == ["G90", "G1 X5 Y6 F6000", "G1 Z7 F600"] and after is None
     assert pause.script_hook(comm, "gcode", "afterPrintPaused") is None  # the sequence was used up
@@ -112,6 +114,14 @@ def test_the_safe_sequence_retracts_only_when_the_mode_is_known_and_undoes_every
     assert pause_script(settings, "relative")[:2] == ["M83", "G1 E-1 F2400"]
     position = SimpleNamespace(x=50.0, y=60.0, z=12.4, e=321.5, f=1800.0)
     assert resume_script(settings, "absolute", position, 215.0) == [
-        "M109 S215", "G90", "G1 X50 Y60 F6000", "G1 Z12.4 F600", "M83", "G1 E1 F2400", "M82", "G92 E321.5",
-        "G1 F1800"]
+        "M109 S215",
+        "G90",
+        "G1 X50 Y60 F6000",
+        "G1 Z12.4 F600",
+        "M83",
+        "G1 E1 F2400",
+        "M82",
+        "G92 E321.5",
+        "G1 F1800",
+    ]
     assert "M82" not in resume_script(settings, "relative", position, 215.0)

@@ -23,16 +23,26 @@ COST = {"print_usd": 0.01, "today_usd": 0.05}
 def make_alerts(camera, instance="prusa", name="Prusa MK4", record=None, **settings):
     config, errors = build_config(settings)
     assert not errors, errors
-    return make_channels(config, Identity.of(instance, name, config.mqtt_topic), logging.getLogger("test"),
-                         record=record)
+    return make_channels(
+        config, Identity.of(instance, name, config.mqtt_topic), logging.getLogger("test"), record=record
+    )
 
 
 STATUS_ALERT = Alert(STATUS, "Prusa MK4", state="watching", verdict=VERDICT, job=JOB, cost=COST)
 
 
 def failure_alert(snapshot=None) -> Alert:
-    return Alert(FAILURE, "Prusa MK4", verdict=FAILED, positives=3, series=4, action="paused", job=JOB, cost=COST,
-                 snapshot=snapshot)
+    return Alert(
+        FAILURE,
+        "Prusa MK4",
+        verdict=FAILED,
+        positives=3,
+        series=4,
+        action="paused",
+        job=JOB,
+        cost=COST,
+        snapshot=snapshot,
+    )
 
 
 def test_every_cycle_publishes_the_standalone_tools_json_and_more(broker, subscriber, camera):
@@ -60,8 +70,9 @@ def test_tls_and_websocket_brokers_get_the_status_too(broker, subscriber, camera
     topic = f"failwatch/{scheme}"
     sub = subscriber(topic)
     assert sub.subscribed.wait(10)
-    alerts = make_alerts(camera, mqtt_broker_url=f"{scheme}://127.0.0.1:{port}", mqtt_topic=topic,
-                         mqtt_ca_file=str(broker.ca_file))
+    alerts = make_alerts(
+        camera, mqtt_broker_url=f"{scheme}://127.0.0.1:{port}", mqtt_topic=topic, mqtt_ca_file=str(broker.ca_file)
+    )
     try:
         wait_for(lambda: alerts.status()["mqtt"].startswith("connected"), 10, f"the publisher to connect over {scheme}")
         alerts.publish(STATUS_ALERT)
@@ -94,8 +105,11 @@ def test_a_failure_published_while_the_broker_is_down_arrives_after_it_returns(b
         alerts.publish(failure_alert())
         broker.start()
         sub = subscriber("failwatch/outage")
-        wait_for(lambda: any(json.loads(m)["print_failed"] for m in sub.on("failwatch/outage")), 30,
-                 "the failure alert after the broker came back")
+        wait_for(
+            lambda: any(json.loads(m)["print_failed"] for m in sub.on("failwatch/outage")),
+            30,
+            "the failure alert after the broker came back",
+        )
         failure = [json.loads(m) for m in sub.on("failwatch/outage") if json.loads(m)["print_failed"]][0]
         assert failure["action"] == "paused" and failure["state"] == "failure"
         assert failure["description"] == "Tangled strands."
@@ -103,8 +117,7 @@ def test_a_failure_published_while_the_broker_is_down_arrives_after_it_returns(b
         alerts.close()
 
 
-def test_home_assistant_discovery_is_retained_and_resent_when_home_assistant_comes_online(broker, subscriber,
-                                                                                       camera):
+def test_home_assistant_discovery_is_retained_and_resent_when_home_assistant_comes_online(broker, subscriber, camera):
     alerts = make_alerts(camera, mqtt_broker_url=broker.url, mqtt_topic="failwatch/ha")
     configs = Identity.of("prusa", "Prusa MK4", "failwatch/ha").discovery_configs(image=True)
     topic = "homeassistant/binary_sensor/failwatch_prusa/failure/config"
@@ -217,8 +230,9 @@ def test_a_failure_alert_to_an_unreachable_discord_is_delivered_once_it_is_back(
             receiver.stop()
 
 
-def test_each_instance_has_its_own_device_and_topics_and_what_it_no_longer_uses_is_cleared(broker, subscriber,
-                                                                                          camera, tmp_path):
+def test_each_instance_has_its_own_device_and_topics_and_what_it_no_longer_uses_is_cleared(
+    broker, subscriber, camera, tmp_path
+):
     sub = subscriber("#")
     assert sub.subscribed.wait(10)
     legacy = "homeassistant/binary_sensor/failwatch_octoprint/failure/config"  # what an older version left
@@ -232,16 +246,27 @@ def test_each_instance_has_its_own_device_and_topics_and_what_it_no_longer_uses_
         for alerts in (first, second):
             wait_for(lambda alerts=alerts: alerts.status()["mqtt"].startswith("connected"), 10, "a connection")
         # the same empty name: two devices, two default topics
-        wait_for(lambda: sub.on("homeassistant/binary_sensor/failwatch_aaa111/failure/config")
-                 and sub.on("homeassistant/binary_sensor/failwatch_bbb222/failure/config"), 10, "two devices")
-        names = {json.loads(sub.on(f"homeassistant/binary_sensor/failwatch_{i}/failure/config")[-1])["device"]["name"]
-                 for i in ("aaa111", "bbb222")}
+        wait_for(
+            lambda: (
+                sub.on("homeassistant/binary_sensor/failwatch_aaa111/failure/config")
+                and sub.on("homeassistant/binary_sensor/failwatch_bbb222/failure/config")
+            ),
+            10,
+            "two devices",
+        )
+        names = {
+            json.loads(sub.on(f"homeassistant/binary_sensor/failwatch_{i}/failure/config")[-1])["device"]["name"]
+            for i in ("aaa111", "bbb222")
+        }
         assert names == {"Failwatch aaa111", "Failwatch bbb222"}
         wait_for(lambda: sub.on(legacy) and sub.on(legacy)[-1] == b"", 10, "the older version's config cleared")
         first.publish(Alert(STATUS, "", state="idle", changed_state=True, text="no print running"))
         second.publish(STATUS_ALERT)
-        wait_for(lambda: sub.on("octoprint/failwatch/aaa111") and sub.on("octoprint/failwatch/bbb222"), 10,
-                 "each state on its own topic")
+        wait_for(
+            lambda: sub.on("octoprint/failwatch/aaa111") and sub.on("octoprint/failwatch/bbb222"),
+            10,
+            "each state on its own topic",
+        )
         assert json.loads(sub.on("octoprint/failwatch/aaa111")[-1])["state"] == "idle"
         assert json.loads(sub.on("octoprint/failwatch/bbb222")[-1])["state"] == "watching"
     finally:
@@ -250,12 +275,22 @@ def test_each_instance_has_its_own_device_and_topics_and_what_it_no_longer_uses_
         announcer.disconnect()
         announcer.loop_stop()
     # the first instance gets a topic of its own and turns discovery off: its old retained topics go
-    moved = make_alerts(camera, instance="aaa111", name="", record=tmp_path / "a.json", mqtt_broker_url=broker.url,
-                        mqtt_topic="farm/printer-1", mqtt_ha_discovery=False)
+    moved = make_alerts(
+        camera,
+        instance="aaa111",
+        name="",
+        record=tmp_path / "a.json",
+        mqtt_broker_url=broker.url,
+        mqtt_topic="farm/printer-1",
+        mqtt_ha_discovery=False,
+    )
     try:
         wait_for(lambda: sub.on("octoprint/failwatch/aaa111")[-1] == b"", 10, "the old state topic cleared")
-        wait_for(lambda: sub.on("homeassistant/binary_sensor/failwatch_aaa111/failure/config")[-1] == b"", 10,
-                 "its discovery removed")
+        wait_for(
+            lambda: sub.on("homeassistant/binary_sensor/failwatch_aaa111/failure/config")[-1] == b"",
+            10,
+            "its discovery removed",
+        )
         assert sub.on("homeassistant/binary_sensor/failwatch_bbb222/failure/config")[-1] != b""  # the other stays
     finally:
         moved.close()

@@ -38,15 +38,17 @@ def frames_from(camera, mode="healthy", count=3):
 
 
 def bedrock(server, **settings):
-    config, errors = build_config({
-        "inference_profile_arn": MODEL_ID,
-        "bedrock_endpoint_url": server.url,
-        "sts_endpoint_url": server.url,
-        "aws_access_key_id": "AKIASTATICKEY",
-        "aws_secret_access_key": "static-secret",
-        "model_timeout": 10,
-        **settings,
-    })
+    config, errors = build_config(
+        {
+            "inference_profile_arn": MODEL_ID,
+            "bedrock_endpoint_url": server.url,
+            "sts_endpoint_url": server.url,
+            "aws_access_key_id": "AKIASTATICKEY",
+            "aws_secret_access_key": "static-secret",
+            "model_timeout": 10,
+            **settings,
+        }
+    )
     assert not errors, errors
     return config, BedrockBackend(config, AwsSession(config, SystemClock()))
 
@@ -89,9 +91,11 @@ def test_a_quick_check_is_one_image_a_short_question_and_a_short_answer_on_both_
 def test_throttling_and_5xx_are_one_request_each_and_say_they_may_pass(server, camera):
     """The engine retries on its own clock (tests/test_engine.py); botocore must not retry with real sleeps too."""
     _, backend = bedrock(server)
-    for fault, code, throttled in (("throttle", "ThrottlingException", True),
-                                   ("5xx", "InternalServerException", False),
-                                   ("unavailable", "ServiceUnavailableException", False)):
+    for fault, code, throttled in (
+        ("throttle", "ThrottlingException", True),
+        ("5xx", "InternalServerException", False),
+        ("unavailable", "ServiceUnavailableException", False),
+    ):
         before = len(server.converse_requests)
         server.faults.append(fault)
         with pytest.raises(AnalysisError, match=code) as raised:
@@ -115,8 +119,14 @@ def test_a_hanging_model_is_a_timeout_error(server, camera):
 def test_expired_token_rereads_the_rewritten_file_assumes_the_role_again_and_retries(server, camera, tmp_path):
     credentials = tmp_path / "credentials"
     write_credentials(credentials, "AKIAFILEKEYONE")
-    _, backend = bedrock(server, aws_access_key_id="", aws_secret_access_key="", credentials_file=str(credentials),
-                          aws_profile="printer", aws_role_arn=ROLE)
+    _, backend = bedrock(
+        server,
+        aws_access_key_id="",
+        aws_secret_access_key="",
+        credentials_file=str(credentials),
+        aws_profile="printer",
+        aws_role_arn=ROLE,
+    )
     backend(frames_from(camera))
     assert server.assume_role_requests[-1] == {"role": ROLE, "access_key": "AKIAFILEKEYONE"}
     first_session_key = server.converse_requests[-1]["access_key"]
@@ -134,35 +144,53 @@ def test_assume_role_denied_names_the_role_and_the_credentials(server, camera, t
     credentials = tmp_path / "credentials"
     write_credentials(credentials, "AKIAFILEKEYONE")
     server.denied_roles.add(ROLE)
-    _, backend = bedrock(server, aws_access_key_id="", aws_secret_access_key="", credentials_file=str(credentials),
-                          aws_profile="printer", aws_role_arn=ROLE)
+    _, backend = bedrock(
+        server,
+        aws_access_key_id="",
+        aws_secret_access_key="",
+        credentials_file=str(credentials),
+        aws_profile="printer",
+        aws_role_arn=ROLE,
+    )
     with pytest.raises(AnalysisError) as error:
         backend(frames_from(camera))
     assert ROLE in str(error.value) and "AccessDenied" in str(error.value)
     assert f"profile 'printer' in {credentials}" in str(error.value)
 
 
-@pytest.mark.parametrize("problem, expected", [
-    ("missing file", "does not exist"),
-    ("missing profile", "profile 'printer' is not in"),
-])
+@pytest.mark.parametrize(
+    "problem, expected",
+    [
+        ("missing file", "does not exist"),
+        ("missing profile", "profile 'printer' is not in"),
+    ],
+)
 def test_credential_file_problems_are_named(server, camera, tmp_path, problem, expected):
     credentials = tmp_path / "credentials"
     if problem == "missing profile":
         credentials.write_text("[other]\naws_access_key_id = A\naws_secret_access_key = B\n")
-    _, backend = bedrock(server, aws_access_key_id="", aws_secret_access_key="", credentials_file=str(credentials),
-                          aws_profile="printer", aws_role_arn=ROLE)
+    _, backend = bedrock(
+        server,
+        aws_access_key_id="",
+        aws_secret_access_key="",
+        credentials_file=str(credentials),
+        aws_profile="printer",
+        aws_role_arn=ROLE,
+    )
     with pytest.raises(AnalysisError, match=expected):
         backend(frames_from(camera))
 
 
-@pytest.mark.parametrize("fault, expected", [
-    ("malformed", "print_failed"),
-    ("max_tokens", "max_tokens"),
-    ("text", "did not use the report_print_status tool"),
-    ("denied", "AccessDeniedException"),
-    ("model_timeout", "ModelTimeoutException"),
-])
+@pytest.mark.parametrize(
+    "fault, expected",
+    [
+        ("malformed", "print_failed"),
+        ("max_tokens", "max_tokens"),
+        ("text", "did not use the report_print_status tool"),
+        ("denied", "AccessDeniedException"),
+        ("model_timeout", "ModelTimeoutException"),
+    ],
+)
 def test_bad_answers_are_errors_never_verdicts(server, camera, fault, expected):
     _, backend = bedrock(server)
     server.faults.append(fault)
@@ -191,6 +219,7 @@ def test_frames_are_scaled_to_the_long_side_which_cuts_image_tokens(server, came
     assert small.cost_usd == pytest.approx(small.input_tokens / 1000 * 0.00006 + small.output_tokens / 1000 * 0.00024)
     import cv2
     import numpy as np
+
     sent = cv2.imdecode(np.frombuffer(server.converse_requests[-1]["images"][0], np.uint8), cv2.IMREAD_COLOR)
     assert max(sent.shape[:2]) == 768
 
@@ -211,13 +240,15 @@ def test_the_daily_budget_stops_model_calls_and_says_so(server, camera, tmp_path
 
 
 def openai(server, **settings):
-    config, errors = build_config({
-        "model_backend": "openai",
-        "openai_base_url": server.url + "/v1",
-        "openai_model": "qwen2.5-vl:7b",
-        "openai_api_key": "local-model-secret-key",
-        **settings,
-    })
+    config, errors = build_config(
+        {
+            "model_backend": "openai",
+            "openai_base_url": server.url + "/v1",
+            "openai_model": "qwen2.5-vl:7b",
+            "openai_api_key": "local-model-secret-key",
+            **settings,
+        }
+    )
     assert not errors, errors
     return config
 
@@ -230,7 +261,11 @@ def test_openai_compatible_backend_uses_the_same_schema_and_validation(server, c
     request = server.chat_requests[-1]
     assert request["api_key"] == "local-model-secret-key" and len(request["images"]) == 3
     assert request["request"]["response_format"]["json_schema"]["schema"]["required"] == [
-        "print_failed", "confidence", "failure_type", "explanation"]
+        "print_failed",
+        "confidence",
+        "failure_type",
+        "explanation",
+    ]
     for fault, expected in (("malformed", "not JSON"), ("max_tokens", "max_tokens")):
         server.faults.append(fault)
         with pytest.raises(AnalysisError, match=expected):

@@ -15,8 +15,15 @@ from conftest import SECRETS
 
 pytestmark = pytest.mark.octoprint
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 NAVBAR = "#navbar_plugin_failwatch .failwatch-navbar"
 LABEL = "#navbar_plugin_failwatch .failwatch-navbar-label"
 NOTICE = ".ui-pnotify.failwatch-notice"
@@ -83,8 +90,12 @@ def show_tab(page):
 
 
 def overlaps(a, b) -> bool:
-    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
-                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
 
 
 def test_the_navbar_goes_idle_watching_failure_and_the_notice_carries_its_actions(login, idle_printer, camera):
@@ -95,10 +106,13 @@ def test_the_navbar_goes_idle_watching_failure_and_the_notice_carries_its_action
     expect(page.locator(LABEL)).to_have_text("Watching", timeout=30_000)
     wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first verdict")
     # every text the navbar label takes from now on, as the user would see them go by
-    page.evaluate("""label => { window.failwatchLabels = [];
+    page.evaluate(
+        """label => { window.failwatchLabels = [];
         const node = document.querySelector(label);
         new MutationObserver(() => window.failwatchLabels.push(node.textContent.trim()))
-            .observe(node, {childList: true, characterData: true, subtree: true}); }""", LABEL)
+            .observe(node, {childList: true, characterData: true, subtree: true}); }""",
+        LABEL,
+    )
     camera.mode = "failed"
     expect(page.locator(LABEL)).to_have_text("FAILURE", timeout=60_000)
     seen = page.evaluate("window.failwatchLabels")
@@ -160,10 +174,12 @@ def test_a_refused_save_keeps_the_snooze_says_why_at_once_and_resume_watching_en
     page.click("[data-test-id=settings-save]")
     refusal = page.locator(".ui-pnotify").filter(has_text="Failwatch did not save a setting")
     expect(refusal.filter(has_text="Interval")).to_contain_text(
-        "Interval between images: -5 — must be at least 0.5. Kept: 1", timeout=10_000)
+        "Interval between images: -5 — must be at least 0.5. Kept: 1", timeout=10_000
+    )
     # nothing was kept but an empty value: said in words, not "Kept:" and nothing
     expect(refusal.filter(has_text="RTSP URL")).to_contain_text(
-        "RTSP URL: http://camera.local/stream — must be a URL starting with rtsp:// or rtsps://. It stays empty.")
+        "RTSP URL: http://camera.local/stream — must be a URL starting with rtsp:// or rtsps://. It stays empty."
+    )
     expect(page.locator(LABEL)).to_have_text("Snoozed 30 min")  # the save changed nothing else
     assert printing.plugin_status()["state"] == "snoozed"
 
@@ -180,8 +196,9 @@ def test_a_refused_save_keeps_the_snooze_says_why_at_once_and_resume_watching_en
     expect(page.locator(".failwatch-snooze")).to_be_visible()
 
 
-def test_not_a_failure_asks_before_resuming_then_the_print_is_watched_after_the_grace_period(login, idle_printer,
-                                                                                             camera):
+def test_not_a_failure_asks_before_resuming_then_the_print_is_watched_after_the_grace_period(
+    login, idle_printer, camera
+):
     printing = idle_printer
     printing.save_settings({"failure_action": "pause"})
     page = login("admin", "admin-password")
@@ -208,8 +225,10 @@ def test_not_a_failure_asks_before_resuming_then_the_print_is_watched_after_the_
     # the timeline is readable: a chart of its own width, its label above the plot, never over the line
     chart = page.locator("svg.failwatch-timeline").bounding_box()
     assert chart["width"] >= 400 and chart["height"] >= 150, chart
-    assert not overlaps(page.locator(".failwatch-threshold-label").bounding_box(),
-                        page.locator(".failwatch-timeline-area").bounding_box())
+    assert not overlaps(
+        page.locator(".failwatch-threshold-label").bounding_box(),
+        page.locator(".failwatch-timeline-area").bounding_box(),
+    )
     expect(row).not_to_contain_text("acknowledged")  # the user labelled it; Acknowledge was never pressed
     expect(row.locator(".failwatch-label-not")).to_have_class("btn btn-mini failwatch-label-not active btn-success")
     row.locator(".failwatch-label-real").click()  # one label at a time, changeable
@@ -226,8 +245,11 @@ def test_not_a_failure_asks_before_resuming_then_the_print_is_watched_after_the_
     viewer = page.locator("#failwatch-viewer")
     expect(viewer).to_be_visible(timeout=10_000)
     expect(viewer.locator("h3")).to_contain_text("Verification")
-    wait_for(lambda: viewer.locator("img").evaluate("img => img.complete && img.naturalWidth") >= 640, 10,
-             "the frame full size")
+    wait_for(
+        lambda: viewer.locator("img").evaluate("img => img.complete && img.naturalWidth") >= 640,
+        10,
+        "the frame full size",
+    )
     page.screenshot(path=str(ARTIFACTS / "frame-viewer.png"))
     viewer.locator(".close").click()
     expect(viewer).to_be_hidden()

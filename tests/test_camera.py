@@ -70,11 +70,14 @@ def test_rtsp_outage_is_a_clear_error_with_masked_credentials_and_recovery_follo
         server.stop()
 
 
-@pytest.mark.parametrize("mode, message", [
-    ("html", "did not return a JPEG image"),
-    ("error", "answered HTTP 500"),
-    ("down", "camera unreachable"),
-])
+@pytest.mark.parametrize(
+    "mode, message",
+    [
+        ("html", "did not return a JPEG image"),
+        ("error", "answered HTTP 500"),
+        ("down", "camera unreachable"),
+    ],
+)
 def test_snapshot_faults_are_reported_in_words(scene, mode, message):
     scene.mode = mode
     with pytest.raises(CameraError, match=message):
@@ -99,8 +102,10 @@ def test_urls_are_masked_for_messages():
     # which URL is meant stays readable: mjpg-streamer's snapshot and stream
     assert mask_url("http://cam:8080/?action=snapshot") == "http://cam:8080/?action=snapshot"
     # credentials in the path or the query, and a password with '#', '?' or '@' in it
-    assert mask_url("rtsp://cam:554/user=admin&password=hunter2&channel=1") == \
-        "rtsp://cam:554/user=admin&password=***&channel=1"
+    assert (
+        mask_url("rtsp://cam:554/user=admin&password=hunter2&channel=1")
+        == "rtsp://cam:554/user=admin&password=***&channel=1"
+    )
     assert mask_url("http://cam/cgi?usr=admin&pwd=hunter2") == "http://cam/cgi?usr=admin&pwd=***"
     assert mask_url("http://cam/snap?authKey=abc&x-api-key=def") == "http://cam/snap?authKey=***&x-api-key=***"
     for password in ("hun#ter2", "hun?ter2", "hu@nter2"):
@@ -190,8 +195,12 @@ class LoginCamera:
                 camera.attempts.append(header.split(" ")[0])
                 if not authorised(header, self.path):
                     self.send_response(401)
-                    self.send_header("WWW-Authenticate", f'Digest realm="{camera.REALM}", nonce="{camera.NONCE}", '
-                                     'qop="auth"' if scheme == "digest" else f'Basic realm="{camera.REALM}"')
+                    self.send_header(
+                        "WWW-Authenticate",
+                        f'Digest realm="{camera.REALM}", nonce="{camera.NONCE}", qop="auth"'
+                        if scheme == "digest"
+                        else f'Basic realm="{camera.REALM}"',
+                    )
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
@@ -249,7 +258,7 @@ def test_a_stream_url_in_the_snapshot_field_and_a_trickling_snapshot_are_said_at
             for start in range(0, len(jpeg), 512):
                 if stop.wait(0.2):  # bounded by the test's end
                     return
-                self.wfile.write(jpeg[start:start + 512])
+                self.wfile.write(jpeg[start : start + 512])
                 self.wfile.flush()
 
     server = HttpService(Trickle, name="trickle-camera").start()
@@ -277,16 +286,20 @@ def test_an_rtsp_camera_that_does_not_open_says_why(camera):
     base = f"127.0.0.1:{server.port}/printer"
     try:
         assert_fresh(RtspCamera(f"rtsp://viewer:{quote(secret)}@{base}", "tcp", 5, CLOCK))  # the right login works
-        for url, words in ((f"rtsp://viewer:wrong@{base}", "refused the login (RTSP 401): check the user and password"),
-                           (f"rtsp://{base}", "asks for a login: put user:password@ in the URL")):
+        for url, words in (
+            (f"rtsp://viewer:wrong@{base}", "refused the login (RTSP 401): check the user and password"),
+            (f"rtsp://{base}", "asks for a login: put user:password@ in the URL"),
+        ):
             with pytest.raises(CameraError) as error:
                 RtspCamera(url, "tcp", 3, CLOCK)()
             assert words in str(error.value) and "wrong" not in str(error.value)
         assert "has no stream at /elsewhere (RTSP 404)" in diagnose(
-            f"rtsp://viewer:{quote(secret)}@127.0.0.1:{server.port}/elsewhere", "tcp", 3)
+            f"rtsp://viewer:{quote(secret)}@127.0.0.1:{server.port}/elsewhere", "tcp", 3
+        )
         assert "connection refused" in diagnose("rtsp://127.0.0.1:9/live", "tcp", 3)
         assert "accepted the connection but sent no RTSP answer" in diagnose(
-            f"rtsp://127.0.0.1:{silent.getsockname()[1]}/live", "tcp", 1)
+            f"rtsp://127.0.0.1:{silent.getsockname()[1]}/live", "tcp", 1
+        )
         http = camera.url.replace("http://", "rtsp://")  # a web server where a camera was meant
         assert "is not an RTSP camera" in diagnose(http, "tcp", 3)
     finally:

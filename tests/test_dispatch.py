@@ -51,10 +51,17 @@ def make(webhook, camera, tmp_path):
         assert not errors
         channels.append(make_channels(config, Identity.of("prusa", "Prusa MK4"), logging.getLogger("test")))
         recorder = RecordingAction(action)
-        dispatcher = Dispatcher(config, channels[-1], recorder, IncidentHistory(tmp_path / "incidents"),
-                                lambda: "Prusa MK4",
-                                job=lambda: {"file": "benchy.gcode", "progress": 40.0, "elapsed": 600},
-                                snapshot=camera.snapshot, spend=DailySpend(), logger=logging.getLogger("test"))
+        dispatcher = Dispatcher(
+            config,
+            channels[-1],
+            recorder,
+            IncidentHistory(tmp_path / "incidents"),
+            lambda: "Prusa MK4",
+            job=lambda: {"file": "benchy.gcode", "progress": 40.0, "elapsed": 600},
+            snapshot=camera.snapshot,
+            spend=DailySpend(),
+            logger=logging.getLogger("test"),
+        )
         return dispatcher, recorder
 
     yield build
@@ -64,10 +71,20 @@ def make(webhook, camera, tmp_path):
 
 def decided(confirmed: bool, test_run: bool = False) -> VerificationDecided:
     scene = SceneCamera(SimulatedClock())
-    return VerificationDecided(confirmed=confirmed, trigger=FAILED, quick=None, series_check=True,
-                               results=(FAILED, FAILED, None, FAILED), positives=3, required=3, series=4,
-                               seconds=8.0, trigger_frames=(scene(), scene()), verification_frames=((scene(),),),
-                               test_run=test_run)
+    return VerificationDecided(
+        confirmed=confirmed,
+        trigger=FAILED,
+        quick=None,
+        series_check=True,
+        results=(FAILED, FAILED, None, FAILED),
+        positives=3,
+        required=3,
+        series=4,
+        seconds=8.0,
+        trigger_frames=(scene(), scene()),
+        verification_frames=((scene(),),),
+        test_run=test_run,
+    )
 
 
 def titles(webhook):

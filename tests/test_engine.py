@@ -9,7 +9,7 @@ import pytest
 from demo.scene import SceneCamera
 from octoprint_failwatch.analysis import AnalysisError, Verdict
 from octoprint_failwatch.config import build_config
-from octoprint_failwatch.engine.engine import Engine, SystemClock
+from octoprint_failwatch.engine.engine import Engine, EngineParts, SystemClock
 from octoprint_failwatch.engine.evidence import LookAlike
 from octoprint_failwatch.engine.model_calls import RETRY_ATTEMPTS
 from octoprint_failwatch.engine.verification import SERIES_GAP
@@ -101,12 +101,13 @@ def test_a_frame_and_an_answer_are_handled_as_they_arrive_not_at_the_next_beat()
     config, _ = build_config(settings)
     camera = SceneCamera(SystemClock())
     with ThreadPoolExecutor(2) as calls, ThreadPoolExecutor(1) as captures:
-        engine = Engine(config, capture=camera, analyse=model, executor=calls, on_event=lambda event: None,
-                        camera_executor=captures)
+        parts = EngineParts(capture=camera, analyse=model, executor=calls, camera_executor=captures)
+        engine = Engine(config, parts, lambda event: None)
         engine.start()
         stopping = threading.Event()
-        runner = threading.Thread(target=engine.run, args=(stopping, 3600.0,
-                                                            lambda: engine.status()["last_verdict"] is not None))
+        runner = threading.Thread(
+            target=engine.run, args=(stopping, 3600.0, lambda: engine.status()["last_verdict"] is not None)
+        )
         runner.start()
         runner.join(timeout=30)
         stopping.set()
@@ -386,8 +387,10 @@ def test_a_dismissed_look_alike_is_not_alarmed_again_but_a_clearly_worse_failure
     first = h.named("failure_confirmed")
     assert len(first) == 1
     decided = first[0][1]
-    h.engine.dismiss(LookAlike.of("incident-1", [decided.trigger.as_dict(), *[v.as_dict() for v in decided.results]]),
-                      grace_seconds=120)
+    h.engine.dismiss(
+        LookAlike.of("incident-1", [decided.trigger.as_dict(), *[v.as_dict() for v in decided.results]]),
+        grace_seconds=120,
+    )
     assert h.state() == "grace"
     calls = len(h.model.calls)
     h.run(30 * 60)  # half an hour of the same look-alike: looked at, never verified, never alarmed

@@ -58,13 +58,16 @@ def test_a_farm_over_its_quota_confirms_its_failure_and_never_stops_watching(mod
         model.quota = None
 
 
-def test_fifty_printers_with_one_name_on_one_broker_are_fifty_devices_each_with_its_own_state(broker, subscriber,
-                                                                                              tmp_path):
+def test_fifty_printers_with_one_name_on_one_broker_are_fifty_devices_each_with_its_own_state(
+    broker, subscriber, tmp_path
+):
     config, errors = build_config({"mqtt_broker_url": broker.url})
     assert not errors, errors
     retained = subscriber("#")
-    publishers = [MqttPublisher(config, Identity.of(f"farm{number:02d}", "Prusa MK4"), record=tmp_path / f"{number}")
-                  .start() for number in range(50)]
+    publishers = [
+        MqttPublisher(config, Identity.of(f"farm{number:02d}", "Prusa MK4"), record=tmp_path / f"{number}").start()
+        for number in range(50)
+    ]
     try:
         for number, publisher in enumerate(publishers):
             publisher.publish_status({"state": "watching" if number % 2 else "cooldown", "printer": "Prusa MK4"})
@@ -79,16 +82,20 @@ def test_fifty_printers_with_one_name_on_one_broker_are_fifty_devices_each_with_
         for number in range(50):
             state = json.loads(topics[f"octoprint/failwatch/farm{number:02d}"])["state"]
             assert state == ("watching" if number % 2 else "cooldown")
-        configs = [json.loads(payload) for topic, payload in topics.items()  # the broker is shared with other tests
-                   if topic.startswith("homeassistant/") and "failwatch_farm" in topic and payload]
+        configs = [
+            json.loads(payload)
+            for topic, payload in topics.items()  # the broker is shared with other tests
+            if topic.startswith("homeassistant/") and "failwatch_farm" in topic and payload
+        ]
         devices = {config["device"]["identifiers"][0] for config in configs}
         assert devices == {f"failwatch_farm{number:02d}" for number in range(50)}
         assert len({config["unique_id"] for config in configs}) == len(configs)  # no entity shared
         names = {config["device"]["identifiers"][0]: config["device"]["name"] for config in configs}
         assert set(names.values()) == {"Failwatch Prusa MK4"}  # one name, still fifty devices
         publishers.pop(7).stop()  # one printer goes away: only its device turns unavailable
-        wait_for(lambda: retained.latest().get("octoprint/failwatch/farm07/availability") == b"offline", 10,
-                 "farm07 offline")
+        wait_for(
+            lambda: retained.latest().get("octoprint/failwatch/farm07/availability") == b"offline", 10, "farm07 offline"
+        )
         assert retained.latest()["octoprint/failwatch/farm08/availability"] == b"online"
     finally:
         for publisher in publishers:

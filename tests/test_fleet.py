@@ -37,19 +37,23 @@ def second_octoprint(tmp_path, camera, model, broker):
     server.stop()
 
 
-def test_two_printers_with_the_same_empty_name_are_two_devices_whose_states_never_mix(octoprint, second_octoprint,
-                                                                                       broker):
+def test_two_printers_with_the_same_empty_name_are_two_devices_whose_states_never_mix(
+    octoprint, second_octoprint, broker
+):
     retained = Retained(broker.port)
     first = octoprint
     try:
         for server in (first, second_octoprint):
             server.api("POST", "/api/settings", json={"appearance": {"name": ""}}).raise_for_status()
         first.save_settings({"mqtt_broker_url": broker.url})
-        ids = [server.api("GET", "/api/settings").json()["plugins"]["failwatch"]["instance_id"]
-               for server in (first, second_octoprint)]
+        ids = [
+            server.api("GET", "/api/settings").json()["plugins"]["failwatch"]["instance_id"]
+            for server in (first, second_octoprint)
+        ]
         assert ids[0] != ids[1]
-        devices = wait_for(lambda: (d := retained.devices()) and all(f"failwatch_{i}" in d for i in ids) and d, 30,
-                           "two devices")
+        devices = wait_for(
+            lambda: (d := retained.devices()) and all(f"failwatch_{i}" in d for i in ids) and d, 30, "two devices"
+        )
         assert {devices[f"failwatch_{i}"] for i in ids} == {f"Failwatch {i}" for i in ids}
         first.start_print()
         wait_for(lambda: retained.state(ids[0]) == "watching", 30, "the first printer watching")

@@ -14,8 +14,7 @@ from octoprint_failwatch.session.follower import MACRO_PAUSE_SECONDS, PrintFollo
 
 from conftest import MODEL_ID
 
-OFFLINE, IDLE, PRINTING, PAUSED = (PrinterState.OFFLINE, PrinterState.IDLE, PrinterState.PRINTING,
-                                    PrinterState.PAUSED)
+OFFLINE, IDLE, PRINTING, PAUSED = (PrinterState.OFFLINE, PrinterState.IDLE, PrinterState.PRINTING, PrinterState.PAUSED)
 
 
 class Clock:
@@ -80,14 +79,24 @@ class Feedback:
 
 
 def follower(**settings):
-    config, errors = build_config({"inference_profile_arn": MODEL_ID, "failure_action": "pause",
-                                   "resume_grace_minutes": 2, **settings})
+    config, errors = build_config(
+        {"inference_profile_arn": MODEL_ID, "failure_action": "pause", "resume_grace_minutes": 2, **settings}
+    )
     assert not errors
     printer, watch, clock = Printer(), Watch(), Clock()
     action = PrintAction(lambda: config, logging.getLogger("test"), printer)
-    follow = PrintFollower(watch=watch, action=action, feedback=Feedback(action), gate=None, config=lambda: config,
-                           new_print=lambda: None, clock=clock, logger=logging.getLogger("test"), printer=printer,
-                           macro_pause_seconds=MACRO_PAUSE_SECONDS)
+    follow = PrintFollower(
+        watch=watch,
+        action=action,
+        feedback=Feedback(action),
+        gate=None,
+        config=lambda: config,
+        new_print=lambda: None,
+        clock=clock,
+        logger=logging.getLogger("test"),
+        printer=printer,
+        macro_pause_seconds=MACRO_PAUSE_SECONDS,
+    )
     return follow, printer, watch, clock, action
 
 
@@ -100,9 +109,14 @@ def test_a_users_long_pause_ends_with_the_grace_period_and_a_macros_short_one_wi
     follow.changed(PRINTING, PAUSED)
     clock.now += 300  # the user paused to look
     follow.changed(PAUSED, PRINTING)
-    assert watch.calls == ["start: print started (part.gcode)", "suspend",
-                           "resume: a short pause ended (a macro's, such as a timelapse frame): watching on",
-                           "suspend", "resume: print resumed", "grace 120"]
+    assert watch.calls == [
+        "start: print started (part.gcode)",
+        "suspend",
+        "resume: a short pause ended (a macro's, such as a timelapse frame): watching on",
+        "suspend",
+        "resume: print resumed",
+        "grace 120",
+    ]
 
 
 def test_a_short_pause_of_failwatchs_own_is_no_macro_and_gets_the_grace_period():
@@ -132,8 +146,9 @@ def test_a_printer_back_after_an_outage_mid_print_keeps_its_watch_and_a_new_file
 def test_the_alert_says_through_which_printer_the_print_was_paused_and_what_a_long_pause_does():
     _, printer, _, _, action = follower()
     printer.pause_note = "Klipper turns the heaters and motors off after 10 min paused"
-    assert action.describe("paused") == ("Print paused through Moonraker (Klipper turns the heaters and motors off "
-                                         "after 10 min paused)")
+    assert action.describe("paused") == (
+        "Print paused through Moonraker (Klipper turns the heaters and motors off after 10 min paused)"
+    )
     assert action.describe("notified") == "Only notified"
 
 

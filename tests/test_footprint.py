@@ -24,18 +24,28 @@ print(json.dumps(sorted(name for name in heavy if name in sys.modules)))
 
 
 def loaded(settings: dict) -> list:
-    run = subprocess.run([sys.executable, "-c", CHECK, json.dumps(settings)], capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", CHECK, json.dumps(settings)], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout.splitlines()[-1])
 
 
 def test_a_snapshot_camera_with_a_local_model_loads_neither_opencv_nor_botocore(camera, model):
     model.verdict, model.faults[:] = "scene", []
-    local = {"snapshot_url": camera.url, "model_backend": "openai", "openai_base_url": model.url + "/v1",
-             "openai_model": "llava:13b"}
+    local = {
+        "snapshot_url": camera.url,
+        "model_backend": "openai",
+        "openai_base_url": model.url + "/v1",
+        "openai_model": "llava:13b",
+    }
     assert loaded(local) == []
-    bedrock = {"snapshot_url": camera.url, "inference_profile_arn": "us.amazon.nova-lite-v1:0",
-               "bedrock_endpoint_url": model.url, "aws_access_key_id": "AKIAFOOTPRINT",
-               "aws_secret_access_key": "footprint", "credentials_file": "/nonexistent"}
+    bedrock = {
+        "snapshot_url": camera.url,
+        "inference_profile_arn": "us.amazon.nova-lite-v1:0",
+        "bedrock_endpoint_url": model.url,
+        "aws_access_key_id": "AKIAFOOTPRINT",
+        "aws_secret_access_key": "footprint",
+        "credentials_file": "/nonexistent",
+    }
     assert loaded(bedrock) == ["boto3", "botocore"]  # Bedrock needs them; OpenCV is still not loaded

@@ -11,13 +11,24 @@ from octoprint_failwatch.outcomes.history import IncidentHistory
 def find(history, incident_id):
     return next((incident for incident in history.list() if incident["id"] == incident_id), None)
 
-PAYLOAD = {"trigger": {"print_failed": True, "explanation": "spaghetti"}, "results": [None], "positives": 3,
-           "required": 3, "series": 4, "seconds": 9.5, "action": "paused", "log": "Print paused"}
+
+PAYLOAD = {
+    "trigger": {"print_failed": True, "explanation": "spaghetti"},
+    "results": [None],
+    "positives": 3,
+    "required": 3,
+    "series": 4,
+    "seconds": 9.5,
+    "action": "paused",
+    "log": "Print paused",
+}
 
 
 def frames(count=3, size=100):
-    return {"trigger": [Frame(b"\xff\xd8" + bytes([n]) * size, 1.0 + n, 1.7e9 + n) for n in range(count)],
-            "verification": [[Frame(b"\xff\xd8v" * size, 5.0, 1.7e9 + 5)]]}
+    return {
+        "trigger": [Frame(b"\xff\xd8" + bytes([n]) * size, 1.0 + n, 1.7e9 + n) for n in range(count)],
+        "verification": [[Frame(b"\xff\xd8v" * size, 5.0, 1.7e9 + 5)]],
+    }
 
 
 def test_an_incident_keeps_its_frames_verdicts_and_labels(tmp_path):
@@ -35,8 +46,13 @@ def test_an_incident_keeps_its_frames_verdicts_and_labels(tmp_path):
     history.set_label(incident_id, None)
     reread = find(IncidentHistory(tmp_path), incident_id)
     assert reread["label"] is None
-    assert [entry["what"] for entry in reread["log"]] == ["Print paused", "labelled not a failure",
-                                                           "labelled confirmed", "resumed by user", "label taken back"]
+    assert [entry["what"] for entry in reread["log"]] == [
+        "Print paused",
+        "labelled not a failure",
+        "labelled confirmed",
+        "resumed by user",
+        "label taken back",
+    ]
     with pytest.raises(ValueError):
         history.set_label(incident_id, "<script>")
 
@@ -58,8 +74,11 @@ def test_an_incident_written_by_an_earlier_version_reads_as_one_label_and_a_log(
     old = json.loads(path.read_text())
     for key in ("label", "acknowledged", "log"):
         old.pop(key)
-    old["labels"] = [{"label": "confirmed", "time": 1.0}, {"label": "not_a_failure", "time": 2.0},
-                     {"label": "acknowledged", "time": 3.0}]
+    old["labels"] = [
+        {"label": "confirmed", "time": 1.0},
+        {"label": "not_a_failure", "time": 2.0},
+        {"label": "acknowledged", "time": 3.0},
+    ]
     path.write_text(json.dumps(old))
     incident = find(history, incident_id)
     assert incident["label"] == "not_a_failure" and incident["acknowledged"] is True
@@ -87,12 +106,15 @@ def test_a_corrupt_incident_is_set_aside_not_fatal(tmp_path, caplog):
     json.loads((tmp_path / good / "incident.json").read_text())
 
 
-@pytest.mark.parametrize("incident_id, filename", [
-    ("../../etc", "passwd"),
-    ("20261127T054512-abcdef", "../incident.json"),
-    ("20261127T054512-abcdef/..", "x.jpg"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "incident_id, filename",
+    [
+        ("../../etc", "passwd"),
+        ("20261127T054512-abcdef", "../incident.json"),
+        ("20261127T054512-abcdef/..", "x.jpg"),
+        ("", ""),
+    ],
+)
 def test_ids_and_file_names_from_the_api_cannot_escape_the_folder(tmp_path, incident_id, filename):
     history = IncidentHistory(tmp_path)
     assert history.frame(incident_id, filename) is None

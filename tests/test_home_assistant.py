@@ -39,16 +39,22 @@ def publisher(broker):
 def channels(broker, record, commands, **settings):
     config, errors = build_config({"mqtt_broker_url": broker.url, "mqtt_topic": "farm/mk4", **settings})
     assert not errors, errors
-    return make_channels(config, Identity.of("mk4", "MK4", config.mqtt_topic), logging.getLogger("test"),
-                         record=record, commands=commands)
+    return make_channels(
+        config,
+        Identity.of("mk4", "MK4", config.mqtt_topic),
+        logging.getLogger("test"),
+        record=record,
+        commands=commands,
+    )
 
 
 def answers(sub) -> list[dict]:
     return [json.loads(payload) for payload in sub.on("farm/mk4/command/result")]
 
 
-def test_buttons_are_announced_only_when_turned_on_and_a_retained_command_is_never_run(broker, subscriber,
-                                                                                       publisher, tmp_path):
+def test_buttons_are_announced_only_when_turned_on_and_a_retained_command_is_never_run(
+    broker, subscriber, publisher, tmp_path
+):
     ran = []
 
     def run(command: str) -> tuple[bool, str]:
@@ -61,20 +67,39 @@ def test_buttons_are_announced_only_when_turned_on_and_a_retained_command_is_nev
     alerts = channels(broker, tmp_path / "retained.json", run, mqtt_ha_controls=True)
     try:
         wait_for(lambda: answers(sub), 10, "an answer to the retained command")
-        assert answers(sub)[0] == {**answers(sub)[0], "command": "pause_print", "ok": False,
-                                   "message": "ignored: a retained command is never run"}
-        buttons = {name: json.loads(sub.on(f"homeassistant/button/failwatch_mk4/{name}/config")[-1])
-                   for name in COMMANDS}
-        assert {b["name"] for b in buttons.values()} == {"Acknowledge", "Not a failure", "Snooze 30 min",
-                                                         "Resume watching", "Pause print", "Resume print"}
-        assert all(b["command_topic"] == "farm/mk4/command" and b["payload_press"] == name
-                   for name, b in buttons.items())
+        assert answers(sub)[0] == {
+            **answers(sub)[0],
+            "command": "pause_print",
+            "ok": False,
+            "message": "ignored: a retained command is never run",
+        }
+        buttons = {
+            name: json.loads(sub.on(f"homeassistant/button/failwatch_mk4/{name}/config")[-1]) for name in COMMANDS
+        }
+        assert {b["name"] for b in buttons.values()} == {
+            "Acknowledge",
+            "Not a failure",
+            "Snooze 30 min",
+            "Resume watching",
+            "Pause print",
+            "Resume print",
+        }
+        assert all(
+            b["command_topic"] == "farm/mk4/command" and b["payload_press"] == name for name, b in buttons.items()
+        )
         publisher("farm/mk4/command", "snooze")
         wait_for(lambda: len(answers(sub)) == 2, 10, "the snooze answered")
         assert ran == ["snooze"] and answers(sub)[1]["ok"] is True and answers(sub)[1]["message"] == "did snooze"
         assert not [m for t, m, retained in sub.messages if t == "farm/mk4/command/result" and retained]
-        alerts.publish(Alert(FAILURE, "MK4", verdict={"print_failed": True, "confidence": 0.9}, action="paused",
-                             snapshot=lambda: JPEG))
+        alerts.publish(
+            Alert(
+                FAILURE,
+                "MK4",
+                verdict={"print_failed": True, "confidence": 0.9},
+                action="paused",
+                snapshot=lambda: JPEG,
+            )
+        )
         wait_for(lambda: sub.on("farm/mk4/snapshot"), 10, "the failure snapshot")
         assert sub.on("farm/mk4/snapshot")[-1] == JPEG
         image = json.loads(sub.on("homeassistant/image/failwatch_mk4/snapshot/config")[-1])
@@ -84,8 +109,11 @@ def test_buttons_are_announced_only_when_turned_on_and_a_retained_command_is_nev
     # buttons off (the default): their configs are removed, commands are not listened to, the picture stays
     alerts = channels(broker, tmp_path / "retained.json", run)
     try:
-        wait_for(lambda: sub.on("homeassistant/button/failwatch_mk4/pause_print/config")[-1] == b"", 10,
-                 "the buttons removed")
+        wait_for(
+            lambda: sub.on("homeassistant/button/failwatch_mk4/pause_print/config")[-1] == b"",
+            10,
+            "the buttons removed",
+        )
         publisher("farm/mk4/command", "pause_print")
         wait_for(lambda: sub.on("farm/mk4/availability")[-1] == b"online", 10, "the second connection")
         assert ran == ["snooze"] and len(answers(sub)) == 2
@@ -107,8 +135,9 @@ def test_buttons_are_announced_only_when_turned_on_and_a_retained_command_is_nev
 
 
 @pytest.mark.octoprint
-def test_buttons_pause_and_resume_a_real_print_and_refuse_what_the_moment_does_not_allow(printing, broker,
-                                                                                        subscriber, publisher):
+def test_buttons_pause_and_resume_a_real_print_and_refuse_what_the_moment_does_not_allow(
+    printing, broker, subscriber, publisher
+):
     sub = subscriber("farm/mk4/command/result")
     assert sub.subscribed.wait(10)
     publisher("farm/mk4/command", "pause_print", retain=True)
@@ -155,12 +184,14 @@ def test_buttons_pause_and_resume_a_real_print_and_refuse_what_the_moment_does_n
 
 
 @pytest.mark.octoprint
-def test_not_a_failure_from_home_assistant_keeps_our_pause_until_resume_print_is_pressed(printing, camera, broker,
-                                                                                        subscriber, publisher):
+def test_not_a_failure_from_home_assistant_keeps_our_pause_until_resume_print_is_pressed(
+    printing, camera, broker, subscriber, publisher
+):
     sub = subscriber("farm/mk4/#")
     assert sub.subscribed.wait(10)
-    printing.save_settings({"mqtt_broker_url": broker.url, "mqtt_topic": "farm/mk4", "mqtt_ha_controls": True,
-                            "failure_action": "pause"})
+    printing.save_settings(
+        {"mqtt_broker_url": broker.url, "mqtt_topic": "farm/mk4", "mqtt_ha_controls": True, "failure_action": "pause"}
+    )
 
     def press(button: str) -> dict:
         count = len(answers(sub))
@@ -184,8 +215,9 @@ def test_not_a_failure_from_home_assistant_keeps_our_pause_until_resume_print_is
         assert [entry["what"] for entry in incident["log"]][-1] == "print resumed by the user"
     finally:
         camera.mode = "healthy"
-        printing.save_settings({"mqtt_broker_url": "", "mqtt_topic": "", "mqtt_ha_controls": False,
-                                "failure_action": "notify"})
+        printing.save_settings(
+            {"mqtt_broker_url": "", "mqtt_topic": "", "mqtt_ha_controls": False, "failure_action": "notify"}
+        )
 
 
 def sensor(sub, topic: str, entity: tuple) -> list[str]:
@@ -197,8 +229,7 @@ def sensor(sub, topic: str, entity: tuple) -> list[str]:
     return [template.render(value_json=json.loads(payload)) for payload in sub.on(topic)]
 
 
-def test_the_failure_sensor_turns_on_for_a_confirmed_failure_only_and_after_its_picture(broker, subscriber,
-                                                                                          tmp_path):
+def test_the_failure_sensor_turns_on_for_a_confirmed_failure_only_and_after_its_picture(broker, subscriber, tmp_path):
     from demo.scene import shows_failure
     from octoprint_failwatch.analysis.spend import DailySpend
     from octoprint_failwatch.outcomes.actions import PrintAction
@@ -226,18 +257,37 @@ def test_the_failure_sensor_turns_on_for_a_confirmed_failure_only_and_after_its_
     assert sub.subscribed.wait(10)
     config, errors = build_config({"mqtt_broker_url": broker.url, "mqtt_topic": "farm/ha1"})  # a topic of its own
     assert not errors
-    alerts = make_channels(config, Identity.of("ha1", "HA1", config.mqtt_topic), logging.getLogger("test"),
-                           record=tmp_path / "retained.json")
+    alerts = make_channels(
+        config,
+        Identity.of("ha1", "HA1", config.mqtt_topic),
+        logging.getLogger("test"),
+        record=tmp_path / "retained.json",
+    )
     notify_only = PrintAction(lambda: config, logging.getLogger("test"))  # no printer: failures are only alerted
-    dispatcher = Dispatcher(config, alerts, notify_only, None, lambda: "HA1", job=lambda: {},
-                            snapshot=lambda: JPEG, spend=DailySpend(), logger=logging.getLogger("test"))
+    dispatcher = Dispatcher(
+        config,
+        alerts,
+        notify_only,
+        None,
+        lambda: "HA1",
+        job=lambda: {},
+        snapshot=lambda: JPEG,
+        spend=DailySpend(),
+        logger=logging.getLogger("test"),
+    )
     try:
         wait_for(lambda: sub.on("farm/ha1/availability") == [b"online"], 10, "the channel connected")
         for _, _, event in h.events:  # what the engine said, in its order, through the real edges
             dispatcher.handle(event)
         dispatcher.handle(h.events[-1][2])
-        wait_for(lambda: sub.on("farm/ha1/snapshot") and any(json.loads(p)["state"] == "watching"
-                                                              for p in sub.on("farm/ha1")[-2:]), 10, "the end")
+        wait_for(
+            lambda: (
+                sub.on("farm/ha1/snapshot")
+                and any(json.loads(p)["state"] == "watching" for p in sub.on("farm/ha1")[-2:])
+            ),
+            10,
+            "the end",
+        )
         failure = sensor(sub, "farm/ha1", ("binary_sensor", "failure"))
         looks = sensor(sub, "farm/ha1", ("binary_sensor", "look_failed"))
         first_on = failure.index("ON")

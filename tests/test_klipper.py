@@ -26,8 +26,13 @@ class Daemon:
 
     def __init__(self, env: dict):
         clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        self.process = subprocess.Popen([sys.executable, "-m", "octoprint_failwatch"], env={**clean, **env},
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "octoprint_failwatch"],
+            env={**clean, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -56,11 +61,22 @@ class Daemon:
 def daemon_env(tmp_path, model, printer_url: str, **extra) -> dict:
     credentials = tmp_path / "credentials"
     credentials.write_text("[default]\naws_access_key_id = AKIAKLIPPER\naws_secret_access_key = s3cret\n")
-    return {"PRINTER_URL": printer_url, "INFERENCE_PROFILE_ARN": MODEL_ID, "AWS_REGION": "us-west-2",
-            "AWS_CREDENTIALS_FILE": str(credentials), "BEDROCK_ENDPOINT_URL": model.url,
-            "STS_ENDPOINT_URL": model.url, "INTERVAL_BETWEEN_IMAGES": "1", "VERIFICATION_INTERVAL": "0.5",
-            "FAILURE_ACTION": "pause", "RESUME_GRACE_MINUTES": "0", "PRINTER_NAME": "voron",
-            "DATA_FOLDER": str(tmp_path / "data"), "WARMUP_MINUTES": "0", **extra}
+    return {
+        "PRINTER_URL": printer_url,
+        "INFERENCE_PROFILE_ARN": MODEL_ID,
+        "AWS_REGION": "us-west-2",
+        "AWS_CREDENTIALS_FILE": str(credentials),
+        "BEDROCK_ENDPOINT_URL": model.url,
+        "STS_ENDPOINT_URL": model.url,
+        "INTERVAL_BETWEEN_IMAGES": "1",
+        "VERIFICATION_INTERVAL": "0.5",
+        "FAILURE_ACTION": "pause",
+        "RESUME_GRACE_MINUTES": "0",
+        "PRINTER_NAME": "voron",
+        "DATA_FOLDER": str(tmp_path / "data"),
+        "WARMUP_MINUTES": "0",
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -87,7 +103,8 @@ def scene(camera, model):
 
 
 def test_a_klipper_print_is_watched_while_it_prints_and_a_failure_pauses_it_through_moonraker(
-        tmp_path, klippy, moonraker, scene, model):
+    tmp_path, klippy, moonraker, scene, model
+):
     daemon = Daemon(daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}"))
     try:
         daemon.wait_said("the printer (Moonraker) is idle")
@@ -121,17 +138,22 @@ def test_a_klipper_print_is_watched_while_it_prints_and_a_failure_pauses_it_thro
 
 
 def test_the_alert_says_the_printer_the_file_and_that_klipper_turns_the_heaters_off_in_a_long_pause(
-        tmp_path, klippy, moonraker, scene, model, webhook):
-    daemon = Daemon(daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}",
-                               DISCORD_WEBHOOK_URL=webhook.url))
+    tmp_path, klippy, moonraker, scene, model, webhook
+):
+    daemon = Daemon(
+        daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}", DISCORD_WEBHOOK_URL=webhook.url)
+    )
     try:
         daemon.wait_said("the printer (Moonraker) is idle")
         klippy.start_print("gearbox.gcode", seconds=3600)
         klippy.advance(900)  # a quarter of the way
         daemon.wait_said("print started (gearbox.gcode)")
         scene.mode = "failed"
-        message = wait_for(lambda: [m for m in webhook.messages
-                                    if "failure" in m["payload"]["embeds"][0]["title"]], 60, "the Discord alert")[0]
+        message = wait_for(
+            lambda: [m for m in webhook.messages if "failure" in m["payload"]["embeds"][0]["title"]],
+            60,
+            "the Discord alert",
+        )[0]
         facts = {field["name"]: field["value"] for field in message["payload"]["embeds"][0]["fields"]}
         assert facts["Printer"] == "voron" and facts["File"] == "gearbox.gcode" and facts["Progress"] == "25%"
         assert facts["Action"].startswith("Print paused through Moonraker")
@@ -141,9 +163,9 @@ def test_the_alert_says_the_printer_the_file_and_that_klipper_turns_the_heaters_
 
 
 def test_a_short_pause_a_macro_makes_gives_no_grace_period_and_a_user_resume_does(
-        tmp_path, klippy, moonraker, scene, model):
-    daemon = Daemon(daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}",
-                               RESUME_GRACE_MINUTES="10"))
+    tmp_path, klippy, moonraker, scene, model
+):
+    daemon = Daemon(daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}", RESUME_GRACE_MINUTES="10"))
     try:
         daemon.wait_said("the printer (Moonraker) is idle")
         klippy.start_print("vase.gcode")
@@ -160,8 +182,7 @@ def test_a_short_pause_a_macro_makes_gives_no_grace_period_and_a_user_resume_doe
         daemon.stop()
 
 
-def test_a_moonraker_restart_and_a_klippy_not_ready_are_said_and_survived(tmp_path, klippy, moonraker, scene,
-                                                                          model):
+def test_a_moonraker_restart_and_a_klippy_not_ready_are_said_and_survived(tmp_path, klippy, moonraker, scene, model):
     daemon = Daemon(daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}"))
     try:
         daemon.wait_said("the printer (Moonraker) is idle")
@@ -193,8 +214,7 @@ def test_a_moonraker_restart_and_a_klippy_not_ready_are_said_and_survived(tmp_pa
 @pytest.mark.octoprint
 def test_an_octoprint_beside_the_daemon_is_followed_over_its_rest_api_and_paused(tmp_path, octoprint, scene, model):
     octoprint.connect_printer()
-    daemon = Daemon(daemon_env(tmp_path, model, f"octoprint://127.0.0.1:{octoprint.port}",
-                               PRINTER_API_KEY=ADMIN_KEY))
+    daemon = Daemon(daemon_env(tmp_path, model, f"octoprint://127.0.0.1:{octoprint.port}", PRINTER_API_KEY=ADMIN_KEY))
     try:
         daemon.wait_said("the printer (OctoPrint) is idle")
         octoprint.start_print(name="rest_test.gcode")
@@ -211,8 +231,13 @@ def test_an_octoprint_beside_the_daemon_is_followed_over_its_rest_api_and_paused
 
 def failwatch(tmp_path, *args: str) -> subprocess.CompletedProcess:
     """The `failwatch` command on the daemon's data folder, as its user would run it beside the daemon."""
-    return subprocess.run([sys.executable, "-m", "octoprint_failwatch", *args], capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "DATA_FOLDER": str(tmp_path / "data")})
+    return subprocess.run(
+        [sys.executable, "-m", "octoprint_failwatch", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DATA_FOLDER": str(tmp_path / "data")},
+    )
 
 
 def test_the_daemon_judges_nothing_in_a_prints_warm_up_minutes(tmp_path, klippy, moonraker, scene, model):
@@ -234,7 +259,8 @@ def test_the_daemon_judges_nothing_in_a_prints_warm_up_minutes(tmp_path, klippy,
 
 
 def test_incidents_are_kept_and_a_label_from_the_command_line_teaches_the_running_watch(
-        tmp_path, klippy, moonraker, scene, model):
+    tmp_path, klippy, moonraker, scene, model
+):
     env = daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}", FAILURE_ACTION="notify")
     daemon = Daemon(env)
     try:
@@ -276,12 +302,21 @@ def test_the_label_command_names_what_is_wrong(tmp_path):
     assert unknown.returncode == 2 and "no incident 20261207T120000-abcdef" in unknown.stderr
 
 
-def test_home_assistants_buttons_reach_the_daemon_over_mqtt(tmp_path, klippy, moonraker, scene, model, broker,
-                                                             subscriber):
+def test_home_assistants_buttons_reach_the_daemon_over_mqtt(
+    tmp_path, klippy, moonraker, scene, model, broker, subscriber
+):
     from octoprint_failwatch.outcomes.alerts.paho_compat import new_client
 
-    daemon = Daemon(daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}", MQTT_BROKER_URL=broker.url,
-                               MQTT_TOPIC="farm/voron", MQTT_HA_CONTROLS="true"))
+    daemon = Daemon(
+        daemon_env(
+            tmp_path,
+            model,
+            f"moonraker://127.0.0.1:{moonraker.port}",
+            MQTT_BROKER_URL=broker.url,
+            MQTT_TOPIC="farm/voron",
+            MQTT_HA_CONTROLS="true",
+        )
+    )
     results = subscriber("farm/voron/command/result")
     press = new_client("", "tcp")
     press.connect("127.0.0.1", broker.port)

@@ -127,11 +127,20 @@ def test_failwatch_detect_prints_one_json_line_per_photo(printnanny, tmp_path):
     cache = tmp_path / "xdg"
     shutil.copytree(printnanny.cache, cache / "failwatch")
     failwatch = Path(sys.executable).parent / "failwatch"  # the command the package installs
-    done = subprocess.run([str(failwatch), "detect", "--json", *map(str, photos)], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "XDG_CACHE_HOME": str(cache), "LOCAL_DETECTOR": "printnanny"})
+    done = subprocess.run(
+        [str(failwatch), "detect", "--json", *map(str, photos)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache), "LOCAL_DETECTOR": "printnanny"},
+    )
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [(Path(line["image"]).name, line["failed"]) for line in lines] == [
-        ("0.jpg", True), ("2.jpg", False), ("3.jpg", True), ("4.jpg", False)]
+        ("0.jpg", True),
+        ("2.jpg", False),
+        ("3.jpg", True),
+        ("4.jpg", False),
+    ]
     assert all(line["label"] in ("spaghetti", "none") and 0 < line["ms"] < 5000 for line in lines)
     assert lines[0]["score"] >= 0.5 > lines[1]["score"]

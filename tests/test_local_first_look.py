@@ -104,8 +104,13 @@ def test_a_detector_that_fails_leaves_the_models_looks_at_todays_pace_and_is_log
 
 
 def test_the_offline_watch_makes_no_quick_looks_of_its_own():
-    h = Harness(ScriptedModel(lambda n, frames: True), latency=0.05, detector=SceneDetector(),
-                model_backend="local", local_detector="printnanny")
+    h = Harness(
+        ScriptedModel(lambda n, frames: True),
+        latency=0.05,
+        detector=SceneDetector(),
+        model_backend="local",
+        local_detector="printnanny",
+    )
     h.engine.start()
     h.run(120)
     assert h.model.calls == []  # healthy: the detector alone looked

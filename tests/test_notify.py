@@ -19,10 +19,16 @@ from webhook_receiver import WebhookReceiver
 
 SMTP_PASSWORD = "failwatch-secret-smtp-password"
 JPEG = b"\xff\xd8\xff\xe0 a picture taken at alert time"
-FAILURE_ALERT = Alert(FAILURE, "Prusa MK4", verdict={"explanation": "Tangled filament above the part",
-                                                     "confidence": 0.9, "failure_type": "spaghetti"},
-                      positives=3, series=4, action="paused", job={"file": "benchy.gcode", "progress": 42.0},
-                      snapshot=lambda: JPEG)
+FAILURE_ALERT = Alert(
+    FAILURE,
+    "Prusa MK4",
+    verdict={"explanation": "Tangled filament above the part", "confidence": 0.9, "failure_type": "spaghetti"},
+    positives=3,
+    series=4,
+    action="paused",
+    job={"file": "benchy.gcode", "progress": 42.0},
+    snapshot=lambda: JPEG,
+)
 
 
 @pytest.fixture
@@ -63,8 +69,7 @@ class SimulatedWaits:
         return self.now
 
 
-def test_a_failure_reaches_email_and_a_webhook_with_the_snapshot_and_the_words_of_the_discord_alert(smtp,
-                                                                                                     receivers):
+def test_a_failure_reaches_email_and_a_webhook_with_the_snapshot_and_the_words_of_the_discord_alert(smtp, receivers):
     channel = NotifyChannel([smtp.url, json_url(receivers[0])], logging.getLogger("test"))
     try:
         channel.publish(FAILURE_ALERT)
@@ -88,8 +93,9 @@ def test_a_service_that_is_down_is_retried_while_the_others_deliver_and_it_gets_
     down, up = receivers
     down.script.extend([(500, {}), (503, {}), (500, {})])  # down for three attempts
     waits = SimulatedWaits()
-    channel = NotifyChannel([json_url(down), json_url(up)], logging.getLogger("test"), sleep=waits.sleep,
-                            clock=waits.clock)
+    channel = NotifyChannel(
+        [json_url(down), json_url(up)], logging.getLogger("test"), sleep=waits.sleep, clock=waits.clock
+    )
     try:
         channel.publish(FAILURE_ALERT)
         wait_for(lambda: up.messages and down.messages, 20, "both services to have the alert")
@@ -159,8 +165,9 @@ def test_a_camera_problem_goes_without_a_picture_and_a_test_says_which_url_faile
     good, bad = receivers
     channel = NotifyChannel([json_url(good), json_url(bad), "nonsense://not-a-service"], logging.getLogger("test"))
     try:
-        channel.publish(Alert(PROBLEM, "Prusa MK4", problem="camera", text="the camera answered HTTP 500",
-                              snapshot=lambda: JPEG))
+        channel.publish(
+            Alert(PROBLEM, "Prusa MK4", problem="camera", text="the camera answered HTTP 500", snapshot=lambda: JPEG)
+        )
         wait_for(lambda: good.messages and bad.messages, 20, "the camera problem")
         assert good.messages[0]["payload"]["title"] == "📷 Camera problem" and attachments(good.messages[0]) == []
         bad.script.append((404, {}))
@@ -168,9 +175,11 @@ def test_a_camera_problem_goes_without_a_picture_and_a_test_says_which_url_faile
     finally:
         channel.close()
     assert ok is False
-    assert text == (f"JSON (json://127.0.0.1:{good.port}/***): delivered; "
-                    f"JSON (json://127.0.0.1:{bad.port}/***): not delivered; "
-                    "Apprise does not know this URL: nonsense://…")
+    assert text == (
+        f"JSON (json://127.0.0.1:{good.port}/***): delivered; "
+        f"JSON (json://127.0.0.1:{bad.port}/***): not delivered; "
+        "Apprise does not know this URL: nonsense://…"
+    )
     assert good.messages[1]["payload"]["title"] == "✅ Failwatch test alert" and attachments(good.messages[1]) == [JPEG]
     assert "json-secret-token" not in channel.status()
 
@@ -185,22 +194,27 @@ def test_notification_urls_are_checked_one_per_line():
 
 @pytest.mark.octoprint
 def test_a_confirmed_failure_in_octoprint_is_mailed_with_its_snapshot_and_the_test_button_reports_each_url(
-        printing, camera, smtp, receivers):
+    printing, camera, smtp, receivers
+):
     printing.save_settings({"notify_urls": f"{smtp.url}\n{json_url(receivers[0])}", "discord_webhook_url": ""})
     try:
         answer = printing.failwatch("POST", "test_alert").json()
         assert answer["results"]["notify"]["ok"] is True, answer
         assert answer["results"]["notify"]["message"] == (
             f"E-Mail (mailto://printer:***@127.0.0.1:{smtp.port}/***): delivered; "
-            f"JSON (json://127.0.0.1:{receivers[0].port}/***): delivered")
+            f"JSON (json://127.0.0.1:{receivers[0].port}/***): delivered"
+        )
         assert smtp.messages[-1]["Subject"] == "✅ Failwatch test alert"
         camera.mode = "failed"
         printing.wait_for_state("cooldown", timeout=60)
         mail = wait_for(lambda: [m for m in smtp.messages if "failure" in m["Subject"]], 30, "the failure e-mail")[0]
         picture = next(mail.iter_attachments()).get_content()
         assert picture.startswith(b"\xff\xd8") and "Tangled" in mail.get_body(("plain",)).get_content()
-        posted = wait_for(lambda: [m for m in receivers[0].messages if m["payload"]["type"] == "failure"], 30,
-                          "the failure on the webhook")[0]
+        posted = wait_for(
+            lambda: [m for m in receivers[0].messages if m["payload"]["type"] == "failure"],
+            30,
+            "the failure on the webhook",
+        )[0]
         assert attachments(posted)[0] == picture  # one picture, taken once, for every channel
         status = printing.plugin_status()["alerts"]["notify"]
         assert status.count("last alert delivered") == 2

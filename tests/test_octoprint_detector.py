@@ -12,10 +12,19 @@ from demo.octoprint_instance import wait_for
 
 pytestmark = pytest.mark.octoprint
 
-DETECTOR_SETTINGS = {"local_detector": "printnanny", "local_interval": 1, "model_look_interval": 30,
-                     "failure_action": "pause"}
-RESTORED = {"local_detector": "off", "local_interval": 2, "model_look_interval": 30, "failure_action": "notify",
-            "model_backend": "bedrock"}
+DETECTOR_SETTINGS = {
+    "local_detector": "printnanny",
+    "local_interval": 1,
+    "model_look_interval": 30,
+    "failure_action": "pause",
+}
+RESTORED = {
+    "local_detector": "off",
+    "local_interval": 2,
+    "model_look_interval": 30,
+    "failure_action": "notify",
+    "model_backend": "bedrock",
+}
 
 
 @pytest.fixture
@@ -33,12 +42,16 @@ def detector_on(octoprint, printnanny, camera, model):
 
 
 def detector_ready(octoprint) -> dict:
-    return wait_for(lambda: (d := octoprint.plugin_status().get("detector")) and d["state"] == "ready" and d, 60,
-                    "the on-device detector to load")
+    return wait_for(
+        lambda: (d := octoprint.plugin_status().get("detector")) and d["state"] == "ready" and d,
+        60,
+        "the on-device detector to load",
+    )
 
 
-def test_the_detector_raises_the_alarm_the_model_confirms_it_and_the_print_is_paused(detector_on, printnanny,
-                                                                                       camera, model):
+def test_the_detector_raises_the_alarm_the_model_confirms_it_and_the_print_is_paused(
+    detector_on, printnanny, camera, model
+):
     octoprint = detector_on
     octoprint.save_settings(DETECTOR_SETTINGS)
     assert "ready" in detector_ready(octoprint)["message"]

@@ -23,16 +23,18 @@ pytestmark = pytest.mark.octoprint
 @pytest.fixture
 def with_octoprint_mqtt(tmp_path, camera, model, broker):
     settings = {**fast_settings(camera, model), "failure_action": "notify", "discord_webhook_url": ""}
-    server = OctoPrintServer(tmp_path / "octoprint", settings,
-                             plugins_config={"mqtt": {"broker": {"url": "127.0.0.1", "port": broker.port}}})
+    server = OctoPrintServer(
+        tmp_path / "octoprint", settings, plugins_config={"mqtt": {"broker": {"url": "127.0.0.1", "port": broker.port}}}
+    )
     server.prepare()
     server.start()
     yield server
     server.stop()
 
 
-def test_alerts_go_through_octoprint_mqtt_and_one_confirmed_in_an_outage_arrives_once(with_octoprint_mqtt, camera,
-                                                                                       model, broker):
+def test_alerts_go_through_octoprint_mqtt_and_one_confirmed_in_an_outage_arrives_once(
+    with_octoprint_mqtt, camera, model, broker
+):
     server = with_octoprint_mqtt
     received = []
     client = new_client("", "tcp")
@@ -45,22 +47,35 @@ def test_alerts_go_through_octoprint_mqtt_and_one_confirmed_in_an_outage_arrives
         instance = server.api("GET", "/api/settings").json()["plugins"]["failwatch"]["instance_id"]
         topic = f"octoprint/failwatch/{instance}"
         assert server.plugin_status()["alerts"]["mqtt"].startswith("publishing through the OctoPrint-MQTT plugin")
-        config = wait_for(lambda: [p for t, p in received
-                                   if t == f"homeassistant/binary_sensor/failwatch_{instance}/failure/config" and p],
-                          30, "discovery through OctoPrint-MQTT")[-1]
+        config = wait_for(
+            lambda: [
+                p for t, p in received if t == f"homeassistant/binary_sensor/failwatch_{instance}/failure/config" and p
+            ],
+            30,
+            "discovery through OctoPrint-MQTT",
+        )[-1]
         assert json.loads(config)["availability_topic"] == "octoPrint/mqtt"  # its last will, not ours
         server.start_print()
-        wait_for(lambda: [p for t, p in received if t == topic and json.loads(p)["state"] == "watching"], 30,
-                 "the state through OctoPrint-MQTT")
+        wait_for(
+            lambda: [p for t, p in received if t == topic and json.loads(p)["state"] == "watching"],
+            30,
+            "the state through OctoPrint-MQTT",
+        )
         broker.stop()
         camera.mode = "failed"
         server.wait_for_state("cooldown", timeout=60)  # confirmed while OctoPrint-MQTT has no broker
         broker.start()
-        failures = wait_for(lambda: [p for t, p in received if t == topic and json.loads(p)["state"] == "failure"],
-                            90, "the failure alert after the broker came back")
+        failures = wait_for(
+            lambda: [p for t, p in received if t == topic and json.loads(p)["state"] == "failure"],
+            90,
+            "the failure alert after the broker came back",
+        )
         assert json.loads(failures[0])["print_failed"] is True
-        wait_for(lambda: len(received) > 0 and server.plugin_status()["alerts"]["mqtt"].startswith("publishing"), 30,
-                 "OctoPrint-MQTT connected again")
+        wait_for(
+            lambda: len(received) > 0 and server.plugin_status()["alerts"]["mqtt"].startswith("publishing"),
+            30,
+            "OctoPrint-MQTT connected again",
+        )
         assert len([p for t, p in received if t == topic and json.loads(p)["state"] == "failure"]) == 1  # once
     finally:
         camera.mode = "healthy"

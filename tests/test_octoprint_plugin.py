@@ -66,12 +66,16 @@ def test_a_failure_on_camera_is_verified_then_the_print_is_paused(printing, came
         assert "print failure confirmed (3 of 4)" in printing.log_text()
         # the safe sequence after our pause: the test file is absolute-E (M82), so retract too
         sent = wait_for(lambda: (log := printing.serial_log()) and "G1 Z5" in log and log, 30, "the safe sequence")
-        after_pause = sent[sent.rindex("M83"):]
+        after_pause = sent[sent.rindex("M83") :]
         assert "G1 E-1 F2400" in after_pause and "G91" in after_pause and "G1 Z5 F600" in after_pause
-        wait_for(lambda: "PLUGIN_FAILWATCH_PAUSED" in {e.upper() for e in printing.events()}, 30,
-                 "OctoPrint's event manager to see the events")
+        wait_for(
+            lambda: "PLUGIN_FAILWATCH_PAUSED" in {e.upper() for e in printing.events()},
+            30,
+            "OctoPrint's event manager to see the events",
+        )
         assert {"PLUGIN_FAILWATCH_FAILURE_DETECTED", "PLUGIN_FAILWATCH_FAILURE_CONFIRMED"} <= {
-            e.upper() for e in printing.events()}
+            e.upper() for e in printing.events()
+        }
 
         incidents = printing.failwatch("GET", "incidents").json()["incidents"]
         incident = next(i for i in incidents if i["id"] == failure["incident"])
@@ -89,14 +93,17 @@ def test_a_failure_on_camera_is_verified_then_the_print_is_paused(printing, came
         assert answer["resumed"] is True
         wait_for(lambda: printing.job_state() == "Printing", 30, "the print to resume")
         resumed = wait_for(lambda: "G92 E" in printing.serial_log() and printing.serial_log(), 30, "the restore")
-        assert "G1 E1 F2400" in resumed and "M82" in resumed[resumed.rindex("G1 E1 F2400"):]
+        assert "G1 E1 F2400" in resumed and "M82" in resumed[resumed.rindex("G1 E1 F2400") :]
         status = printing.wait_for_state("grace")  # watched again after the grace period, not a cooldown
         assert status["last_failure"] is None and status["acknowledged"] is True
         incidents = printing.failwatch("GET", "incidents").json()["incidents"]
         stored = next(i for i in incidents if i["id"] == incident["id"])
         assert stored["label"] == "not_a_failure" and stored["action"] == "paused"
-        assert [entry["what"] for entry in stored["log"]] == ["Print paused", "labelled not a failure",
-                                                              "print resumed: not a failure"]
+        assert [entry["what"] for entry in stored["log"]] == [
+            "Print paused",
+            "labelled not a failure",
+            "print resumed: not a failure",
+        ]
         assert printing.failwatch("GET", f"incidents/..%2F..%2F{incident['id']}/{frame}").status_code == 404
     finally:
         printing.save_settings({"failure_action": "notify"})
@@ -121,11 +128,17 @@ def test_a_bad_setting_is_refused_with_a_clear_message_and_the_old_value_kept(oc
     before = octoprint.api("GET", "/api/settings").json()["plugins"]["failwatch"]["interval_between_images"]
     answer = octoprint.failwatch("POST", "settings/validate", json={"settings": {"interval_between_images": -3}}).json()
     assert answer["errors"]["interval_between_images"] == "must be at least 0.5"
-    octoprint.save_settings({"interval_between_images": -3, "verification_required": 9,
-                             "discord_webhook_url": "ftp://not-a-webhook"})
+    octoprint.save_settings(
+        {"interval_between_images": -3, "verification_required": 9, "discord_webhook_url": "ftp://not-a-webhook"}
+    )
     refused = {r["key"]: r for r in octoprint.plugin_status()["last_save"]["refused"]}
-    assert refused["interval_between_images"] == {"key": "interval_between_images", "refused": -3, "kept": before,
-                                                  "setting": "Interval between images", "why": "must be at least 0.5"}
+    assert refused["interval_between_images"] == {
+        "key": "interval_between_images",
+        "refused": -3,
+        "kept": before,
+        "setting": "Interval between images",
+        "why": "must be at least 0.5",
+    }
     assert refused["verification_required"]["why"] == "cannot be more than the number of verification series (4)"
     assert refused["discord_webhook_url"]["refused"] == "(hidden)"  # a secret is never echoed back
     after = octoprint.api("GET", "/api/settings").json()["plugins"]["failwatch"]
@@ -138,14 +151,26 @@ def test_a_bad_setting_is_refused_with_a_clear_message_and_the_old_value_kept(oc
 
 def test_plain_users_see_no_secrets_and_cannot_run_commands(octoprint):
     viewer_settings = octoprint.api("GET", "/api/settings", octoprint.viewer).json()["plugins"]["failwatch"]
-    for key in ("aws_access_key_id", "aws_secret_access_key", "discord_webhook_url", "mqtt_password", "openai_api_key",
-                "notify_urls"):
+    for key in (
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "discord_webhook_url",
+        "mqtt_password",
+        "openai_api_key",
+        "notify_urls",
+    ):
         assert viewer_settings[key] is None
     assert octoprint.failwatch("GET", "status", octoprint.viewer).status_code == 200
     for session in (octoprint.viewer, octoprint.anonymous):
-        for path, body in (("test_now", {}), ("snooze", {"minutes": 5}), ("acknowledge", {}),
-                           ("test_alert", {}), ("test_connection", {"settings": {}}),
-                           ("settings/validate", {"settings": {}}), ("incidents/x/label", {"label": "confirmed"})):
+        for path, body in (
+            ("test_now", {}),
+            ("snooze", {"minutes": 5}),
+            ("acknowledge", {}),
+            ("test_alert", {}),
+            ("test_connection", {"settings": {}}),
+            ("settings/validate", {"settings": {}}),
+            ("incidents/x/label", {"label": "confirmed"}),
+        ):
             assert octoprint.failwatch("POST", path, session, json=body).status_code == 403, (path, session)
         assert octoprint.failwatch("GET", "snapshot.jpg", session).status_code == 403
     for path in ("status", "incidents", "timeline", "failure_snapshot.jpg", "latest/0.jpg"):
@@ -160,8 +185,11 @@ def test_test_now_runs_one_cycle_without_a_print_and_shows_the_verdict(octoprint
     camera.mode = "healthy"
     calls = len(model.converse_requests)
     assert octoprint.failwatch("POST", "test_now").json()["test"]["running"] is True
-    status = wait_for(lambda: (s := octoprint.plugin_status())["test"] and not s["test"]["running"] and s,
-                      60, "the test cycle to finish")
+    status = wait_for(
+        lambda: (s := octoprint.plugin_status())["test"] and not s["test"]["running"] and s,
+        60,
+        "the test cycle to finish",
+    )
     assert status["test"]["verdict"]["print_failed"] is False
     assert status["test"]["verdict"]["explanation"]
     assert len(model.converse_requests) == calls + 1
@@ -178,8 +206,9 @@ def test_test_now_during_a_print_is_a_test_never_an_alarm(printing, camera):
         camera.mode = "failed"
         printing.failwatch("POST", "test_now")
         assert printing.failwatch("POST", "test_now").status_code == 409  # one at a time
-        test = wait_for(lambda: (t := printing.plugin_status()["test"]) and not t["running"] and t, 60,
-                        "the test to finish")
+        test = wait_for(
+            lambda: (t := printing.plugin_status()["test"]) and not t["running"] and t, 60, "the test to finish"
+        )
         assert test["decision"] == "failure confirmed" and test["positives"] == 3
         assert test["verdict"]["print_failed"] is True and test["verdict"]["latency"] >= 0
         assert test["counters"]["calls"] >= 4 and test["counters"]["cost_usd"] > 0
@@ -189,8 +218,10 @@ def test_test_now_during_a_print_is_a_test_never_an_alarm(printing, camera):
         assert status["state"] == "snoozed"  # and its snooze goes on
         assert printing.failwatch("GET", "incidents").json()["total"] == incidents
         assert not [e for e in printing.events()[events:] if e.endswith(("failure_confirmed", "paused"))]
-        assert "Test now — Failwatch" in printing.log_text() and "Test now — Failwatch: no print running" \
-            not in printing.log_text()
+        assert (
+            "Test now — Failwatch" in printing.log_text()
+            and "Test now — Failwatch: no print running" not in printing.log_text()
+        )
         printing.cancel_print()
         camera.mode = "healthy"
         printing.start_print()
@@ -219,10 +250,8 @@ def test_test_connection_uses_the_unsaved_form_and_reports_verdict_or_exact_erro
     assert viewer.status_code == 403
 
 
-def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_sent(printing, camera, webhook,
-                                                                                   broker):
+def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_sent(printing, camera, webhook, broker):
     import json
-
 
     received = []
     subscribed = threading.Event()
@@ -233,8 +262,14 @@ def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_se
     client.connect("127.0.0.1", broker.port)
     client.loop_start()
     assert subscribed.wait(10)
-    printing.save_settings({"discord_webhook_url": webhook.url, "mqtt_broker_url": broker.url,
-                            "mqtt_topic": "printer/failwatch", "notify_urls": ""})
+    printing.save_settings(
+        {
+            "discord_webhook_url": webhook.url,
+            "mqtt_broker_url": broker.url,
+            "mqtt_topic": "printer/failwatch",
+            "notify_urls": "",
+        }
+    )
     try:
         wait_for(lambda: printing.plugin_status()["alerts"]["mqtt"].startswith("connected"), 30, "MQTT to connect")
         answer = printing.failwatch("POST", "test_alert").json()
@@ -245,12 +280,18 @@ def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_se
         printing.wait_for_state("cooldown", timeout=60)
         failure = wait_for(lambda: [m for m in received if m.get("state") == "failure"], 30, "the MQTT alert")[0]
         assert failure["print_failed"] is True and failure["job"]["file"] == "failwatch_test.gcode"
-        message = wait_for(lambda: [m for m in webhook.messages if "failure" in m["payload"]["embeds"][0]["title"]],
-                           30, "the Discord alert")[0]
+        message = wait_for(
+            lambda: [m for m in webhook.messages if "failure" in m["payload"]["embeds"][0]["title"]],
+            30,
+            "the Discord alert",
+        )[0]
         assert message["files"]["files[0]"].startswith(b"\xff\xd8")
         assert "Tangled" in message["payload"]["embeds"][0]["description"]
-        snapshot = wait_for(lambda: (r := printing.failwatch("GET", "failure_snapshot.jpg")).ok and r,
-                            30, "the failure snapshot for the browser notice")
+        snapshot = wait_for(
+            lambda: (r := printing.failwatch("GET", "failure_snapshot.jpg")).ok and r,
+            30,
+            "the failure snapshot for the browser notice",
+        )
         assert snapshot.headers["Content-Type"] == "image/jpeg"
         assert printing.failwatch("GET", "failure_snapshot.jpg", printing.anonymous).status_code == 403
         sent = json.dumps(received) + json.dumps([m["payload"] for m in webhook.messages])
@@ -259,8 +300,14 @@ def test_a_confirmed_failure_reaches_discord_and_mqtt_and_a_test_alert_can_be_se
     finally:
         client.disconnect()
         client.loop_stop()
-        printing.save_settings({"discord_webhook_url": SECRET_WEBHOOK, "mqtt_broker_url": "", "mqtt_topic": "",
-                                "notify_urls": SECRET_NOTIFY_URL})
+        printing.save_settings(
+            {
+                "discord_webhook_url": SECRET_WEBHOOK,
+                "mqtt_broker_url": "",
+                "mqtt_topic": "",
+                "notify_urls": SECRET_NOTIFY_URL,
+            }
+        )
 
 
 def test_octoprints_own_webcam_is_a_frame_source(octoprint):
@@ -352,8 +399,9 @@ def test_a_save_changes_only_what_it_changes_and_the_user_ends_a_snooze(printing
         printing.save_settings({"snapshot_url": camera.url + "?view=top"})
         status = printing.plugin_status()
         assert status["state"] == "snoozed" and status["until"] == until
-        assert status["last_save"]["notes"] == [f"camera changed: the next frame comes from snapshot "
-                                                f"{camera.url}?view=top"]
+        assert status["last_save"]["notes"] == [
+            f"camera changed: the next frame comes from snapshot {camera.url}?view=top"
+        ]
         assert printing.failwatch("POST", "resume").json()["state"] == "watching"
         conflict = printing.failwatch("POST", "resume")
         assert conflict.status_code == 409 and "nothing to resume" in conflict.json()["error"]
@@ -366,15 +414,17 @@ def test_a_save_changes_only_what_it_changes_and_the_user_ends_a_snooze(printing
 
 
 def test_a_dismissed_look_alike_is_not_alarmed_again_and_a_real_failure_still_is(printing, model, webhook):
-    printing.save_settings({"resume_grace_minutes": 0, "interval_between_images": 0.5,
-                            "discord_webhook_url": webhook.url})
+    printing.save_settings(
+        {"resume_grace_minutes": 0, "interval_between_images": 0.5, "discord_webhook_url": webhook.url}
+    )
     alarms = lambda: [m for m in webhook.messages if "failure" in m["payload"]["embeds"][0]["title"]]  # noqa: E731
     try:
         model.verdict = {"print_failed": True, "confidence": 0.7, "failure_type": "spaghetti"}  # a purge blob
         status = printing.wait_for_state("cooldown", timeout=60)
         wait_for(lambda: len(alarms()) == 1, 30, "the first alarm on Discord")
-        answer = printing.failwatch("POST", f"incidents/{status['last_failure']['incident']}/label",
-                                    json={"label": "not_a_failure"}).json()
+        answer = printing.failwatch(
+            "POST", f"incidents/{status['last_failure']['incident']}/label", json={"label": "not_a_failure"}
+        ).json()
         assert answer["confirm_resume"] is False  # only notified: nothing to resume
         printing.wait_for_state("watching")
         calls = len(model.converse_requests)
@@ -390,5 +440,6 @@ def test_a_dismissed_look_alike_is_not_alarmed_again_and_a_real_failure_still_is
         assert "layer shift" in str(alarms()[-1]["payload"])
     finally:
         model.verdict = "scene"
-        printing.save_settings({"resume_grace_minutes": 2, "interval_between_images": 1,
-                                "discord_webhook_url": SECRET_WEBHOOK})
+        printing.save_settings(
+            {"resume_grace_minutes": 2, "interval_between_images": 1, "discord_webhook_url": SECRET_WEBHOOK}
+        )

@@ -47,8 +47,10 @@ def test_any_converse_response_is_a_valid_verdict_or_an_error(value, stop_reason
         {"stopReason": stop_reason, "output": value},
         {"stopReason": stop_reason, "output": {"message": {"content": value}}},
         {"stopReason": stop_reason, "output": {"message": {"content": [{"toolUse": value}]}}},
-        {"stopReason": stop_reason,
-         "output": {"message": {"content": [{"toolUse": {"name": "report_print_status", "input": value}}]}}},
+        {
+            "stopReason": stop_reason,
+            "output": {"message": {"content": [{"toolUse": {"name": "report_print_status", "input": value}}]}},
+        },
     ]
     for response, quick in ((r, q) for r in responses for q in (False, True)):
         try:
@@ -59,7 +61,12 @@ def test_any_converse_response_is_a_valid_verdict_or_an_error(value, stop_reason
 
 
 def test_a_correct_answer_is_read_exactly():
-    verdict = parse_verdict({"print_failed": True, "confidence": 0.8, "failure_type": "detached",
-                             "explanation": " Part knocked over. "})
+    verdict = parse_verdict(
+        {"print_failed": True, "confidence": 0.8, "failure_type": "detached", "explanation": " Part knocked over. "}
+    )
     assert (verdict.print_failed, verdict.confidence, verdict.failure_type, verdict.explanation) == (
-        True, 0.8, "detached", "Part knocked over.")
+        True,
+        0.8,
+        "detached",
+        "Part knocked over.",
+    )

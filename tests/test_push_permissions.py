@@ -22,8 +22,9 @@ class Socket:
         self.messages: list[dict] = []
         # SockJS over a websocket: /sockjs/<server>/<session>/websocket, "o" to open, then arrays of messages
         session = secrets.token_hex(4)
-        self._ws = websocket.create_connection(f"ws://127.0.0.1:{octoprint.port}/sockjs/000/{session}/websocket",
-                                               timeout=10)
+        self._ws = websocket.create_connection(
+            f"ws://127.0.0.1:{octoprint.port}/sockjs/000/{session}/websocket", timeout=10
+        )
         assert self._ws.recv() == "o"
         self._ws.send(json.dumps([json.dumps({"auth": session_key})]))
         self._ws.settimeout(None)  # quiet spells are normal; close() ends the reading
@@ -40,8 +41,12 @@ class Socket:
             return
 
     def failwatch(self) -> list[dict]:
-        return [m for m in list(self.messages) if (m.get("plugin") or {}).get("plugin") == "failwatch"
-                or str((m.get("event") or {}).get("type", "")).lower().startswith("plugin_failwatch_")]
+        return [
+            m
+            for m in list(self.messages)
+            if (m.get("plugin") or {}).get("plugin") == "failwatch"
+            or str((m.get("event") or {}).get("type", "")).lower().startswith("plugin_failwatch_")
+        ]
 
     def authed(self) -> bool:
         return any("connected" in m for m in self.messages)
@@ -63,12 +68,25 @@ def session_of(octoprint, user: str, password: str) -> str:
 def test_a_user_without_failwatch_view_is_pushed_nothing_of_failwatch(octoprint):
     # a user of OctoPrint who may see the printer's state but not Failwatch
     if octoprint.api("GET", "/api/access/users/outsider").status_code == 404:
-        octoprint.api("POST", "/api/access/users", json={
-            "name": "outsider", "password": "outsider-password", "active": True, "groups": [],
-            "permissions": ["STATUS", "CONNECTION", "WEBCAM"]}).raise_for_status()
-    sockets = {user: Socket(octoprint, session_of(octoprint, user, password)) for user, password in
-               (("admin", octoprint.admin_password), ("viewer", "viewer-password"),
-                ("outsider", "outsider-password"))}
+        octoprint.api(
+            "POST",
+            "/api/access/users",
+            json={
+                "name": "outsider",
+                "password": "outsider-password",
+                "active": True,
+                "groups": [],
+                "permissions": ["STATUS", "CONNECTION", "WEBCAM"],
+            },
+        ).raise_for_status()
+    sockets = {
+        user: Socket(octoprint, session_of(octoprint, user, password))
+        for user, password in (
+            ("admin", octoprint.admin_password),
+            ("viewer", "viewer-password"),
+            ("outsider", "outsider-password"),
+        )
+    }
     try:
         wait_for(lambda: all(s.authed() for s in sockets.values()), 30, "the three sockets")
         for _ in range(2):  # a save pushes the status and the save's notes to the browsers

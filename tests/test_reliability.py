@@ -14,9 +14,15 @@ from demo.octoprint_instance import wait_for
 from octoprint_failwatch.config import DEFAULTS, FIELDS, build_config, validate
 from octoprint_failwatch.engine.pacing import QUOTA_WINDOW
 
-values = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text(
-    max_size=5000) | st.lists(st.integers(), max_size=3) | st.dictionaries(st.text(max_size=5), st.integers(),
-                                                                           max_size=3)
+values = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=5000)
+    | st.lists(st.integers(), max_size=3)
+    | st.dictionaries(st.text(max_size=5), st.integers(), max_size=3)
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -68,18 +74,29 @@ def test_model_faults_during_a_print_are_reported_never_pause_and_leak_no_thread
         wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first verdict")
         threads, files = _threads(printing.process.pid), _open_files(printing.process.pid)
         camera.mode = "failed"
-        for fault, text in (("hang", "did not answer within 2 s"), ("malformed", "print_failed"),
-                            ("expired", "ExpiredTokenException"), ("max_tokens", "max_tokens"),
-                            ("throttle", "ThrottlingException"), ("5xx", "InternalServerException"),
-                            ("denied", "AccessDeniedException")):
+        for fault, text in (
+            ("hang", "did not answer within 2 s"),
+            ("malformed", "print_failed"),
+            ("expired", "ExpiredTokenException"),
+            ("max_tokens", "max_tokens"),
+            ("throttle", "ThrottlingException"),
+            ("5xx", "InternalServerException"),
+            ("denied", "AccessDeniedException"),
+        ):
             model.faults.extend([fault] * 8)
-            status = wait_for(lambda text=text: text in (s := printing.plugin_status())["error"] and s, 60,
-                              f"the status to say {text}")
+            status = wait_for(
+                lambda text=text: text in (s := printing.plugin_status())["error"] and s,
+                60,
+                f"the status to say {text}",
+            )
             assert printing.job_state().startswith("Printing") and status["counters"]["confirmed"] == 0
             model.faults.clear()
         camera.mode = "healthy"
-        wait_for(lambda: printing.plugin_status()["error"] == "" and printing.plugin_status()["state"] == "watching",
-                 60, "recovery once the faults end")
+        wait_for(
+            lambda: printing.plugin_status()["error"] == "" and printing.plugin_status()["state"] == "watching",
+            60,
+            "recovery once the faults end",
+        )
         assert _threads(printing.process.pid) <= threads + 2  # executor workers may have started, no more
         assert _open_files(printing.process.pid) <= files + 4  # sockets are reused, not leaked
     finally:
@@ -92,12 +109,25 @@ def test_model_faults_during_a_print_are_reported_never_pause_and_leak_no_thread
 def test_a_burst_of_mixed_model_faults_is_back_to_the_normal_pace_within_90_s(printing, model):
     """14 faults, one per call, mid-print (the quota carried the looks for a minute first): throttles (the only
     quota signal), 5xx, timeouts, expired credentials."""
-    burst = ["throttle"] * 4 + ["5xx", "model_timeout", "unavailable", "expired", "5xx", "throttle",
-                                "unavailable", "5xx", "model_timeout", "5xx"]
+    burst = ["throttle"] * 4 + [
+        "5xx",
+        "model_timeout",
+        "unavailable",
+        "expired",
+        "5xx",
+        "throttle",
+        "unavailable",
+        "5xx",
+        "model_timeout",
+        "5xx",
+    ]
     printing.wait_for_state("watching")
     watching = time.monotonic()
-    wait_for(lambda: time.monotonic() - watching > QUOTA_WINDOW + 2 and printing.plugin_status()["error"] == "",
-             QUOTA_WINDOW + 30, "a minute of looks through")
+    wait_for(
+        lambda: time.monotonic() - watching > QUOTA_WINDOW + 2 and printing.plugin_status()["error"] == "",
+        QUOTA_WINDOW + 30,
+        "a minute of looks through",
+    )
     events_before = len(printing.events())
     model.faults.extend(burst)
     wait_for(lambda: not model.faults, 180, "the 14 faults to be used")

@@ -32,8 +32,12 @@ def serial_printer(tmp_path):
     sd.mkdir()
     (sd / SD_FILE).write_text(slow_sd_gcode(1200))
     link = tmp_path / "printer-tty"
-    process = subprocess.Popen([sys.executable, "-m", "demo.serial_printer", "--link", str(link), "--sd", str(sd)],
-                               stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "demo.serial_printer", "--link", str(link), "--sd", str(sd)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert process.stdout.readline().strip() == "ready"
     yield link
     stop_process(process, timeout=10)
@@ -43,8 +47,12 @@ def serial_printer(tmp_path):
 def restartable(tmp_path, serial_printer, camera, model):
     camera.mode, model.verdict = "healthy", "scene"
     model.faults.clear()
-    serial = {"port": str(serial_printer), "baudrate": 115200, "autoconnect": True,
-              "additionalPorts": [str(serial_printer)]}
+    serial = {
+        "port": str(serial_printer),
+        "baudrate": 115200,
+        "autoconnect": True,
+        "additionalPorts": [str(serial_printer)],
+    }
     server = OctoPrintServer(tmp_path / "octoprint", fast_settings(camera, model), serial=serial)
     server.prepare()
     server.start()
@@ -55,8 +63,9 @@ def restartable(tmp_path, serial_printer, camera, model):
 
 def start_sd_print(server: OctoPrintServer) -> None:
     wait_for(lambda: server.printer_state() == "Operational", 60, "OctoPrint to connect to the serial printer")
-    files = wait_for(lambda: server.api("GET", "/api/files/sdcard").json()["files"], 60,
-                     "the printer's SD card to be listed")
+    files = wait_for(
+        lambda: server.api("GET", "/api/files/sdcard").json()["files"], 60, "the printer's SD card to be listed"
+    )
     name = files[0]["name"]  # the card's short (8.3) name for the file
     response = server.api("POST", f"/api/files/sdcard/{name}", json={"command": "select", "print": True})
     assert response.status_code == 204, response.text
@@ -72,8 +81,9 @@ def test_a_restart_in_the_middle_of_a_print_and_of_a_verification_loses_no_monit
     # 1. mid-print: OctoPrint goes away and comes back while the printer prints on; the print's first
     # minutes are long past, so a warm-up (set now, in effect from the restart) does not hold it back
     server.save_settings({"warmup_minutes": 10})
-    wait_for(lambda: server.api("GET", "/api/job").json()["progress"]["completion"] > 5, 60,
-             "the print to get under way")
+    wait_for(
+        lambda: server.api("GET", "/api/job").json()["progress"]["completion"] > 5, 60, "the print to get under way"
+    )
     server.restart()
     wait_for(lambda: server.job_state().startswith("Printing"), 90, "OctoPrint to pick up the running SD print")
     server.wait_for_state("watching", timeout=60)
@@ -99,4 +109,4 @@ def test_a_restart_in_the_middle_of_a_print_and_of_a_verification_loses_no_monit
     assert server.failwatch("GET", "incidents").json()["incidents"] == incidents
     frame = server.failwatch("GET", f"incidents/{incidents[0]['id']}/trigger-1.jpg")
     assert frame.status_code == 200 and frame.content[:2] == b"\xff\xd8"
-    assert 'octoprint_failwatch/' not in server.log_text()  # no traceback through the plugin's code
+    assert "octoprint_failwatch/" not in server.log_text()  # no traceback through the plugin's code

@@ -19,8 +19,13 @@ ROLE = "arn:aws:iam::123456789012:role/failwatch-bedrock"
 
 def daemon(env: dict, *args: str) -> subprocess.Popen:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return subprocess.Popen([sys.executable, "-m", "octoprint_failwatch", *args], env={**clean, **env},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "octoprint_failwatch", *args],
+        env={**clean, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 @pytest.fixture
@@ -62,8 +67,9 @@ def test_a_bad_variable_is_named():
     assert process.returncode == 2 and "IMAGES_PER_SERIES: must be at least 1" in output
 
 
-def test_the_daemon_confirms_a_failure_alerts_discord_and_mqtt_and_stops_on_sigterm(standalone_env, camera, webhook,
-                                                                                     broker, model):
+def test_the_daemon_confirms_a_failure_alerts_discord_and_mqtt_and_stops_on_sigterm(
+    standalone_env, camera, webhook, broker, model
+):
     received = []
     subscribed = []
     client = new_client("", "tcp")
@@ -78,8 +84,11 @@ def test_the_daemon_confirms_a_failure_alerts_discord_and_mqtt_and_stops_on_sigt
         wait_for(lambda: subscribed, 10, "the MQTT subscription")
         failure = wait_for(lambda: [m for m in received if m.get("state") == "failure"], 90, "the MQTT failure")[0]
         assert failure["print_failed"] is True and "Tangled" in failure["description"]
-        message = wait_for(lambda: [m for m in webhook.messages
-                                    if "failure" in m["payload"]["embeds"][0]["title"]], 30, "the Discord alert")[0]
+        message = wait_for(
+            lambda: [m for m in webhook.messages if "failure" in m["payload"]["embeds"][0]["title"]],
+            30,
+            "the Discord alert",
+        )[0]
         assert message["files"]["files[0]"].startswith(b"\xff\xd8")
         assert model.assume_role_requests[-1] == {"role": ROLE, "access_key": "AKIASTANDALONE"}
         process.send_signal(signal.SIGTERM)

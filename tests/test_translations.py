@@ -25,8 +25,9 @@ def mapping():
 def test_babel_cfg_extracts_the_strings_of_python_templates_and_the_browser():
     method_map, options_map = mapping()
     keywords = {**DEFAULT_KEYWORDS, "tr": None}
-    messages = {message for _, _, message, _, _ in
-                extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)}
+    messages = {
+        message for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)
+    }
     assert "Allows to see Failwatch's monitoring status" in messages  # the plugin's Python
     assert "On-device detector" in messages and "Failwatch" in messages  # the settings page's template
     assert "Verifying: %(done)s of %(series)s checked" in messages  # the browser's, a whole sentence
@@ -37,16 +38,19 @@ def test_babel_cfg_extracts_the_strings_of_python_templates_and_the_browser():
 def extracted() -> set[str]:
     method_map, options_map = mapping()
     keywords = {**DEFAULT_KEYWORDS, "tr": None}
-    return {message if isinstance(message, str) else message[0]
-            for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)}
+    return {
+        message if isinstance(message, str) else message[0]
+        for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)
+    }
 
 
 def test_the_catalogue_holds_every_string_the_code_has():
     """translations/messages.pot is what translators start from: a string added without `make translations`
     would never reach them."""
     with open(ROOT / "translations" / "messages.pot", "rb") as pot:
-        catalogue = {message.id if isinstance(message.id, str) else message.id[0] for message in read_po(pot)
-                     if message.id}
+        catalogue = {
+            message.id if isinstance(message.id, str) else message.id[0] for message in read_po(pot) if message.id
+        }
     missing = extracted() - catalogue
     assert not missing, f"not in translations/messages.pot (run `make translations`): {sorted(missing)[:10]}"
 
@@ -89,7 +93,7 @@ def _js_strings(source: str):
     literal = r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'"
     for match in re.finditer(rf"(tr\(\s*)?((?:{literal})(?:\s*\+\s*(?:{literal}))*)", code):
         for part in re.finditer(literal, match.group(2)):
-            yield code[:match.start()].count("\n") + 1, part.group()[1:-1], match.group(1) is not None
+            yield code[: match.start()].count("\n") + 1, part.group()[1:-1], match.group(1) is not None
 
 
 def _prose(text: str) -> bool:
@@ -107,5 +111,5 @@ def test_every_sentence_the_browser_shows_goes_through_tr_whole():
     bare = [(line, text) for line, text, wrapped in _js_strings(source) if not wrapped and _prose(text)]
     assert bare == [], f"failwatch.js shows words outside tr(): {bare}"
     # a translated piece glued to another is a fragment a translator cannot reorder: whole sentences with gaps
-    glued = [source[:m.start()].count("\n") + 1 for m in re.finditer(r"\+\s*tr\(|tr\([^()]*\)\s*\+", source)]
+    glued = [source[: m.start()].count("\n") + 1 for m in re.finditer(r"\+\s*tr\(|tr\([^()]*\)\s*\+", source)]
     assert glued == [], f"failwatch.js glues translated fragments on lines {glued}"

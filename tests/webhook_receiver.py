@@ -54,4 +54,3 @@ class WebhookReceiver(HttpService):
             else:
                 parsed["files"][name] = part.get_payload(decode=True)
         return parsed
-

@@ -47,8 +47,11 @@ class Analyser:
         self._config = config
         self._backend = backend
         self._spend = spend
-        self._prices = (0.0, 0.0) if config.model_backend == "local" else \
-            price_per_1k(config.model_name, config.price_input_per_1k, config.price_output_per_1k)
+        self._prices = (
+            (0.0, 0.0)
+            if config.model_backend == "local"
+            else price_per_1k(config.model_name, config.price_input_per_1k, config.price_output_per_1k)
+        )
 
     def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
         budget = self._config.daily_budget_usd

@@ -64,8 +64,7 @@ class AwsSession:
         with self._lock:
             if self._client is None or self._needs_refresh():
                 self._keys = self._load_keys()
-                self._client = self._make_client("bedrock-runtime", self._config.bedrock_endpoint_url,
-                                                 self._keys)
+                self._client = self._make_client("bedrock-runtime", self._config.bedrock_endpoint_url, self._keys)
             return self._client
 
     def invalidate(self) -> None:

@@ -32,8 +32,12 @@ MAX_IMAGES = 20  # Converse limit per request
 MAX_IMAGE_BYTES = 3_750_000  # Converse: 3.75 MB per image
 CONVERSE_SINCE = (1, 34, 116)  # the first botocore with the Converse API
 THROTTLED = {"ThrottlingException", "TooManyRequestsException"}  # the account's per-minute quota
-TRANSIENT = {"InternalServerException", "ServiceUnavailableException", "ModelNotReadyException",
-             "ModelTimeoutException"}  # worth the same call again a little later
+TRANSIENT = {
+    "InternalServerException",
+    "ServiceUnavailableException",
+    "ModelNotReadyException",
+    "ModelTimeoutException",
+}  # worth the same call again a little later
 _NO_TOOL_CHOICE = re.compile(r"tool ?choice|toolchoice|tool use|tool_use|does not support tools?", re.IGNORECASE)
 logger = logging.getLogger(__name__)
 
@@ -43,8 +47,10 @@ def botocore_too_old() -> str:
     found = tuple(int(part) for part in re.findall(r"\d+", botocore.__version__)[:3])
     if found >= CONVERSE_SINCE:
         return ""
-    return (f"botocore {botocore.__version__} has no Converse API (it came in 1.34.116): "
-            "update it in OctoPrint's environment with pip install -U boto3")
+    return (
+        f"botocore {botocore.__version__} has no Converse API (it came in 1.34.116): "
+        "update it in OctoPrint's environment with pip install -U boto3"
+    )
 
 
 class BedrockBackend:
@@ -63,8 +69,10 @@ class BedrockBackend:
             response = self._converse(self.build_request(frames, quick))
         except ToolChoiceRefused:
             self._forced_tool = False
-            logger.warning("Failwatch: %s does not take forced tool choice; asking for JSON in text from now on",
-                           self._config.model_name)
+            logger.warning(
+                "Failwatch: %s does not take forced tool choice; asking for JSON in text from now on",
+                self._config.model_name,
+            )
             response = self._converse(self.build_request(frames, quick))
         verdict = self.parse_response(response, quick)
         usage = response.get("usage") or {}
@@ -91,9 +99,12 @@ class BedrockBackend:
             content.append({"image": {"format": "jpeg", "source": {"bytes": frame.jpeg}}})
         if not self._forced_tool:  # the same answer, as a JSON object in text
             content.append({"text": json_instruction(quick)})
-            return {"modelId": self._config.inference_profile_arn, "system": self._system[quick],
-                    "messages": [{"role": "user", "content": content}],
-                    "inferenceConfig": {"maxTokens": 400, "temperature": 0}}
+            return {
+                "modelId": self._config.inference_profile_arn,
+                "system": self._system[quick],
+                "messages": [{"role": "user", "content": content}],
+                "inferenceConfig": {"maxTokens": 400, "temperature": 0},
+            }
         content.append({"text": QUESTION})
         return {
             "modelId": self._config.inference_profile_arn,
@@ -149,12 +160,18 @@ class BedrockBackend:
                     self._session.invalidate()  # re-read the file, re-assume the role, try once more
                     continue
                 error = exc.response.get("Error", {})
-                if self._forced_tool and error.get("Code") == "ValidationException" and \
-                        _NO_TOOL_CHOICE.search(error.get("Message", "")):
+                if (
+                    self._forced_tool
+                    and error.get("Code") == "ValidationException"
+                    and _NO_TOOL_CHOICE.search(error.get("Message", ""))
+                ):
                     raise ToolChoiceRefused() from None
                 code = error.get("Code", "error")
-                raise AnalysisError(f"Bedrock {code}: {error.get('Message', '')}", retryable=code in TRANSIENT,
-                                    throttled=code in THROTTLED) from None
+                raise AnalysisError(
+                    f"Bedrock {code}: {error.get('Message', '')}",
+                    retryable=code in TRANSIENT,
+                    throttled=code in THROTTLED,
+                ) from None
             except ReadTimeoutError:
                 raise AnalysisError(f"Bedrock did not answer within {self._config.model_timeout:g} s") from None
             except BotoCoreError as exc:  # connection refused, reset, DNS: worth another try later

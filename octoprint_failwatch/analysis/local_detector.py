@@ -59,8 +59,13 @@ class DetectorReading:
         if self.box is None:
             return ""
         middle = (self.box[1] + self.box[3]) / 2
-        return "at the left of the picture" if middle < 1 / 3 else \
-            "in the middle of the picture" if middle < 2 / 3 else "at the right of the picture"
+        return (
+            "at the left of the picture"
+            if middle < 1 / 3
+            else "in the middle of the picture"
+            if middle < 2 / 3
+            else "at the right of the picture"
+        )
 
     def words(self) -> str:
         """What the detector saw, e.g. 'spaghetti, 0.93, at the left of the picture'."""
@@ -71,10 +76,17 @@ class DetectorReading:
         return f"{self.label}, {self.score:.2f}, {self.where()}"
 
     def verdict(self) -> Verdict:
-        return Verdict(print_failed=self.flagged, confidence=round(self.score, 3),
-                       failure_type=self.label if self.flagged and self.label == "spaghetti" else
-                       ("other" if self.flagged else "none"),
-                       explanation=self.words(), latency=self.ms / 1000, model=DETECTOR_NAME, source="detector")
+        return Verdict(
+            print_failed=self.flagged,
+            confidence=round(self.score, 3),
+            failure_type=self.label
+            if self.flagged and self.label == "spaghetti"
+            else ("other" if self.flagged else "none"),
+            explanation=self.words(),
+            latency=self.ms / 1000,
+            model=DETECTOR_NAME,
+            source="detector",
+        )
 
 
 def read_labels(path: Path) -> list[str]:
@@ -95,8 +107,7 @@ def labels_beside(model: Path) -> Path:
 class LocalDetector:
     """One loaded model; `inspect` is thread-safe (one frame at a time: a small board has few cores)."""
 
-    def __init__(self, model: Path, labels: Path, failure_labels: Sequence[str], threshold: float,
-                 threads: int = 1):
+    def __init__(self, model: Path, labels: Path, failure_labels: Sequence[str], threshold: float, threads: int = 1):
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError as exc:
@@ -152,8 +163,9 @@ class LocalDetector:
             if label in self._failure_labels and float(score) > best_score:
                 ymin, xmin, ymax, xmax = (float(v) for v in box[:4])
                 best_label, best_score, best_box = label, float(score), (ymin, xmin, ymax, xmax)
-        return DetectorReading(best_label or "none", best_score, best_box, (time.perf_counter() - started) * 1000,
-                         self._threshold)
+        return DetectorReading(
+            best_label or "none", best_score, best_box, (time.perf_counter() - started) * 1000, self._threshold
+        )
 
     def _label(self, klass: int) -> str:
         # the labels file starts with the background class; the model's class c is the line after it
@@ -171,6 +183,12 @@ class LocalDetector:
             raise AnalysisError(f"not a picture the detector can read ({type(exc).__name__})") from exc
         if roi is not None:
             x, y, width, height = roi
-            image = image.crop((round(x * image.width), round(y * image.height),
-                                round((x + width) * image.width), round((y + height) * image.height)))
+            image = image.crop(
+                (
+                    round(x * image.width),
+                    round(y * image.height),
+                    round((x + width) * image.width),
+                    round((y + height) * image.height),
+                )
+            )
         return image.resize((int(self._width), int(self._height)), Image.Resampling.BILINEAR)

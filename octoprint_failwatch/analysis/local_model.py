@@ -54,8 +54,19 @@ def sha256_of(path: Path) -> str:
 def download_printnanny_wheel(folder: Path, timeout: float = PIP_TIMEOUT) -> Path:
     """PrintNanny's wheel, downloaded into `folder` with the running Python's pip (no dependencies, no install)."""
     folder.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--disable-pip-version-check", "-q", "-d", str(folder), PRINTNANNY_PACKAGE]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "-q",
+        "-d",
+        str(folder),
+        PRINTNANNY_PACKAGE,
+    ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -63,8 +74,10 @@ def download_printnanny_wheel(folder: Path, timeout: float = PIP_TIMEOUT) -> Pat
     wheels = sorted(folder.glob("OctoPrint_Nanny-0.3.3-*.whl")) or sorted(folder.glob("octoprint_nanny-0.3.3-*.whl"))
     if done.returncode != 0 or not wheels:
         last = next((line for line in reversed(done.stderr.splitlines()) if line.startswith("ERROR")), "")
-        raise ModelUnavailable("could not download PrintNanny's model with pip (is the package index reachable?)"
-                               + (f": {last}" if last else ""))
+        raise ModelUnavailable(
+            "could not download PrintNanny's model with pip (is the package index reachable?)"
+            + (f": {last}" if last else "")
+        )
     return wheels[0]
 
 
@@ -77,8 +90,10 @@ def extract_printnanny(wheel: Path, folder: Path) -> Path:
                 data = archive.read(PRINTNANNY_FOLDER + name)
                 actual = hashlib.sha256(data).hexdigest()
                 if actual != expected:
-                    raise ModelUnavailable(f"PrintNanny's {name} does not match its checksum "
-                                           f"(sha256 {actual[:12]}…, expected {expected[:12]}…): not used")
+                    raise ModelUnavailable(
+                        f"PrintNanny's {name} does not match its checksum "
+                        f"(sha256 {actual[:12]}…, expected {expected[:12]}…): not used"
+                    )
                 partial = folder / (name + ".partial")
                 partial.write_bytes(data)
                 os.replace(partial, folder / name)  # whole or absent: a crash mid-write is fetched again
@@ -90,15 +105,17 @@ def extract_printnanny(wheel: Path, folder: Path) -> Path:
 def printnanny_model(cache: Path, download: Callable[[Path], Path] = download_printnanny_wheel) -> Path:
     """PrintNanny's model in `cache`, fetched first if it is not there whole (checked at every load)."""
     folder = cache / "printnanny-2020-10-23"
-    if all((folder / name).is_file() and sha256_of(folder / name) == digest
-           for name, digest in PRINTNANNY_FILES.items()):
+    if all(
+        (folder / name).is_file() and sha256_of(folder / name) == digest for name, digest in PRINTNANNY_FILES.items()
+    ):
         return folder / "model.tflite"
     with tempfile.TemporaryDirectory(prefix="failwatch-") as scratch:
         return extract_printnanny(download(Path(scratch)), folder)
 
 
-def model_files(setting: str, cache: Path, download: Callable[[Path], Path] = download_printnanny_wheel
-                ) -> tuple[Path, Path]:
+def model_files(
+    setting: str, cache: Path, download: Callable[[Path], Path] = download_printnanny_wheel
+) -> tuple[Path, Path]:
     """(model, labels) for the `local_detector` setting; ModelUnavailable / DetectorUnavailable say why not."""
     if setting == PRINTNANNY:
         model = printnanny_model(cache, download)
@@ -126,8 +143,13 @@ class DetectorSlot:
 
     `state`: off, loading, ready, not installed or failed (with `message` saying why and what to do)."""
 
-    def __init__(self, cache: Path, logger: logging.Logger, on_change: Callable[[], None] = lambda: None,
-                 download: Callable[[Path], Path] = download_printnanny_wheel):
+    def __init__(
+        self,
+        cache: Path,
+        logger: logging.Logger,
+        on_change: Callable[[], None] = lambda: None,
+        download: Callable[[Path], Path] = download_printnanny_wheel,
+    ):
         self._cache = cache
         self._logger = logger
         self._on_change = on_change
@@ -187,8 +209,12 @@ class DetectorSlot:
         if detector is None:
             return None
         detection = detector.inspect(frame.jpeg, roi)
-        self.last = {"score": round(detection.score, 3), "label": detection.label, "ms": round(detection.ms, 1),
-                     "flagged": detection.flagged}
+        self.last = {
+            "score": round(detection.score, 3),
+            "label": detection.label,
+            "ms": round(detection.ms, 1),
+            "flagged": detection.flagged,
+        }
         return detection.verdict()
 
     def status(self) -> dict:

@@ -31,8 +31,17 @@ class OfflineBackend:
         best = max(detections, key=lambda d: d.score)
         failed = len(flagged) >= needed
         verdict = best.verdict()
-        explanation = best.words() if len(detections) == 1 else \
-            f"{best.words()} ({len(flagged)} of {len(detections)} frames flagged)"
-        return Verdict(print_failed=failed, confidence=verdict.confidence,
-                       failure_type=verdict.failure_type if failed else "none", explanation=explanation,
-                       latency=sum(d.ms for d in detections) / 1000, model=DETECTOR_NAME, source="detector")
+        explanation = (
+            best.words()
+            if len(detections) == 1
+            else f"{best.words()} ({len(flagged)} of {len(detections)} frames flagged)"
+        )
+        return Verdict(
+            print_failed=failed,
+            confidence=verdict.confidence,
+            failure_type=verdict.failure_type if failed else "none",
+            explanation=explanation,
+            latency=sum(d.ms for d in detections) / 1000,
+            model=DETECTOR_NAME,
+            source="detector",
+        )

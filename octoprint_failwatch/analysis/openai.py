@@ -70,13 +70,15 @@ class OpenAIBackend:
         except json.JSONDecodeError:
             raise AnalysisError("model answer is not JSON") from None
         usage: dict = answer["usage"] if isinstance(answer.get("usage"), dict) else {}
-        return Verdict(**{
-            **verdict.as_dict(),
-            "latency": time.monotonic() - started,
-            "input_tokens": int(usage.get("prompt_tokens") or 0),
-            "output_tokens": int(usage.get("completion_tokens") or 0),
-            "model": self._config.openai_model,
-        })
+        return Verdict(
+            **{
+                **verdict.as_dict(),
+                "latency": time.monotonic() - started,
+                "input_tokens": int(usage.get("prompt_tokens") or 0),
+                "output_tokens": int(usage.get("completion_tokens") or 0),
+                "model": self._config.openai_model,
+            }
+        )
 
     def _post(self, request: dict) -> dict:
         headers = {"Authorization": f"Bearer {self._config.openai_api_key}"} if self._config.openai_api_key else {}
@@ -85,13 +87,14 @@ class OpenAIBackend:
         attempt = 1
         while True:
             try:
-                response = self._session.post(self._url, json=request, headers=headers,
-                                              timeout=(10, self._config.model_timeout))
+                response = self._session.post(
+                    self._url, json=request, headers=headers, timeout=(10, self._config.model_timeout)
+                )
             except requests.Timeout:
                 raise AnalysisError(f"local model did not answer within {self._config.model_timeout:g} s") from None
             except requests.ConnectionError:
                 raise AnalysisError(f"local model unreachable at {where}") from None
-            delay = random.uniform(0, BACKOFF_BASE * 2 ** attempt)
+            delay = random.uniform(0, BACKOFF_BASE * 2**attempt)
             retryable = response.status_code == 429 or response.status_code >= 500
             if retryable and attempt < ATTEMPTS and waited + delay <= BACKOFF_TOTAL:
                 waited += delay

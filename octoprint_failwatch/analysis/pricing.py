@@ -18,8 +18,9 @@ PRICES_PER_1K: tuple[tuple[str, tuple[float, float]], ...] = (
 )
 
 
-def price_per_1k(model: str, input_override: float = 0.0,
-                 output_override: float = 0.0) -> Optional[tuple[float, float]]:
+def price_per_1k(
+    model: str, input_override: float = 0.0, output_override: float = 0.0
+) -> Optional[tuple[float, float]]:
     """(input, output) price, or None when the model is unknown and no override is set (cost shown as unknown)."""
     if input_override or output_override:
         return input_override, output_override

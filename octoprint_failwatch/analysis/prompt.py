@@ -40,9 +40,12 @@ VERDICT_SCHEMA: dict[str, Any] = {
 
 QUICK_SCHEMA: dict[str, Any] = {  # every character here is paid for at every frame: no descriptions
     "type": "object",
-    "properties": {"print_failed": {"type": "boolean"}, "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-                   # the type tells a new failure from a look-alike the user has dismissed (evidence.py)
-                   "failure_type": {"type": "string", "enum": list(FAILURE_TYPES)}},
+    "properties": {
+        "print_failed": {"type": "boolean"},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+        # the type tells a new failure from a look-alike the user has dismissed (evidence.py)
+        "failure_type": {"type": "string", "enum": list(FAILURE_TYPES)},
+    },
     "required": ["print_failed", "confidence", "failure_type"],
     "additionalProperties": False,
 }

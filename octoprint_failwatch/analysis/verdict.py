@@ -11,9 +11,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 FAILURE_TYPES = ("none", "spaghetti", "detached", "nozzle_blob", "layer_shift", "air_printing", "other")
-FAILURE_WORDS = {"none": "none", "spaghetti": "spaghetti (tangled filament)", "detached": "part detached or moved",
-                 "nozzle_blob": "blob on the nozzle", "layer_shift": "layer shift",
-                 "air_printing": "printing into the air", "other": "unspecified failure"}
+FAILURE_WORDS = {
+    "none": "none",
+    "spaghetti": "spaghetti (tangled filament)",
+    "detached": "part detached or moved",
+    "nozzle_blob": "blob on the nozzle",
+    "layer_shift": "layer shift",
+    "air_printing": "printing into the air",
+    "other": "unspecified failure",
+}
 
 
 class AnalysisError(Exception):

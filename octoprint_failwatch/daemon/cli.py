@@ -37,8 +37,11 @@ def run_daemon(once: bool, environ: Mapping[str, str]) -> int:
     from .service import Daemon
 
     config, errors = from_environment(environ)
-    logging.basicConfig(level=logging.DEBUG if config.verbose_logging else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stdout)
+    logging.basicConfig(
+        level=logging.DEBUG if config.verbose_logging else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stdout,
+    )
     logger = logging.getLogger("failwatch")
     lines = problems(config, errors)
     if lines:

@@ -30,8 +30,12 @@ def run_evaluate(args: Sequence[str], environ: Mapping[str, str]) -> int:
     options = parser.parse_args(args)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     try:
-        report = evaluate(options.dataset, raw_from_environment(environ),
-                          [parse_group(group) for group in options.compare], options.latency)
+        report = evaluate(
+            options.dataset,
+            raw_from_environment(environ),
+            [parse_group(group) for group in options.compare],
+            options.latency,
+        )
     except (OSError, ValueError, KeyError) as exc:
         print(f"failwatch evaluate: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -70,10 +74,18 @@ def run_detect(args: Sequence[str], environ: Mapping[str, str]) -> int:
             failed_to_read += 1
             print(f"failwatch detect: {image}: {exc}", file=sys.stderr)
             continue
-        line = {"image": str(image), "failed": detection.flagged, "score": round(detection.score, 4),
-                "label": detection.label, "ms": round(detection.ms, 1)}
-        print(json.dumps(line) if options.json else
-              f"{image}: {'FAILED' if detection.flagged else 'ok'}  {detection.words()}  ({detection.ms:.0f} ms)")
+        line = {
+            "image": str(image),
+            "failed": detection.flagged,
+            "score": round(detection.score, 4),
+            "label": detection.label,
+            "ms": round(detection.ms, 1),
+        }
+        print(
+            json.dumps(line)
+            if options.json
+            else f"{image}: {'FAILED' if detection.flagged else 'ok'}  {detection.words()}  ({detection.ms:.0f} ms)"
+        )
     return 1 if failed_to_read else 0
 
 
@@ -103,13 +115,19 @@ def run_incidents(args: Sequence[str], environ: Mapping[str, str]) -> int:
     for incident in incidents:
         trigger = incident.get("trigger") or {}
         if options.json:
-            print(json.dumps({key: incident.get(key) for key in ("id", "time", "kind", "action", "label", "job")}
-                             | {"explanation": trigger.get("explanation")}))
+            print(
+                json.dumps(
+                    {key: incident.get(key) for key in ("id", "time", "kind", "action", "label", "job")}
+                    | {"explanation": trigger.get("explanation")}
+                )
+            )
             continue
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(incident["time"]))
         label = (incident.get("label") or "").replace("_", " ").replace("confirmed", "real failure")
-        print(f"{incident['id']}  {when}  {incident['kind']:<9}  {incident.get('action') or '':<9}  "
-              f"{label or '-':<14}  {trigger.get('explanation') or ''}")
+        print(
+            f"{incident['id']}  {when}  {incident['kind']:<9}  {incident.get('action') or '':<9}  "
+            f"{label or '-':<14}  {trigger.get('explanation') or ''}"
+        )
     if not incidents:
         print("no incidents", file=sys.stderr)
     return 0

@@ -68,9 +68,16 @@ def load_dataset(folder: Path) -> list[Recording]:
             frames = _video_frames(source, interval)
         if not frames:
             raise ValueError(f"{entry['print']}: no frames in {source}")
-        recordings.append(Recording(entry["print"], frames, interval, entry.get("onset"),
-                                    sorted(float(t) for t in entry.get("not_a_failure") or []),
-                                    float(entry.get("print_time_at_start") or 0.0)))
+        recordings.append(
+            Recording(
+                entry["print"],
+                frames,
+                interval,
+                entry.get("onset"),
+                sorted(float(t) for t in entry.get("not_a_failure") or []),
+                float(entry.get("print_time_at_start") or 0.0),
+            )
+        )
     return recordings
 
 
@@ -124,22 +131,35 @@ class RecordedPrint:
         self._clock = clock
 
     def job(self) -> dict:
-        return {"file": self._recording.name, "progress": None, "z": None,
-                "elapsed": self._recording.print_time_at_start + self._clock.now}
+        return {
+            "file": self._recording.name,
+            "progress": None,
+            "z": None,
+            "elapsed": self._recording.print_time_at_start + self._clock.now,
+        }
 
     def temperatures(self) -> dict:
         return {}
 
 
-def replay(recording: Recording, config: FailwatchConfig, detector: DetectorSlot,
-           latency: Optional[float]) -> PrintResult:
+def replay(
+    recording: Recording, config: FailwatchConfig, detector: DetectorSlot, latency: Optional[float]
+) -> PrintResult:
     simulation = Simulation(latency)
     clock = simulation.clock
     result = PrintResult(recording.name, recording.onset, recording.duration / 3600)
     logger = logging.getLogger("failwatch.replay")
     # what the session builds for a print, on simulated time: the first look at once, the same draws every run
-    assembly = Assembly(clock=clock, spend=DailySpend(), detector=detector, model_calls=simulation.executor,
-                        captures=None, logger=logger, start_spread=0.0, rng=random.Random(0))
+    assembly = Assembly(
+        clock=clock,
+        spend=DailySpend(),
+        detector=detector,
+        model_calls=simulation.executor,
+        captures=None,
+        logger=logger,
+        start_spread=0.0,
+        rng=random.Random(0),
+    )
     analyse = assembly.analyser(config)
     gate = PrintGate(RecordedPrint(recording, clock), lambda: config, logger)
     gate.new_print()
@@ -219,10 +239,20 @@ def evaluate(dataset: Path, base: dict, groups: list[dict], latency: Optional[fl
         results = [replay(recording, config, ready_detector(config), latency) for recording in recordings]
         report[name] = {
             "overall": summarise(results),
-            "prints": [{"print": r.name, "onset": r.onset, "confirmed_at": r.confirmations,
-                        "onset_to_confirmed": r.detected_after, "false_alarms": r.false_alarms,
-                        "calls": r.calls, "input_tokens": r.input_tokens, "cost_usd": r.cost_usd,
-                        "errors": r.errors} for r in results],
+            "prints": [
+                {
+                    "print": r.name,
+                    "onset": r.onset,
+                    "confirmed_at": r.confirmations,
+                    "onset_to_confirmed": r.detected_after,
+                    "false_alarms": r.false_alarms,
+                    "calls": r.calls,
+                    "input_tokens": r.input_tokens,
+                    "cost_usd": r.cost_usd,
+                    "errors": r.errors,
+                }
+                for r in results
+            ],
         }
     return report
 
@@ -245,19 +275,34 @@ def _figure(value, digits=2) -> str:
 
 
 def print_table(report: dict, out=sys.stdout) -> None:
-    rows = ["precision", "recall", "false_alarms_per_print_hour", "onset_to_confirmed_median",
-            "onset_to_confirmed_max", "calls", "input_tokens", "cost_usd", "errors"]
+    rows = [
+        "precision",
+        "recall",
+        "false_alarms_per_print_hour",
+        "onset_to_confirmed_median",
+        "onset_to_confirmed_max",
+        "calls",
+        "input_tokens",
+        "cost_usd",
+        "errors",
+    ]
     names = list(report)
     print(f"{'':<30}" + "".join(f"{name[:34]:>36}" for name in names), file=out)
     for row in rows:
-        print(f"{row:<30}" + "".join(f"{_figure(report[n]['overall'][row], 4 if row == 'cost_usd' else 2):>36}"
-                                     for n in names), file=out)
+        print(
+            f"{row:<30}"
+            + "".join(f"{_figure(report[n]['overall'][row], 4 if row == 'cost_usd' else 2):>36}" for n in names),
+            file=out,
+        )
     for name in names:
         print(f"\n{name}", file=out)
         for entry in report[name]["prints"]:
-            print(f"  {entry['print']:<20} onset {_figure(entry['onset'], 0):>6}  confirmed after "
-                  f"{_figure(entry['onset_to_confirmed'], 1):>6} s  false alarms {entry['false_alarms']}  "
-                  f"calls {entry['calls']}", file=out)
+            print(
+                f"  {entry['print']:<20} onset {_figure(entry['onset'], 0):>6}  confirmed after "
+                f"{_figure(entry['onset_to_confirmed'], 1):>6} s  false alarms {entry['false_alarms']}  "
+                f"calls {entry['calls']}",
+                file=out,
+            )
 
 
 def parse_group(text: str) -> dict:

@@ -59,11 +59,22 @@ class Daemon:
         clock = SystemClock()
         camera_urls = printer.camera_urls if printer is not None else None
         name = printer_name(environ)
-        self.session = Session(config, Host(
-            printer=printer, make_camera=lambda settings: make_camera(settings, clock, printer_camera=camera_urls),
-            data_folder=data_folder(config, environ), identity=lambda settings: mqtt_identity(settings, name),
-            printer_name=lambda: name, logger=logger, status=self.status, clock=clock, heard=self._heard,
-            macro_pause_seconds=MACRO_PAUSE_SECONDS if printer is not None else 0.0, detector_cache=default_cache()))
+        self.session = Session(
+            config,
+            Host(
+                printer=printer,
+                make_camera=lambda settings: make_camera(settings, clock, printer_camera=camera_urls),
+                data_folder=data_folder(config, environ),
+                identity=lambda settings: mqtt_identity(settings, name),
+                printer_name=lambda: name,
+                logger=logger,
+                status=self.status,
+                clock=clock,
+                heard=self._heard,
+                macro_pause_seconds=MACRO_PAUSE_SECONDS if printer is not None else 0.0,
+                detector_cache=default_cache(),
+            ),
+        )
 
     def status(self) -> dict:
         return self.session.watch.status() or idle_status()
@@ -71,8 +82,12 @@ class Daemon:
     def _heard(self, event: EngineEvent) -> None:
         if isinstance(event, Analysed):
             verdict = event.verdict
-            self.logger.info("verdict: %s (%.0f%%) %s", "FAILED" if verdict.print_failed else "ok",
-                             verdict.confidence * 100, verdict.explanation)
+            self.logger.info(
+                "verdict: %s (%.0f%%) %s",
+                "FAILED" if verdict.print_failed else "ok",
+                verdict.confidence * 100,
+                verdict.explanation,
+            )
 
     def run(self, once: bool) -> int:
         session = self.session
@@ -85,8 +100,9 @@ class Daemon:
             return 0
         session.tell_state()
         if self.printer is not None:  # watching follows the printer's prints
-            self.logger.info("failwatch: following the printer at %s (%s)", mask_url(session.config.printer_url),
-                             self.printer.name)
+            self.logger.info(
+                "failwatch: following the printer at %s (%s)", mask_url(session.config.printer_url), self.printer.name
+            )
             self.printer.start(session.follower.changed)
         else:
             session.follower.started(None, "watching the camera")
@@ -104,8 +120,9 @@ class Daemon:
         for incident, taught in session.feedback.this_print().items():
             record = session.incidents.get(incident)
             if record is not None and record.get("label") != taught:
-                self.logger.info("Failwatch: incident %s labelled %s", incident,
-                                 (record.get("label") or "(none)").replace("_", " "))
+                self.logger.info(
+                    "Failwatch: incident %s labelled %s", incident, (record.get("label") or "(none)").replace("_", " ")
+                )
                 session.controls.labelled_elsewhere(record)
 
     def close(self) -> None:

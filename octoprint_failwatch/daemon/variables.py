@@ -20,8 +20,9 @@ def problems(config: FailwatchConfig, errors: dict[str, str]) -> list[str]:
     missing = []
     from_printer = config.camera_source == "printer" and (config.printer_url or "printer_url" in errors)
     if not (config.rtsp_url or config.snapshot_url or config.mjpeg_url or "rtsp_url" in errors or from_printer):
-        missing.append("RTSP_URL (or PRINTER_URL for the printer's camera)" if config.camera_source == "printer"
-                       else "RTSP_URL")
+        missing.append(
+            "RTSP_URL (or PRINTER_URL for the printer's camera)" if config.camera_source == "printer" else "RTSP_URL"
+        )
     missing += [FIELDS_BY_KEY[key].env or key for key in config.missing_model_settings()]
     if missing:
         lines.insert(0, "missing required environment variables: " + ", ".join(missing))

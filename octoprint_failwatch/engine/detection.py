@@ -18,8 +18,6 @@ engine, the one owner of the state and its `Status`, decides what follows. Both 
 
 from __future__ import annotations
 
-import logging
-import random
 import threading
 from typing import Callable, Optional, Protocol, Union
 
@@ -30,15 +28,15 @@ from ..sources.health import CameraHealth
 from .events import Analysed, EngineEvent, FailureDetected, LocalLooked
 from .evidence import Evidence
 from .frame_taker import FrameTaker, Purpose
-from .local_looks import Detector, LocalLooks
-from .model_calls import Call, Executor, ModelCalls
+from .local_looks import LocalLooks
+from .model_calls import Call, ModelCalls
 from .pacing import LookPace
+from .parts import Analyse, EngineParts
 from .status import State
 from .verification import VerificationRound
 
 ACTIVE = (State.WATCHING, State.VERIFYING)
 RELEASE_CAMERA_AFTER = 1.5  # no frame due within this many seconds: the camera's stream may close
-Analyse = Callable[..., Verdict]  # analyse(frames, quick=False) -> Verdict, raises on errors
 
 
 class Lifecycle(Protocol):
@@ -50,17 +48,15 @@ class Lifecycle(Protocol):
     @property
     def test_run(self) -> bool: ...
 
-    @property
-    def camera_problem_kind(self) -> Optional[str]: ...
-
     def not_ready_to_judge(self, state: State, message: str) -> None: ...
 
     def alarm_raised(self) -> None: ...
 
     def count(self, counter: str, amount: int = 1) -> None: ...
 
-    def verdict_recorded(self, verdict: dict, counted: bool, like_dismissed: Optional[str],
-                         recovered: bool) -> None: ...
+    def verdict_recorded(
+        self, verdict: dict, counted: bool, like_dismissed: Optional[str], recovered: bool
+    ) -> None: ...
 
     def verification_progress(self, progress: Optional[dict]) -> None: ...
 
@@ -82,34 +78,31 @@ class Lifecycle(Protocol):
 
 
 class Detection:
-    def __init__(self, config: FailwatchConfig, *, capture: Callable[[], Frame], analyse: Analyse,
-                 executor: Executor, camera_executor: Executor, health: CameraHealth, lifecycle: Lifecycle,
-                 clock, logger: logging.Logger, gate: Callable[[], Optional[tuple[str, str]]],
-                 rng: random.Random, start_spread: float, detector: Optional[Detector]):
+    def __init__(self, config: FailwatchConfig, parts: EngineParts, lifecycle: Lifecycle):
         self._config = config
         self._engine = lifecycle
         self._progress_shown = False  # the round's progress is in the engine's status
-        self._clock = clock
-        self._logger = logger
-        self._gate = gate  # why not to analyse yet: (state, words), or None
+        self._clock = parts.clock
+        self._logger = parts.logger
+        self._gate = parts.gate  # why not to analyse yet: (state, words), or None
         self.arrived = threading.Event()  # a frame or a model answer is there: the engine ticks at once
-        self._camera = FrameTaker(capture, health, camera_executor, self.arrived.set)
-        self._random = rng
-        # the first look of a print comes at a random point of the first `start_spread` x interval, so that
-        # the printers of a farm started together do not look (and call the model) in step
-        self._start_spread = start_spread
-        self._calls = ModelCalls(executor, analyse, rng, self.arrived.set)
+        health = parts.health or CameraHealth(config.frozen_seconds)
+        self._camera = FrameTaker(parts.capture, health, parts.camera_executor, self.arrived.set)
+        self._random = parts.rng
+        self._start_spread = parts.start_spread  # the first look at a random point of as many intervals
+        self._calls = ModelCalls(parts.executor, parts.analyse, parts.rng, self.arrived.set)
         self.evidence = Evidence(config.min_failure_confidence)
         self._frames: list[Frame] = []  # the newest regular frames: the next series
         self._next_capture_at = 0.0
         self._round: Optional[VerificationRound] = None  # a verification, or its prefetch during a quick look
         self._camera_released = True  # told the camera no frame is due soon
-        self._pace = LookPace(rng)  # the looks slow down while the account's quota is spent
-        self._local = LocalLooks(config, detector)  # the on-device detector's first look, when it is ready
+        self._pace = LookPace(parts.rng)  # the looks slow down while the account's quota is spent
+        self._local = LocalLooks(config, parts.detector)  # the on-device detector's first look, when it is ready
         self._detector_failing = False  # said once in the log, not at every frame
 
-    def reconfigure(self, config: FailwatchConfig, capture: Optional[Callable[[], Frame]],
-                    analyse: Optional[Analyse]) -> None:
+    def reconfigure(
+        self, config: FailwatchConfig, capture: Optional[Callable[[], Frame]], analyse: Optional[Analyse]
+    ) -> None:
         self._config = config
         self._local.reconfigure(config)
         self.evidence.min_confidence = config.min_failure_confidence
@@ -128,10 +121,8 @@ class Detection:
 
     def spread_first_look(self, now: float) -> None:
         """A print's first look at a random point of the first `start_spread` intervals."""
-        self._next_capture_at = now + self._random.uniform(
-            0, self._start_spread * self._config.interval_between_images)
-        self._local.model_look_in(now, self._random.uniform(
-            0, self._start_spread * self._config.model_look_interval))
+        self._next_capture_at = now + self._random.uniform(0, self._start_spread * self._config.interval_between_images)
+        self._local.model_look_in(now, self._random.uniform(0, self._start_spread * self._config.model_look_interval))
 
     def end_run(self) -> None:
         """Drops the series being built, the frame and the calls still out: whatever they say no longer counts."""
@@ -167,8 +158,7 @@ class Detection:
             else:
                 self._next_capture_at = now + self._pace.next_gap(self._config.interval_between_images, now)
                 self._request(Purpose.LOOK)
-        elif state in ACTIVE and verification is not None and verification.due(now) and (
-                verification.pipelined or not self._calls):
+        elif state in ACTIVE and verification and verification.due(now) and (verification.pipelined or not self._calls):
             self._request(Purpose.VERIFY)  # one after the other: a series waits for the previous verdict
         elif not self._camera_released and not self._frame_due_soon(now, state):
             self._camera_released = True
@@ -195,7 +185,7 @@ class Detection:
         if taken is None:
             return False
         if isinstance(taken.result, CameraError):
-            self._camera_problem(taken.result.kind, str(taken.result))
+            self._engine.camera_problem(taken.result.kind, str(taken.result))
         elif taken.purpose == Purpose.RECHECK:
             self._camera_recovered(taken.result)
         elif taken.purpose == Purpose.VERIFY and self._round is not None:
@@ -263,12 +253,6 @@ class Detection:
             self._frames = self._local.series()
             self._look_quickly(frame)
 
-    def _camera_problem(self, kind: str, text: str) -> None:
-        """No picture, a black one or a frozen one: nothing is analysed and nothing can be confirmed."""
-        if not (self._engine.state == State.CAMERA_PROBLEM and self._engine.camera_problem_kind == kind):
-            self.end_run()  # a verification in progress is abandoned, not decided on a dead picture
-        self._engine.camera_problem(kind, text)
-
     def _camera_recovered(self, frame: Frame) -> None:
         if self._engine.state != State.CAMERA_PROBLEM:
             return
@@ -327,14 +311,15 @@ class Detection:
         recovered = self._pace.throttled_in_a_row > 0  # no longer "throttled"
         self._pace.got_through(self._clock.monotonic())
         like = self.evidence.resembles(verdict) if verdict.print_failed else None
-        self._engine.verdict_recorded(verdict.as_dict(), self.evidence.counts(verdict),
-                                      like.incident if like else None, recovered)
+        self._engine.verdict_recorded(
+            verdict.as_dict(), self.evidence.counts(verdict), like.incident if like else None, recovered
+        )
         self._engine.emit(Analysed(verdict, tuple(frames), self._engine.state.value))
 
     def _begin_verification(self, trigger: Verdict, frames: list[Frame], quick: Optional[Verdict] = None) -> None:
         self._engine.count("detections")
-        verification = self._round if quick is not None and self._round is not None else \
-            VerificationRound(self._config, self._clock.monotonic(), self.evidence.counts)
+        prefetched = self._round if quick is not None else None  # its frames were taken while the look was out
+        verification = prefetched or VerificationRound(self._config, self._clock.monotonic(), self.evidence.counts)
         verification.raise_alarm(trigger, frames, quick)
         self._round = verification
         self._frames = []  # verification never reuses the frames that triggered it
@@ -374,8 +359,9 @@ class Detection:
             self._engine.count("rejected")
             if verification.quick is not None and verification.quick.source == "detector":
                 wait = self._local.alarm_rejected(now)
-                self._logger.info("Failwatch: the on-device detector's alarm was not confirmed; its alarms wait %.0f s",
-                                  wait)
+                self._logger.info(
+                    "Failwatch: the on-device detector's alarm was not confirmed; its alarms wait %.0f s", wait
+                )
         self._engine.emit(decided)
         if self._engine.test_run:
             self._engine.test_run_finished()

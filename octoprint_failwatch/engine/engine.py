@@ -1,13 +1,13 @@
 """The detection engine: one print's watch, a tick-driven state machine from frames to a decision.
 
-It knows nothing of OctoPrint, boto3 or HTTP. It is given a `capture()` that returns a Frame, an
-`analyse(frames, quick)` that returns a Verdict, a clock, executors for the slow model calls and the
-camera, and a sink for its typed events (`events.py`). `Engine` is the watch's state and what changes it:
-what the print and the user do (start, suspend, snooze, resume, Not a failure, new settings) and the holds
-that end by themselves (a cooldown after a confirmed failure, a snooze, the grace after a resume, the wait
-after `error_limit` errors in a row). What happens between frames and the decision — series, quick looks,
-verification — is `detection.Detection`'s, which reports back through the engine's `Lifecycle` methods: the
-engine is the one owner of the state and the `Status`.
+It knows nothing of OctoPrint, boto3 or HTTP. It is given its `parts.EngineParts` — a `capture()` that returns
+a Frame, an `analyse(frames, quick)` that returns a Verdict, a clock, executors for the slow model calls and the
+camera, the gate, the detector — and a sink for its typed events (`events.py`). `Engine` is the watch's state
+and what changes it: what the print and the user do (start, suspend, snooze, resume, Not a failure, new
+settings) and the holds that end by themselves (a cooldown after a confirmed failure, a snooze, the grace after
+a resume, the wait after `error_limit` errors in a row). What happens between frames and the decision — series,
+quick looks, verification — is `detection.Detection`'s, which reports back through the engine's `Lifecycle`
+methods: the engine is the one owner of the state and the `Status`.
 
 Each `tick()` is short: it collects the frame and the answers that came back, ends a hold that is over and
 asks for what is due, so stopping is instant and verification runs in parallel. `run()` ticks on a beat,
@@ -16,39 +16,22 @@ and at once when a frame or an answer arrives.
 
 from __future__ import annotations
 
-import logging
-import random
 import threading
-import time
-from typing import Callable, Optional, Protocol
+from typing import Callable, Optional
 
 from ..config import FailwatchConfig
 from ..frame import Frame
-from ..sources.health import CameraHealth
-from .detection import ACTIVE, Analyse, Detection
+from .detection import ACTIVE, Detection
 from .events import CameraProblem, CameraRecovered, EngineEvent, MonitoringStopped, StatusChanged
 from .evidence import LookAlike
-from .frame_taker import InlineExecutor
-from .local_looks import Detector
-from .model_calls import Executor
+from .parts import Analyse, Clock, EngineParts, SystemClock
 from .status import HOLDS, State, Status, can_resume, can_snooze
 
 COOLDOWN_LOG_EVERY = 30.0  # while cooling down, the log says how long is left at most this often
 BEAT_SECONDS = 0.1  # `run` ticks at least this often: a tick is a few checks under a lock, frequent ones cost nothing
 INSTANT_FRAMES_PER_TICK = 8  # a camera that answers at once (simulated time) gives every frame due, in one tick
 
-__all__ = ["BEAT_SECONDS", "Analyse", "Clock", "Engine", "EventSink", "SystemClock"]
-
-
-class Clock(Protocol):
-    def monotonic(self) -> float: ...
-
-    def time(self) -> float: ...
-
-
-class SystemClock:
-    monotonic = staticmethod(time.monotonic)
-    time = staticmethod(time.time)
+__all__ = ["BEAT_SECONDS", "Analyse", "Clock", "Engine", "EngineParts", "EventSink", "SystemClock"]
 
 
 EventSink = Callable[[EngineEvent], None]
@@ -57,29 +40,20 @@ EventSink = Callable[[EngineEvent], None]
 class Engine:
     """One print's watch. Thread-safe: `tick` runs on the thread in `run`, the controls on request threads."""
 
-    def __init__(self, config: FailwatchConfig, *, capture: Callable[[], Frame], analyse: Analyse,
-                 executor: Executor, on_event: EventSink, clock: Clock = SystemClock(),
-                 logger: Optional[logging.Logger] = None, health: Optional[CameraHealth] = None,
-                 gate: Callable[[], Optional[tuple[str, str]]] = lambda: None,
-                 camera_executor: Optional[Executor] = None, rng: Optional[random.Random] = None,
-                 start_spread: float = 0.0, detector: Optional[Detector] = None):
+    def __init__(self, config: FailwatchConfig, parts: EngineParts, on_event: EventSink):
         self._config = config
         self._on_event = on_event
-        self._clock = clock
-        self._logger = logger or logging.getLogger(__name__)
-        self._gate = gate  # why not to analyse yet (heating, the first minutes): (state, words), or None
+        self._clock = parts.clock
+        self._logger = parts.logger
+        self._gate = parts.gate  # why not to analyse yet (heating, the first minutes): (state, words), or None
         self._state_lock = threading.RLock()  # guards the state below and the detection's
         self._state = State.IDLE
-        self._status = Status()  # the figures the detection keeps too; copied out under the lock
+        self._status = Status()  # what the pages show; only the engine writes it, copied out under the lock
         self._test_run = False  # a single cycle (Test now), then idle
         self._until = 0.0  # when the current hold ends
         self._next_cooldown_log = 0.0
         self._print_paused = False  # the print is paused: whatever ends, nothing is captured until it resumes
-        self._detection = Detection(
-            config, capture=capture, analyse=analyse, executor=executor,
-            camera_executor=camera_executor or InlineExecutor(), health=health or CameraHealth(config.frozen_seconds),
-            lifecycle=self, clock=clock, logger=self._logger, gate=gate,
-            rng=rng or random.Random(), start_spread=start_spread, detector=detector)
+        self._detection = Detection(config, parts, lifecycle=self)
 
     @property
     def state(self) -> State:
@@ -112,9 +86,8 @@ class Engine:
     def run_test(self, stopping: threading.Event, tick_seconds: float, limit: float) -> None:
         """A test run: one cycle (a series, and verification if it is positive), ticked until done."""
         self.start(test_run=True)
-        deadline = self._clock.monotonic() + limit
-        self.run(stopping, tick_seconds, lambda: self._state in (State.IDLE, State.NOT_CONFIGURED)
-                 or self._clock.monotonic() >= deadline)
+        deadline, over = self._clock.monotonic() + limit, (State.IDLE, State.NOT_CONFIGURED)
+        self.run(stopping, tick_seconds, lambda: self._state in over or self._clock.monotonic() >= deadline)
 
     def suspend(self) -> None:
         """The print is paused: no captures, no model calls, late verdicts dropped; a cooldown runs on."""
@@ -176,8 +149,9 @@ class Engine:
                 self._status.message = "cooldown after the failure you acknowledged: no model calls until it ends"
             self.emit_status()
 
-    def reconfigure(self, config: FailwatchConfig, capture: Optional[Callable[[], Frame]] = None,
-                    analyse: Optional[Analyse] = None) -> None:
+    def reconfigure(
+        self, config: FailwatchConfig, capture: Optional[Callable[[], Frame]] = None, analyse: Optional[Analyse] = None
+    ) -> None:
         """New settings without losing the state (a snooze, a cooldown, a failure, a verification under way)."""
         with self._state_lock:
             self._config = config
@@ -258,10 +232,6 @@ class Engine:
 
     # ----- Lifecycle: what the detection tells the engine (under the engine's lock) -----
 
-    @property
-    def camera_problem_kind(self) -> Optional[str]:
-        return self._status.camera_problem
-
     def not_ready_to_judge(self, state: State, message: str) -> None:
         """Heating, or the print's first minutes: the gate says to wait (said once as it begins)."""
         self.set_state(state, message, log=state != self._state)
@@ -309,12 +279,14 @@ class Engine:
         self.set_state(State.IDLE, "test finished")
 
     def camera_problem(self, kind: str, text: str) -> None:
-        """No picture, a black one or a frozen one: said once per kind of problem, counted every time."""
+        """No picture, a black one or a frozen one: nothing is analysed and nothing can be confirmed; said once
+        per kind of problem, counted every time."""
         self._status.counters["errors"] += 1
         self._status.error = text
         if self._state == State.CAMERA_PROBLEM and self._status.camera_problem == kind:
             self.emit_status()
             return
+        self._detection.end_run()  # a verification in progress is abandoned, not decided on a dead picture
         self._logger.warning("Failwatch camera problem (%s): %s", kind, text)
         self._status.camera_problem = kind
         self.set_state(State.CAMERA_PROBLEM, text)
@@ -332,8 +304,11 @@ class Engine:
         over its quota would otherwise stop watching, and alert, everywhere at once)."""
         self._status.error = f"model: {error}"
         if in_a_row == 1 or in_a_row % 30 == 0:
-            self._logger.warning("Failwatch: the model's account quota refused %d look(s) in a row (throttled); "
-                                 "looking less often until calls get through", in_a_row)
+            self._logger.warning(
+                "Failwatch: the model's account quota refused %d look(s) in a row (throttled); "
+                "looking less often until calls get through",
+                in_a_row,
+            )
         if self._state == State.WATCHING:
             self._status.message = f"watching, but the account's quota refused the last {in_a_row} look(s) (throttled)"
         self.emit_status()

@@ -103,5 +103,13 @@ class MonitoringStopped:
     seconds: float
 
 
-EngineEvent = Union[StatusChanged, Analysed, LocalLooked, FailureDetected, VerificationDecided, CameraProblem,
-                    CameraRecovered, MonitoringStopped]
+EngineEvent = Union[
+    StatusChanged,
+    Analysed,
+    LocalLooked,
+    FailureDetected,
+    VerificationDecided,
+    CameraProblem,
+    CameraRecovered,
+    MonitoringStopped,
+]

@@ -38,9 +38,12 @@ class LookAlike:
         failing = [v for v in verdicts if v and v.get("print_failed")]
         model = [v for v in failing if v.get("source", "model") != "detector"]
         detector = [v for v in failing if v.get("source") == "detector"]
-        return cls(incident, frozenset(v.get("failure_type") or "other" for v in model),
-                   max((float(v.get("confidence") or 0) for v in model), default=0.0),
-                   max((float(v.get("confidence") or 0) for v in detector), default=0.0))
+        return cls(
+            incident,
+            frozenset(v.get("failure_type") or "other" for v in model),
+            max((float(v.get("confidence") or 0) for v in model), default=0.0),
+            max((float(v.get("confidence") or 0) for v in detector), default=0.0),
+        )
 
 
 class Evidence:
@@ -52,8 +55,12 @@ class Evidence:
 
     def counts(self, verdict: Optional[Verdict]) -> bool:
         """Whether the verdict is evidence of a failure."""
-        return (verdict is not None and verdict.print_failed and verdict.confidence >= self.min_confidence
-                and self.resembles(verdict) is None)
+        return (
+            verdict is not None
+            and verdict.print_failed
+            and verdict.confidence >= self.min_confidence
+            and self.resembles(verdict) is None
+        )
 
     def resembles(self, verdict: Verdict) -> Optional[LookAlike]:
         """The dismissed look-alike this failing verdict is not clearly worse than, if any."""
@@ -63,8 +70,9 @@ class Evidence:
                     if look_alike.detector_score and verdict.confidence < look_alike.detector_score + self._margin:
                         return look_alike
                     continue
-                new_type = (verdict.failure_type not in UNSPECIFIED
-                            and verdict.failure_type not in look_alike.failure_types)
+                new_type = (
+                    verdict.failure_type not in UNSPECIFIED and verdict.failure_type not in look_alike.failure_types
+                )
                 if not new_type and verdict.confidence < look_alike.confidence + self._margin:
                     return look_alike
         return None

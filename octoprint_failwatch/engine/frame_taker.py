@@ -34,8 +34,13 @@ class Taken(NamedTuple):
 
 
 class FrameTaker:
-    def __init__(self, capture: Callable[[], Frame], health: CameraHealth, executor: Executor,
-                 on_taken: Callable[[], None] = lambda: None):
+    def __init__(
+        self,
+        capture: Callable[[], Frame],
+        health: CameraHealth,
+        executor: Executor,
+        on_taken: Callable[[], None] = lambda: None,
+    ):
         self._capture = capture
         self._health = health
         self._executor = executor

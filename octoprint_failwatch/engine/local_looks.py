@@ -71,14 +71,15 @@ class LocalLooks:
     def add(self, frame: Frame, flagged: bool = False) -> None:
         """Keeps the frame while it may be part of the next series."""
         span = (self._config.images_per_series - 1) * self._config.interval_between_images + 2 * self.gap
-        self._history = [(old, old_flagged) for old, old_flagged in self._history
-                         if frame.captured_at - old.captured_at <= span] + [(frame, flagged)]
+        self._history = [
+            (old, old_flagged) for old, old_flagged in self._history if frame.captured_at - old.captured_at <= span
+        ] + [(frame, flagged)]
 
     def enough_flagged(self) -> bool:
         """Whether the alarm may go: at once, or offline once the newest N frames hold the 2 the series needs."""
         if not self.offline:
             return True
-        newest = self._history[-self._config.images_per_series:]
+        newest = self._history[-self._config.images_per_series :]
         needed = min(2, self._config.images_per_series)
         return sum(flagged for _, flagged in newest) >= needed
 
@@ -90,7 +91,7 @@ class LocalLooks:
         if not frames:
             return []
         if self.offline:
-            return frames[-self._config.images_per_series:]
+            return frames[-self._config.images_per_series :]
         spacing = self._config.interval_between_images
         picked = [frames[-1]]
         for step in range(1, self._config.images_per_series):

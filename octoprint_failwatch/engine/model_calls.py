@@ -68,8 +68,13 @@ class Answer(NamedTuple):
 
 
 class ModelCalls:
-    def __init__(self, executor: Executor, analyse: Callable[..., Verdict],
-                 rng: Optional[random.Random] = None, on_answer: Callable[[], None] = lambda: None):
+    def __init__(
+        self,
+        executor: Executor,
+        analyse: Callable[..., Verdict],
+        rng: Optional[random.Random] = None,
+        on_answer: Callable[[], None] = lambda: None,
+    ):
         self._executor = executor
         self._on_answer = on_answer  # told (on the call's thread) when an answer is there: the engine ticks at once
         self._analyse = analyse
@@ -96,10 +101,13 @@ class ModelCalls:
 
     def retry(self, answer: Answer, now: float) -> bool:
         """Schedules `answer`'s call again when its error may pass and it is worth it; False otherwise."""
-        if answer.kind == Call.QUICK or answer.attempt >= RETRY_ATTEMPTS or \
-                not getattr(answer.error, "retryable", False):
+        if (
+            answer.kind == Call.QUICK
+            or answer.attempt >= RETRY_ATTEMPTS
+            or not getattr(answer.error, "retryable", False)
+        ):
             return False
-        wait = self._random.uniform(0, min(RETRY_CAP, RETRY_BASE * 2 ** answer.attempt))
+        wait = self._random.uniform(0, min(RETRY_CAP, RETRY_BASE * 2**answer.attempt))
         self._retries.append((now + wait, answer.kind, answer.frames, answer.attempt + 1))
         return True
 

@@ -67,8 +67,9 @@ class Simulation:
         """Ticks `engine` every `step` simulated seconds for `seconds`; `each_step` runs before each tick."""
         self.run_all([engine], seconds, step, each_step)
 
-    def run_all(self, engines: Sequence, seconds: float, step: float = 0.25,
-                each_step: Optional[Callable[[], None]] = None) -> None:
+    def run_all(
+        self, engines: Sequence, seconds: float, step: float = 0.25, each_step: Optional[Callable[[], None]] = None
+    ) -> None:
         """The same for several engines on one clock (a farm sharing one account)."""
         clock = self.clock
         end = clock.now + seconds

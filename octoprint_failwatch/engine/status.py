@@ -23,8 +23,12 @@ class State(str, Enum):
 
 
 # holds: states that end by themselves at a time, and what watching again is called then
-HOLDS = {State.COOLDOWN: "watching again after cooldown", State.SNOOZED: "watching again",
-         State.GRACE: "watching again", State.ERROR_BACKOFF: "watching again after errors"}
+HOLDS = {
+    State.COOLDOWN: "watching again after cooldown",
+    State.SNOOZED: "watching again",
+    State.GRACE: "watching again",
+    State.ERROR_BACKOFF: "watching again after errors",
+}
 # nothing to snooze: no print watched, or already quiet (a snooze, or a cooldown that the user ends with Resume)
 NOT_SNOOZABLE = (State.IDLE, State.NOT_CONFIGURED, State.PAUSED, State.COOLDOWN, State.SNOOZED)
 
@@ -39,9 +43,21 @@ def can_resume(state: State) -> bool:
 
 
 def _counters() -> dict:
-    return {"series": 0, "calls": 0, "errors": 0, "detections": 0, "confirmed": 0, "rejected": 0,
-            "like_dismissed": 0, "throttled": 0, "local_looks": 0, "retries": 0,
-            "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}
+    return {
+        "series": 0,
+        "calls": 0,
+        "errors": 0,
+        "detections": 0,
+        "confirmed": 0,
+        "rejected": 0,
+        "like_dismissed": 0,
+        "throttled": 0,
+        "local_looks": 0,
+        "retries": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cost_usd": 0.0,
+    }
 
 
 @dataclass

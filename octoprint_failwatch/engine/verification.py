@@ -67,8 +67,9 @@ class VerificationRound:
 
     def ready_to_analyse(self) -> bool:
         """Whether complete series may go to the model now (not while a doubtful look's series is out)."""
-        return self.series_check is True or (self.quick is not None and self.series_check is None
-                                             and self.quick.confidence >= EARLY_CONFIDENCE)
+        return self.series_check is True or (
+            self.quick is not None and self.series_check is None and self.quick.confidence >= EARLY_CONFIDENCE
+        )
 
     def all_captured(self) -> bool:
         return self.series_captured >= self._config.verification_series
@@ -95,8 +96,9 @@ class VerificationRound:
     def add_frame(self, frame: Frame, now: float) -> None:
         """Files a new frame in its series."""
         config = self._config
-        bucket = self._buckets[self._frames_taken % config.verification_series if self.pipelined
-                               else self.series_captured]
+        bucket = self._buckets[
+            self._frames_taken % config.verification_series if self.pipelined else self.series_captured
+        ]
         self._frames_taken += 1
         if self.pipelined:
             self._next_due = self.started_at + self._offset(self._frames_taken)
@@ -137,16 +139,29 @@ class VerificationRound:
 
     def progress(self) -> dict:
         config = self._config
-        return {"done": len(self.results), "captured": self.series_captured, "positives": self.positives,
-                "required": config.verification_required, "series": config.verification_series,
-                "series_check": self.series_check}
+        return {
+            "done": len(self.results),
+            "captured": self.series_captured,
+            "positives": self.positives,
+            "required": config.verification_required,
+            "series": config.verification_series,
+            "series_check": self.series_check,
+        }
 
     def decided(self, confirmed: bool, now: float, test_run: bool) -> VerificationDecided:
         config = self._config
         assert self.trigger is not None, "a round is decided only after its alarm"
         return VerificationDecided(
-            confirmed=confirmed, trigger=self.trigger, quick=self.quick, series_check=self.series_check,
-            results=tuple(self.results), positives=self.positives, required=config.verification_required,
-            series=config.verification_series, seconds=now - self.started_at,
-            trigger_frames=tuple(self.trigger_frames), verification_frames=tuple(tuple(s) for s in self.frames),
-            test_run=test_run)
+            confirmed=confirmed,
+            trigger=self.trigger,
+            quick=self.quick,
+            series_check=self.series_check,
+            results=tuple(self.results),
+            positives=self.positives,
+            required=config.verification_required,
+            series=config.verification_series,
+            seconds=now - self.started_at,
+            trigger_frames=tuple(self.trigger_frames),
+            verification_frames=tuple(tuple(s) for s in self.frames),
+            test_run=test_run,
+        )

@@ -16,8 +16,13 @@ T = TypeVar("T")
 
 
 class Watch:
-    def __init__(self, make_engine: Callable[[FrameSource], Engine], make_camera: Callable[[], FrameSource],
-                 tick_seconds: float, logger: logging.Logger):
+    def __init__(
+        self,
+        make_engine: Callable[[FrameSource], Engine],
+        make_camera: Callable[[], FrameSource],
+        tick_seconds: float,
+        logger: logging.Logger,
+    ):
         self._make_engine = make_engine  # an engine looking through the given camera
         self._make_camera = make_camera
         self._tick_seconds = tick_seconds
@@ -44,8 +49,12 @@ class Watch:
             self._engine.start()
             if self._stopping is None:
                 self._stopping = threading.Event()
-                threading.Thread(target=self._engine.run, args=(self._stopping, self._tick_seconds),
-                                 name="failwatch-watch", daemon=True).start()
+                threading.Thread(
+                    target=self._engine.run,
+                    args=(self._stopping, self._tick_seconds),
+                    name="failwatch-watch",
+                    daemon=True,
+                ).start()
 
     def run_test(self, make_engine: Callable[[FrameSource], Engine], stopping: threading.Event, limit: float) -> None:
         """One cycle now, on this thread, through the watch's camera (`failwatch once`): `make_engine` makes the

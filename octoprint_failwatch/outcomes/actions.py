@@ -24,8 +24,9 @@ class PrintAction:
     on a confirmed failure, remembers which incident a pause of ours belongs to, and resumes the print when the
     user says the alarm was not a failure."""
 
-    def __init__(self, config: Callable[[], FailwatchConfig], logger: logging.Logger,
-                 printer: Optional[Printer] = None):
+    def __init__(
+        self, config: Callable[[], FailwatchConfig], logger: logging.Logger, printer: Optional[Printer] = None
+    ):
         self._config = config  # the current settings (they change on save)
         self._printer = printer  # the watched printer (printers.base.Printer)
         self._logger = logger
@@ -82,8 +83,9 @@ class PrintAction:
             return CANCELLED if self._ask(self._printer.cancel_print, "cancel") else NOTIFIED
         with self._lock:
             if self.auto_pauses_this_print >= config.max_auto_pauses:
-                self._logger.info("Failwatch: already paused this print %d time(s), only notifying",
-                                  self.auto_pauses_this_print)
+                self._logger.info(
+                    "Failwatch: already paused this print %d time(s), only notifying", self.auto_pauses_this_print
+                )
                 return NOTIFIED
             self.auto_pauses_this_print += 1
             self._pausing = True

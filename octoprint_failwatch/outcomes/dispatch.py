@@ -70,9 +70,18 @@ class Outcome:
 
 
 class Dispatcher:
-    def __init__(self, config: FailwatchConfig, channels: AlertChannels, action: FailureAction,
-                 history: Optional[IncidentHistory], printer_name: Callable[[], str], job: Callable[[], dict],
-                 snapshot: Callable[[], bytes], spend: DailySpend, logger: logging.Logger):
+    def __init__(
+        self,
+        config: FailwatchConfig,
+        channels: AlertChannels,
+        action: FailureAction,
+        history: Optional[IncidentHistory],
+        printer_name: Callable[[], str],
+        job: Callable[[], dict],
+        snapshot: Callable[[], bytes],
+        spend: DailySpend,
+        logger: logging.Logger,
+    ):
         self._config = config
         self._channels = channels
         self._action = action
@@ -86,9 +95,13 @@ class Dispatcher:
         self._published_state: Optional[str] = None  # the state last told the channels
         self._open_problems: set[str] = set()  # camera | stopped: alerted once until they clear
         self._handlers: dict[type, Callable[..., Optional[list[Outcome]]]] = {
-            StatusChanged: self._status_changed, Analysed: self._analysed, FailureDetected: self._detected,
-            VerificationDecided: self._decided, CameraProblem: self._camera_problem,
-            CameraRecovered: self._camera_recovered, MonitoringStopped: self._monitoring_stopped,
+            StatusChanged: self._status_changed,
+            Analysed: self._analysed,
+            FailureDetected: self._detected,
+            VerificationDecided: self._decided,
+            CameraProblem: self._camera_problem,
+            CameraRecovered: self._camera_recovered,
+            MonitoringStopped: self._monitoring_stopped,
             LocalLooked: lambda event: None,  # the detector's looks are for the tab; MQTT hears of what they start
         }
 
@@ -114,9 +127,15 @@ class Dispatcher:
         if status["state"] != self._published_state:  # idle included: a retained state must never go stale
             self._published_state = status["state"]
             watched = status["state"] not in ("idle", "not_configured")
-            self._channels.publish(self._alert(STATUS, state=status["state"], changed_state=True,
-                                               verdict=status["last_verdict"] if watched else None,
-                                               text=status["message"]))
+            self._channels.publish(
+                self._alert(
+                    STATUS,
+                    state=status["state"],
+                    changed_state=True,
+                    verdict=status["last_verdict"] if watched else None,
+                    text=status["message"],
+                )
+            )
 
     def _analysed(self, event: Analysed) -> None:
         self._open_problems.clear()  # a verdict means camera and model work again
@@ -136,13 +155,27 @@ class Dispatcher:
         if action == PAUSED:
             self._action.paused_for(incident)
         trigger = event.trigger
-        self._logger.warning("Failwatch: %sprint failure confirmed (%d of %d): %s; action: %s",
-                             "test: " if event.test_run else "", event.positives, event.series,
-                             trigger.explanation, action)
+        self._logger.warning(
+            "Failwatch: %sprint failure confirmed (%d of %d): %s; action: %s",
+            "test: " if event.test_run else "",
+            event.positives,
+            event.series,
+            trigger.explanation,
+            action,
+        )
         snapshot = SharedSnapshot(self._snapshot)
-        self._channels.publish(self._alert(FAILURE, verdict=trigger.as_dict(), positives=event.positives,
-                                           series=event.series, action=action, action_words=done, snapshot=snapshot,
-                                           test_run=event.test_run))
+        self._channels.publish(
+            self._alert(
+                FAILURE,
+                verdict=trigger.as_dict(),
+                positives=event.positives,
+                series=event.series,
+                action=action,
+                action_words=done,
+                snapshot=snapshot,
+                test_run=event.test_run,
+            )
+        )
         outcomes = [Outcome("failure_confirmed", {**summary, "action": action, "incident": incident}, snapshot)]
         if action == PAUSED:
             outcomes.append(Outcome("paused", {"explanation": trigger.explanation, "incident": incident}))

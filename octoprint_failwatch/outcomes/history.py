@@ -42,8 +42,13 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 class IncidentHistory:
-    def __init__(self, folder: Path, max_incidents: int = 50, max_bytes: int = 100 * 1024 * 1024,
-                 logger: Optional[logging.Logger] = None):
+    def __init__(
+        self,
+        folder: Path,
+        max_incidents: int = 50,
+        max_bytes: int = 100 * 1024 * 1024,
+        logger: Optional[logging.Logger] = None,
+    ):
         self._folder = folder
         self._max_incidents = max_incidents
         self._max_bytes = max_bytes
@@ -143,7 +148,7 @@ class IncidentHistory:
         """Newest first: `limit` incidents from `offset`, and how many there are in all."""
         with self._lock:
             ids = sorted((p.name for p in self._folder.iterdir() if p.is_dir() and _ID.match(p.name)), reverse=True)
-            incidents = [self._read(incident_id) for incident_id in ids[offset:offset + min(limit, PAGE_LIMIT)]]
+            incidents = [self._read(incident_id) for incident_id in ids[offset : offset + min(limit, PAGE_LIMIT)]]
         return [i for i in incidents if i is not None], len(ids)
 
     def frame(self, incident_id: str, filename: str) -> Optional[bytes]:
@@ -168,8 +173,9 @@ class IncidentHistory:
             return _current_form(incident)
         except (OSError, ValueError) as exc:
             aside = path.with_name(f"incident.json.corrupt-{int(time.time())}")
-            self._logger.warning("Failwatch: incident %s is unreadable (%s); set aside as %s",
-                                 incident_id, exc, aside.name)
+            self._logger.warning(
+                "Failwatch: incident %s is unreadable (%s); set aside as %s", incident_id, exc, aside.name
+            )
             path.rename(aside)
             return None
 
@@ -196,8 +202,9 @@ def _current_form(incident: dict) -> dict:
         verdicts = [entry["label"] for entry in labels if entry.get("label") in LABELS]
         incident["label"] = verdicts[-1] if verdicts else None
         incident["acknowledged"] = any(entry.get("label") == "acknowledged" for entry in labels)
-        incident["log"] = [{"time": entry.get("time"), "what": str(entry.get("label")).replace("_", " ")}
-                           for entry in labels]
+        incident["log"] = [
+            {"time": entry.get("time"), "what": str(entry.get("label")).replace("_", " ")} for entry in labels
+        ]
     incident.setdefault("label", None)
     incident.setdefault("acknowledged", False)
     incident.setdefault("log", [])

@@ -169,8 +169,10 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
         if not 0 < minutes <= MAX_SNOOZE_MINUTES:
             flask.abort(400, description=f"minutes must be between 0 and {MAX_SNOOZE_MINUTES}")
         if not self.session.controls.snooze(minutes):
-            flask.abort(409, description="nothing to snooze: no print is being watched, "
-                                         "or a snooze or cooldown is already running")
+            flask.abort(
+                409,
+                description="nothing to snooze: no print is being watched, or a snooze or cooldown is already running",
+            )
         return flask.jsonify(self.status())
 
     @octoprint.plugin.BlueprintPlugin.route("/test_now", methods=["POST"])
@@ -198,8 +200,12 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
             flask.abort(400, description="settings must be an object")
         values, errors = validate(self.with_stored_secrets(candidate))
         # what the page draws and clears is read here, not parsed again in the browser
-        return flask.jsonify(errors=errors, messages=describe_errors(errors), connection_keys=CONNECTION_KEYS,
-                             region_of_interest=parse_roi(values["region_of_interest"]))
+        return flask.jsonify(
+            errors=errors,
+            messages=describe_errors(errors),
+            connection_keys=CONNECTION_KEYS,
+            region_of_interest=parse_roi(values["region_of_interest"]),
+        )
 
     @octoprint.plugin.BlueprintPlugin.route("/test_connection", methods=["POST"])
     @Permissions.SETTINGS.require(403)
@@ -222,8 +228,13 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
     def api_test_alert(self):
         results = self.send_test_alert()
         if not results:
-            return flask.jsonify(ok=False, results={}, message="no alert channel is set up "
-                                 "(Discord webhook, notification URLs or MQTT broker)")
-        return flask.jsonify(ok=all(ok for ok, _ in results.values()),
-                             message="; ".join(f"{name}: {text}" for name, (ok, text) in results.items()),
-                             results={name: {"ok": ok, "message": text} for name, (ok, text) in results.items()})
+            return flask.jsonify(
+                ok=False,
+                results={},
+                message="no alert channel is set up (Discord webhook, notification URLs or MQTT broker)",
+            )
+        return flask.jsonify(
+            ok=all(ok for ok, _ in results.values()),
+            message="; ".join(f"{name}: {text}" for name, (ok, text) in results.items()),
+            results={name: {"ok": ok, "message": text} for name, (ok, text) in results.items()},
+        )

@@ -56,14 +56,25 @@ class FailwatchPlugin(
             self._settings.set(["instance_id"], secrets.token_hex(3))
             self._settings.save()
         printer = OctoPrintPrinter(self._printer, self._settings)
-        self.session = Session(self.stored_config(), Host(
-            printer=printer, make_camera=self._camera,
-            data_folder=Path(self.get_plugin_data_folder()), identity=self._identity,
-            printer_name=printer.display_name, logger=self._logger, status=self.status, clock=self._clock,
-            pages=self._send_to_browser,
-            changed=self._push_status, publish=self._fire, heard=self.recent_checks.record,
-            new_print=self._new_print, mqtt_helpers=lambda: octoprint_mqtt_helpers(self._plugin_manager,
-                                                                                   self._settings)))
+        self.session = Session(
+            self.stored_config(),
+            Host(
+                printer=printer,
+                make_camera=self._camera,
+                data_folder=Path(self.get_plugin_data_folder()),
+                identity=self._identity,
+                printer_name=printer.display_name,
+                logger=self._logger,
+                status=self.status,
+                clock=self._clock,
+                pages=self._send_to_browser,
+                changed=self._push_status,
+                publish=self._fire,
+                heard=self.recent_checks.record,
+                new_print=self._new_print,
+                mqtt_helpers=lambda: octoprint_mqtt_helpers(self._plugin_manager, self._settings),
+            ),
+        )
 
     def _print_action(self) -> Optional[PrintAction]:
         return self.session.print_action if hasattr(self, "session") else None
@@ -72,8 +83,9 @@ class FailwatchPlugin(
         return self.session.config if hasattr(self, "session") else None
 
     def _camera(self, config: cfg.FailwatchConfig):
-        return make_camera(config, self._clock,
-                           webcam=lambda: OctoPrintWebcam(config.webcam_name, self._clock, self._plugin_manager))
+        return make_camera(
+            config, self._clock, webcam=lambda: OctoPrintWebcam(config.webcam_name, self._clock, self._plugin_manager)
+        )
 
     def _identity(self, config: cfg.FailwatchConfig) -> Identity:
         name = self._settings.global_get(["appearance", "name"]) or ""
@@ -104,8 +116,10 @@ class FailwatchPlugin(
         elif event in PRINT_ENDED:
             self.safe_pause.new_print()
             follower.ended()
-        elif event == Events.SETTINGS_UPDATED and self._identity(self.session.config).printer_name != \
-                self.session.identity.printer_name:
+        elif (
+            event == Events.SETTINGS_UPDATED
+            and self._identity(self.session.config).printer_name != self.session.identity.printer_name
+        ):
             self.session.connect_channels()  # renamed: the same Home Assistant device, under its new name
             return
         else:
@@ -122,8 +136,13 @@ class FailwatchPlugin(
 
     def status(self) -> dict:
         # no plugin lock here: the engine calls this while holding its own lock
-        return status_report.of_session(self.session, time.time(), settings_errors=self._settings_errors,
-                                        last_save=self._last_save, latest_frames=self.recent_checks.frame_count())
+        return status_report.of_session(
+            self.session,
+            time.time(),
+            settings_errors=self._settings_errors,
+            last_save=self._last_save,
+            latest_frames=self.recent_checks.frame_count(),
+        )
 
     def _send_to_browser(self, message: dict) -> None:
         self._plugin_manager.send_plugin_message(self._identifier, message)
@@ -140,8 +159,11 @@ class FailwatchPlugin(
         return {"js": ["js/failwatch.js"], "clientjs": ["clientjs/failwatch.js"], "css": ["css/failwatch.css"]}
 
     def get_template_configs(self):
-        return [{"type": "navbar", "custom_bindings": True, "classes": ["dropdown"]},
-                {"type": "settings", "custom_bindings": True}, {"type": "tab", "custom_bindings": True}]
+        return [
+            {"type": "navbar", "custom_bindings": True, "classes": ["dropdown"]},
+            {"type": "settings", "custom_bindings": True},
+            {"type": "tab", "custom_bindings": True},
+        ]
 
     def is_template_autoescaped(self):
         return True

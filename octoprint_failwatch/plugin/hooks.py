@@ -16,12 +16,20 @@ IDENTIFIER = "failwatch"
 
 def permissions(*args, **kwargs) -> list[dict]:
     return [
-        {"key": "VIEW", "name": "View status", "roles": ["view"],
-         "description": gettext("Allows to see Failwatch's monitoring status"),
-         "default_groups": [ADMIN_GROUP, USER_GROUP, READONLY_GROUP]},
-        {"key": "CONTROL", "name": "Control", "roles": ["control"],
-         "description": gettext("Allows to run Test now, snooze and acknowledge Failwatch alerts"),
-         "default_groups": [ADMIN_GROUP]},
+        {
+            "key": "VIEW",
+            "name": "View status",
+            "roles": ["view"],
+            "description": gettext("Allows to see Failwatch's monitoring status"),
+            "default_groups": [ADMIN_GROUP, USER_GROUP, READONLY_GROUP],
+        },
+        {
+            "key": "CONTROL",
+            "name": "Control",
+            "roles": ["control"],
+            "description": gettext("Allows to run Test now, snooze and acknowledge Failwatch alerts"),
+            "default_groups": [ADMIN_GROUP],
+        },
     ]
 
 
@@ -34,17 +42,24 @@ def update_information(*args, **kwargs) -> dict:
         current = version("OctoPrint-Failwatch")
     except PackageNotFoundError:  # run from a source tree that was never installed
         current = "0"
-    return {IDENTIFIER: {
-        "displayName": "Failwatch", "displayVersion": current, "current": current,
-        "type": "github_release", "user": "failwatch", "repo": "OctoPrint-Failwatch",
-        "pip": "https://github.com/failwatch/OctoPrint-Failwatch/archive/{target_version}.zip",
-    }}
+    return {
+        IDENTIFIER: {
+            "displayName": "Failwatch",
+            "displayVersion": current,
+            "current": current,
+            "type": "github_release",
+            "user": "failwatch",
+            "repo": "OctoPrint-Failwatch",
+            "pip": "https://github.com/failwatch/OctoPrint-Failwatch/archive/{target_version}.zip",
+        }
+    }
 
 
 def may_receive(socket, user, message, payload, *args, **kwargs) -> bool:
     """Failwatch's pushes — its status, verdicts and explanations, and its events — reach only the browsers of
     users allowed to see Failwatch; everything else is OctoPrint's to decide (`octoprint.server.sockjs.emit`)."""
     payload = payload if isinstance(payload, dict) else {}
-    ours = (message == "plugin" and payload.get("plugin") == IDENTIFIER) or \
-        (message == "event" and str(payload.get("type", "")).lower().startswith("plugin_failwatch_"))
+    ours = (message == "plugin" and payload.get("plugin") == IDENTIFIER) or (
+        message == "event" and str(payload.get("type", "")).lower().startswith("plugin_failwatch_")
+    )
     return not ours or bool(user and user.has_permission(Permissions.PLUGIN_FAILWATCH_VIEW))

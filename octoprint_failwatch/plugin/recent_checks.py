@@ -36,8 +36,14 @@ class RecentChecks:
     def add(self, event: Analysed, wall_time: float) -> None:
         with self._lock:
             self._frames = [frame.jpeg for frame in event.frames]
-            self._timeline.append({"time": wall_time, "confidence": event.verdict.confidence,
-                                   "failed": event.verdict.print_failed, "source": event.verdict.source})
+            self._timeline.append(
+                {
+                    "time": wall_time,
+                    "confidence": event.verdict.confidence,
+                    "failed": event.verdict.print_failed,
+                    "source": event.verdict.source,
+                }
+            )
 
     def add_local(self, event: LocalLooked, wall_time: float) -> None:
         """The detector's score, beside the model's on the timeline (its frames are not kept: too many)."""
@@ -45,11 +51,21 @@ class RecentChecks:
         with self._lock:
             last = self._detector[-1] if self._detector else None
             if last is not None and wall_time - last["since"] < DETECTOR_BUCKET:
-                last.update(time=wall_time, confidence=max(last["confidence"], verdict.confidence),
-                            failed=last["failed"] or verdict.print_failed)
+                last.update(
+                    time=wall_time,
+                    confidence=max(last["confidence"], verdict.confidence),
+                    failed=last["failed"] or verdict.print_failed,
+                )
             else:
-                self._detector.append({"time": wall_time, "since": wall_time, "confidence": verdict.confidence,
-                                       "failed": verdict.print_failed, "source": "detector"})
+                self._detector.append(
+                    {
+                        "time": wall_time,
+                        "since": wall_time,
+                        "confidence": verdict.confidence,
+                        "failed": verdict.print_failed,
+                        "source": "detector",
+                    }
+                )
 
     def frame(self, index: int) -> Optional[bytes]:
         with self._lock:

@@ -16,14 +16,15 @@ def masked(data: dict) -> dict:
 
 def with_stored_secrets(stored: Mapping[str, Any], form: Mapping[str, Any]) -> dict:
     """The stored settings with the form's values on top; a placeholder keeps the stored secret."""
-    return {**stored, **{key: value for key, value in form.items()
-                         if not (key in SECRET_KEYS and value == SECRET_PLACEHOLDER)}}
+    return {
+        **stored,
+        **{key: value for key, value in form.items() if not (key in SECRET_KEYS and value == SECRET_PLACEHOLDER)},
+    }
 
 
 def accepted_and_refused(stored: Mapping[str, Any], form: Mapping[str, Any]) -> tuple[dict, dict[str, str]]:
     """The form's values that may be saved, and the refused ones with why (the last good value stays)."""
-    changes = {key: value for key, value in form.items()
-               if not (key in SECRET_KEYS and value == SECRET_PLACEHOLDER)}
+    changes = {key: value for key, value in form.items() if not (key in SECRET_KEYS and value == SECRET_PLACEHOLDER)}
     _, errors = validate({**stored, **changes})
     refused = {key: message for key, message in errors.items() if key in changes}
     return {key: value for key, value in changes.items() if key not in refused}, refused
@@ -31,17 +32,28 @@ def accepted_and_refused(stored: Mapping[str, Any], form: Mapping[str, Any]) -> 
 
 def refusals(refused: Mapping[str, str], form: Mapping[str, Any], stored: Mapping[str, Any]) -> list[dict]:
     """What the user is told at Save: the setting, the value refused, why, and the value kept (secrets unsaid)."""
+
     def shown(key: str, value: Any) -> Any:
         return ("(hidden)" if value else "") if key in SECRET_KEYS else value
 
-    return [{"key": key, "setting": label(key), "refused": shown(key, form.get(key)), "why": message,
-             "kept": shown(key, stored.get(key, DEFAULTS.get(key)))} for key, message in refused.items()]
+    return [
+        {
+            "key": key,
+            "setting": label(key),
+            "refused": shown(key, form.get(key)),
+            "why": message,
+            "kept": shown(key, stored.get(key, DEFAULTS.get(key))),
+        }
+        for key, message in refused.items()
+    ]
 
 
 def notes(parts: set, camera: str) -> list[str]:
     """What a save changed for the print being watched, in words; its snooze, cooldown or alarm stay as they were."""
-    said = {"camera": f"camera changed: the next frame comes from {camera}",
-            "model": "model settings changed: the next model call uses them",
-            "alerts": "alert channels reconnected with the new settings",
-            "detection": "detection settings apply from the next frame; a cooldown or snooze under way keeps its end"}
+    said = {
+        "camera": f"camera changed: the next frame comes from {camera}",
+        "model": "model settings changed: the next model call uses them",
+        "alerts": "alert channels reconnected with the new settings",
+        "detection": "detection settings apply from the next frame; a cooldown or snooze under way keeps its end",
+    }
     return [text for part, text in said.items() if part in parts]

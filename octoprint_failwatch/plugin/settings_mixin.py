@@ -41,8 +41,11 @@ class FailwatchSettings(octoprint.plugin.SettingsPlugin):
         for line in cfg.describe_errors(refused):
             self._logger.warning("Failwatch did not save a setting: %s", line)
         result = octoprint.plugin.SettingsPlugin.on_settings_save(self, accepted)
-        self._last_save = {"time": time.time(), "notes": self.session.apply(self.stored_config()),
-                           "refused": settings_form.refusals(refused, data, stored)}
+        self._last_save = {
+            "time": time.time(),
+            "notes": self.session.apply(self.stored_config()),
+            "refused": settings_form.refusals(refused, data, stored),
+        }
         self._send_to_browser({"type": "settings_saved", **self._last_save})
         self._push_status()
         return result

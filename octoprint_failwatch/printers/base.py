@@ -107,8 +107,7 @@ class PrinterBase:
             try:
                 self._on_change(old, new)
             except Exception:  # the printer's thread must not die of a bug in whoever listens
-                self._logger.exception("Failwatch: handling the printer's change %s -> %s failed", old.value,
-                                       new.value)
+                self._logger.exception("Failwatch: handling the printer's change %s -> %s failed", old.value, new.value)
 
     @property
     def state(self) -> PrinterState:
@@ -142,5 +141,9 @@ def absolute(base: str, url: str) -> str:
 def octoprint_job(data: dict) -> dict:
     """OctoPrint's job data (its printer's current data, or /api/job) in an alert's words."""
     progress = data.get("progress") or {}
-    return {"file": ((data.get("job") or {}).get("file") or {}).get("name"),
-            "progress": progress.get("completion"), "elapsed": progress.get("printTime"), "z": data.get("currentZ")}
+    return {
+        "file": ((data.get("job") or {}).get("file") or {}).get("name"),
+        "progress": progress.get("completion"),
+        "elapsed": progress.get("printTime"),
+        "z": data.get("currentZ"),
+    }

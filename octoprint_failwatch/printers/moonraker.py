@@ -20,9 +20,13 @@ import websocket  # websocket-client, which OctoPrint itself depends on
 from ..redaction import mask_url
 from .base import PrinterBase, PrinterError, PrinterState, absolute
 
-OBJECTS = {"print_stats": ["state", "filename", "print_duration", "total_duration", "message"],
-           "pause_resume": ["is_paused"], "virtual_sdcard": ["progress"], "webhooks": ["state", "state_message"],
-           "toolhead": ["position"]}
+OBJECTS = {
+    "print_stats": ["state", "filename", "print_duration", "total_duration", "message"],
+    "pause_resume": ["is_paused"],
+    "virtual_sdcard": ["progress"],
+    "webhooks": ["state", "state_message"],
+    "toolhead": ["position"],
+}
 RECONNECT_FIRST, RECONNECT_MAX = 1.0, 10.0  # seconds between attempts to reach Moonraker, doubling
 QUIET_SECONDS = 30.0  # no message for this long: ask Moonraker something, to find a dead connection
 DEFAULT_IDLE_TIMEOUT = 600.0  # Klipper's [idle_timeout] timeout when printer.cfg does not set it
@@ -53,17 +57,22 @@ class MoonrakerPrinter(PrinterBase):
     def pause_note(self) -> str:
         """What a long pause does on Klipper, for the alert: its idle_timeout turns the heaters off."""
         minutes = self.idle_timeout / 60
-        return (f"Klipper turns the heaters and motors off after {minutes:.0f} min paused; "
-                "to keep them, raise [idle_timeout] timeout in printer.cfg")
+        return (
+            f"Klipper turns the heaters and motors off after {minutes:.0f} min paused; "
+            "to keep them, raise [idle_timeout] timeout in printer.cfg"
+        )
 
     def job(self) -> dict:
         with self._lock:
             stats = self._objects.get("print_stats", {})
             progress = self._objects.get("virtual_sdcard", {}).get("progress")
             position = self._objects.get("toolhead", {}).get("position") or []
-            return {"file": stats.get("filename") or None,
-                    "progress": progress * 100 if progress is not None else None,
-                    "elapsed": stats.get("print_duration"), "z": position[2] if len(position) > 2 else None}
+            return {
+                "file": stats.get("filename") or None,
+                "progress": progress * 100 if progress is not None else None,
+                "elapsed": stats.get("print_duration"),
+                "z": position[2] if len(position) > 2 else None,
+            }
 
     def close(self) -> None:
         super().close()
@@ -97,8 +106,9 @@ class MoonrakerPrinter(PrinterBase):
         except requests.RequestException as exc:
             raise PrinterError(f"Moonraker at {self._where} unreachable: {type(exc).__name__}") from None
         if response.status_code != 200:
-            raise PrinterError(f"Moonraker at {self._where} refused {path}: HTTP {response.status_code} "
-                               f"{_error_text(response)}")
+            raise PrinterError(
+                f"Moonraker at {self._where} refused {path}: HTTP {response.status_code} {_error_text(response)}"
+            )
 
     def _get(self, path: str) -> dict:
         try:
@@ -114,14 +124,16 @@ class MoonrakerPrinter(PrinterBase):
         wait = RECONNECT_FIRST
         while not self._closing.is_set():
             try:
-                self._connection = websocket.create_connection(self._websocket, timeout=self._timeout,
-                                                               header=self._headers)
+                self._connection = websocket.create_connection(
+                    self._websocket, timeout=self._timeout, header=self._headers
+                )
                 wait = RECONNECT_FIRST
                 self._listen(self._connection)
             except (websocket.WebSocketException, OSError, ValueError) as exc:
                 if not self._closing.is_set():
-                    self._set(PrinterState.OFFLINE,
-                              f"Moonraker at {self._where} unreachable: {exc or type(exc).__name__}")
+                    self._set(
+                        PrinterState.OFFLINE, f"Moonraker at {self._where} unreachable: {exc or type(exc).__name__}"
+                    )
             finally:
                 if self._connection is not None:
                     self._connection.close()
@@ -154,8 +166,10 @@ class MoonrakerPrinter(PrinterBase):
         elif method == "notify_klippy_ready":
             self._send(connection, "printer.objects.subscribe", {"objects": OBJECTS}, SUBSCRIBE_ID)
         elif method in ("notify_klippy_shutdown", "notify_klippy_disconnected"):
-            self._set(PrinterState.OFFLINE, "Klipper shut down" if method == "notify_klippy_shutdown"
-                      else "Klipper disconnected from Moonraker")
+            self._set(
+                PrinterState.OFFLINE,
+                "Klipper shut down" if method == "notify_klippy_shutdown" else "Klipper disconnected from Moonraker",
+            )
 
     def _send(self, connection: websocket.WebSocket, method: str, params: dict, request_id: int) -> None:
         connection.send(json.dumps({"jsonrpc": "2.0", "method": method, "params": params, "id": request_id}))
@@ -186,8 +200,11 @@ class MoonrakerPrinter(PrinterBase):
         if webhooks.get("state", "ready") != "ready":
             self._set(PrinterState.OFFLINE, f"Klipper is not ready: {webhooks.get('state_message', '')}")
         else:
-            self._set({"printing": PrinterState.PRINTING, "paused": PrinterState.PAUSED}.get(printing or "",
-                                                                                               PrinterState.IDLE))
+            self._set(
+                {"printing": PrinterState.PRINTING, "paused": PrinterState.PAUSED}.get(
+                    printing or "", PrinterState.IDLE
+                )
+            )
 
 
 def _error_text(response: requests.Response) -> str:

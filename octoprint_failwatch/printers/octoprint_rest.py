@@ -16,8 +16,13 @@ from ..redaction import mask_url
 from .base import PrinterBase, PrinterError, PrinterState, absolute, octoprint_job
 
 POLL_SECONDS = 2.0
-STATES = {"Printing": PrinterState.PRINTING, "Paused": PrinterState.PAUSED, "Pausing": PrinterState.PAUSED,
-          "Resuming": PrinterState.PRINTING, "Printing from SD": PrinterState.PRINTING}
+STATES = {
+    "Printing": PrinterState.PRINTING,
+    "Paused": PrinterState.PAUSED,
+    "Pausing": PrinterState.PAUSED,
+    "Resuming": PrinterState.PRINTING,
+    "Printing from SD": PrinterState.PRINTING,
+}
 
 
 class OctoPrintRestPrinter(PrinterBase):
@@ -26,7 +31,9 @@ class OctoPrintRestPrinter(PrinterBase):
 
     def __init__(self, url: str, api_key: str, timeout: float, logger: logging.Logger):
         parts = urlsplit(url)
-        self._http = f"{'https' if parts.scheme.endswith('+https') else 'http'}://{parts.netloc}{parts.path.rstrip('/')}"
+        self._http = (
+            f"{'https' if parts.scheme.endswith('+https') else 'http'}://{parts.netloc}{parts.path.rstrip('/')}"
+        )
         super().__init__(mask_url(self._http), logger)
         self._headers = {"X-Api-Key": api_key} if api_key else {}
         self._timeout = timeout
@@ -63,8 +70,9 @@ class OctoPrintRestPrinter(PrinterBase):
 
     def _request(self, method: str, path: str, **kwargs) -> requests.Response:
         try:
-            return self._session.request(method, self._http + path, headers=self._headers, timeout=self._timeout,
-                                         **kwargs)
+            return self._session.request(
+                method, self._http + path, headers=self._headers, timeout=self._timeout, **kwargs
+            )
         except requests.RequestException as exc:
             raise PrinterError(f"OctoPrint at {self._where} unreachable: {type(exc).__name__}") from None
 
@@ -81,8 +89,10 @@ class OctoPrintRestPrinter(PrinterBase):
             response.raise_for_status()
             job = response.json()
         except (PrinterError, requests.RequestException, ValueError) as exc:
-            self._set(PrinterState.OFFLINE, str(exc) if isinstance(exc, PrinterError)
-                      else f"OctoPrint at {self._where}: {type(exc).__name__}")
+            self._set(
+                PrinterState.OFFLINE,
+                str(exc) if isinstance(exc, PrinterError) else f"OctoPrint at {self._where}: {type(exc).__name__}",
+            )
             return
         with self._lock:
             self._job = job

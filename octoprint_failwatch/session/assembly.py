@@ -11,18 +11,25 @@ from typing import Callable, Optional
 from ..analysis import Analyser, DailySpend, make_analyser
 from ..analysis.local_model import DetectorSlot
 from ..config import FailwatchConfig
-from ..engine.detection import Analyse
-from ..engine.engine import Clock, Engine, EventSink
+from ..engine.engine import Engine, EventSink
 from ..engine.model_calls import Executor
+from ..engine.parts import Analyse, Clock, EngineParts, Gate, no_gate
 from ..frame import Frame
-
-Gate = Callable[[], Optional[tuple[str, str]]]  # why not to analyse yet: (state, words), or None
 
 
 class Assembly:
-    def __init__(self, *, clock: Clock, spend: DailySpend, detector: DetectorSlot, model_calls: Executor,
-                 captures: Optional[Executor], logger: logging.Logger, start_spread: float = 1.0,
-                 rng: Optional[random.Random] = None):
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        spend: DailySpend,
+        detector: DetectorSlot,
+        model_calls: Executor,
+        captures: Optional[Executor],
+        logger: logging.Logger,
+        start_spread: float = 1.0,
+        rng: Optional[random.Random] = None,
+    ):
         self.clock = clock
         self.spend = spend
         self.detector = detector
@@ -38,12 +45,29 @@ class Assembly:
         """The configured model — or, offline, the on-device detector — priced and within the daily budget."""
         return make_analyser(config, self.clock, self.spend, self.detector)
 
-    def engine(self, config: FailwatchConfig, *, capture: Callable[[], Frame], on_event: EventSink,
-               gate: Optional[Gate] = None, analyse: Optional[Analyse] = None,
-               logger: Optional[logging.Logger] = None) -> Engine:
+    def engine(
+        self,
+        config: FailwatchConfig,
+        *,
+        capture: Callable[[], Frame],
+        on_event: EventSink,
+        gate: Optional[Gate] = None,
+        analyse: Optional[Analyse] = None,
+        logger: Optional[logging.Logger] = None,
+    ) -> Engine:
         """An engine looking through `capture`, judging with the configured model (or `analyse`, wrapping it)."""
-        return Engine(config, capture=capture, analyse=analyse or self.analyser(config),
-                      executor=self._model_calls, on_event=on_event, clock=self.clock,
-                      logger=logger or self._logger, gate=gate or (lambda: None),
-                      camera_executor=self._captures, rng=self._rng, start_spread=self._start_spread,
-                      detector=self.detector)
+        parts = EngineParts(
+            capture=capture,
+            analyse=analyse or self.analyser(config),
+            executor=self._model_calls,
+            clock=self.clock,
+            gate=gate or no_gate,
+            start_spread=self._start_spread,
+            detector=self.detector,
+            logger=logger or self._logger,
+        )
+        if self._captures is not None:
+            parts.camera_executor = self._captures
+        if self._rng is not None:
+            parts.rng = self._rng
+        return Engine(config, parts, on_event)

@@ -27,9 +27,14 @@ class CheckNowLog(logging.LoggerAdapter):
 
 
 class CheckNow:
-    def __init__(self, make_engine: Callable[[EventSink, logging.LoggerAdapter], Engine],
-                 on_analysed: Callable[[EngineEvent], None], on_change: Callable[[], None], logger: logging.Logger,
-                 tick_seconds: float):
+    def __init__(
+        self,
+        make_engine: Callable[[EventSink, logging.LoggerAdapter], Engine],
+        on_analysed: Callable[[EngineEvent], None],
+        on_change: Callable[[], None],
+        logger: logging.Logger,
+        tick_seconds: float,
+    ):
         self._make_engine = make_engine
         self._on_analysed = on_analysed  # the tab shows the test's frames too
         self._on_change = on_change  # the browser is told
@@ -66,13 +71,19 @@ class CheckNow:
             self._on_analysed(event)
             self.result = {**(self.result or {}), "verdict": event.verdict.as_dict()}
         elif isinstance(event, VerificationDecided):
-            self.result = {**(self.result or {}), "decision": "failure confirmed" if event.confirmed
-                           else "alarm not confirmed", "positives": event.positives, "series": event.series,
-                           "verdict": event.trigger.as_dict()}
+            self.result = {
+                **(self.result or {}),
+                "decision": "failure confirmed" if event.confirmed else "alarm not confirmed",
+                "positives": event.positives,
+                "series": event.series,
+                "verdict": event.trigger.as_dict(),
+            }
         elif isinstance(event, StatusChanged) and event.status["state"] == State.VERIFYING.value:
             progress = event.status["verification"] or {}
-            self.result = {**(self.result or {}), "message": f"test verifying {progress.get('done', 0)}/"
-                                                             f"{progress.get('series', 0)}"}
+            self.result = {
+                **(self.result or {}),
+                "message": f"test verifying {progress.get('done', 0)}/{progress.get('series', 0)}",
+            }
         self._on_change()
 
     def _run(self) -> None:

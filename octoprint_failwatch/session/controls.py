@@ -15,8 +15,14 @@ from .notice import FailureNotice
 
 
 class UserControls:
-    def __init__(self, watch: Watch, notice: FailureNotice, incidents: IncidentHistory, feedback: Feedback,
-                 push_status: Callable[[], None]):
+    def __init__(
+        self,
+        watch: Watch,
+        notice: FailureNotice,
+        incidents: IncidentHistory,
+        feedback: Feedback,
+        push_status: Callable[[], None],
+    ):
         self._watch = watch
         self._notice = notice
         self._incidents = incidents

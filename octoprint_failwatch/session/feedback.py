@@ -19,8 +19,9 @@ from ..outcomes.history import IncidentHistory
 
 
 class Feedback:
-    def __init__(self, history: IncidentHistory, watch: Watch, print_action: PrintAction,
-                 grace_seconds: Callable[[], float]):
+    def __init__(
+        self, history: IncidentHistory, watch: Watch, print_action: PrintAction, grace_seconds: Callable[[], float]
+    ):
         self._history = history
         self._watch = watch
         self._print_action = print_action

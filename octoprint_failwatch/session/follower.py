@@ -27,9 +27,20 @@ MACRO_PAUSE_SECONDS = 20.0
 
 
 class PrintFollower:
-    def __init__(self, *, watch: Watch, action: PrintAction, feedback: Feedback, gate: Optional[PrintGate],
-                 config: Callable[[], FailwatchConfig], new_print: Callable[[], None], clock: Clock,
-                 logger: logging.Logger, printer: Optional[Printer] = None, macro_pause_seconds: float = 0.0):
+    def __init__(
+        self,
+        *,
+        watch: Watch,
+        action: PrintAction,
+        feedback: Feedback,
+        gate: Optional[PrintGate],
+        config: Callable[[], FailwatchConfig],
+        new_print: Callable[[], None],
+        clock: Clock,
+        logger: logging.Logger,
+        printer: Optional[Printer] = None,
+        macro_pause_seconds: float = 0.0,
+    ):
         self._watch = watch
         self._action = action
         self._feedback = feedback
@@ -57,8 +68,9 @@ class PrintFollower:
         it is resumed."""
         with self._lock:
             self._begin(file, already_running=True)
-            self._watch.start("started during a paused print" if paused else "started during a print",
-                              self._config().test_mode)
+            self._watch.start(
+                "started during a paused print" if paused else "started during a print", self._config().test_mode
+            )
             if paused:
                 self._paused_at = None
                 self._watch.control(lambda engine: engine.suspend())
@@ -90,8 +102,7 @@ class PrintFollower:
     # ----- a printer's state changes (the daemon's printers, on their own thread: quick) -----
 
     def changed(self, old: PrinterState, new: PrinterState) -> None:
-        self._logger.info("Failwatch: the printer (%s) is %s", self._printer.name if self._printer else "?",
-                          new.value)
+        self._logger.info("Failwatch: the printer (%s) is %s", self._printer.name if self._printer else "?", new.value)
         job = self._printer.job() if self._printer is not None else {}
         with self._lock:
             file = job.get("file")
@@ -101,8 +112,12 @@ class PrintFollower:
                 elif self._following and file == self._file and self._watch.state != State.IDLE:
                     pass  # the printer is back after an outage, still printing the same file: the same watch
                 else:
-                    self._start(file, f"print started ({file or 'unknown file'})" if old != PrinterState.OFFLINE
-                                else f"the printer is printing ({file or 'unknown file'})")
+                    self._start(
+                        file,
+                        f"print started ({file or 'unknown file'})"
+                        if old != PrinterState.OFFLINE
+                        else f"the printer is printing ({file or 'unknown file'})",
+                    )
             elif new == PrinterState.PAUSED:
                 if not self._following:  # already paused when Failwatch started: watched once resumed
                     self._begin(file, already_running=False)
@@ -132,14 +147,18 @@ class PrintFollower:
         self._watch.start(reason, self._config().test_mode)
 
     def _resume(self) -> None:
-        paused_for = self._clock.monotonic() - (self._paused_at if self._paused_at is not None
-                                                else self._clock.monotonic())
+        paused_for = self._clock.monotonic() - (
+            self._paused_at if self._paused_at is not None else self._clock.monotonic()
+        )
         self._paused_at = None
         ours = self._feedback.user_resumed() is not None
         self._following = True
         if paused_for < self._macro_pause_seconds and not ours:
-            self._watch.start("a short pause ended (a macro's, such as a timelapse frame): watching on",
-                              self._config().test_mode, same_print=True)
+            self._watch.start(
+                "a short pause ended (a macro's, such as a timelapse frame): watching on",
+                self._config().test_mode,
+                same_print=True,
+            )
             return
         self._watch.start("print resumed", self._config().test_mode, same_print=True)
         grace = self._config().resume_grace_seconds

@@ -45,8 +45,9 @@ class PrintGate:
         job = self._printer.job()
         print_time = job.get("elapsed") or 0
         if self._joined_midway is None:  # a print we saw start is at a few % at most in its first seconds
-            self._joined_midway = ((job.get("progress") or 0) > JOINED_MIDWAY_PERCENT
-                                   and print_time < JOINED_MIDWAY_SECONDS)
+            self._joined_midway = (
+                job.get("progress") or 0
+            ) > JOINED_MIDWAY_PERCENT and print_time < JOINED_MIDWAY_SECONDS
             if self._joined_midway:
                 self._logger.info("Failwatch: joined a print at %.0f %%, no warm-up", job["progress"])
         if not self._joined_midway:

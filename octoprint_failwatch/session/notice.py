@@ -33,8 +33,12 @@ class FailureNotice:
         }
         if self._send is None:
             return
-        threading.Thread(target=self._send_with_snapshot, args=(dict(self.current), outcome.snapshot),
-                         name="failwatch-failure-notice", daemon=True).start()
+        threading.Thread(
+            target=self._send_with_snapshot,
+            args=(dict(self.current), outcome.snapshot),
+            name="failwatch-failure-notice",
+            daemon=True,
+        ).start()
 
     def clear(self, incident: Optional[str] = None) -> bool:
         """Takes the notice down (only if it is about `incident`, when given); True if one was shown."""

@@ -35,8 +35,14 @@ class Controls(Protocol):
 
 
 class RemoteCommands:
-    def __init__(self, controls: Controls, alarm: Callable[[], Optional[str]], printer: Optional[Printer],
-                 print_action: PrintAction, logger: logging.Logger):
+    def __init__(
+        self,
+        controls: Controls,
+        alarm: Callable[[], Optional[str]],
+        printer: Optional[Printer],
+        print_action: PrintAction,
+        logger: logging.Logger,
+    ):
         self._controls = controls
         self._alarm = alarm  # the incident of the failure notice on show, if any
         self._printer = printer

@@ -45,29 +45,57 @@ class Session:
         self.detector = DetectorSlot(host.detector_cache or data / "models", logger, on_change=host.changed)
         # a verification's calls go out together and frames are taken off the engine's thread, each on a thread
         # that never holds up the host's exit
-        self.assembly = Assembly(clock=host.clock, spend=self.spend, detector=self.detector, logger=logger,
-                                 model_calls=DaemonThreadExecutor("failwatch-model"),
-                                 captures=DaemonThreadExecutor("failwatch-camera"))
+        self.assembly = Assembly(
+            clock=host.clock,
+            spend=self.spend,
+            detector=self.detector,
+            logger=logger,
+            model_calls=DaemonThreadExecutor("failwatch-model"),
+            captures=DaemonThreadExecutor("failwatch-camera"),
+        )
         self.incidents = IncidentHistory(data / "incidents", logger=logger)
         self.print_action = PrintAction(lambda: self.config, logger, host.printer)
         self.gate = PrintGate(host.printer, lambda: self.config, logger) if host.printer is not None else None
         self.notice = FailureNotice(host.pages, logger)
         self.watch = Watch(self._watch_engine, self.new_camera, BEAT_SECONDS, logger)
-        self.feedback = Feedback(self.incidents, self.watch, self.print_action,
-                                 lambda: self.config.resume_grace_seconds)
+        self.feedback = Feedback(
+            self.incidents, self.watch, self.print_action, lambda: self.config.resume_grace_seconds
+        )
         self.controls = UserControls(self.watch, self.notice, self.incidents, self.feedback, host.changed)
-        self.remote = RemoteCommands(self.controls, lambda: (self.notice.current or {}).get("incident"),
-                                     host.printer, self.print_action, logger)
-        self.check_now = CheckNow(lambda sink, log: self.engine(sink, self.new_camera(), gated=False, logger=log),
-                                  host.heard, host.changed, logger, BEAT_SECONDS)
-        self.follower = PrintFollower(watch=self.watch, action=self.print_action, feedback=self.feedback,
-                                      gate=self.gate, config=lambda: self.config, new_print=self._new_print,
-                                      clock=host.clock, logger=logger, printer=host.printer,
-                                      macro_pause_seconds=host.macro_pause_seconds)
+        self.remote = RemoteCommands(
+            self.controls, lambda: (self.notice.current or {}).get("incident"), host.printer, self.print_action, logger
+        )
+        self.check_now = CheckNow(
+            lambda sink, log: self.engine(sink, self.new_camera(), gated=False, logger=log),
+            host.heard,
+            host.changed,
+            logger,
+            BEAT_SECONDS,
+        )
+        self.follower = PrintFollower(
+            watch=self.watch,
+            action=self.print_action,
+            feedback=self.feedback,
+            gate=self.gate,
+            config=lambda: self.config,
+            new_print=self._new_print,
+            clock=host.clock,
+            logger=logger,
+            printer=host.printer,
+            macro_pause_seconds=host.macro_pause_seconds,
+        )
         self.channels = self._make_channels()
-        self.dispatcher = Dispatcher(config, self.channels, self.print_action, self.incidents, host.printer_name,
-                                     host.printer.job if host.printer is not None else dict, self.watch.snapshot,
-                                     self.spend, logger)
+        self.dispatcher = Dispatcher(
+            config,
+            self.channels,
+            self.print_action,
+            self.incidents,
+            host.printer_name,
+            host.printer.job if host.printer is not None else dict,
+            self.watch.snapshot,
+            self.spend,
+            logger,
+        )
         logger.setLevel(logging.DEBUG if config.verbose_logging else logging.INFO)
         self.detector.configure(config)
 
@@ -100,8 +128,12 @@ class Session:
             return False
         # a confirmed failure starts its cooldown a moment before it is announced: the page would show
         # "Cooldown" before "FAILURE"; it hears both at once, with the announcement
-        return not (isinstance(event, StatusChanged) and event.status["state"] == State.COOLDOWN.value
-                    and not event.status["acknowledged"] and self.notice.current is None)
+        return not (
+            isinstance(event, StatusChanged)
+            and event.status["state"] == State.COOLDOWN.value
+            and not event.status["acknowledged"]
+            and self.notice.current is None
+        )
 
     def _new_print(self) -> None:
         self.feedback.new_print()
@@ -113,8 +145,14 @@ class Session:
     def _make_channels(self) -> AlertChannels:
         host = self.host
         self.identity = host.identity(self.config)  # the name the channels were made with
-        return make_channels(self.config, self.identity, host.logger, host.mqtt_helpers(),
-                             host.data_folder / "mqtt-retained.json", self.remote.run)
+        return make_channels(
+            self.config,
+            self.identity,
+            host.logger,
+            host.mqtt_helpers(),
+            host.data_folder / "mqtt-retained.json",
+            self.remote.run,
+        )
 
     def connect_channels(self) -> None:
         """Reconnects the alert channels with the settings and the printer's name as they are now; the new
@@ -139,10 +177,12 @@ class Session:
                 self.follower.watch_now("test mode changed", same_print=False)
             else:
                 self.watch.stop()
-            return ["test mode on: this print is no longer watched; only Test now runs a cycle" if config.test_mode
-                    else "test mode off: this print is watched again"]
-        self.watch.reconfigure(config, "camera" in parts,
-                               self.assembly.analyser(config) if "model" in parts else None)
+            return [
+                "test mode on: this print is no longer watched; only Test now runs a cycle"
+                if config.test_mode
+                else "test mode off: this print is watched again"
+            ]
+        self.watch.reconfigure(config, "camera" in parts, self.assembly.analyser(config) if "model" in parts else None)
         if self.watch.state == State.NOT_CONFIGURED and not config.not_ready() and self.follower.following:
             # the print started before the settings were complete: it is watched from now on, not from the next
             self.follower.watch_now("settings complete: watching this print")
@@ -161,8 +201,10 @@ class Session:
 
 def change_notes(parts: set, camera: str) -> list[str]:
     """What a save changed for the print being watched, in words; its snooze, cooldown or alarm stay as they were."""
-    said = {"camera": f"camera changed: the next frame comes from {camera}",
-            "model": "model settings changed: the next model call uses them",
-            "alerts": "alert channels reconnected with the new settings",
-            "detection": "detection settings apply from the next frame; a cooldown or snooze under way keeps its end"}
+    said = {
+        "camera": f"camera changed: the next frame comes from {camera}",
+        "model": "model settings changed: the next model call uses them",
+        "alerts": "alert channels reconnected with the new settings",
+        "detection": "detection settings apply from the next frame; a cooldown or snooze under way keeps its end",
+    }
     return [text for part, text in said.items() if part in parts]

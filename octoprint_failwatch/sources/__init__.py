@@ -15,8 +15,12 @@ from .base import FrameSource
 from .http import MjpegCamera, SnapshotCamera
 
 
-def make_camera(config: FailwatchConfig, clock, printer_camera: Optional[Callable[[], tuple[str, str]]] = None,
-                webcam: Optional[Callable[[], FrameSource]] = None) -> FrameSource:
+def make_camera(
+    config: FailwatchConfig,
+    clock,
+    printer_camera: Optional[Callable[[], tuple[str, str]]] = None,
+    webcam: Optional[Callable[[], FrameSource]] = None,
+) -> FrameSource:
     """The frame source the settings choose; 'auto' = RTSP if a URL is set, else snapshot URL, else the host's own
     webcam (`webcam`: the plugin's OctoPrint webcam). 'printer' is the daemon's printer's camera (`printer_camera`
     says its URLs); in the plugin, OctoPrint's webcam."""

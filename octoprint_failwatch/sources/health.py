@@ -54,8 +54,10 @@ class CameraHealth:
             if mean < BLACK_MEAN:
                 return BLACK, "camera picture is black (lens covered, lights off or camera not ready)"
             return UNIFORM, "camera picture is a single flat colour (no image)"
-        if self._reference is None or ImageStat.Stat(ImageChops.difference(small, self._reference)).mean[0] \
-                >= CHANGE_THRESHOLD:
+        if (
+            self._reference is None
+            or ImageStat.Stat(ImageChops.difference(small, self._reference)).mean[0] >= CHANGE_THRESHOLD
+        ):
             self._reference = small
             self._unchanged_since = at
             return None

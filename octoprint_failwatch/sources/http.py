@@ -56,8 +56,11 @@ class _HttpCamera(FrameSource):
     def _digest_asked(self, response: requests.Response) -> bool:
         """A 401 that asks for Digest while we sent Basic: the session answers with Digest from now on."""
         parts = urlsplit(self._url)
-        if isinstance(self._session.auth, HTTPDigestAuth) or parts.username is None or \
-                "digest" not in response.headers.get("WWW-Authenticate", "").lower():
+        if (
+            isinstance(self._session.auth, HTTPDigestAuth)
+            or parts.username is None
+            or "digest" not in response.headers.get("WWW-Authenticate", "").lower()
+        ):
             return False
         self._session.auth = HTTPDigestAuth(unquote(parts.username), unquote(parts.password or ""))
         netloc = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
@@ -66,8 +69,7 @@ class _HttpCamera(FrameSource):
 
     def _frame(self, response: requests.Response, where: str) -> Frame:
         if response.status_code == 401:
-            raise CameraError(f"camera at {where} refused the login (HTTP 401): check the user and password in "
-                              "the URL")
+            raise CameraError(f"camera at {where} refused the login (HTTP 401): check the user and password in the URL")
         if response.status_code != 200:
             raise CameraError(f"camera at {where} answered HTTP {response.status_code}")
         data = self._read(response, where)
@@ -83,8 +85,9 @@ class SnapshotCamera(_HttpCamera):
     def _read(self, response: requests.Response, where: str) -> bytes:
         if response.headers.get("Content-Type", "").lower().startswith("multipart/"):
             # a stream would be read until 20 MB have come: said at once, with what to do
-            raise CameraError(f"camera at {where} sends a stream, not a snapshot: set this URL as the MJPEG "
-                              "stream URL instead")
+            raise CameraError(
+                f"camera at {where} sends a stream, not a snapshot: set this URL as the MJPEG stream URL instead"
+            )
         deadline = time.monotonic() + self._timeout  # the whole picture, not each read: a trickle ends too
         data = b""
         for chunk in response.iter_content(chunk_size=65536):
@@ -92,8 +95,9 @@ class SnapshotCamera(_HttpCamera):
             if len(data) > MAX_SNAPSHOT_BYTES:
                 raise CameraError(f"camera at {where} sent an image larger than 20 MB")
             if time.monotonic() > deadline:
-                raise CameraError(f"camera unreachable: the picture at {where} took longer than "
-                                  f"{self._timeout:g} s to come")
+                raise CameraError(
+                    f"camera unreachable: the picture at {where} took longer than {self._timeout:g} s to come"
+                )
         return check_jpeg(data, where)
 
 
@@ -107,7 +111,7 @@ class MjpegCamera(_HttpCamera):
             start = buffer.find(JPEG_MAGIC)
             end = buffer.find(b"\xff\xd9", start + 2) if start >= 0 else -1
             if end >= 0:
-                return buffer[start:end + 2]
+                return buffer[start : end + 2]
             if len(buffer) > MAX_SNAPSHOT_BYTES:
                 break
         raise CameraError(f"camera at {where} sent no JPEG frame in its stream")

@@ -48,5 +48,7 @@ class PrinterCamera(FrameSource):
             return SnapshotCamera(snapshot, self._timeout, self._clock)
         if stream:
             return MjpegCamera(stream, self._timeout, self._clock)
-        raise CameraError("camera unreachable: the printer has no webcam configured (add one in Mainsail/Fluidd "
-                          "or OctoPrint, or set RTSP_URL or SNAPSHOT_URL)")
+        raise CameraError(
+            "camera unreachable: the printer has no webcam configured (add one in Mainsail/Fluidd "
+            "or OctoPrint, or set RTSP_URL or SNAPSHOT_URL)"
+        )

@@ -55,15 +55,20 @@ def open_stream(url: str, transport: str, timeout_ms: int) -> cv2.VideoCapture:
         # keyframe a session starts with, so a capture waited for the next one (8.3 s at a keyframe every 8 s,
         # 0.35 s without); frames stay live because the reader grabs continuously while the stream is open
         os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = (
-            f"rtsp_transport;{transport}|analyzeduration;200000|probesize;32768|fpsprobesize;0")
-        capture = cv2.VideoCapture(url, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms,
-                                                         cv2.CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms])
+            f"rtsp_transport;{transport}|analyzeduration;200000|probesize;32768|fpsprobesize;0"
+        )
+        capture = cv2.VideoCapture(
+            url,
+            cv2.CAP_FFMPEG,
+            [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms],
+        )
     if not capture.isOpened():
         capture.release()
         from .rtsp_probe import diagnose  # only after a failure: one DESCRIBE says why
 
-        raise CameraError(f"camera unreachable: could not open the stream: "
-                          f"{diagnose(url, transport, min(5.0, timeout_ms / 1000))}")
+        raise CameraError(
+            f"camera unreachable: could not open the stream: {diagnose(url, transport, min(5.0, timeout_ms / 1000))}"
+        )
     return capture
 
 
@@ -158,15 +163,17 @@ class RtspCamera(FrameSource):
                 reader = self._reader
                 if reader is None or reader.stopped.is_set():
                     timeout = max(0.1, deadline - time.monotonic())
-                    reader = self._reader = _Reader(open_stream(self._url, self._transport, int(timeout * 1000)),
-                                                    self._where, self._clock)
+                    reader = self._reader = _Reader(
+                        open_stream(self._url, self._transport, int(timeout * 1000)), self._where, self._clock
+                    )
                     reader.start()
                 try:
                     return reader.take(max(0.1, deadline - time.monotonic()))
                 except _Stalled:
                     continue
-            raise CameraError(f"camera stream at {self._where} keeps stalling: no live picture "
-                              f"within {self._timeout:g} s")
+            raise CameraError(
+                f"camera stream at {self._where} keeps stalling: no live picture within {self._timeout:g} s"
+            )
 
     def release(self) -> None:
         """No frame is due soon: the stream closes now (not waiting for it), so nothing decodes meanwhile."""

@@ -49,8 +49,7 @@ def _authorization(challenge: str, url: str, user: str, password: str) -> Option
         realm, nonce = fields.get("realm", ""), fields.get("nonce", "")
         md5 = lambda text: hashlib.md5(text.encode()).hexdigest()  # noqa: E731 - RTSP's Digest is MD5
         response = md5(f"{md5(f'{user}:{realm}:{password}')}:{nonce}:{md5(f'DESCRIBE:{url}')}")
-        return (f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{url}", '
-                f'response="{response}"')
+        return f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{url}", response="{response}"'
     return None
 
 
@@ -72,8 +71,9 @@ def diagnose(url: str, transport: str, timeout: float) -> str:
         try:
             status, headers = _request(sock, plain, 1, None)
             if status == 401 and parts.username:
-                authorization = _authorization(headers.get("www-authenticate", ""), plain,
-                                               unquote(parts.username), unquote(parts.password or ""))
+                authorization = _authorization(
+                    headers.get("www-authenticate", ""), plain, unquote(parts.username), unquote(parts.password or "")
+                )
                 if authorization:
                     status, headers = _request(sock, plain, 2, authorization)
         except socket.timeout:
@@ -81,12 +81,17 @@ def diagnose(url: str, transport: str, timeout: float) -> str:
         except (ValueError, OSError):
             return f"the server at {where} is not an RTSP camera (its answer is not RTSP)"
     if status == 401:
-        return (f"the camera at {where} refused the login (RTSP 401): check the user and password in the URL"
-                if parts.username else f"the camera at {where} asks for a login: put user:password@ in the URL")
+        return (
+            f"the camera at {where} refused the login (RTSP 401): check the user and password in the URL"
+            if parts.username
+            else f"the camera at {where} asks for a login: put user:password@ in the URL"
+        )
     if status == 404:
         return f"the camera at {where} has no stream at {parts.path or '/'} (RTSP 404): check the path"
     if status == 200:
         other = "UDP" if transport == "tcp" else "TCP"
-        return (f"the camera at {where} describes the stream but it did not start over "
-                f"{transport.upper()}: try RTSP transport {other}")
+        return (
+            f"the camera at {where} describes the stream but it did not start over "
+            f"{transport.upper()}: try RTSP transport {other}"
+        )
     return f"the camera at {where} answered RTSP {status}"

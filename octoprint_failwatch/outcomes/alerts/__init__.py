@@ -17,8 +17,18 @@ from ...config import FailwatchConfig
 from .alert import ACTION_WORDS, FAILURE, PROBLEM, STATUS, TEST, Alert, AlertChannel
 from .mqtt_identity import Identity
 
-__all__ = ["ACTION_WORDS", "FAILURE", "PROBLEM", "STATUS", "TEST", "Alert", "AlertChannel", "AlertChannels",
-           "Identity", "make_channels"]
+__all__ = [
+    "ACTION_WORDS",
+    "FAILURE",
+    "PROBLEM",
+    "STATUS",
+    "TEST",
+    "Alert",
+    "AlertChannel",
+    "AlertChannels",
+    "Identity",
+    "make_channels",
+]
 
 
 class AlertChannels:
@@ -68,9 +78,14 @@ class UnavailableChannel:
         pass
 
 
-def make_channels(config: FailwatchConfig, identity: Identity, logger: logging.Logger,
-                  octoprint_mqtt: Optional[dict] = None, record: Optional[Path] = None,
-                  commands: Optional[Callable[[str], tuple[bool, str]]] = None) -> AlertChannels:
+def make_channels(
+    config: FailwatchConfig,
+    identity: Identity,
+    logger: logging.Logger,
+    octoprint_mqtt: Optional[dict] = None,
+    record: Optional[Path] = None,
+    commands: Optional[Callable[[str], tuple[bool, str]]] = None,
+) -> AlertChannels:
     """The channels the settings ask for. `octoprint_mqtt`: OctoPrint-MQTT's helpers and its last will, used only
     without a broker of our own; `record`: where the retained MQTT topics published last are kept; `commands`:
     what runs Home Assistant's buttons (on our own broker connection, when `mqtt_ha_controls` is on)."""
@@ -107,15 +122,15 @@ def _notify(config: FailwatchConfig, logger: logging.Logger) -> AlertChannel:
     return NotifyChannel(split_urls(config.notify_urls), logger)
 
 
-def _mqtt(config: FailwatchConfig, identity: Identity, logger: logging.Logger, record: Optional[Path],
-          commands) -> AlertChannel:
+def _mqtt(
+    config: FailwatchConfig, identity: Identity, logger: logging.Logger, record: Optional[Path], commands
+) -> AlertChannel:
     from .mqtt import MqttChannel
 
     return MqttChannel(config, identity, logger, record, commands)
 
 
-def _octoprint_mqtt(helpers: dict, config: FailwatchConfig, identity: Identity,
-                    logger: logging.Logger) -> AlertChannel:
+def _octoprint_mqtt(helpers: dict, config: FailwatchConfig, identity: Identity, logger: logging.Logger) -> AlertChannel:
     from .octoprint_mqtt import OctoPrintMqttChannel
 
     return OctoPrintMqttChannel(helpers, identity, helpers.get("availability"), config.mqtt_ha_discovery, logger)

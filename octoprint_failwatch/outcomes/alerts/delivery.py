@@ -25,9 +25,16 @@ Attempt = Callable[[Any], "tuple[bool, str]"]
 
 
 class DeliveryWorker:
-    def __init__(self, name: str, attempt: Attempt, gave_up: Callable[[Any], None], logger: logging.Logger,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-                 capacity: int = 50):
+    def __init__(
+        self,
+        name: str,
+        attempt: Attempt,
+        gave_up: Callable[[Any], None],
+        logger: logging.Logger,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        capacity: int = 50,
+    ):
         self._attempt = attempt
         self._gave_up = gave_up
         self._logger = logger
@@ -66,5 +73,5 @@ class DeliveryWorker:
                 self._gave_up(item)
                 return
             attempt += 1
-            delay = float(wait) if wait else random.uniform(0, min(BACKOFF_CAP, 2.0 ** attempt))
+            delay = float(wait) if wait else random.uniform(0, min(BACKOFF_CAP, 2.0**attempt))
             self._sleep(min(delay, max(0.0, deadline - self._clock())))

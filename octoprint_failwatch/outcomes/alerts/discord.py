@@ -52,8 +52,9 @@ class DiscordMessage:
 
 
 class DiscordNotifier:
-    def __init__(self, webhook_url: str, logger: Optional[logging.Logger] = None, sleep=time.sleep,
-                 clock=time.monotonic):
+    def __init__(
+        self, webhook_url: str, logger: Optional[logging.Logger] = None, sleep=time.sleep, clock=time.monotonic
+    ):
         self._url = webhook_url
         self._where = mask_webhook(webhook_url)
         self._logger = logger or logging.getLogger(__name__)
@@ -88,8 +89,10 @@ class DiscordNotifier:
         body = message.payload(with_image=snapshot is not None)
         request: dict[str, Any]
         if snapshot is not None:  # multipart: payload_json + the picture
-            request = {"data": {"payload_json": json.dumps(body)},
-                       "files": {"files[0]": ("snapshot.jpg", snapshot, "image/jpeg")}}
+            request = {
+                "data": {"payload_json": json.dumps(body)},
+                "files": {"files[0]": ("snapshot.jpg", snapshot, "image/jpeg")},
+            }
         else:
             request = {"json": body}
         try:
@@ -116,8 +119,13 @@ COLOURS = {"failure": RED, "problem": ORANGE, "test": GREEN}
 
 def discord_message(words: Wording, snapshot) -> DiscordMessage:
     text = words.text.replace("Please check the printer in person.", "**Please check the printer in person.**")
-    return DiscordMessage(title=words.title, description=text, colour=COLOURS[words.kind], fields=words.facts,
-                          snapshot=snapshot if words.kind != "problem" else None)
+    return DiscordMessage(
+        title=words.title,
+        description=text,
+        colour=COLOURS[words.kind],
+        fields=words.facts,
+        snapshot=snapshot if words.kind != "problem" else None,
+    )
 
 
 class DiscordChannel:

@@ -41,8 +41,14 @@ PORTS = {"mqtt": 1883, "tcp": 1883, "mqtts": 8883, "ws": 80, "wss": 443}
 
 
 class MqttPublisher:
-    def __init__(self, config: FailwatchConfig, identity: Identity, logger: Optional[logging.Logger] = None,
-                 record: Optional[Path] = None, commands: Optional[Commands] = None):
+    def __init__(
+        self,
+        config: FailwatchConfig,
+        identity: Identity,
+        logger: Optional[logging.Logger] = None,
+        record: Optional[Path] = None,
+        commands: Optional[Commands] = None,
+    ):
         self._config = config
         self._commands = commands if config.mqtt_ha_controls else None
         self._logger = logger or logging.getLogger(__name__)
@@ -224,12 +230,17 @@ class MqttPublisher:
         elif message.topic == self._identity.command_topic and self._commands is not None:
             command = message.payload.decode("utf-8", "replace").strip()[:40]
             if message.retain:
-                self._logger.warning("Failwatch MQTT: ignored the retained command %r on %s (a command is run only "
-                                     "when it is sent, never from the broker's memory)", command, message.topic)
+                self._logger.warning(
+                    "Failwatch MQTT: ignored the retained command %r on %s (a command is run only "
+                    "when it is sent, never from the broker's memory)",
+                    command,
+                    message.topic,
+                )
                 self._answer(command, False, "ignored: a retained command is never run")
                 return
-            threading.Thread(target=self._run_command, args=(command,), name="failwatch-mqtt-command",
-                             daemon=True).start()
+            threading.Thread(
+                target=self._run_command, args=(command,), name="failwatch-mqtt-command", daemon=True
+            ).start()
 
     # ----- commands (a thread each) -----
 
@@ -244,8 +255,7 @@ class MqttPublisher:
         self._answer(command, ok, text)
 
     def _answer(self, command: str, ok: bool, text: str) -> None:
-        answer = {"command": command, "ok": ok, "message": text,
-                  "timestamp": datetime.now(timezone.utc).isoformat()}
+        answer = {"command": command, "ok": ok, "message": text, "timestamp": datetime.now(timezone.utc).isoformat()}
         self._client.publish(f"{self._identity.command_topic}/result", json.dumps(answer), qos=1, retain=False)
 
 
@@ -254,8 +264,14 @@ class MqttChannel:
 
     name = "mqtt"
 
-    def __init__(self, config: FailwatchConfig, identity: Identity, logger: Optional[logging.Logger] = None,
-                 record: Optional[Path] = None, commands: Optional[Commands] = None):
+    def __init__(
+        self,
+        config: FailwatchConfig,
+        identity: Identity,
+        logger: Optional[logging.Logger] = None,
+        record: Optional[Path] = None,
+        commands: Optional[Commands] = None,
+    ):
         self._logger = logger or logging.getLogger(__name__)
         self._publisher = MqttPublisher(config, identity, self._logger, record, commands).start()
         self._in_force = FailureInForce()  # published after the failure's picture
@@ -276,8 +292,9 @@ class MqttChannel:
         elif alert.kind == FAILURE:  # the picture may take a camera's time: taken off the caller's thread
             with self._lock:
                 self._taking_picture = True
-            threading.Thread(target=self._publish_failure, args=(alert,), name="failwatch-mqtt-image",
-                             daemon=True).start()
+            threading.Thread(
+                target=self._publish_failure, args=(alert,), name="failwatch-mqtt-image", daemon=True
+            ).start()
 
     def _publish_status(self, alert: Alert) -> None:
         self._publisher.publish_status(status_payload(alert, self._in_force.status(alert)))

@@ -23,21 +23,37 @@ TOPIC_ROOT = "octoprint/failwatch"  # default topic: TOPIC_ROOT/<instance id>
 HA_PREFIX = "homeassistant"
 ENTITIES = {  # (component, object id): what Home Assistant shows
     # a failure Failwatch confirmed (on from the alert through its cooldown): what an automation may wake a user for
-    ("binary_sensor", "failure"): {"name": "Print failure", "device_class": "problem",
-                                   "value_template": "{{ 'ON' if value_json.failure_confirmed else 'OFF' }}"},
+    ("binary_sensor", "failure"): {
+        "name": "Print failure",
+        "device_class": "problem",
+        "value_template": "{{ 'ON' if value_json.failure_confirmed else 'OFF' }}",
+    },
     # what the newest look said, before verification: on for an alarm that may still be rejected
-    ("binary_sensor", "look_failed"): {"name": "Last look says failed", "entity_category": "diagnostic",
-                                       "value_template": "{{ 'ON' if value_json.print_failed else 'OFF' }}"},
+    ("binary_sensor", "look_failed"): {
+        "name": "Last look says failed",
+        "entity_category": "diagnostic",
+        "value_template": "{{ 'ON' if value_json.print_failed else 'OFF' }}",
+    },
     ("sensor", "state"): {"name": "Monitoring state", "value_template": "{{ value_json.state }}"},
-    ("sensor", "confidence"): {"name": "Failure likelihood", "unit_of_measurement": "%",
-                               "state_class": "measurement",
-                               "value_template": "{{ ((value_json.confidence or 0) * 100) | round(0) }}"},
-    ("sensor", "last_check"): {"name": "Last check", "device_class": "timestamp",
-                               "value_template": "{{ value_json.timestamp }}"},
+    ("sensor", "confidence"): {
+        "name": "Failure likelihood",
+        "unit_of_measurement": "%",
+        "state_class": "measurement",
+        "value_template": "{{ ((value_json.confidence or 0) * 100) | round(0) }}",
+    },
+    ("sensor", "last_check"): {
+        "name": "Last check",
+        "device_class": "timestamp",
+        "value_template": "{{ value_json.timestamp }}",
+    },
 }
 COMMANDS = {  # Home Assistant buttons (when controls are on): payload -> button name
-    "acknowledge": "Acknowledge", "not_a_failure": "Not a failure", "snooze": "Snooze 30 min",
-    "resume_watching": "Resume watching", "pause_print": "Pause print", "resume_print": "Resume print",
+    "acknowledge": "Acknowledge",
+    "not_a_failure": "Not a failure",
+    "snooze": "Snooze 30 min",
+    "resume_watching": "Resume watching",
+    "pause_print": "Pause print",
+    "resume_print": "Resume print",
 }
 
 
@@ -123,27 +139,47 @@ class Identity:
         named = re.search(r"\w", self.printer_name or "")  # an empty or emoji-only name says nothing
         return f"Failwatch {self.printer_name.strip()}" if named else f"Failwatch {self.instance_id}"
 
-    def discovery_configs(self, availability: Optional[dict] = None, image: bool = False,
-                          controls: bool = False) -> dict[str, dict]:
+    def discovery_configs(
+        self, availability: Optional[dict] = None, image: bool = False, controls: bool = False
+    ) -> dict[str, dict]:
         """Retained configs by their topic: one device per instance; with `image`, the failure snapshot as an
         image entity; with `controls`, a button per command. `availability` replaces our own availability
         topic (OctoPrint-MQTT's last will, when publishing through it)."""
-        device = {"identifiers": [self.node], "name": self.device_name, "manufacturer": "Failwatch",
-                  "model": "OctoPrint-Failwatch", "sw_version": _version()}
-        origin = {"name": "OctoPrint-Failwatch", "sw": _version(),
-                  "url": "https://github.com/failwatch/OctoPrint-Failwatch"}
+        device = {
+            "identifiers": [self.node],
+            "name": self.device_name,
+            "manufacturer": "Failwatch",
+            "model": "OctoPrint-Failwatch",
+            "sw_version": _version(),
+        }
+        origin = {
+            "name": "OctoPrint-Failwatch",
+            "sw": _version(),
+            "url": "https://github.com/failwatch/OctoPrint-Failwatch",
+        }
         common = {"device": device, "origin": origin, **(availability or {"availability_topic": self.availability})}
         entities = {key: {"state_topic": self.topic, **entity} for key, entity in ENTITIES.items()}
         if image:
-            entities["image", "snapshot"] = {"name": "Failure snapshot", "image_topic": self.snapshot_topic,
-                                             "content_type": "image/jpeg"}
+            entities["image", "snapshot"] = {
+                "name": "Failure snapshot",
+                "image_topic": self.snapshot_topic,
+                "content_type": "image/jpeg",
+            }
         if controls:
-            entities.update({("button", command): {"name": name, "command_topic": self.command_topic,
-                                                   "payload_press": command}
-                             for command, name in COMMANDS.items()})
-        return {f"{HA_PREFIX}/{component}/{self.node}/{name}/config": {**common, **entity,
-                                                                      "unique_id": f"{self.node}_{name}"}
-                for (component, name), entity in entities.items()}
+            entities.update(
+                {
+                    ("button", command): {"name": name, "command_topic": self.command_topic, "payload_press": command}
+                    for command, name in COMMANDS.items()
+                }
+            )
+        return {
+            f"{HA_PREFIX}/{component}/{self.node}/{name}/config": {
+                **common,
+                **entity,
+                "unique_id": f"{self.node}_{name}",
+            }
+            for (component, name), entity in entities.items()
+        }
 
 
 def legacy_topics(printer_name: str) -> list[str]:
@@ -151,7 +187,9 @@ def legacy_topics(printer_name: str) -> list[str]:
     and the shared default topic."""
     node = "failwatch_" + (re.sub(r"[^a-z0-9_]+", "_", printer_name.lower()).strip("_") or "octoprint")
     return [f"{HA_PREFIX}/{component}/{node}/{name}/config" for component, name in ENTITIES] + [
-        TOPIC_ROOT, f"{TOPIC_ROOT}/availability"]
+        TOPIC_ROOT,
+        f"{TOPIC_ROOT}/availability",
+    ]
 
 
 class RetainedRecord:

@@ -35,8 +35,13 @@ def masked(url: str) -> str:
 class NotifyTarget:
     """One URL and the delivery worker that serves it."""
 
-    def __init__(self, url: str, logger: logging.Logger, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        url: str,
+        logger: logging.Logger,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         import apprise
 
         self._apprise = apprise.Apprise()
@@ -72,11 +77,16 @@ class NotifyTarget:
         import apprise
 
         kind = {"failure": apprise.NotifyType.FAILURE, "problem": apprise.NotifyType.WARNING}.get(
-            words.kind, apprise.NotifyType.INFO)
+            words.kind, apprise.NotifyType.INFO
+        )
         with tempfile.TemporaryDirectory(prefix="failwatch-") as folder:
             attachment = self._snapshot_file(snapshot, os.path.join(folder, "snapshot.jpg"))
-            delivered = self._apprise.notify(title=words.title, body=as_text(words), notify_type=kind,
-                                             attach=apprise.AppriseAttachment(attachment) if attachment else None)
+            delivered = self._apprise.notify(
+                title=words.title,
+                body=as_text(words),
+                notify_type=kind,
+                attach=apprise.AppriseAttachment(attachment) if attachment else None,
+            )
         self.status = "last alert delivered" if delivered else "last alert not delivered"
         return bool(delivered)
 

@@ -21,8 +21,9 @@ from .mqtt_identity import HA_PREFIX, FailureInForce, Identity, status_payload
 class OctoPrintMqttChannel:
     name = "mqtt"
 
-    def __init__(self, helpers: dict, identity: Identity, availability: Optional[dict], discovery: bool,
-                 logger: logging.Logger):
+    def __init__(
+        self, helpers: dict, identity: Identity, availability: Optional[dict], discovery: bool, logger: logging.Logger
+    ):
         self._publish: Callable[..., bool] = helpers["mqtt_publish"]  # (topic, payload, retained, qos, queueing)
         self._identity = identity
         self._availability = availability  # OctoPrint-MQTT's last will, for Home Assistant
@@ -41,10 +42,18 @@ class OctoPrintMqttChannel:
         failure = alert.kind == FAILURE
         shown = self._in_force.failure(alert) if failure else self._in_force.status(alert)
         try:
-            sent = self._publish(self._identity.topic, json.dumps(status_payload(alert, shown)), retained=True,
-                                 qos=1 if failure else 0, allow_queueing=failure or alert.changed_state)
-            self._status = "publishing through the OctoPrint-MQTT plugin" if sent else (
-                "OctoPrint-MQTT is not connected: failure alerts and state changes are queued")
+            sent = self._publish(
+                self._identity.topic,
+                json.dumps(status_payload(alert, shown)),
+                retained=True,
+                qos=1 if failure else 0,
+                allow_queueing=failure or alert.changed_state,
+            )
+            self._status = (
+                "publishing through the OctoPrint-MQTT plugin"
+                if sent
+                else ("OctoPrint-MQTT is not connected: failure alerts and state changes are queued")
+            )
         except Exception as exc:
             self._status = f"publishing through OctoPrint-MQTT failed: {exc}"
             self._logger.warning("Failwatch: %s", self._status)
@@ -60,10 +69,18 @@ class OctoPrintMqttChannel:
             self._send_discovery()
 
     def send_test(self, alert: Alert) -> tuple[bool, str]:
-        sent = self._publish(f"{self._identity.topic}/test", json.dumps({**status_payload(alert), "test": True}),
-                             retained=False, qos=1, allow_queueing=False)
-        return (True, f"test message handed to OctoPrint-MQTT for {self._identity.topic}/test") if sent else (
-            False, "OctoPrint-MQTT is not connected to its broker")
+        sent = self._publish(
+            f"{self._identity.topic}/test",
+            json.dumps({**status_payload(alert), "test": True}),
+            retained=False,
+            qos=1,
+            allow_queueing=False,
+        )
+        return (
+            (True, f"test message handed to OctoPrint-MQTT for {self._identity.topic}/test")
+            if sent
+            else (False, "OctoPrint-MQTT is not connected to its broker")
+        )
 
     def status(self) -> str:
         return self._status
@@ -79,5 +96,11 @@ def octoprint_mqtt_helpers(plugin_manager, settings) -> Optional[dict]:
         return None
     publish = settings.global_get(["plugins", "mqtt", "publish"]) or {}
     will = (publish.get("baseTopic") or "octoPrint/") + (publish.get("lwTopic") or "mqtt")
-    return {**helpers, "availability": {"availability_topic": will, "payload_available": "connected",
-                                        "payload_not_available": "disconnected"}}
+    return {
+        **helpers,
+        "availability": {
+            "availability_topic": will,
+            "payload_available": "connected",
+            "payload_not_available": "disconnected",
+        },
+    }

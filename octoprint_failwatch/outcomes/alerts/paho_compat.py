@@ -20,6 +20,7 @@ def new_client(client_id: str, transport: Literal["tcp", "websockets", "unix"]) 
 
 def on_connect(handler: Callable[[mqtt.Client, bool, str], None]) -> Callable:
     """paho's on_connect for `handler(client, refused, reason)`, whichever paho calls it."""
+
     def callback(client, userdata, flags, code, properties=None):
         refused = code.is_failure if PAHO_2 else code != 0
         handler(client, refused, str(code) if PAHO_2 else mqtt.connack_string(code))
@@ -29,6 +30,7 @@ def on_connect(handler: Callable[[mqtt.Client, bool, str], None]) -> Callable:
 
 def on_disconnect(handler: Callable[[mqtt.Client, bool, str], None]) -> Callable:
     """paho's on_disconnect for `handler(client, unexpected, reason)`: paho 2 passes flags and properties."""
+
     def callback(client, userdata, *args):
         code = args[1] if PAHO_2 else args[0]  # 2.x: (flags, reason_code, properties); 1.6: (rc,)
         handler(client, code != 0, str(code))

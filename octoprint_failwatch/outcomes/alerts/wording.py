@@ -28,26 +28,39 @@ def wording(alert: Alert) -> Optional[Wording]:
     """The words for a failure, a problem or a test alert; None for a status update (not for people)."""
     if alert.kind == FAILURE:
         verdict, job = alert.verdict or {}, alert.job
-        return Wording("failure", ("🧪 Test: " if alert.test_run else "⚠️ ") + "Print failure detected",
-                       f"{verdict.get('explanation', '')}\n\nPlease check the printer in person.", [
-                           ("Confidence", f"{verdict.get('confidence', 0) * 100:.0f}% ({alert.positives} of "
-                                          f"{alert.series} checks agreed)"),
-                           ("Failure type",
-                            FAILURE_WORDS.get(verdict.get("failure_type") or "", "unspecified failure")),
-                           ("Printer", alert.printer),
-                           ("File", job.get("file") or ""),
-                           ("Progress", f"{job['progress']:.0f}%" if job.get("progress") is not None else ""),
-                           ("Elapsed", _duration(job.get("elapsed"))),
-                           ("Action", alert.action_words or ACTION_WORDS.get(alert.action, alert.action)),
-                       ])
+        return Wording(
+            "failure",
+            ("🧪 Test: " if alert.test_run else "⚠️ ") + "Print failure detected",
+            f"{verdict.get('explanation', '')}\n\nPlease check the printer in person.",
+            [
+                (
+                    "Confidence",
+                    f"{verdict.get('confidence', 0) * 100:.0f}% ({alert.positives} of {alert.series} checks agreed)",
+                ),
+                ("Failure type", FAILURE_WORDS.get(verdict.get("failure_type") or "", "unspecified failure")),
+                ("Printer", alert.printer),
+                ("File", job.get("file") or ""),
+                ("Progress", f"{job['progress']:.0f}%" if job.get("progress") is not None else ""),
+                ("Elapsed", _duration(job.get("elapsed"))),
+                ("Action", alert.action_words or ACTION_WORDS.get(alert.action, alert.action)),
+            ],
+        )
     if alert.kind == PROBLEM:
         title = "📷 Camera problem" if alert.problem == "camera" else "⏸️ Monitoring stopped by errors"
-        return Wording("problem", title, f"{alert.text}\n\nThe print is not being watched until this clears; "
-                       "Failwatch never pauses a print for this.", [("Printer", alert.printer)])
+        return Wording(
+            "problem",
+            title,
+            f"{alert.text}\n\nThe print is not being watched until this clears; "
+            "Failwatch never pauses a print for this.",
+            [("Printer", alert.printer)],
+        )
     if alert.kind == TEST:
-        return Wording("test", "✅ Failwatch test alert",
-                       "Alerts from Failwatch will arrive here, with a fresh snapshot from the camera.",
-                       [("Printer", alert.printer)])
+        return Wording(
+            "test",
+            "✅ Failwatch test alert",
+            "Alerts from Failwatch will arrive here, with a fresh snapshot from the camera.",
+            [("Printer", alert.printer)],
+        )
     return None
 
 
