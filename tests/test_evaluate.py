@@ -1,11 +1,18 @@
-"""The replay evaluator on the project's synthetic labelled set, against the local model server."""
+"""`failwatch evaluate` replays what ships: on the project's synthetic labelled set against the local model server,
+and on real camera photos (PrintNanny's, with a still camera's noise) with the on-device detector's first look and
+the offline watch, through the session's own assembly."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 from demo.make_dataset import make_dataset
+from demo.printnanny import write_recording
+
+INTERVAL = 2.0  # seconds between the recordings' frames
+STARTED = 600  # the recordings are clips from ten minutes into their prints (past the warm-up)
 
 
 def evaluate_environment(model, tmp_path) -> dict:
@@ -20,35 +27,35 @@ def evaluate_environment(model, tmp_path) -> dict:
     }
 
 
+def evaluate(dataset, env: dict, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """`failwatch evaluate DATASET ARGS` as a user runs it; its printed table and its JSON report."""
+    out = dataset.parent / "report.json"
+    command = [sys.executable, "-m", "octoprint_failwatch", "evaluate", str(dataset), *args, "--json", str(out)]
+    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    return run, json.loads(out.read_text())
+
+
+def label_one_print(dataset, name: str, onset) -> None:
+    """labels.json for one recording of PrintNanny's photos, `onset` seconds in (None: healthy)."""
+    entry = {"print": name, "frames": name, "frame_interval": INTERVAL, "onset": onset, "print_time_at_start": STARTED}
+    (dataset / "labels.json").write_text(json.dumps([entry]))
+
+
+def with_detector_cache(env: dict, tmp_path, printnanny) -> dict:
+    """The daemon's cache is $XDG_CACHE_HOME/failwatch: PrintNanny's fetched model is found there."""
+    cache = tmp_path / "xdg"
+    if not (cache / "failwatch").exists():
+        shutil.copytree(printnanny.cache, cache / "failwatch")
+    return {**env, "XDG_CACHE_HOME": str(cache)}
+
+
 def test_the_evaluator_gives_the_numbers_the_local_models_behaviour_implies(tmp_path, model):
     model.verdict, model.faults[:], model.false_positive_rate = "scene", [], 0.0
     dataset = make_dataset(tmp_path / "dataset")
-    env = evaluate_environment(model, tmp_path)
-    out = tmp_path / "report.json"
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "octoprint_failwatch",
-            "evaluate",
-            str(dataset),
-            "--compare",
-            "quick_check=false,pipeline_verification=false",
-            "quick_check=false",
-            "",
-            "--latency",
-            "3",
-            "--json",
-            str(out),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
+    groups = ("quick_check=false,pipeline_verification=false", "quick_check=false", "")
+    run, report = evaluate(dataset, evaluate_environment(model, tmp_path), "--compare", *groups, "--latency", "3")
     assert "precision" in run.stdout and "failing-1" in run.stdout
-    report = json.loads(out.read_text())
     sequential = report["quick_check=false, pipeline_verification=false"]["overall"]
     interleaved = report["quick_check=false"]["overall"]
     defaults = report["settings as configured"]["overall"]
@@ -111,30 +118,48 @@ def test_a_not_a_failure_label_in_a_timelapse_teaches_the_rest_of_the_print(tmp_
     ]
     (dataset / "labels.json").write_text(json.dumps(labels))
     env = evaluate_environment(model, tmp_path)
-    out = tmp_path / "report.json"
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "octoprint_failwatch",
-            "evaluate",
-            str(dataset),
-            "--compare",
-            "cooldown_minutes=0.5,resume_grace_minutes=0",
-            "--latency",
-            "3",
-            "--json",
-            str(out),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    prints = {
-        p["print"]: p for p in json.loads(out.read_text())["cooldown_minutes=0.5, resume_grace_minutes=0"]["prints"]
-    }
+    _, report = evaluate(dataset, env, "--compare", "cooldown_minutes=0.5,resume_grace_minutes=0", "--latency", "3")
+    prints = {p["print"]: p for p in report["cooldown_minutes=0.5, resume_grace_minutes=0"]["prints"]}
     assert prints["look-alike"]["false_alarms"] >= 3  # alarmed again after every cooldown
     assert prints["look-alike dismissed"]["false_alarms"] == 1  # the first one only
     assert prints["look-alike dismissed"]["calls"] < prints["look-alike"]["calls"]
+
+
+def test_the_replay_of_a_healthy_print_with_the_detector_makes_fewer_model_calls_than_the_defaults(
+    tmp_path, printnanny, model
+):
+    model.verdict, model.faults[:] = "healthy", []
+    write_recording(tmp_path / "dataset" / "healthy", [(4, 150)], printnanny)  # five minutes of a healthy print
+    label_one_print(tmp_path / "dataset", "healthy", None)
+    env = with_detector_cache(evaluate_environment(model, tmp_path), tmp_path, printnanny)
+    _, report = evaluate(tmp_path / "dataset", env, "--compare", "", "local_detector=printnanny", "--latency", "3")
+    defaults = report["settings as configured"]["overall"]
+    detector = report["local_detector=printnanny"]["overall"]
+    assert defaults["errors"] == detector["errors"] == 0
+    assert defaults["false_alarms_per_print_hour"] == detector["false_alarms_per_print_hour"] == 0
+    # the detector looks at every frame for free: the model only every 30 s instead of every 10 s
+    assert 0 < detector["calls"] <= 0.5 * defaults["calls"]
+
+
+def test_the_offline_replay_confirms_a_spaghetti_recording_with_no_error(tmp_path, printnanny, model):
+    # two minutes of a healthy print, then spaghetti (PrintNanny's photo 3) for three
+    write_recording(tmp_path / "dataset" / "spaghetti", [(4, 60), (3, 90)], printnanny)
+    label_one_print(tmp_path / "dataset", "spaghetti", 60 * INTERVAL)
+    env = with_detector_cache(evaluate_environment(model, tmp_path), tmp_path, printnanny)
+    _, report = evaluate(tmp_path / "dataset", env, "--compare", "model_backend=local,local_detector=printnanny")
+    overall = report["model_backend=local, local_detector=printnanny"]["overall"]
+    assert overall["errors"] == 0 and overall["recall"] == 1.0 and overall["precision"] == 1.0
+    assert overall["cost_usd"] == 0  # no cloud at all
+    assert overall["onset_to_confirmed_max"] <= 30
+
+
+def test_a_replay_that_could_judge_nothing_is_an_error_naming_what_is_missing(tmp_path):
+    (tmp_path / "labels.json").write_text("[]")
+    run = subprocess.run(
+        [sys.executable, "-m", "octoprint_failwatch", "evaluate", str(tmp_path), "--compare", "model_backend=local"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+    )
+    assert run.returncode == 2 and "On-device detector" in run.stderr

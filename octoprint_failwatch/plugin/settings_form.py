@@ -46,14 +46,3 @@ def refusals(refused: Mapping[str, str], form: Mapping[str, Any], stored: Mappin
         }
         for key, message in refused.items()
     ]
-
-
-def notes(parts: set, camera: str) -> list[str]:
-    """What a save changed for the print being watched, in words; its snooze, cooldown or alarm stay as they were."""
-    said = {
-        "camera": f"camera changed: the next frame comes from {camera}",
-        "model": "model settings changed: the next model call uses them",
-        "alerts": "alert channels reconnected with the new settings",
-        "detection": "detection settings apply from the next frame; a cooldown or snooze under way keeps its end",
-    }
-    return [text for part, text in said.items() if part in parts]
