@@ -43,7 +43,8 @@ def fetch() -> PrintNanny:
 
 def still_camera_frames(photo: bytes, count: int, seed: int = 0, width: int = 640) -> list[bytes]:
     """`count` JPEG frames of one photo as a still camera gives them: the picture scaled to `width`, each frame with
-    its own sensor noise (a frozen camera would give the same bytes every time, and be said to be frozen)."""
+    its own sensor noise and exposure drift of a grey level or two (a frozen camera gives the same picture every
+    time, and is said to be frozen)."""
     import numpy as np
     from PIL import Image
 
@@ -53,7 +54,8 @@ def still_camera_frames(photo: bytes, count: int, seed: int = 0, width: int = 64
     noise = np.random.default_rng(seed)
     frames = []
     for _ in range(count):
-        noisy = np.clip(pixels + noise.normal(0, 2.0, pixels.shape), 0, 255).astype(np.uint8)
+        exposure = noise.uniform(-2.0, 2.0)
+        noisy = np.clip(pixels + exposure + noise.normal(0, 2.0, pixels.shape), 0, 255).astype(np.uint8)
         out = io.BytesIO()
         Image.fromarray(noisy).save(out, "JPEG", quality=85)
         frames.append(out.getvalue())

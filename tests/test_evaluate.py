@@ -163,3 +163,21 @@ def test_a_replay_that_could_judge_nothing_is_an_error_naming_what_is_missing(tm
         env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
     )
     assert run.returncode == 2 and "On-device detector" in run.stderr
+
+
+def test_a_still_look_alike_there_from_the_start_is_part_of_the_print_offline_and_costs_no_model_calls(
+    tmp_path, printnanny, model
+):
+    # PrintNanny's photo 1: a draped organic print the detector scores as spaghetti, still for ten minutes
+    model.verdict, model.faults[:] = "healthy", []
+    write_recording(tmp_path / "dataset" / "organic", [(1, 300)], printnanny)
+    label_one_print(tmp_path / "dataset", "organic", None)
+    env = with_detector_cache(evaluate_environment(model, tmp_path), tmp_path, printnanny)
+    groups = ("", "local_detector=printnanny", "model_backend=local,local_detector=printnanny")
+    _, report = evaluate(tmp_path / "dataset", env, "--compare", *groups, "--latency", "3")
+    offline = report["model_backend=local, local_detector=printnanny"]["overall"]
+    assert offline["false_alarms_per_print_hour"] == 0 and offline["errors"] == 0  # never paused for it
+    defaults, detector = report["settings as configured"]["overall"], report["local_detector=printnanny"]["overall"]
+    # flagged in every frame, but in place from the start: it raises no alarm, so the model looks only as the
+    # safety net does (every 30 s), not at every alarm of a bare score
+    assert detector["calls"] <= 0.4 * defaults["calls"]

@@ -24,6 +24,7 @@ from octoprint_failwatch.analysis.local_model import (
     load_detector,
     printnanny_model,
 )
+from octoprint_failwatch.analysis.print_detector import PrintDetector
 from octoprint_failwatch.analysis.spend import DailySpend
 from octoprint_failwatch.config import build_config
 from octoprint_failwatch.frame import Frame
@@ -67,17 +68,30 @@ def test_the_region_of_interest_is_what_the_detector_looks_at(printnanny):
     assert detector.inspect(printnanny.photo(0), (0.75, 0.0, 0.25, 0.25)).score < whole.score
 
 
-def test_the_offline_backend_needs_two_flagged_frames_of_a_series(printnanny):
+def test_the_offline_backend_needs_two_frames_of_a_series_that_show_a_change(printnanny):
     slot = DetectorSlot(printnanny.cache, logging.getLogger("test"))
     config = detector_config(model_backend="local", images_per_series=3)
     slot.configure(config, wait=True)
-    analyse = make_analyser(config, None, DailySpend(), slot)
-    positive = analyse([frame(printnanny.photo(n)) for n in (2, 0, 6)])
+
+    def analyser():  # a print's: its detector remembers what the print has shown
+        return make_analyser(config, None, DailySpend(), PrintDetector(slot))
+
+    analyse = analyser()
+    for second in range(0, 60, 10):  # a minute of a healthy print first
+        assert not analyse([frame(printnanny.photo(4), second)]).print_failed
+    positive = analyse([frame(printnanny.photo(n), 60 + i) for i, n in enumerate((2, 0, 6))])
     assert positive.print_failed and positive.failure_type == "spaghetti" and positive.cost_usd == 0
-    assert "2 of 3 frames flagged" in positive.explanation and positive.model == "on-device detector"
-    one_odd_frame = analyse([frame(printnanny.photo(n)) for n in (2, 4, 0)])
-    assert not one_odd_frame.print_failed and one_odd_frame.failure_type == "none"
-    assert analyse([frame(printnanny.photo(3))], quick=True).print_failed
+    assert "2 of 3 frames flagged, 2 a change" in positive.explanation and positive.model == "on-device detector"
+    one_odd_frame = analyser()
+    one_odd_frame([frame(printnanny.photo(4), second) for second in (0, 30)])
+    verdict = one_odd_frame([frame(printnanny.photo(n), 60 + i) for i, n in enumerate((2, 4, 0))])
+    assert not verdict.print_failed and verdict.failure_type == "none"
+    assert analyse([frame(printnanny.photo(3), 70)], quick=True).print_failed
+
+    # the same strands in the first frames the print is judged on: part of the print, however high their score
+    from_the_start = analyser()
+    still = from_the_start([frame(printnanny.photo(0), second) for second in (0, 1, 2)])
+    assert not still.print_failed and "3 of 3 frames flagged, 0 a change" in still.explanation
 
 
 def test_a_tampered_model_is_refused_and_a_whole_one_is_not_fetched_again(printnanny, tmp_path):
@@ -100,7 +114,7 @@ def test_the_slot_says_what_is_missing_and_monitoring_needs_none_of_it(printnann
     slot = DetectorSlot(tmp_path, log)
     slot.configure(detector_config(local_detector=str(tmp_path / "missing.tflite")), wait=True)
     assert slot.status()["state"] == "failed" and "does not exist" in slot.status()["message"]
-    assert slot.look(frame(printnanny.photo(0))) is None  # no detector: the engine watches as without one
+    assert slot.read(frame(printnanny.photo(0))) is None  # no detector: the engine watches as without one
 
     lonely = tmp_path / "model" / "detector.tflite"
     lonely.parent.mkdir()

@@ -25,7 +25,7 @@ __all__ = ["AnalysisError", "Analyser", "DailySpend", "Verdict", "make_analyser"
 
 def make_backend(config: FailwatchConfig, clock, detector=None) -> Backend:
     """The configured model backend; its SDK is imported only here, when it is the one in use. `detector`:
-    the `local_model.DetectorSlot` the offline backend judges with."""
+    the print's `print_detector.PrintDetector`, which the offline backend judges with."""
     if config.model_backend == "local":
         from .offline import OfflineBackend
 

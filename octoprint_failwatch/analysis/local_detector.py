@@ -50,6 +50,7 @@ class DetectorReading:
     box: Optional[tuple[float, float, float, float]]  # ymin, xmin, ymax, xmax as fractions of the picture
     ms: float
     threshold: float
+    flagged_boxes: tuple[tuple[float, float, float, float], ...] = ()  # every failure at or above the threshold
 
     @property
     def flagged(self) -> bool:
@@ -158,14 +159,18 @@ class LocalDetector:
             boxes, classes, scores = (self._interpreter.get_tensor(index)[0] for index in self._outputs)
         best_label, best_score = "", 0.0
         best_box: Optional[tuple[float, float, float, float]] = None
+        flagged = []
         for box, klass, score in zip(boxes, classes, scores):
             label = self._label(int(klass))
-            if label in self._failure_labels and float(score) > best_score:
-                ymin, xmin, ymax, xmax = (float(v) for v in box[:4])
+            if label not in self._failure_labels:
+                continue
+            ymin, xmin, ymax, xmax = (float(v) for v in box[:4])
+            if float(score) >= self._threshold:
+                flagged.append((ymin, xmin, ymax, xmax))
+            if float(score) > best_score:
                 best_label, best_score, best_box = label, float(score), (ymin, xmin, ymax, xmax)
-        return DetectorReading(
-            best_label or "none", best_score, best_box, (time.perf_counter() - started) * 1000, self._threshold
-        )
+        took = (time.perf_counter() - started) * 1000
+        return DetectorReading(best_label or "none", best_score, best_box, took, self._threshold, tuple(flagged))
 
     def _label(self, klass: int) -> str:
         # the labels file starts with the background class; the model's class c is the line after it

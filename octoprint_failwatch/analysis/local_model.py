@@ -26,8 +26,14 @@ from typing import Callable, Optional
 
 from ..config import FailwatchConfig
 from ..frame import Frame
-from .local_detector import DetectorUnavailable, LocalDetector, RuntimeMissing, labels_beside, runtime_installed
-from .verdict import Verdict
+from .local_detector import (
+    DetectorReading,
+    DetectorUnavailable,
+    LocalDetector,
+    RuntimeMissing,
+    labels_beside,
+    runtime_installed,
+)
 
 PRINTNANNY = "printnanny"
 PRINTNANNY_PACKAGE = "octoprint-nanny==0.3.3"
@@ -203,19 +209,20 @@ class DetectorSlot:
     def detector(self) -> Optional[LocalDetector]:
         return self._detector
 
-    def look(self, frame: Frame) -> Optional[Verdict]:
-        """The detector's verdict on a frame (within the region of interest); None while no detector is ready."""
+    def read(self, frame: Frame, cropped: bool = False) -> Optional[DetectorReading]:
+        """The detector's reading of a frame (within the region of interest, unless the frame is `cropped` to it
+        already); None while no detector is ready."""
         detector, roi = self._detector, self._roi
         if detector is None:
             return None
-        detection = detector.inspect(frame.jpeg, roi)
+        reading = detector.inspect(frame.jpeg, None if cropped else roi)
         self.last = {
-            "score": round(detection.score, 3),
-            "label": detection.label,
-            "ms": round(detection.ms, 1),
-            "flagged": detection.flagged,
+            "score": round(reading.score, 3),
+            "label": reading.label,
+            "ms": round(reading.ms, 1),
+            "flagged": reading.flagged,
         }
-        return detection.verdict()
+        return reading
 
     def status(self) -> dict:
         return {"state": self.state, "message": self.message, "last": self.last}

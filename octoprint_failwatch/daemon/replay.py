@@ -34,6 +34,7 @@ from ..analysis.local_model import DetectorSlot, default_cache
 from ..config import FailwatchConfig, build_config
 from ..engine.events import VerificationDecided
 from ..engine.evidence import LookAlike
+from ..engine.parts import Analyse
 from ..engine.simulation import Simulation
 from ..frame import Frame
 from ..session.assembly import Assembly
@@ -160,7 +161,6 @@ def replay(
         start_spread=0.0,
         rng=random.Random(0),
     )
-    analyse = assembly.analyser(config)
     gate = PrintGate(RecordedPrint(recording, clock), lambda: config, logger)
     gate.new_print()
 
@@ -169,17 +169,20 @@ def replay(
         index = min(int(clock.now // recording.frame_interval), len(recording.frames) - 1)
         return Frame(recording.frames[index], clock.now, clock.time())
 
-    def counted(frames: Sequence[Frame], quick: bool = False) -> Verdict:
-        result.calls += 1
-        try:
-            verdict = analyse(frames, quick)
-        except AnalysisError:
-            result.errors += 1
-            raise
-        result.input_tokens += verdict.input_tokens
-        result.output_tokens += verdict.output_tokens
-        result.cost_usd += verdict.cost_usd
-        return verdict
+    def counting(analyse: Analyse) -> Analyse:
+        def counted(frames: Sequence[Frame], quick: bool = False) -> Verdict:
+            result.calls += 1
+            try:
+                verdict = analyse(frames, quick)
+            except AnalysisError:
+                result.errors += 1
+                raise
+            result.input_tokens += verdict.input_tokens
+            result.output_tokens += verdict.output_tokens
+            result.cost_usd += verdict.cost_usd
+            return verdict
+
+        return counted
 
     confirmed: list[VerificationDecided] = []
     dismissals = list(recording.not_a_failure)
@@ -197,7 +200,7 @@ def replay(
                 verdicts = [v.as_dict() for v in (last.quick, last.trigger, *last.results) if v is not None]
                 engine.dismiss(LookAlike.of(f"alarm-{len(confirmed)}", verdicts), config.resume_grace_seconds)
 
-    engine = assembly.engine(config, capture=capture, on_event=on_event, gate=gate.reason_to_wait, analyse=counted)
+    engine = assembly.engine(config, capture=capture, on_event=on_event, gate=gate.reason_to_wait, wrap=counting)
     engine.start()
     # the last tick falls within the recording's last frame, not on the first moment after it
     simulation.run(engine, recording.duration - STEP, STEP, dismiss_when_labelled)

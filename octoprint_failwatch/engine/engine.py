@@ -54,6 +54,7 @@ class Engine:
         self._next_cooldown_log = 0.0
         self._print_paused = False  # the print is paused: whatever ends, nothing is captured until it resumes
         self._detection = Detection(config, parts, lifecycle=self)
+        self.detector = parts.detector  # the print's on-device detector, kept when the model settings change
 
     @property
     def state(self) -> State:

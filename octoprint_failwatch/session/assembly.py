@@ -10,6 +10,7 @@ from typing import Callable, Optional
 
 from ..analysis import Analyser, DailySpend, make_analyser
 from ..analysis.local_model import DetectorSlot
+from ..analysis.print_detector import PrintDetector
 from ..config import FailwatchConfig
 from ..engine.engine import Engine, EventSink
 from ..engine.model_calls import Executor
@@ -41,9 +42,9 @@ class Assembly:
         self._start_spread = start_spread
         self._rng = rng
 
-    def analyser(self, config: FailwatchConfig) -> Analyser:
-        """The configured model — or, offline, the on-device detector — priced and within the daily budget."""
-        return make_analyser(config, self.clock, self.spend, self.detector)
+    def analyser(self, config: FailwatchConfig, detector: Optional[PrintDetector] = None) -> Analyser:
+        """The configured model — or, offline, the print's on-device detector — priced and within the budget."""
+        return make_analyser(config, self.clock, self.spend, detector or PrintDetector(self.detector))
 
     def engine(
         self,
@@ -52,18 +53,20 @@ class Assembly:
         capture: Callable[[], Frame],
         on_event: EventSink,
         gate: Optional[Gate] = None,
-        analyse: Optional[Analyse] = None,
+        wrap: Callable[[Analyse], Analyse] = lambda analyse: analyse,
         logger: Optional[logging.Logger] = None,
     ) -> Engine:
-        """An engine looking through `capture`, judging with the configured model (or `analyse`, wrapping it)."""
+        """An engine looking through `capture`, judging with the configured model (`wrap` may wrap it: the replay
+        counts its calls); its on-device detector remembers what this print has shown."""
+        detector = PrintDetector(self.detector)
         parts = EngineParts(
             capture=capture,
-            analyse=analyse or self.analyser(config),
+            analyse=wrap(self.analyser(config, detector)),
             executor=self._model_calls,
             clock=self.clock,
             gate=gate or no_gate,
             start_spread=self._start_spread,
-            detector=self.detector,
+            detector=detector,
             logger=logger or self._logger,
         )
         if self._captures is not None:

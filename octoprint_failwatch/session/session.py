@@ -13,6 +13,7 @@ import logging
 from .. import config as cfg
 from ..analysis import DailySpend
 from ..analysis.local_model import DetectorSlot
+from ..analysis.print_detector import PrintDetector
 from ..engine.engine import BEAT_SECONDS, Engine
 from ..engine.events import EngineEvent, LocalLooked, StatusChanged
 from ..engine.model_calls import DaemonThreadExecutor
@@ -182,7 +183,11 @@ class Session:
                 if config.test_mode
                 else "test mode off: this print is watched again"
             ]
-        self.watch.reconfigure(config, "camera" in parts, self.assembly.analyser(config) if "model" in parts else None)
+        analyse = None
+        if "model" in parts:  # the print's detector keeps its memory of the print
+            detector = self.watch.control(lambda engine: engine.detector)
+            analyse = self.assembly.analyser(config, detector if isinstance(detector, PrintDetector) else None)
+        self.watch.reconfigure(config, "camera" in parts, analyse)
         if self.watch.state == State.NOT_CONFIGURED and not config.not_ready() and self.follower.following:
             # the print started before the settings were complete: it is watched from now on, not from the next
             self.follower.watch_now("settings complete: watching this print")
