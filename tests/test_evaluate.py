@@ -181,3 +181,78 @@ def test_a_still_look_alike_there_from_the_start_is_part_of_the_print_offline_an
     # flagged in every frame, but in place from the start: it raises no alarm, so the model looks only as the
     # safety net does (every 30 s), not at every alarm of a bare score
     assert detector["calls"] <= 0.4 * defaults["calls"]
+
+
+def write_timelapse(path, frames: list[bytes]) -> None:
+    """An OctoPrint-like timelapse: one capture per video frame, rendered at 25 frames a second."""
+    import cv2
+    import numpy
+
+    first = cv2.imdecode(numpy.frombuffer(frames[0], numpy.uint8), cv2.IMREAD_COLOR)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25, (first.shape[1], first.shape[0]))
+    for jpeg in frames:
+        writer.write(cv2.imdecode(numpy.frombuffer(jpeg, numpy.uint8), cv2.IMREAD_COLOR))
+    writer.release()
+
+
+def test_a_folder_of_timelapses_is_replayed_as_healthy_prints_with_a_report_naming_each_alarm(
+    tmp_path, printnanny, model
+):
+    from demo.printnanny import still_camera_frames
+
+    timelapses = tmp_path / "timelapse"
+    timelapses.mkdir()
+    # an organic print (a look-alike from the start), and one with strands appearing after 5 healthy minutes
+    write_timelapse(timelapses / "organic_20261201.mp4", still_camera_frames(printnanny.photo(1), 60, seed=1))
+    healthy, strands = still_camera_frames(printnanny.photo(4), 30, 2), still_camera_frames(printnanny.photo(3), 30, 3)
+    write_timelapse(timelapses / "strands_20261202.mp4", healthy + strands)
+    model.verdict, model.faults[:] = "healthy", []
+    env = with_detector_cache(evaluate_environment(model, tmp_path), tmp_path, printnanny)
+    env["WARMUP_MINUTES"] = "0"
+    page = tmp_path / "report.html"
+    run, report = evaluate(
+        timelapses,
+        env,
+        "--compare",
+        "model_backend=local,local_detector=printnanny",
+        "--frame-interval",
+        "10",
+        "--report",
+        str(page),
+    )
+    group = report["model_backend=local, local_detector=printnanny"]
+    assert group["spacing"] == "one capture per video frame, 10 s apart" and "10 s apart" in run.stdout
+    prints = {p["print"]: p for p in group["prints"]}
+    assert set(prints) == {"organic_20261201", "strands_20261202"} and all(p["onset"] is None for p in prints.values())
+    assert prints["organic_20261201"]["alarms"] == []  # part of the print from the first frame
+    alarm = prints["strands_20261202"]["alarms"][0]  # labelled healthy: what it saw counts as a false alarm
+    assert alarm["eye"] == "detector" and alarm["confirmed"] and 300 <= alarm["at"] <= 340
+    assert group["overall"]["false_alarms_per_100_print_hours"] > 0 and group["overall"]["prints"] == 2
+    text = page.read_text()
+    assert "strands_20261202" in text and f"{alarm['at']:.0f} s (detector, confirmed)" in text and "<svg" in text
+
+
+def test_what_cannot_be_judged_is_an_error_that_says_so(tmp_path, model):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    dataset = make_dataset(tmp_path / "dataset")
+    command = [sys.executable, "-m", "octoprint_failwatch", "evaluate", str(dataset)]
+    no_model = subprocess.run(command, env=clean, capture_output=True, text=True, timeout=120)
+    assert no_model.returncode == 2 and "Inference profile ARN" in no_model.stderr
+    no_credentials = {
+        **clean,
+        "INFERENCE_PROFILE_ARN": "us.amazon.nova-lite-v1:0",
+        "BEDROCK_ENDPOINT_URL": model.url,
+        "AWS_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+        "AWS_CONFIG_FILE": "/nonexistent",
+        "HOME": str(tmp_path),
+    }
+    unreachable = subprocess.run(command, env=no_credentials, capture_output=True, text=True, timeout=120)
+    assert unreachable.returncode == 2 and "calls all failed" in unreachable.stderr
+    assert len(unreachable.stderr.splitlines()) <= 3  # one message, not a line per failed call
+    (dataset / "broken.mp4").write_bytes(b"not a video")
+    (dataset / "labels.json").write_text(json.dumps([{"print": "broken", "frames": "broken.mp4", "onset": None}]))
+    unreadable = subprocess.run(
+        command, env={**clean, "INFERENCE_PROFILE_ARN": "m"}, capture_output=True, text=True, timeout=120
+    )
+    assert unreadable.returncode == 2 and "broken.mp4" in unreadable.stderr

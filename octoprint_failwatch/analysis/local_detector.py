@@ -21,6 +21,7 @@ from typing import Optional, Sequence
 from .verdict import AnalysisError, Verdict
 
 DETECTOR_NAME = "on-device detector"
+SEEN_SHARE = 0.5  # a failure scored at this share of the threshold is not flagged, but its place is remembered
 INSTALL_HINT = 'pip install "OctoPrint-Failwatch[local]"'
 
 
@@ -50,7 +51,9 @@ class DetectorReading:
     box: Optional[tuple[float, float, float, float]]  # ymin, xmin, ymax, xmax as fractions of the picture
     ms: float
     threshold: float
-    flagged_boxes: tuple[tuple[float, float, float, float], ...] = ()  # every failure at or above the threshold
+    # every failure seen at half the threshold or more, and whether it is flagged: a print's memory of where the
+    # detector saw something (print_memory.py) counts a weak sighting too
+    seen_boxes: tuple[tuple[tuple[float, float, float, float], bool], ...] = ()
 
     @property
     def flagged(self) -> bool:
@@ -159,18 +162,18 @@ class LocalDetector:
             boxes, classes, scores = (self._interpreter.get_tensor(index)[0] for index in self._outputs)
         best_label, best_score = "", 0.0
         best_box: Optional[tuple[float, float, float, float]] = None
-        flagged = []
+        seen = []
         for box, klass, score in zip(boxes, classes, scores):
             label = self._label(int(klass))
             if label not in self._failure_labels:
                 continue
             ymin, xmin, ymax, xmax = (float(v) for v in box[:4])
-            if float(score) >= self._threshold:
-                flagged.append((ymin, xmin, ymax, xmax))
+            if float(score) >= SEEN_SHARE * self._threshold:
+                seen.append(((ymin, xmin, ymax, xmax), float(score) >= self._threshold))
             if float(score) > best_score:
                 best_label, best_score, best_box = label, float(score), (ymin, xmin, ymax, xmax)
         took = (time.perf_counter() - started) * 1000
-        return DetectorReading(best_label or "none", best_score, best_box, took, self._threshold, tuple(flagged))
+        return DetectorReading(best_label or "none", best_score, best_box, took, self._threshold, tuple(seen))
 
     def _label(self, klass: int) -> str:
         # the labels file starts with the background class; the model's class c is the line after it

@@ -61,7 +61,7 @@ class PrintDetector:
         )
 
     def _judged(self, reading: DetectorReading, at: float) -> Verdict:
-        changes = self._memory.observe(list(reading.flagged_boxes), at)
+        changes = self._memory.observe(list(reading.seen_boxes), at)
         verdict = reading.verdict()
         if not reading.flagged:
             return verdict

@@ -3,10 +3,12 @@ when something changed, never a bare score.
 
 The detector scores organic parts, supports and purge blobs as spaghetti (its look-alikes); such a look-alike is
 part of the print: it is there from the moment the print is first judged, or stays in place for long, and does not
-grow. A real failure appears where the watch had seen nothing, or grows. So each flagged box is matched to a
-region the print has shown before (boxes of one region overlap, or lie close for their size: the head and a
-bed-slinger's bed move things a little between frames; one box to one region per look, the closest first), and a
-flag counts as a change only when its region is
+grow. A real failure appears where the watch had seen nothing, or grows. So each box the detector saw — flagged,
+or scored at half the threshold (a look-alike hovering about the threshold is flagged now and then, but seen all
+along) — is matched to a region the print has shown before (boxes of one region overlap, or lie close for their
+size: the head and a bed-slinger's bed move things a little between frames; one box to one region per look, the
+most alike first, a duplicate box overlapping a matched region joins it), and a flag counts as a change only when
+its region is
 *new* — first flagged after the watch had looked at the print `ABSENT_LOOKS` times without it, and not in place
 for longer than `NEW_FOR` — or *growing*: its box at least `GROWTH` times the area it had when first flagged.
 
@@ -82,24 +84,27 @@ class PrintMemory:
         self._looks = 0  # looks at this print so far
         self._regions: list[Region] = []
 
-    def observe(self, boxes: list[Box], at: float) -> list[Change]:
-        """Records a look at `at` with its flagged boxes; returns those that are a change."""
+    def observe(self, seen: list[tuple[Box, bool]], at: float) -> list[Change]:
+        """Records a look at `at` with the boxes it saw (each with whether it is flagged); returns the flagged ones
+        that are a change."""
         changes = []
         with self._lock:
-            for box, region in self._match(boxes):
+            boxes = [box for box, _ in seen]
+            for (box, flagged), (region, moved) in zip(seen, self._match(boxes)):
                 if region is None:
                     region = Region(first_seen=at, first_area=area(box), looks_before=self._looks, box=box)
                     self._regions.append(region)
-                region.box = box
-                why = self._change(region, box, at)
+                if moved:
+                    region.box = box
+                why = self._change(region, box, at) if flagged else ""
                 if why:
                     changes.append(Change(box, why))
             self._looks += 1
         return changes
 
-    def _match(self, boxes: list[Box]) -> list[tuple[Box, Optional[Region]]]:
-        """Each box with the region it shows (None: a region not seen before); one box to one region, the most
-        alike pairs first."""
+    def _match(self, boxes: list[Box]) -> list[tuple[Optional[Region], bool]]:
+        """Each box's region (None: a region not seen before) and whether the region is now where the box is: one
+        box to one region, the most alike pairs first; a further box overlapping a region joins it (a duplicate)."""
         pairs = sorted(
             (
                 (likeness(region.box, box), n, m)
@@ -108,13 +113,16 @@ class PrintMemory:
             ),
             reverse=True,
         )
-        matched: dict[int, Region] = {}
+        matched: dict[int, tuple[Region, bool]] = {}
         taken: set[int] = set()
         for score, n, m in pairs:
             if score > 0 and n not in matched and m not in taken:
-                matched[n] = self._regions[m]
+                matched[n] = (self._regions[m], True)
                 taken.add(m)
-        return [(box, matched.get(n)) for n, box in enumerate(boxes)]
+        for score, n, m in pairs:
+            if score >= MATCH_IOU and n not in matched:
+                matched[n] = (self._regions[m], False)
+        return [matched.get(n, (None, False)) for n in range(len(boxes))]
 
     def _change(self, region: Region, box: Box, at: float) -> str:
         if region.first_area > 0 and area(box) >= GROWTH * region.first_area:

@@ -19,22 +19,77 @@ from .variables import EXIT_CONFIG, variable_errors
 LABEL_WORDS = {"not-a-failure": "not_a_failure", "real-failure": "confirmed", "none": None}
 
 
-def run_evaluate(args: Sequence[str], environ: Mapping[str, str]) -> int:
-    from .replay import evaluate, parse_group, print_table
+EVALUATE_EXAMPLES = """examples:
+  failwatch evaluate ~/.octoprint/timelapse --frame-interval 10
+      your OctoPrint timelapses, each a healthy print: how often would Failwatch have raised a false alarm?
+  failwatch evaluate DATASET --compare "" "local_detector=printnanny" "model_backend=local,local_detector=printnanny"
+      the defaults, the on-device detector first, and offline, side by side
+  failwatch evaluate DATASET --latency 3 --json report.json --report report.html
 
-    parser = argparse.ArgumentParser(prog="failwatch evaluate")
-    parser.add_argument("dataset", type=Path)
-    parser.add_argument("--compare", nargs="+", default=[""], metavar="SETTINGS")
-    parser.add_argument("--json", type=Path)
-    parser.add_argument("--latency", type=float, help="simulated seconds per model call (default: measured)")
+The model is configured as for the daemon, by environment variables (INFERENCE_PROFILE_ARN and AWS credentials;
+BEDROCK_ENDPOINT_URL for the demo's local model, e.g. http://127.0.0.1:8082). Exit code 2: nothing could be judged
+(no model configured, a recording that cannot be read, a model that cannot be reached).
+"""
+
+
+def run_evaluate(args: Sequence[str], environ: Mapping[str, str]) -> int:
+    """Replays recordings of prints through what ships, on a simulated clock (see replay.py)."""
+    from .recordings import load_dataset
+    from .replay import evaluate, parse_group
+    from .report import print_table, write_html
+
+    parser = argparse.ArgumentParser(
+        prog="failwatch evaluate",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EVALUATE_EXAMPLES,
+        description="Replays recordings of your prints through Failwatch's detection, as configured, on a simulated "
+        "clock: which failures it catches and how fast, its false alarms and pauses, its model calls and cost.",
+    )
+    parser.add_argument(
+        "dataset",
+        type=Path,
+        help="a folder with labels.json (see docs/evaluate.md), or a folder of "
+        "OctoPrint timelapses (videos, or folders of JPEGs), each taken as a healthy print",
+    )
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        default=[""],
+        metavar="SETTINGS",
+        help='setting groups to replay side by side, each "key=value,key=value" on top of the '
+        'environment\'s settings; "" is the settings as configured (default: just that)',
+    )
+    parser.add_argument(
+        "--frame-interval",
+        type=float,
+        metavar="S",
+        help="seconds between the captures of a timelapse folder's videos (default 10)",
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        metavar="S",
+        help="simulated seconds each model call takes (default: each call's measured time)",
+    )
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the whole report, per print, as JSON")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.html",
+        help="write a page with each print's timeline: scores, verdicts, onset, alarms",
+    )
+    parser.add_argument("--verbose", action="store_true", help="show the engine's log of each replay")
     options = parser.parse_args(args)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    logging.getLogger("failwatch.replay").setLevel(logging.INFO if options.verbose else logging.CRITICAL)
     try:
+        dataset = load_dataset(options.dataset, options.frame_interval)
         report = evaluate(
-            options.dataset,
+            dataset,
             raw_from_environment(environ),
-            [parse_group(group) for group in options.compare],
+            [parse_group(g) for g in options.compare],
             options.latency,
+            progress_bar(sys.stderr),
         )
     except (OSError, ValueError, KeyError) as exc:
         print(f"failwatch evaluate: {exc}", file=sys.stderr)
@@ -42,7 +97,24 @@ def run_evaluate(args: Sequence[str], environ: Mapping[str, str]) -> int:
     print_table(report)
     if options.json:
         options.json.write_text(json.dumps(report, indent=1))
+    if options.report:
+        write_html(report, options.report)
+        print(f"\nreport: {options.report}")
     return 0
+
+
+def progress_bar(stream):
+    """A one-line progress bar on a terminal; nothing in a log or a pipe."""
+
+    def show(done: int, total: int, name: str) -> None:
+        if not stream.isatty() or not total:
+            return
+        filled = round(30 * done / total)
+        end = "\n" if done == total else ""
+        stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {name[:50]:<50}{end}")
+        stream.flush()
+
+    return show
 
 
 def run_detect(args: Sequence[str], environ: Mapping[str, str]) -> int:

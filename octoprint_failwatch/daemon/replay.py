@@ -1,103 +1,44 @@
-"""Replay evaluator: your own labelled timelapses through what ships — the engine as the session assembles it, with
-the on-device detector, the warm-up gate and the configured model — on a simulated clock.
+"""The replay: recordings of prints (`recordings.py`) through what ships — the engine as the session assembles it,
+with the on-device detector's first look, the offline watch, the warm-up gate and the configured model — on a
+simulated clock, so hours replay in seconds and a model call takes its measured latency (or `--latency`).
 
-    failwatch evaluate DATASET [--compare "key=value,..." "key=value,..."] [--json OUT] [--latency S]
-
-DATASET is a folder with `labels.json`: a list of prints, each
-    {"print": "benchy-1", "frames": "benchy-1/", "frame_interval": 2.0, "onset": 312.0}
-`frames` is a folder of JPEGs (sorted by name, one every `frame_interval` seconds) or a video file;
-`onset` is when the failure becomes visible, in seconds from the start, or null for a healthy print; an optional
-`"print_time_at_start"` says how far into the print the recording starts (default 0: at the print's start, so
-the warm-up minutes pass before anything is judged, as they would at the printer).
-An optional `"not_a_failure": [seconds, ...]` says "Not a failure" on the alarm confirmed last before each
-of those times, as a user would: the rest of the print then counts that look-alike as the plugin does.
-The model is configured as for the daemon (environment variables); each setting group of --compare
-is applied on top. Time is simulated: no waiting, a model call takes its measured latency (or
---latency). Reported per print and overall: precision, recall, false alarms per print-hour, time from
-onset to confirmation, calls, tokens and cost.
+Each print's result keeps its alarms (when, which eye raised them — the on-device detector or the model — and
+whether verification confirmed them), what a confirmation would have done (a pause, with the settings' action),
+the calls, tokens and cost, and a timeline of the detector's scores and the model's verdicts for the report
+(`report.py`). `evaluate` runs every setting group of `--compare` over the recordings.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import random
 import statistics
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from ..analysis import AnalysisError, DailySpend, Verdict
 from ..analysis.local_model import DetectorSlot, default_cache
 from ..config import FailwatchConfig, build_config
-from ..engine.events import VerificationDecided
+from ..engine.events import Analysed, FailureDetected, LocalLooked, VerificationDecided
 from ..engine.evidence import LookAlike
 from ..engine.parts import Analyse
 from ..engine.simulation import Simulation
 from ..frame import Frame
 from ..session.assembly import Assembly
 from ..session.gate import PrintGate
+from .recordings import Dataset, Recording
 
 STEP = 0.25
+FAILED_FIRST_CALLS = 3  # every one of a print's first calls failed: the model cannot be reached, the replay stops
+Progress = Callable[[int, int, str], None]  # (prints done, prints in all, the one under way)
 
 
 @dataclass
-class Recording:
-    name: str
-    frames: list[bytes]
-    frame_interval: float
-    onset: Optional[float]
-    not_a_failure: list[float] = field(default_factory=list)  # when the user dismisses the last alarm
-    print_time_at_start: float = 0.0  # seconds into the print at the first frame
-
-    @property
-    def duration(self) -> float:
-        return len(self.frames) * self.frame_interval
-
-
-def load_dataset(folder: Path) -> list[Recording]:
-    labels = json.loads((folder / "labels.json").read_text())
-    recordings = []
-    for entry in labels:
-        source = folder / entry["frames"]
-        interval = float(entry.get("frame_interval", 1.0))
-        if source.is_dir():
-            frames = [p.read_bytes() for p in sorted(source.iterdir()) if p.suffix.lower() in (".jpg", ".jpeg")]
-        else:
-            frames = _video_frames(source, interval)
-        if not frames:
-            raise ValueError(f"{entry['print']}: no frames in {source}")
-        recordings.append(
-            Recording(
-                entry["print"],
-                frames,
-                interval,
-                entry.get("onset"),
-                sorted(float(t) for t in entry.get("not_a_failure") or []),
-                float(entry.get("print_time_at_start") or 0.0),
-            )
-        )
-    return recordings
-
-
-def _video_frames(path: Path, interval: float) -> list[bytes]:
-    import cv2
-
-    capture = cv2.VideoCapture(str(path))
-    fps = capture.get(cv2.CAP_PROP_FPS) or 1.0
-    every = max(1, round(fps * interval))
-    frames, index = [], 0
-    while True:
-        ok, image = capture.read()
-        if not ok:
-            break
-        if index % every == 0:
-            frames.append(cv2.imencode(".jpg", image)[1].tobytes())
-        index += 1
-    capture.release()
-    return frames
+class Alarm:
+    at: float  # seconds into the recording
+    eye: str  # "detector" or "model": which raised it
+    confirmed: Optional[bool] = None  # None: still verifying when the recording ended
+    decided_at: Optional[float] = None
 
 
 @dataclass
@@ -105,12 +46,19 @@ class PrintResult:
     name: str
     onset: Optional[float]
     hours: float
-    confirmations: list[float] = field(default_factory=list)
+    alarms: list[Alarm] = field(default_factory=list)
+    pauses: list[float] = field(default_factory=list)  # when a confirmation would have paused (or cancelled)
+    timeline: list[list] = field(default_factory=list)  # [seconds, eye, confidence, failed] per look
     calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
     errors: int = 0
+    first_error: str = ""
+
+    @property
+    def confirmations(self) -> list[float]:
+        return [alarm.decided_at for alarm in self.alarms if alarm.confirmed and alarm.decided_at is not None]
 
     @property
     def detected_after(self) -> Optional[float]:
@@ -122,6 +70,28 @@ class PrintResult:
     @property
     def false_alarms(self) -> int:
         return sum(1 for t in self.confirmations if self.onset is None or t < self.onset)
+
+    @property
+    def false_pauses(self) -> int:
+        return sum(1 for t in self.pauses if self.onset is None or t < self.onset)
+
+    def as_dict(self) -> dict:
+        return {
+            "print": self.name,
+            "onset": self.onset,
+            "hours": round(self.hours, 4),
+            "confirmed_at": self.confirmations,
+            "onset_to_confirmed": self.detected_after,
+            "false_alarms": self.false_alarms,
+            "false_pauses": self.false_pauses,
+            "alarms": [vars(alarm) for alarm in self.alarms],
+            "calls": self.calls,
+            "input_tokens": self.input_tokens,
+            "cost_usd": self.cost_usd,
+            "errors": self.errors,
+            "first_error": self.first_error,
+            "timeline": self.timeline,
+        }
 
 
 class RecordedPrint:
@@ -163,6 +133,7 @@ def replay(
     )
     gate = PrintGate(RecordedPrint(recording, clock), lambda: config, logger)
     gate.new_print()
+    pausing = config.failure_action in ("pause", "cancel")
 
     def capture() -> Frame:
         # the last frame stands until the replay ends: the end of a recording is no camera problem
@@ -174,8 +145,9 @@ def replay(
             result.calls += 1
             try:
                 verdict = analyse(frames, quick)
-            except AnalysisError:
+            except AnalysisError as exc:
                 result.errors += 1
+                result.first_error = result.first_error or str(exc)
                 raise
             result.input_tokens += verdict.input_tokens
             result.output_tokens += verdict.output_tokens
@@ -188,11 +160,23 @@ def replay(
     dismissals = list(recording.not_a_failure)
 
     def on_event(event) -> None:
-        if isinstance(event, VerificationDecided) and event.confirmed:
-            result.confirmations.append(clock.now)
-            confirmed.append(event)
+        now = round(clock.now, 2)
+        if isinstance(event, (Analysed, LocalLooked)):
+            verdict = event.verdict
+            result.timeline.append([now, verdict.source, verdict.confidence, verdict.print_failed])
+        elif isinstance(event, FailureDetected):
+            result.alarms.append(Alarm(now, "detector" if event.verdict.source == "detector" else "model"))
+        elif isinstance(event, VerificationDecided) and result.alarms:
+            result.alarms[-1].confirmed, result.alarms[-1].decided_at = event.confirmed, now
+            if event.confirmed:
+                confirmed.append(event)
+                if pausing and len(result.pauses) < config.max_auto_pauses:
+                    result.pauses.append(now)
 
-    def dismiss_when_labelled() -> None:
+    def each_step() -> None:
+        """Stops a replay whose model cannot be reached; says "Not a failure" when the labels say so."""
+        if result.errors >= FAILED_FIRST_CALLS and result.errors == result.calls:
+            raise ValueError(f"the model's first {result.errors} calls all failed: {result.first_error}")
         while dismissals and clock.now >= dismissals[0]:
             dismissals.pop(0)
             if confirmed:  # "Not a failure" on the last alarm, as the session's Feedback does
@@ -203,60 +187,85 @@ def replay(
     engine = assembly.engine(config, capture=capture, on_event=on_event, gate=gate.reason_to_wait, wrap=counting)
     engine.start()
     # the last tick falls within the recording's last frame, not on the first moment after it
-    simulation.run(engine, recording.duration - STEP, STEP, dismiss_when_labelled)
+    simulation.run(engine, recording.duration - STEP, STEP, each_step)
     return result
+
+
+def _percentile(values: list[float], share: float) -> Optional[float]:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
 def summarise(results: list[PrintResult]) -> dict:
     failures = [r for r in results if r.onset is not None]
-    detected = [r for r in failures if r.detected_after is not None]
+    healthy = [r for r in results if r.onset is None]
+    delays = [r.detected_after for r in failures if r.detected_after is not None]
     false_alarms = sum(r.false_alarms for r in results)
-    true_alarms = len(detected)
     hours = sum(r.hours for r in results)
-    delays = [r.detected_after for r in detected if r.detected_after is not None]
+    healthy_hours = sum(r.hours for r in healthy)
+    alarms = [alarm for r in results for alarm in r.alarms]
     return {
         "prints": len(results),
-        "precision": true_alarms / (true_alarms + false_alarms) if true_alarms + false_alarms else None,
-        "recall": true_alarms / len(failures) if failures else None,
+        "failing_prints": len(failures),
+        "caught": len(delays),
+        "missed": len(failures) - len(delays),
+        "precision": len(delays) / (len(delays) + false_alarms) if delays or false_alarms else None,
+        "recall": len(delays) / len(failures) if failures else None,
+        "print_hours": round(hours, 3),
         "false_alarms_per_print_hour": false_alarms / hours if hours else 0.0,
+        "false_alarms_per_100_print_hours": 100 * false_alarms / hours if hours else 0.0,
+        "false_pauses_per_100_print_hours": 100 * sum(r.false_pauses for r in results) / hours if hours else 0.0,
         "onset_to_confirmed_median": statistics.median(delays) if delays else None,
+        "onset_to_confirmed_p90": _percentile(delays, 0.9),
         "onset_to_confirmed_max": max(delays) if delays else None,
+        "alarms_raised_by_detector": sum(1 for alarm in alarms if alarm.eye == "detector"),
+        "alarms_raised_by_model": sum(1 for alarm in alarms if alarm.eye == "model"),
         "calls": sum(r.calls for r in results),
+        "calls_per_print_hour": sum(r.calls for r in results) / hours if hours else 0.0,
+        "healthy_calls_per_print_hour": sum(r.calls for r in healthy) / healthy_hours if healthy_hours else None,
         "input_tokens": sum(r.input_tokens for r in results),
         "output_tokens": sum(r.output_tokens for r in results),
         "cost_usd": sum(r.cost_usd for r in results),
+        "cost_per_print_hour": sum(r.cost_usd for r in results) / hours if hours else 0.0,
+        "healthy_cost_per_print_hour": sum(r.cost_usd for r in healthy) / healthy_hours if healthy_hours else None,
         "errors": sum(r.errors for r in results),
     }
 
 
-def evaluate(dataset: Path, base: dict, groups: list[dict], latency: Optional[float]) -> dict:
-    recordings = load_dataset(dataset)
-    report = {}
-    for group in groups:
+def evaluate(
+    dataset: Dataset,
+    base: dict,
+    groups: list[dict],
+    latency: Optional[float],
+    progress: Progress = lambda done, total, name: None,
+) -> dict:
+    """Every setting group over every recording; ValueError names a group that cannot judge anything."""
+    configs = {}
+    for group in groups:  # every group checked before hours are replayed
         name = ", ".join(f"{k}={v}" for k, v in group.items()) or "settings as configured"
         config, errors = build_config({**base, **group})
         if errors:
             raise ValueError(f"{name}: " + "; ".join(f"{k} {m}" for k, m in errors.items()))
         if config.not_ready():  # a replay that could judge nothing would report zeros as if all were well
             raise ValueError(f"{name}: {config.not_ready()}")
-        results = [replay(recording, config, ready_detector(config), latency) for recording in recordings]
+        configs[name] = config
+    report: dict = {}
+    total, done = len(configs) * len(dataset.recordings), 0
+    for name, config in configs.items():
+        detector = ready_detector(config)
+        results = []
+        for recording in dataset.recordings:
+            progress(done, total, f"{recording.name} ({name})")
+            results.append(replay(recording, config, detector, latency))
+            done += 1
         report[name] = {
             "overall": summarise(results),
-            "prints": [
-                {
-                    "print": r.name,
-                    "onset": r.onset,
-                    "confirmed_at": r.confirmations,
-                    "onset_to_confirmed": r.detected_after,
-                    "false_alarms": r.false_alarms,
-                    "calls": r.calls,
-                    "input_tokens": r.input_tokens,
-                    "cost_usd": r.cost_usd,
-                    "errors": r.errors,
-                }
-                for r in results
-            ],
+            "prints": [r.as_dict() for r in results],
+            "spacing": dataset.spacing,
         }
+    progress(done, total, "")
     return report
 
 
@@ -267,45 +276,6 @@ def ready_detector(config: FailwatchConfig) -> DetectorSlot:
     if config.detector_on and not slot.ready:
         raise ValueError(f"the on-device detector ({config.local_detector}) is not available: {slot.message}")
     return slot
-
-
-def _figure(value, digits=2) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}" if math.isfinite(value) else "–"
-    return str(value)
-
-
-def print_table(report: dict, out=sys.stdout) -> None:
-    rows = [
-        "precision",
-        "recall",
-        "false_alarms_per_print_hour",
-        "onset_to_confirmed_median",
-        "onset_to_confirmed_max",
-        "calls",
-        "input_tokens",
-        "cost_usd",
-        "errors",
-    ]
-    names = list(report)
-    print(f"{'':<30}" + "".join(f"{name[:34]:>36}" for name in names), file=out)
-    for row in rows:
-        print(
-            f"{row:<30}"
-            + "".join(f"{_figure(report[n]['overall'][row], 4 if row == 'cost_usd' else 2):>36}" for n in names),
-            file=out,
-        )
-    for name in names:
-        print(f"\n{name}", file=out)
-        for entry in report[name]["prints"]:
-            print(
-                f"  {entry['print']:<20} onset {_figure(entry['onset'], 0):>6}  confirmed after "
-                f"{_figure(entry['onset_to_confirmed'], 1):>6} s  false alarms {entry['false_alarms']}  "
-                f"calls {entry['calls']}",
-                file=out,
-            )
 
 
 def parse_group(text: str) -> dict:
