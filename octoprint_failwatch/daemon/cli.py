@@ -3,7 +3,7 @@
     failwatch            watch the camera until SIGTERM/SIGINT (with TEST_MODE=true: wait, do nothing)
     failwatch once       run one cycle now and exit (the standalone tool's `process_frame()` one-liner)
     failwatch evaluate DATASET [--compare "k=v,..." ...] [--json OUT] [--latency S]
-                         replay labelled timelapses through what ships, on a simulated clock (see replay.py)
+                         replay labelled timelapses through what ships, on a simulated clock (see evaluation/)
     failwatch detect [--json] IMAGE...
                          run the on-device detector (LOCAL_DETECTOR, default printnanny) on your own photos
     failwatch incidents [--json]

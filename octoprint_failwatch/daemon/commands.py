@@ -1,4 +1,4 @@
-"""The `failwatch` command's tools: `evaluate` (the replay, `replay.py`), `detect` (the on-device detector on your
+"""The `failwatch` command's tools: `evaluate` (the replay, `evaluation/`), `detect` (the on-device detector on your
 own photos), `incidents` (those kept in the data folder) and `label` (your verdict on one). Each says what is wrong
 in one line and exits 2 when it cannot run."""
 
@@ -33,10 +33,10 @@ BEDROCK_ENDPOINT_URL for the demo's local model, e.g. http://127.0.0.1:8082). Ex
 
 
 def run_evaluate(args: Sequence[str], environ: Mapping[str, str]) -> int:
-    """Replays recordings of prints through what ships, on a simulated clock (see replay.py)."""
-    from .recordings import load_dataset
-    from .replay import evaluate, parse_group
-    from .report import print_table, write_html
+    """Replays recordings of prints through what ships, on a simulated clock (see evaluation/)."""
+    from ..evaluation.recordings import load_dataset
+    from ..evaluation.replay import evaluate, parse_group
+    from ..evaluation.report import print_table, write_html
 
     parser = argparse.ArgumentParser(
         prog="failwatch evaluate",
