@@ -71,3 +71,16 @@ def write_recording(folder: Path, parts: list[tuple[int, int]], photos: PrintNan
             (folder / f"{index:05d}.jpg").write_bytes(jpeg)
             index += 1
     return folder
+
+
+def write_timelapse(path: Path, frames: list[bytes]) -> Path:
+    """An OctoPrint-like timelapse video of `frames`: one capture per video frame, rendered at 25 frames a second."""
+    import cv2
+    import numpy as np
+
+    first = cv2.imdecode(np.frombuffer(frames[0], np.uint8), cv2.IMREAD_COLOR)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25, (first.shape[1], first.shape[0]))
+    for jpeg in frames:
+        writer.write(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR))
+    writer.release()
+    return path

@@ -4,6 +4,7 @@ Every control a user can click is clicked here, and what the user would see is c
 the navbar, the failure notice, the settings page and the tab are kept in test-artifacts/.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -327,3 +328,36 @@ def test_a_plain_user_gets_no_secrets_in_the_browser(login, octoprint):
     for secret in SECRETS:
         assert secret not in everything
     expect(page.locator("#navbar_plugin_failwatch")).to_be_visible()
+
+
+def test_a_past_print_is_replayed_from_the_tab_and_the_alarm_it_would_have_raised_is_shown(
+    login, idle_printer, printnanny
+):
+    import shutil
+
+    from demo.printnanny import still_camera_frames, write_timelapse
+
+    octoprint = idle_printer
+    # PrintNanny's model in the plugin's data folder, as a first fetch leaves it: the free replay needs no download
+    shutil.copytree(printnanny.cache, octoprint.basedir / "data" / "failwatch" / "models", dirs_exist_ok=True)
+    timelapses = octoprint.basedir / "timelapse"
+    timelapses.mkdir(exist_ok=True)
+    healthy, strands = still_camera_frames(printnanny.photo(4), 30, 2), still_camera_frames(printnanny.photo(3), 30, 3)
+    write_timelapse(timelapses / "benchy_20261207.mp4", healthy + strands)  # strands from 5 min on
+
+    page = login("admin", "admin-password")
+    show_tab(page)
+    row = page.locator("tr[data-timelapse='benchy_20261207.mp4']")
+    expect(row).to_be_visible(timeout=30_000)
+    expect(row).to_contain_text("10 min")
+    row.locator(".failwatch-replay-free").click()
+    result = page.locator(".failwatch-replay-result")
+    expect(result).to_be_visible(timeout=120_000)
+    # the test OctoPrint's cooldown is short: the same strands are confirmed again after each one
+    expect(result.locator("strong")).to_have_text(re.compile(r"judged by the on-device detector alone: (\d+) alarm"))
+    expect(result.locator("li").first).to_have_text(
+        re.compile(r"^5\.\d min in: raised by the on-device detector, confirmed$")
+    )
+    timeline = result.locator("img.failwatch-replay-timeline")
+    wait_for(lambda: timeline.evaluate("image => image.complete && image.naturalWidth > 0"), 30, "the timeline")
+    page.locator(".failwatch-past-prints").screenshot(path=str(ARTIFACTS / "past-print-replay.png"))

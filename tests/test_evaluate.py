@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from demo.make_dataset import make_dataset
-from demo.printnanny import write_recording
+from demo.printnanny import write_recording, write_timelapse
 
 INTERVAL = 2.0  # seconds between the recordings' frames
 STARTED = 600  # the recordings are clips from ten minutes into their prints (past the warm-up)
@@ -181,18 +181,6 @@ def test_a_still_look_alike_there_from_the_start_is_part_of_the_print_offline_an
     # flagged in every frame, but in place from the start: it raises no alarm, so the model looks only as the
     # safety net does (every 30 s), not at every alarm of a bare score
     assert detector["calls"] <= 0.4 * defaults["calls"]
-
-
-def write_timelapse(path, frames: list[bytes]) -> None:
-    """An OctoPrint-like timelapse: one capture per video frame, rendered at 25 frames a second."""
-    import cv2
-    import numpy
-
-    first = cv2.imdecode(numpy.frombuffer(frames[0], numpy.uint8), cv2.IMREAD_COLOR)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25, (first.shape[1], first.shape[0]))
-    for jpeg in frames:
-        writer.write(cv2.imdecode(numpy.frombuffer(jpeg, numpy.uint8), cv2.IMREAD_COLOR))
-    writer.release()
 
 
 def test_a_folder_of_timelapses_is_replayed_as_healthy_prints_with_a_report_naming_each_alarm(

@@ -443,3 +443,25 @@ def test_a_dismissed_look_alike_is_not_alarmed_again_and_a_real_failure_still_is
         printing.save_settings(
             {"resume_grace_minutes": 2, "interval_between_images": 1, "discord_webhook_url": SECRET_WEBHOOK}
         )
+
+
+def test_a_past_print_is_not_replayed_while_a_print_is_watched_and_only_by_who_may_control(printing):
+    from demo.printnanny import write_timelapse
+    from demo.scene import encode_jpeg, render
+
+    timelapses = printing.basedir / "timelapse"
+    timelapses.mkdir(exist_ok=True)
+    write_timelapse(
+        timelapses / "earlier_print.mp4", [encode_jpeg(render("healthy", t, 320, 240), 80) for t in (0, 10)]
+    )
+    listed = printing.failwatch("GET", "past_prints").json()
+    assert "earlier_print.mp4" in [p["name"] for p in listed["prints"]]
+    assert listed["frame_interval"] == 10 and "assumed" in listed["frame_interval_source"]
+    busy = printing.failwatch("POST", "past_prints/replay", json={"name": "earlier_print.mp4"})
+    assert busy.status_code == 409 and "a print is being watched" in busy.json()["error"]
+    assert printing.failwatch("POST", "past_prints/replay", json={"name": "../config.yaml"}).status_code == 404
+    viewer = printing.failwatch(
+        "POST", "past_prints/replay", session=printing.viewer, json={"name": "earlier_print.mp4"}
+    )
+    assert viewer.status_code == 403
+    assert printing.failwatch("GET", "past_prints", session=printing.viewer).status_code == 200

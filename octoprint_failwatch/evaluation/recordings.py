@@ -73,6 +73,18 @@ def load_dataset(folder: Path, frame_interval: Optional[float] = None) -> Datase
     return Dataset([_recording(folder, entry) for entry in entries], f"one capture per video frame, {said} apart")
 
 
+def timelapse(path: Path, frame_interval: float) -> Recording:
+    """One OctoPrint timelapse as a healthy print: one capture per video frame, `frame_interval` apart."""
+    entry = {
+        "print": path.stem,
+        "frames": path.name,
+        "frame_interval": frame_interval,
+        "onset": None,
+        "timelapse": True,
+    }
+    return _recording(path.parent, entry)
+
+
 def _labelled(folder: Path) -> Dataset:
     try:
         labels = json.loads((folder / "labels.json").read_text())

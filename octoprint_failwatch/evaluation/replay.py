@@ -114,8 +114,13 @@ class RecordedPrint:
 
 
 def replay(
-    recording: Recording, config: FailwatchConfig, detector: DetectorSlot, latency: Optional[float]
+    recording: Recording,
+    config: FailwatchConfig,
+    detector: DetectorSlot,
+    latency: Optional[float],
+    tick: Callable[[float], None] = lambda done: None,
 ) -> PrintResult:
+    """One recording through the engine; `tick(share done)` is called as it goes (it may raise to stop it)."""
     simulation = Simulation(latency)
     clock = simulation.clock
     result = PrintResult(recording.name, recording.onset, recording.duration / 3600)
@@ -175,6 +180,7 @@ def replay(
 
     def each_step() -> None:
         """Stops a replay whose model cannot be reached; says "Not a failure" when the labels say so."""
+        tick(clock.now / recording.duration)
         if result.errors >= FAILED_FIRST_CALLS and result.errors == result.calls:
             raise ValueError(f"the model's first {result.errors} calls all failed: {result.first_error}")
         while dismissals and clock.now >= dismissals[0]:

@@ -89,7 +89,7 @@ def _print_section(entry: dict) -> str:
     )
     return (
         f"<h3>{html.escape(entry['print'])}</h3><p>{words}; {entry['calls']} model calls; alarms: "
-        f"{html.escape(alarms) or 'none'}</p>{_timeline(entry, duration)}"
+        f"{html.escape(alarms) or 'none'}</p>{timeline_svg(entry, duration)}"
     )
 
 
@@ -99,7 +99,9 @@ def _decision(confirmed: Optional[bool]) -> str:
     return "confirmed" if confirmed else "rejected"
 
 
-def _timeline(entry: dict, duration: float) -> str:
+def timeline_svg(entry: dict, duration: float) -> str:
+    """One print's timeline as an SVG picture (in the page, or alone as an image)."""
+
     def x(seconds: float) -> float:
         return MARGIN + (WIDTH - 2 * MARGIN) * seconds / duration
 
@@ -126,7 +128,10 @@ def _timeline(entry: dict, duration: float) -> str:
         if alarm["confirmed"] and alarm.get("decided_at") is not None:
             at = x(alarm["decided_at"])
             marks.append(f'<line x1="{at:.1f}" y1="18" x2="{at:.1f}" y2="{HEIGHT - 10}" stroke="#d22"/>')
-    return f'<svg width="{WIDTH}" height="{HEIGHT}" role="img">{"".join(marks)}</svg>'
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" role="img">'
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fafafa"/>{"".join(marks)}</svg>'
+    )
 
 
 def _thinned(timeline: list, duration: float) -> list:

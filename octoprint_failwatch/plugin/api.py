@@ -18,6 +18,7 @@ from ..outcomes.history import LABELS, PAGE_LIMIT
 from ..session.session import Session
 from ..sources import describe_source
 from . import settings_form
+from .past_prints import PastPrints
 from .recent_checks import RecentChecks
 
 MAX_SNOOZE_MINUTES = 24 * 60
@@ -44,6 +45,7 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
 
     session: Session
     recent_checks: RecentChecks  # the tab's frames and timeline
+    past_prints: PastPrints  # OctoPrint's timelapses, and the replay of one
 
     def status(self) -> dict:
         raise NotImplementedError
@@ -181,6 +183,42 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
         if not self.session.check_now.start():
             flask.abort(409, description="a test is already running")
         return flask.jsonify(self.status())
+
+    ##~~ past prints: what would Failwatch have done?
+
+    @octoprint.plugin.BlueprintPlugin.route("/past_prints", methods=["GET"])
+    @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
+    def api_past_prints(self):
+        return flask.jsonify(self.past_prints.listing())
+
+    @octoprint.plugin.BlueprintPlugin.route("/past_prints/replay", methods=["POST"])
+    @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
+    def api_replay_past_print(self):
+        body = _json_body()
+        refused = self.past_prints.start(str(body.get("name") or ""), with_model=body.get("with_model") is True)
+        if refused == "no such timelapse":
+            flask.abort(404, description=refused)
+        if refused:
+            flask.abort(409, description=refused)
+        return flask.jsonify(self.past_prints.replay.state())
+
+    @octoprint.plugin.BlueprintPlugin.route("/past_prints/replay", methods=["DELETE"])
+    @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
+    def api_cancel_replay(self):
+        if not self.past_prints.replay.cancel():
+            flask.abort(409, description="no replay is running")
+        return flask.jsonify(self.past_prints.replay.state())
+
+    @octoprint.plugin.BlueprintPlugin.route("/past_prints/replay/timeline.svg", methods=["GET"])
+    @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
+    def api_replay_timeline(self):
+        svg = self.past_prints.replay.timeline_svg()
+        if svg is None:
+            flask.abort(404)
+        response = flask.make_response(svg)
+        response.headers["Content-Type"] = "image/svg+xml; charset=utf-8"
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     ##~~ settings page
 

@@ -18,6 +18,7 @@ from octoprint.events import Events
 
 from .. import config as cfg
 from ..engine.engine import SystemClock
+from ..evaluation.past_print import PastPrintReplay
 from ..outcomes.actions import PrintAction
 from ..outcomes.alerts import Identity
 from ..outcomes.alerts.octoprint_mqtt import octoprint_mqtt_helpers
@@ -27,6 +28,7 @@ from ..sources import make_camera
 from . import status_report
 from .api import FailwatchApi
 from .octoprint_printer import OctoPrintPrinter
+from .past_prints import PastPrints
 from .recent_checks import RecentChecks
 from .safe_pause import SafePause
 from .settings_mixin import FailwatchSettings
@@ -56,6 +58,8 @@ class FailwatchPlugin(
             self._settings.set(["instance_id"], secrets.token_hex(3))
             self._settings.save()
         printer = OctoPrintPrinter(self._printer, self._settings)
+        # "What would Failwatch have done?": a past print replayed, its detector's model in the plugin's own cache
+        self._replay = PastPrintReplay(Path(self.get_plugin_data_folder()) / "models", self._push_status, self._logger)
         self.session = Session(
             self.stored_config(),
             Host(
@@ -74,6 +78,12 @@ class FailwatchPlugin(
                 new_print=self._new_print,
                 mqtt_helpers=lambda: octoprint_mqtt_helpers(self._plugin_manager, self._settings),
             ),
+        )
+        self.past_prints = PastPrints(
+            lambda: self._settings.getBaseFolder("timelapse"),
+            lambda: self._settings.global_get(["webcam", "timelapse"]),
+            self.session,
+            self._replay,
         )
 
     def _print_action(self) -> Optional[PrintAction]:
@@ -128,6 +138,7 @@ class FailwatchPlugin(
 
     def _new_print(self) -> None:
         self.recent_checks.new_print()
+        self._replay.cancel()  # the CPU is the printer's now
 
     def _fire(self, outcome) -> None:
         self._event_bus.fire(f"plugin_failwatch_{outcome.name}", outcome.payload)
@@ -142,6 +153,7 @@ class FailwatchPlugin(
             settings_errors=self._settings_errors,
             last_save=self._last_save,
             latest_frames=self.recent_checks.frame_count(),
+            replay=self._replay.state(),
         )
 
     def _send_to_browser(self, message: dict) -> None:

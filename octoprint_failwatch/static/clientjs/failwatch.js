@@ -60,6 +60,20 @@
         return this.base.postJson(this.path("settings/validate"), {settings: settings}, opts);
     };
 
+    // "What would Failwatch have done?": OctoPrint's timelapses, and the replay of one (withModel: the cloud too)
+    FailwatchClient.prototype.pastPrints = function (opts) {
+        return this.base.get(this.path("past_prints"), opts);
+    };
+    FailwatchClient.prototype.replayPastPrint = function (name, withModel, opts) {
+        return this.base.postJson(this.path("past_prints/replay"), {name: name, with_model: !!withModel}, opts);
+    };
+    FailwatchClient.prototype.cancelReplay = function (opts) {
+        return this.base.delete(this.path("past_prints/replay"), opts);
+    };
+    FailwatchClient.prototype.replayTimelineUrl = function (stamp) {
+        return this.imageUrl("past_prints/replay/timeline.svg", stamp);
+    };
+
     FailwatchClient.prototype.latestFrameUrl = function (index, stamp) {
         return this.imageUrl("latest/" + index + ".jpg", stamp);
     };

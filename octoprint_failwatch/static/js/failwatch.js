@@ -441,6 +441,76 @@ $(function () {
         };
     }
 
+    // "What would Failwatch have done?": OctoPrint's timelapses, one replayed through what ships, its alarms shown
+    function PastPrintsModel(store) {
+        var self = this;
+        self.prints = ko.observableArray([]);
+        self.spacing = ko.observable("");
+        self.replay = ko.pureComputed(function () { return store.status().replay || {}; });
+        self.running = ko.pureComputed(function () { return !!self.replay().running; });
+        self.load = function () {
+            api.pastPrints().done(function (answer) {
+                self.spacing(tr("The timelapses' captures are taken as %(seconds)s s apart: %(source)s.",
+                                {seconds: answer.frame_interval, source: answer.frame_interval_source}));
+                self.prints(answer.prints.map(function (print) {
+                    return {name: print.name, when: new Date(print.date * 1000).toLocaleString(),
+                            length: tr("%(minutes)s min", {minutes: print.minutes}),
+                            cost: print.estimated_cost_usd.toFixed(3)};
+                }));
+            });
+        };
+        function refused(xhr) {
+            var answer = xhr.responseJSON || {};
+            notify("Failwatch", tr("Replay: %(why)s", {why: answer.error || tr("HTTP %(status)s",
+                                                                              {status: xhr.status})}), "error");
+        }
+        self.start = function (print, withModel) {
+            function go() { api.replayPastPrint(print.name, withModel).fail(refused); }
+            if (!withModel) return go();
+            showConfirmationDialog({
+                title: tr("Replay with the model?"),
+                message: tr("The model is asked as the watch would ask it: about $%(cost)s for %(name)s.",
+                            {cost: print.cost, name: print.name}),
+                proceed: tr("Replay"),
+                onproceed: go
+            });
+        };
+        self.cancel = function () { api.cancelReplay().fail(refused); };
+        self.progress = ko.pureComputed(function () {
+            var replay = self.replay();
+            return tr("Replaying %(name)s: %(percent)s", {name: replay.file, percent: percent(replay.progress)});
+        });
+        self.error = ko.pureComputed(function () {
+            var replay = self.replay();
+            return replay.error ? tr("The replay of %(name)s did not finish: %(why)s",
+                                     {name: replay.file, why: replay.error}) : "";
+        });
+        self.result = ko.pureComputed(function () { return self.replay().result || null; });
+        self.summary = ko.pureComputed(function () {
+            var replay = self.replay(), result = self.result();
+            if (!result) return "";
+            var values = {name: replay.file, minutes: replay.minutes, alarms: result.alarms.length,
+                          confirmed: result.confirmed_at.length,
+                          eyes: replay.with_model ? tr("the model") : tr("the on-device detector alone")};
+            return result.alarms.length
+                ? tr("%(name)s (%(minutes)s min), judged by %(eyes)s: %(alarms)s alarm(s), %(confirmed)s confirmed.", values)
+                : tr("%(name)s (%(minutes)s min), judged by %(eyes)s: no alarm — Failwatch would have stayed quiet.", values);
+        });
+        self.alarms = ko.pureComputed(function () {
+            var result = self.result();
+            return result ? result.alarms.map(function (alarm) {
+                var values = {minutes: (alarm.at / 60).toFixed(1),
+                              eye: alarm.eye === "detector" ? tr("the on-device detector") : tr("the model")};
+                if (alarm.confirmed === true) return tr("%(minutes)s min in: raised by %(eye)s, confirmed", values);
+                if (alarm.confirmed === false) return tr("%(minutes)s min in: raised by %(eye)s, not confirmed", values);
+                return tr("%(minutes)s min in: raised by %(eye)s, still verifying at the end", values);
+            }) : [];
+        });
+        self.timelineUrl = ko.pureComputed(function () {
+            return self.result() ? api.replayTimelineUrl(self.replay().file + self.result().calls) : "";
+        });
+    }
+
     function FailwatchTabViewModel(parameters) {
         var self = this;
         self.store = parameters[0];
@@ -450,6 +520,7 @@ $(function () {
         self.offset = ko.observable(0);
         self.pageSize = 10;
         self.viewer = ko.observable(null);  // the frame shown full size
+        self.pastPrints = new PastPrintsModel(self.store);
 
         self.latestFrames = ko.pureComputed(function () {
             var status = self.store.status();
@@ -602,6 +673,7 @@ $(function () {
             if (current === "#tab_plugin_failwatch") {
                 self.loadIncidents();
                 self.loadTimeline();
+                self.pastPrints.load();
             }
         };
         self.onStartupComplete = self.loadIncidents;
