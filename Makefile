@@ -49,6 +49,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.farm --printers 50 --minutes 30
 	$(PY) -m bench.farm_pacing --draws 12
 	$(PY) -m bench.detector --onsets 8 --latency 3 --healthy 300
+	$(PY) -m bench.judgment --minutes 20 --onset 10 --latency 3
 	bash scripts/install_moonraker.sh
 	$(PY) -m bench.klipper --onsets 8 --latency 3 --memory-seconds 60
 

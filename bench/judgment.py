@@ -48,17 +48,11 @@ def build(folder: Path, minutes: float, onset: float) -> Path:
         labels.append(
             {"print": name, "frames": name, "frame_interval": INTERVAL, "onset": None, "print_time_at_start": 600}
         )
-    for seed, (name, (healthy, failed)) in enumerate(FAILING_PRINTS.items(), start=10):
-        write_recording(folder / name, [(healthy, before), (failed, frames - before)], nanny, seed)
-        labels.append(
-            {
-                "print": name,
-                "frames": name,
-                "frame_interval": INTERVAL,
-                "onset": before * INTERVAL,
-                "print_time_at_start": 600,
-            }
-        )
+    for step, (name, (healthy, failed)) in enumerate(FAILING_PRINTS.items()):
+        start = before + 2 * step  # onsets 4 s apart: spread over the 10 s between the defaults' looks
+        write_recording(folder / name, [(healthy, start), (failed, frames - start)], nanny, 10 + step)
+        entry = {"print": name, "frames": name, "frame_interval": INTERVAL, "onset": start * INTERVAL}
+        labels.append({**entry, "print_time_at_start": 600})
     (folder / "labels.json").write_text(json.dumps(labels, indent=1))
     return folder
 
