@@ -8,11 +8,21 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from demo.make_dataset import make_dataset
 from demo.printnanny import write_recording, write_timelapse
 
 INTERVAL = 2.0  # seconds between the recordings' frames
 STARTED = 600  # the recordings are clips from ten minutes into their prints (past the warm-up)
+
+
+@pytest.fixture
+def healthy_model(model):
+    """The local model seeing a healthy print whatever it is shown; the other tests' "scene" afterwards."""
+    model.verdict, model.faults[:] = "healthy", []
+    yield model
+    model.verdict = "scene"
 
 
 def evaluate_environment(model, tmp_path) -> dict:
@@ -126,12 +136,11 @@ def test_a_not_a_failure_label_in_a_timelapse_teaches_the_rest_of_the_print(tmp_
 
 
 def test_the_replay_of_a_healthy_print_with_the_detector_makes_fewer_model_calls_than_the_defaults(
-    tmp_path, printnanny, model
+    tmp_path, printnanny, healthy_model
 ):
-    model.verdict, model.faults[:] = "healthy", []
     write_recording(tmp_path / "dataset" / "healthy", [(4, 150)], printnanny)  # five minutes of a healthy print
     label_one_print(tmp_path / "dataset", "healthy", None)
-    env = with_detector_cache(evaluate_environment(model, tmp_path), tmp_path, printnanny)
+    env = with_detector_cache(evaluate_environment(healthy_model, tmp_path), tmp_path, printnanny)
     _, report = evaluate(tmp_path / "dataset", env, "--compare", "", "local_detector=printnanny", "--latency", "3")
     defaults = report["settings as configured"]["overall"]
     detector = report["local_detector=printnanny"]["overall"]
@@ -166,13 +175,12 @@ def test_a_replay_that_could_judge_nothing_is_an_error_naming_what_is_missing(tm
 
 
 def test_a_still_look_alike_there_from_the_start_is_part_of_the_print_offline_and_costs_no_model_calls(
-    tmp_path, printnanny, model
+    tmp_path, printnanny, healthy_model
 ):
     # PrintNanny's photo 1: a draped organic print the detector scores as spaghetti, still for ten minutes
-    model.verdict, model.faults[:] = "healthy", []
     write_recording(tmp_path / "dataset" / "organic", [(1, 300)], printnanny)
     label_one_print(tmp_path / "dataset", "organic", None)
-    env = with_detector_cache(evaluate_environment(model, tmp_path), tmp_path, printnanny)
+    env = with_detector_cache(evaluate_environment(healthy_model, tmp_path), tmp_path, printnanny)
     groups = ("", "local_detector=printnanny", "model_backend=local,local_detector=printnanny")
     _, report = evaluate(tmp_path / "dataset", env, "--compare", *groups, "--latency", "3")
     offline = report["model_backend=local, local_detector=printnanny"]["overall"]
@@ -184,7 +192,7 @@ def test_a_still_look_alike_there_from_the_start_is_part_of_the_print_offline_an
 
 
 def test_a_folder_of_timelapses_is_replayed_as_healthy_prints_with_a_report_naming_each_alarm(
-    tmp_path, printnanny, model
+    tmp_path, printnanny, healthy_model
 ):
     from demo.printnanny import still_camera_frames
 
@@ -194,8 +202,7 @@ def test_a_folder_of_timelapses_is_replayed_as_healthy_prints_with_a_report_nami
     write_timelapse(timelapses / "organic_20261201.mp4", still_camera_frames(printnanny.photo(1), 60, seed=1))
     healthy, strands = still_camera_frames(printnanny.photo(4), 30, 2), still_camera_frames(printnanny.photo(3), 30, 3)
     write_timelapse(timelapses / "strands_20261202.mp4", healthy + strands)
-    model.verdict, model.faults[:] = "healthy", []
-    env = with_detector_cache(evaluate_environment(model, tmp_path), tmp_path, printnanny)
+    env = with_detector_cache(evaluate_environment(healthy_model, tmp_path), tmp_path, printnanny)
     env["WARMUP_MINUTES"] = "0"
     page = tmp_path / "report.html"
     run, report = evaluate(

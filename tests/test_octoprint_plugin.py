@@ -465,3 +465,21 @@ def test_a_past_print_is_not_replayed_while_a_print_is_watched_and_only_by_who_m
     )
     assert viewer.status_code == 403
     assert printing.failwatch("GET", "past_prints", session=printing.viewer).status_code == 200
+
+
+def test_the_model_is_told_how_far_the_print_is_with_every_full_look_and_the_incident_keeps_it(printing, camera, model):
+    printing.wait_for_state("watching")
+    wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first healthy verdict")
+    before = len(model.converse_requests)
+    camera.mode = "failed"
+    status = printing.wait_for_state("cooldown", timeout=60)
+    told = [r for r in list(model.converse_requests)[before:] if not r["quick"]]
+    said = [t for r in told for t in r["texts"] if t.startswith("What the printer says of this print now")]
+    assert told and len(said) == len(told)  # every full look: the series and each verification
+    assert "failwatch_test.gcode: " in said[0] and "% printed" in said[0]
+    assert not any(
+        t.startswith("What the printer says") for r in model.converse_requests if r["quick"] for t in r["texts"]
+    )  # the quick look stays short
+    incidents = printing.failwatch("GET", "incidents").json()["incidents"]
+    incident = next(i for i in incidents if i["id"] == status["last_failure"]["incident"])
+    assert incident["context"].startswith("failwatch_test.gcode: ") and "% printed" in incident["context"]

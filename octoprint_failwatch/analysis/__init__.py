@@ -13,12 +13,13 @@ from typing import Callable, Sequence
 
 from ..config import FailwatchConfig
 from ..frame import Frame
+from .context import PrintContext
 from .imaging import prepare
 from .pricing import cost_usd, price_per_1k
 from .spend import DailySpend
 from .verdict import AnalysisError, Verdict
 
-Backend = Callable[[Sequence[Frame], bool], Verdict]
+Backend = Callable[[Sequence[Frame], bool, str], Verdict]  # (frames, quick, the print's context in words)
 
 __all__ = ["AnalysisError", "Analyser", "DailySpend", "Verdict", "make_analyser", "make_backend"]
 
@@ -41,12 +42,14 @@ def make_backend(config: FailwatchConfig, clock, detector=None) -> Backend:
 
 
 class Analyser:
-    """What the engine calls: prepare the frames, ask the backend, price the answer, keep the budget."""
+    """What the engine calls: prepare the frames, ask the backend — with what the printer says of the print, for a
+    full look — price the answer, keep the budget."""
 
-    def __init__(self, config: FailwatchConfig, backend: Backend, spend: DailySpend):
+    def __init__(self, config: FailwatchConfig, backend: Backend, spend: DailySpend, job: Callable[[], dict] = dict):
         self._config = config
         self._backend = backend
         self._spend = spend
+        self._job = job  # the printer's job now (printers.base.Printer.job); none without a printer
         self._prices = (
             (0.0, 0.0)
             if config.model_backend == "local"
@@ -59,11 +62,14 @@ class Analyser:
             raise AnalysisError(f"daily budget of ${budget:.2f} reached: no model calls until tomorrow")
         config = self._config
         prepared = [prepare(frame, config.image_long_side, config.jpeg_quality, config.roi) for frame in frames]
-        verdict = self._backend(prepared, quick)
+        context = "" if quick else PrintContext.of(self._job()).words()  # the quick look stays short
+        verdict = self._backend(prepared, quick, context)
         cost = cost_usd(self._prices, verdict.input_tokens, verdict.output_tokens)
         self._spend.add(cost)
         return replace(verdict, cost_usd=cost)
 
 
-def make_analyser(config: FailwatchConfig, clock, spend: DailySpend, detector=None) -> Analyser:
-    return Analyser(config, make_backend(config, clock, detector), spend)
+def make_analyser(
+    config: FailwatchConfig, clock, spend: DailySpend, detector=None, job: Callable[[], dict] = dict
+) -> Analyser:
+    return Analyser(config, make_backend(config, clock, detector), spend, job)

@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 from ..config import FailwatchConfig
 from ..frame import Frame
 from .aws import AwsSession, CredentialError, is_expired_error
-from .prompt import QUESTION, TOOL_NAME, build_prompt, frame_labels, json_instruction, schema
+from .prompt import QUESTION, TOOL_NAME, build_prompt, context_words, frame_labels, json_instruction, schema
 from .verdict import AnalysisError, Verdict, parse_verdict
 
 MAX_IMAGES = 20  # Converse limit per request
@@ -61,19 +61,19 @@ class BedrockBackend:
         self._forced_tool = True  # until the model refuses forced tool choice
         self._too_old = botocore_too_old()
 
-    def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
+    def __call__(self, frames: Sequence[Frame], quick: bool = False, context: str = "") -> Verdict:
         if self._too_old:
             raise AnalysisError(self._too_old)
         started = time.monotonic()
         try:
-            response = self._converse(self.build_request(frames, quick))
+            response = self._converse(self.build_request(frames, quick, context))
         except ToolChoiceRefused:
             self._forced_tool = False
             logger.warning(
                 "Failwatch: %s does not take forced tool choice; asking for JSON in text from now on",
                 self._config.model_name,
             )
-            response = self._converse(self.build_request(frames, quick))
+            response = self._converse(self.build_request(frames, quick, context))
         verdict = self.parse_response(response, quick)
         usage = response.get("usage") or {}
         return Verdict(
@@ -86,7 +86,7 @@ class BedrockBackend:
             }
         )
 
-    def build_request(self, frames: Sequence[Frame], quick: bool = False) -> dict:
+    def build_request(self, frames: Sequence[Frame], quick: bool = False, context: str = "") -> dict:
         if not frames:
             raise AnalysisError("no frames to analyse")
         if len(frames) > MAX_IMAGES:
@@ -97,6 +97,8 @@ class BedrockBackend:
                 raise AnalysisError(f"frame {number} is {len(frame.jpeg)} bytes, over Bedrock's 3.75 MB limit")
             content.append({"text": label})
             content.append({"image": {"format": "jpeg", "source": {"bytes": frame.jpeg}}})
+        if context:
+            content.append({"text": context_words(context)})
         if not self._forced_tool:  # the same answer, as a JSON object in text
             content.append({"text": json_instruction(quick)})
             return {

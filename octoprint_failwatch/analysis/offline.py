@@ -19,7 +19,7 @@ class OfflineBackend:
     def __init__(self, detector: Optional[PrintDetector]):
         self._detector = detector  # the print's: its memory is the print's
 
-    def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
+    def __call__(self, frames: Sequence[Frame], quick: bool = False, context: str = "") -> Verdict:
         if self._detector is None:
             raise AnalysisError("the on-device detector is not set up for this watch")
         return self._detector.judge(frames)

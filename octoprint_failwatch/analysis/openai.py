@@ -17,7 +17,7 @@ import requests
 from ..config import FailwatchConfig
 from ..frame import Frame
 from ..redaction import mask_url
-from .prompt import QUESTION, TOOL_NAME, build_prompt, frame_labels, schema
+from .prompt import QUESTION, TOOL_NAME, build_prompt, context_words, frame_labels, schema
 from .verdict import AnalysisError, Verdict, parse_verdict
 
 ATTEMPTS = 4
@@ -35,7 +35,7 @@ class OpenAIBackend:
         self._session = requests.Session()
         self._sleep = sleep
 
-    def build_request(self, frames: Sequence[Frame], quick: bool = False) -> dict:
+    def build_request(self, frames: Sequence[Frame], quick: bool = False, context: str = "") -> dict:
         if not frames:
             raise AnalysisError("no frames to analyse")
         content: list[dict] = []
@@ -43,6 +43,8 @@ class OpenAIBackend:
             content.append({"type": "text", "text": label})
             data = base64.b64encode(frame.jpeg).decode()
             content.append({"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{data}"}})
+        if context:
+            content.append({"type": "text", "text": context_words(context)})
         content.append({"type": "text", "text": QUESTION})
         return {
             "model": self._config.openai_model,
@@ -55,8 +57,8 @@ class OpenAIBackend:
             },
         }
 
-    def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
-        request = self.build_request(frames, quick)
+    def __call__(self, frames: Sequence[Frame], quick: bool = False, context: str = "") -> Verdict:
+        request = self.build_request(frames, quick, context)
         started = time.monotonic()
         answer = self._post(request)
         choices = answer.get("choices") if isinstance(answer, dict) else None

@@ -57,7 +57,9 @@ A failure looks like: loose, tangled or stringy filament ("spaghetti") growing i
 the part detached from the bed, knocked over or moved; a blob of plastic around the nozzle; \
 layers shifted sideways; the nozzle extruding into mid-air above nothing.
 Not a failure: support structures, purge lines, skirts and brims, infill patterns, textured or \
-printed logos on the bed, reflections and glare, an empty bed at the start, a hand or tool in the frame.
+printed logos on the bed, reflections and glare, a hand or tool in the frame, an empty bed in the first \
+layers. When you are told how far the print is, compare: a part about as tall as the nozzle's height should \
+be where the print is; an empty bed later in a print is a part swept off (detached).
 
 Judge the newest frames most; use the older ones to see what changes. Only report a failure you \
 can see. Answer with the {tool} tool."""
@@ -86,6 +88,11 @@ def frame_labels(frames: Sequence[Any]) -> list[str]:
 
 
 QUESTION = f"Is this print failing? Answer with {TOOL_NAME}."
+
+
+def context_words(context: str) -> str:
+    """What the printer says of the print, as the full look's text (the camera cannot see it)."""
+    return "What the printer says of this print now (not from the camera): " + context
 
 
 def schema(quick: bool) -> dict[str, Any]:

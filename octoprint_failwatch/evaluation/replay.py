@@ -126,6 +126,7 @@ def replay(
     result = PrintResult(recording.name, recording.onset, recording.duration / 3600)
     logger = logging.getLogger("failwatch.replay")
     # what the session builds for a print, on simulated time: the first look at once, the same draws every run
+    printed = RecordedPrint(recording, clock)  # what the printer would have said: the time printed
     assembly = Assembly(
         clock=clock,
         spend=DailySpend(),
@@ -135,8 +136,9 @@ def replay(
         logger=logger,
         start_spread=0.0,
         rng=random.Random(0),
+        job=printed.job,
     )
-    gate = PrintGate(RecordedPrint(recording, clock), lambda: config, logger)
+    gate = PrintGate(printed, lambda: config, logger)
     gate.new_print()
     pausing = config.failure_action in ("pause", "cancel")
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Protocol
 
 from ..analysis import DailySpend
+from ..analysis.context import PrintContext
 from ..config import FailwatchConfig
 from ..engine.events import (
     Analysed,
@@ -204,8 +205,11 @@ class Dispatcher:
         if self._history is None:
             return None
         frames = {"trigger": list(event.trigger_frames), "verification": [list(s) for s in event.verification_frames]}
+        job = self._job()
+        context = PrintContext.of(job)  # what the model was told of the print with its full looks
+        facts = {"job": job, "context": context.words(), "context_lacking": context.lacking()}
         try:
-            return self._history.record(kind, {**summary, "job": self._job()}, frames)
+            return self._history.record(kind, {**summary, **facts}, frames)
         except OSError as exc:  # a full disk must not stop detection
             self._logger.warning("Failwatch: could not store the incident: %s", exc)
             return None

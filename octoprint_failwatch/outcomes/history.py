@@ -90,6 +90,8 @@ class IncidentHistory:
                 "action": payload.get("action"),
                 "test_run": payload.get("test_run", False),
                 "job": payload.get("job"),
+                "context": payload.get("context") or "",  # what the printer said of the print, as the model heard it
+                "context_lacking": payload.get("context_lacking") or [],
                 "label": None,
                 "acknowledged": False,
                 "log": [{"time": time.time(), "what": payload["log"]}] if payload.get("log") else [],

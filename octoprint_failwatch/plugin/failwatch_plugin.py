@@ -57,7 +57,7 @@ class FailwatchPlugin(
         if not self._settings.get(["instance_id"]):  # this instance's name on MQTT: made once, kept
             self._settings.set(["instance_id"], secrets.token_hex(3))
             self._settings.save()
-        printer = OctoPrintPrinter(self._printer, self._settings)
+        printer = OctoPrintPrinter(self._printer, self._settings, self._file_manager)
         # "What would Failwatch have done?": a past print replayed, its detector's model in the plugin's own cache
         self._replay = PastPrintReplay(Path(self.get_plugin_data_folder()) / "models", self._push_status, self._logger)
         self.session = Session(

@@ -14,9 +14,11 @@ class OctoPrintPrinter:
     via = ""  # OctoPrint's own printer: an alert needs no words for how the pause went
     pause_note = ""
 
-    def __init__(self, printer, name_setting):
+    def __init__(self, printer, name_setting, file_manager=None):
         self._printer = printer  # OctoPrint's PrinterInterface
         self._name_setting = name_setting  # OctoPrint's settings: Settings → Appearance names the printer
+        self._file_manager = file_manager  # its analysis of the file says the part's height
+        self._heights: dict[tuple, Optional[float]] = {}  # (origin, path) -> height: the analysis is read once
 
     @property
     def state(self) -> PrinterState:
@@ -40,7 +42,23 @@ class OctoPrintPrinter:
         return self._printer.is_printing() or self._printer.is_paused()
 
     def job(self) -> dict:
-        return octoprint_job(self._printer.get_current_data() or {})
+        job = octoprint_job(self._printer.get_current_data() or {})
+        return {**job, "height": self._height()}
+
+    def _height(self) -> Optional[float]:
+        """The part's final height from OctoPrint's analysis of the file (None for SD prints, before the analysis)."""
+        file = ((self._printer.get_current_job() or {}).get("file")) or {}
+        key = (file.get("origin"), file.get("path"))
+        if self._file_manager is None or None in key:
+            return None
+        if key not in self._heights:
+            try:
+                metadata = self._file_manager.get_metadata(*key) or {}
+            except Exception:  # a file gone or an analysis not there yet: asked again next time
+                metadata = {}
+            height = ((metadata.get("analysis") or {}).get("dimensions") or {}).get("height")
+            self._heights = {key: float(height) if isinstance(height, (int, float)) and height > 0 else None}
+        return self._heights[key]
 
     def temperatures(self) -> dict:
         return self._printer.get_current_temperatures() or {}

@@ -54,7 +54,8 @@ class Printer(Protocol):
     def close(self) -> None: ...
 
     def job(self) -> dict:
-        """file, progress (percent), elapsed (seconds printed), z (the nozzle's height in mm), each None if unknown."""
+        """file, progress (percent), elapsed and left (seconds), z (the nozzle's height, mm); where known also height
+        (the part's final height, mm), layer and layers; None or absent when unknown."""
 
     def temperatures(self) -> dict:
         """Each heater's {"actual", "target"} in °C; empty when the printer does not say."""
@@ -145,5 +146,6 @@ def octoprint_job(data: dict) -> dict:
         "file": ((data.get("job") or {}).get("file") or {}).get("name"),
         "progress": progress.get("completion"),
         "elapsed": progress.get("printTime"),
+        "left": progress.get("printTimeLeft"),
         "z": data.get("currentZ"),
     }

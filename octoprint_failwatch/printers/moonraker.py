@@ -21,7 +21,7 @@ from ..redaction import mask_url
 from .base import PrinterBase, PrinterError, PrinterState, absolute
 
 OBJECTS = {
-    "print_stats": ["state", "filename", "print_duration", "total_duration", "message"],
+    "print_stats": ["state", "filename", "print_duration", "total_duration", "message", "info"],
     "pause_resume": ["is_paused"],
     "virtual_sdcard": ["progress"],
     "webhooks": ["state", "state_message"],
@@ -67,11 +67,14 @@ class MoonrakerPrinter(PrinterBase):
             stats = self._objects.get("print_stats", {})
             progress = self._objects.get("virtual_sdcard", {}).get("progress")
             position = self._objects.get("toolhead", {}).get("position") or []
+            info = stats.get("info") or {}  # the layers, when the slicer's macros tell Klipper (SET_PRINT_STATS_INFO)
             return {
                 "file": stats.get("filename") or None,
                 "progress": progress * 100 if progress is not None else None,
                 "elapsed": stats.get("print_duration"),
                 "z": position[2] if len(position) > 2 else None,
+                "layer": info.get("current_layer"),
+                "layers": info.get("total_layer"),
             }
 
     def close(self) -> None:

@@ -53,6 +53,7 @@ class Session:
             logger=logger,
             model_calls=DaemonThreadExecutor("failwatch-model"),
             captures=DaemonThreadExecutor("failwatch-camera"),
+            job=host.printer.job if host.printer is not None else dict,
         )
         self.incidents = IncidentHistory(data / "incidents", logger=logger)
         self.print_action = PrintAction(lambda: self.config, logger, host.printer)

@@ -610,6 +610,12 @@ $(function () {
                 file: (job.file || "–") + (job.progress !== null && job.progress !== undefined
                     ? " (" + Math.round(job.progress) + "%)" : ""),
                 explanation: trigger.explanation || "",
+                // incidents kept before the print's context was recorded have none: nothing is said of them
+                context: incident.context === undefined ? ""
+                    : incident.context ? tr("What the printer said of the print: %(words)s", {words: incident.context})
+                    : tr("The printer said nothing of the print (an SD print, or no printer)."),
+                lacking: (incident.context_lacking || []).length
+                    ? tr("Not known: %(what)s.", {what: incident.context_lacking.join(", ")}) : "",
                 log: (incident.log || []).map(function (entry) { return entry.what; }).join(" → ") || "–",
                 label: ko.observable(incident.label || null),
                 open: ko.observable(false),
