@@ -67,6 +67,18 @@ def long_gcode(seconds: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def with_thumbnail(gcode: bytes, png: bytes, width: int, height: int) -> bytes:
+    """The G-code with a slicer's preview at its top, in the block PrusaSlicer, OrcaSlicer and Cura's thumbnail script
+    write: `; thumbnail begin WxH LEN`, base64 in lines of 78 each after `; `, `; thumbnail end`."""
+    import base64
+
+    data = base64.b64encode(png).decode()
+    lines = [f"; thumbnail begin {width}x{height} {len(data)}"]
+    lines += ["; " + data[i : i + 78] for i in range(0, len(data), 78)]
+    lines += ["; thumbnail end", ""]
+    return "\n".join(lines).encode() + gcode
+
+
 class OctoPrintServer:
     def __init__(
         self,

@@ -9,17 +9,17 @@ small classes with the same call signature, in their own modules, imported only 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Sequence
+from typing import Callable, Optional, Sequence
 
 from ..config import FailwatchConfig
 from ..frame import Frame
-from .context import PrintContext
+from .context import NO_BRIEFING, Briefing, PrintContext
 from .imaging import prepare
 from .pricing import cost_usd, price_per_1k
 from .spend import DailySpend
 from .verdict import AnalysisError, Verdict
 
-Backend = Callable[[Sequence[Frame], bool, str], Verdict]  # (frames, quick, the print's context in words)
+Backend = Callable[[Sequence[Frame], bool, Briefing], Verdict]  # (frames, quick, what the printer says of the print)
 
 __all__ = ["AnalysisError", "Analyser", "DailySpend", "Verdict", "make_analyser", "make_backend"]
 
@@ -45,16 +45,27 @@ class Analyser:
     """What the engine calls: prepare the frames, ask the backend — with what the printer says of the print, for a
     full look — price the answer, keep the budget."""
 
-    def __init__(self, config: FailwatchConfig, backend: Backend, spend: DailySpend, job: Callable[[], dict] = dict):
+    def __init__(
+        self,
+        config: FailwatchConfig,
+        backend: Backend,
+        spend: DailySpend,
+        job: Callable[[], dict] = dict,
+        preview: Callable[[], Optional[bytes]] = lambda: None,
+    ):
         self._config = config
         self._backend = backend
         self._spend = spend
         self._job = job  # the printer's job now (printers.base.Printer.job); none without a printer
+        self._preview = preview  # the slicer's preview of the finished object (PNG), when the file has one
         self._prices = (
             (0.0, 0.0)
             if config.model_backend == "local"
             else price_per_1k(config.model_name, config.price_input_per_1k, config.price_output_per_1k)
         )
+
+    def _briefing(self) -> Briefing:
+        return Briefing(PrintContext.of(self._job()).words(), self._preview())
 
     def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
         budget = self._config.daily_budget_usd
@@ -62,14 +73,18 @@ class Analyser:
             raise AnalysisError(f"daily budget of ${budget:.2f} reached: no model calls until tomorrow")
         config = self._config
         prepared = [prepare(frame, config.image_long_side, config.jpeg_quality, config.roi) for frame in frames]
-        context = "" if quick else PrintContext.of(self._job()).words()  # the quick look stays short
-        verdict = self._backend(prepared, quick, context)
+        verdict = self._backend(prepared, quick, NO_BRIEFING if quick else self._briefing())  # quick stays short
         cost = cost_usd(self._prices, verdict.input_tokens, verdict.output_tokens)
         self._spend.add(cost)
         return replace(verdict, cost_usd=cost)
 
 
 def make_analyser(
-    config: FailwatchConfig, clock, spend: DailySpend, detector=None, job: Callable[[], dict] = dict
+    config: FailwatchConfig,
+    clock,
+    spend: DailySpend,
+    detector=None,
+    job: Callable[[], dict] = dict,
+    preview: Callable[[], Optional[bytes]] = lambda: None,
 ) -> Analyser:
-    return Analyser(config, make_backend(config, clock, detector), spend, job)
+    return Analyser(config, make_backend(config, clock, detector), spend, job, preview)

@@ -25,7 +25,17 @@ from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 from ..config import FailwatchConfig
 from ..frame import Frame
 from .aws import AwsSession, CredentialError, is_expired_error
-from .prompt import QUESTION, TOOL_NAME, build_prompt, context_words, frame_labels, json_instruction, schema
+from .context import NO_BRIEFING, Briefing
+from .prompt import (
+    PREVIEW_LABEL,
+    QUESTION,
+    TOOL_NAME,
+    build_prompt,
+    context_words,
+    frame_labels,
+    json_instruction,
+    schema,
+)
 from .verdict import AnalysisError, Verdict, parse_verdict
 
 MAX_IMAGES = 20  # Converse limit per request
@@ -61,19 +71,19 @@ class BedrockBackend:
         self._forced_tool = True  # until the model refuses forced tool choice
         self._too_old = botocore_too_old()
 
-    def __call__(self, frames: Sequence[Frame], quick: bool = False, context: str = "") -> Verdict:
+    def __call__(self, frames: Sequence[Frame], quick: bool = False, briefing: Briefing = NO_BRIEFING) -> Verdict:
         if self._too_old:
             raise AnalysisError(self._too_old)
         started = time.monotonic()
         try:
-            response = self._converse(self.build_request(frames, quick, context))
+            response = self._converse(self.build_request(frames, quick, briefing))
         except ToolChoiceRefused:
             self._forced_tool = False
             logger.warning(
                 "Failwatch: %s does not take forced tool choice; asking for JSON in text from now on",
                 self._config.model_name,
             )
-            response = self._converse(self.build_request(frames, quick, context))
+            response = self._converse(self.build_request(frames, quick, briefing))
         verdict = self.parse_response(response, quick)
         usage = response.get("usage") or {}
         return Verdict(
@@ -86,19 +96,22 @@ class BedrockBackend:
             }
         )
 
-    def build_request(self, frames: Sequence[Frame], quick: bool = False, context: str = "") -> dict:
+    def build_request(self, frames: Sequence[Frame], quick: bool = False, briefing: Briefing = NO_BRIEFING) -> dict:
         if not frames:
             raise AnalysisError("no frames to analyse")
         if len(frames) > MAX_IMAGES:
             raise AnalysisError(f"Bedrock takes at most {MAX_IMAGES} images per call, got {len(frames)}")
         content: list[dict] = []
+        if briefing.preview:  # what should be on the bed, before what the camera shows
+            content.append({"text": PREVIEW_LABEL})
+            content.append({"image": {"format": "png", "source": {"bytes": briefing.preview}}})
         for number, (frame, label) in enumerate(zip(frames, frame_labels(frames)), start=1):
             if len(frame.jpeg) > MAX_IMAGE_BYTES:
                 raise AnalysisError(f"frame {number} is {len(frame.jpeg)} bytes, over Bedrock's 3.75 MB limit")
             content.append({"text": label})
             content.append({"image": {"format": "jpeg", "source": {"bytes": frame.jpeg}}})
-        if context:
-            content.append({"text": context_words(context)})
+        if briefing.words:
+            content.append({"text": context_words(briefing.words)})
         if not self._forced_tool:  # the same answer, as a JSON object in text
             content.append({"text": json_instruction(quick)})
             return {

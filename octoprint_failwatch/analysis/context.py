@@ -28,6 +28,7 @@ class PrintContext:
     height: Optional[float] = None  # the part's final height, mm
     layer: Optional[int] = None
     layers: Optional[int] = None
+    preview: bool = False  # the slicer's preview of the finished object is shown beside the frames
 
     @classmethod
     def of(cls, job: dict) -> PrintContext:
@@ -42,6 +43,7 @@ class PrintContext:
             height=_number(job.get("height")),
             layer=int(layer) if layer else None,
             layers=int(layers) if layers else None,
+            preview=bool(job.get("preview")),
         )
 
     def words(self) -> str:
@@ -72,5 +74,18 @@ class PrintContext:
             "time left": self.left,
             "the nozzle's height": self.z,
             "the part's final height": self.height,
+            "the slicer's preview": self.preview or None,
         }
         return [name for name, value in missing.items() if value is None]
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """What a full look tells the model beside the camera's frames: the print's context in words, and the slicer's
+    preview of the finished object (a small PNG) when the file has one."""
+
+    words: str = ""
+    preview: Optional[bytes] = None
+
+
+NO_BRIEFING = Briefing()

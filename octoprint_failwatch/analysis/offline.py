@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from ..frame import Frame
+from .context import NO_BRIEFING, Briefing
 from .print_detector import PrintDetector
 from .verdict import AnalysisError, Verdict
 
@@ -19,7 +20,7 @@ class OfflineBackend:
     def __init__(self, detector: Optional[PrintDetector]):
         self._detector = detector  # the print's: its memory is the print's
 
-    def __call__(self, frames: Sequence[Frame], quick: bool = False, context: str = "") -> Verdict:
+    def __call__(self, frames: Sequence[Frame], quick: bool = False, briefing: Briefing = NO_BRIEFING) -> Verdict:
         if self._detector is None:
             raise AnalysisError("the on-device detector is not set up for this watch")
         return self._detector.judge(frames)

@@ -17,7 +17,8 @@ import requests
 from ..config import FailwatchConfig
 from ..frame import Frame
 from ..redaction import mask_url
-from .prompt import QUESTION, TOOL_NAME, build_prompt, context_words, frame_labels, schema
+from .context import NO_BRIEFING, Briefing
+from .prompt import PREVIEW_LABEL, QUESTION, TOOL_NAME, build_prompt, context_words, frame_labels, schema
 from .verdict import AnalysisError, Verdict, parse_verdict
 
 ATTEMPTS = 4
@@ -35,16 +36,20 @@ class OpenAIBackend:
         self._session = requests.Session()
         self._sleep = sleep
 
-    def build_request(self, frames: Sequence[Frame], quick: bool = False, context: str = "") -> dict:
+    def build_request(self, frames: Sequence[Frame], quick: bool = False, briefing: Briefing = NO_BRIEFING) -> dict:
         if not frames:
             raise AnalysisError("no frames to analyse")
         content: list[dict] = []
+        if briefing.preview:  # what should be on the bed, before what the camera shows
+            content.append({"type": "text", "text": PREVIEW_LABEL})
+            preview = base64.b64encode(briefing.preview).decode()
+            content.append({"type": "image_url", "image_url": {"url": f"data:image/png;base64,{preview}"}})
         for frame, label in zip(frames, frame_labels(frames)):
             content.append({"type": "text", "text": label})
             data = base64.b64encode(frame.jpeg).decode()
             content.append({"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{data}"}})
-        if context:
-            content.append({"type": "text", "text": context_words(context)})
+        if briefing.words:
+            content.append({"type": "text", "text": context_words(briefing.words)})
         content.append({"type": "text", "text": QUESTION})
         return {
             "model": self._config.openai_model,
@@ -57,8 +62,8 @@ class OpenAIBackend:
             },
         }
 
-    def __call__(self, frames: Sequence[Frame], quick: bool = False, context: str = "") -> Verdict:
-        request = self.build_request(frames, quick, context)
+    def __call__(self, frames: Sequence[Frame], quick: bool = False, briefing: Briefing = NO_BRIEFING) -> Verdict:
+        request = self.build_request(frames, quick, briefing)
         started = time.monotonic()
         answer = self._post(request)
         choices = answer.get("choices") if isinstance(answer, dict) else None

@@ -90,6 +90,9 @@ def frame_labels(frames: Sequence[Any]) -> list[str]:
 QUESTION = f"Is this print failing? Answer with {TOOL_NAME}."
 
 
+PREVIEW_LABEL = "The slicer's preview of the finished object (a rendering of the file, not a camera picture):"
+
+
 def context_words(context: str) -> str:
     """What the printer says of the print, as the full look's text (the camera cannot see it)."""
     return "What the printer says of this print now (not from the camera): " + context

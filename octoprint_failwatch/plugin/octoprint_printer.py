@@ -4,8 +4,10 @@ plugin of changes through its events (`FailwatchPlugin.on_event`), so nothing he
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
+from ..analysis.preview import read_preview
 from ..printers.base import PrinterState, octoprint_job
 
 
@@ -14,11 +16,12 @@ class OctoPrintPrinter:
     via = ""  # OctoPrint's own printer: an alert needs no words for how the pause went
     pause_note = ""
 
-    def __init__(self, printer, name_setting, file_manager=None):
+    def __init__(self, printer, name_setting, file_manager=None) -> None:
         self._printer = printer  # OctoPrint's PrinterInterface
         self._name_setting = name_setting  # OctoPrint's settings: Settings → Appearance names the printer
         self._file_manager = file_manager  # its analysis of the file says the part's height
         self._heights: dict[tuple, Optional[float]] = {}  # (origin, path) -> height: the analysis is read once
+        self._previews: dict[tuple, Optional[bytes]] = {}  # (origin, path) -> the slicer's preview, read once
 
     @property
     def state(self) -> PrinterState:
@@ -43,12 +46,28 @@ class OctoPrintPrinter:
 
     def job(self) -> dict:
         job = octoprint_job(self._printer.get_current_data() or {})
-        return {**job, "height": self._height()}
+        return {**job, "height": self._height(), "preview": self.preview() is not None}
+
+    def preview(self) -> Optional[bytes]:
+        """The slicer's preview in the file being printed (a file on OctoPrint's disk; an SD print has none)."""
+        key = self._file_key()
+        if self._file_manager is None or key[0] != "local" or key[1] is None:
+            return None
+        if key not in self._previews:
+            try:
+                path = Path(self._file_manager.path_on_disk(*key))
+            except Exception:  # the file is gone: no preview
+                path = None
+            self._previews = {key: read_preview(path) if path is not None else None}
+        return self._previews[key]
+
+    def _file_key(self) -> tuple:
+        file = ((self._printer.get_current_job() or {}).get("file")) or {}
+        return file.get("origin"), file.get("path")
 
     def _height(self) -> Optional[float]:
         """The part's final height from OctoPrint's analysis of the file (None for SD prints, before the analysis)."""
-        file = ((self._printer.get_current_job() or {}).get("file")) or {}
-        key = (file.get("origin"), file.get("path"))
+        key = self._file_key()
         if self._file_manager is None or None in key:
             return None
         if key not in self._heights:

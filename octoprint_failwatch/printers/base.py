@@ -60,6 +60,9 @@ class Printer(Protocol):
     def temperatures(self) -> dict:
         """Each heater's {"actual", "target"} in °C; empty when the printer does not say."""
 
+    def preview(self) -> Optional[bytes]:
+        """The slicer's preview of the finished object of the print under way (a small PNG), or None."""
+
     def pause_print(self, tags: Optional[set] = None) -> None: ...
 
     def resume_print(self, tags: Optional[set] = None) -> None: ...
@@ -128,6 +131,9 @@ class PrinterBase:
 
     def temperatures(self) -> dict:
         return {}
+
+    def preview(self) -> Optional[bytes]:
+        return None  # Moonraker's metadata has thumbnails: not read yet
 
 
 class PrinterError(Exception):

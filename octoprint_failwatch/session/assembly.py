@@ -31,9 +31,11 @@ class Assembly:
         start_spread: float = 1.0,
         rng: Optional[random.Random] = None,
         job: Callable[[], dict] = dict,
+        preview: Callable[[], Optional[bytes]] = lambda: None,
     ):
         self.clock = clock
         self._job = job  # what the printer says of the print, told to the model with every full look
+        self._preview = preview  # the slicer's preview of the finished object, shown with every full look
         self.spend = spend
         self.detector = detector
         self._model_calls = model_calls  # where model calls run: threads, or simulated time
@@ -46,7 +48,8 @@ class Assembly:
 
     def analyser(self, config: FailwatchConfig, detector: Optional[PrintDetector] = None) -> Analyser:
         """The configured model — or, offline, the print's on-device detector — priced and within the budget."""
-        return make_analyser(config, self.clock, self.spend, detector or PrintDetector(self.detector), self._job)
+        detector = detector or PrintDetector(self.detector)
+        return make_analyser(config, self.clock, self.spend, detector, self._job, self._preview)
 
     def engine(
         self,

@@ -54,6 +54,7 @@ class Session:
             model_calls=DaemonThreadExecutor("failwatch-model"),
             captures=DaemonThreadExecutor("failwatch-camera"),
             job=host.printer.job if host.printer is not None else dict,
+            preview=host.printer.preview if host.printer is not None else (lambda: None),
         )
         self.incidents = IncidentHistory(data / "incidents", logger=logger)
         self.print_action = PrintAction(lambda: self.config, logger, host.printer)
