@@ -36,6 +36,7 @@ def test_the_largest_preview_is_read_and_sent_small_and_a_file_without_one_has_n
 
 def test_the_model_sees_the_preview_before_the_frames_with_every_full_look_in_a_real_octoprint(printing, camera, model):
     printing.cancel_print()
+    wait_for(lambda: printing.job_state().startswith("Operational"), 60, "the first print to be cancelled")
     printing.upload("with_preview.gcode", with_thumbnail(long_gcode(600), drawn_part(300), 300, 300), True, True)
     wait_for(lambda: printing.job_state().startswith("Printing"), 60, "the print to start")
     printing.wait_for_state("watching")
@@ -52,3 +53,5 @@ def test_the_model_sees_the_preview_before_the_frames_with_every_full_look_in_a_
     incident = next(i for i in incidents if i["id"] == status["last_failure"]["incident"])
     assert incident["context"].startswith("with_preview.gcode: ")
     assert "the slicer's preview" not in incident["context_lacking"]
+    kept = printing.failwatch("GET", f"incidents/{incident['id']}/{incident['preview']}")  # the tab shows it
+    assert kept.headers["Content-Type"] == "image/png" and kept.content == full[0]["images"][0]

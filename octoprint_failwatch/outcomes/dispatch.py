@@ -82,6 +82,7 @@ class Dispatcher:
         snapshot: Callable[[], bytes],
         spend: DailySpend,
         logger: logging.Logger,
+        preview: Callable[[], Optional[bytes]] = lambda: None,
     ):
         self._config = config
         self._channels = channels
@@ -89,6 +90,7 @@ class Dispatcher:
         self._history = history
         self._printer_name = printer_name  # read at each alert: a rename shows in the next one
         self._job = job
+        self._preview = preview  # the slicer's preview the model was shown, kept with the incident
         self._snapshot = snapshot
         self._spend = spend
         self._logger = logger
@@ -209,7 +211,7 @@ class Dispatcher:
         context = PrintContext.of(job)  # what the model was told of the print with its full looks
         facts = {"job": job, "context": context.words(), "context_lacking": context.lacking()}
         try:
-            return self._history.record(kind, {**summary, **facts}, frames)
+            return self._history.record(kind, {**summary, **facts}, frames, self._preview())
         except OSError as exc:  # a full disk must not stop detection
             self._logger.warning("Failwatch: could not store the incident: %s", exc)
             return None

@@ -27,6 +27,7 @@ from typing import List, Optional
 
 LABELS = ("not_a_failure", "confirmed")  # the user's verdict on an incident: one at a time, changeable
 PAGE_LIMIT = 100
+PREVIEW_FILE = "preview.png"  # the slicer's preview of the finished object, as the model was shown it
 _ID = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{6}$")
 
 
@@ -58,8 +59,9 @@ class IncidentHistory:
 
     # ----- writing -----
 
-    def record(self, kind: str, payload: dict, frames: dict) -> str:
-        """Stores an incident ('confirmed' or 'rejected'); returns its id."""
+    def record(self, kind: str, payload: dict, frames: dict, preview: Optional[bytes] = None) -> str:
+        """Stores an incident ('confirmed' or 'rejected'), with the slicer's preview the model was shown; returns
+        its id."""
         incident_id = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
         folder = self._folder / incident_id
         with self._lock:
@@ -74,6 +76,8 @@ class IncidentHistory:
                     atomic_write(folder / filename, frame.jpeg)
                     names.append({"file": filename, "time": frame.captured_wall})
                 stored.append({"name": name, "frames": names})
+            if preview:
+                atomic_write(folder / PREVIEW_FILE, preview)
             incident = {
                 "id": incident_id,
                 "kind": kind,
@@ -90,6 +94,7 @@ class IncidentHistory:
                 "action": payload.get("action"),
                 "test_run": payload.get("test_run", False),
                 "job": payload.get("job"),
+                "preview": PREVIEW_FILE if preview else None,
                 "context": payload.get("context") or "",  # what the printer said of the print, as the model heard it
                 "context_lacking": payload.get("context_lacking") or [],
                 "label": None,
@@ -154,7 +159,7 @@ class IncidentHistory:
         return [i for i in incidents if i is not None], len(ids)
 
     def frame(self, incident_id: str, filename: str) -> Optional[bytes]:
-        if not _ID.match(incident_id or "") or not re.match(r"^[a-z0-9-]+\.jpg$", filename or ""):
+        if not _ID.match(incident_id or "") or not re.match(r"^[a-z0-9-]+\.(jpg|png)$", filename or ""):
             return None
         path = self._folder / incident_id / filename
         return path.read_bytes() if path.is_file() else None

@@ -132,7 +132,10 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
         data = self.session.incidents.frame(incident, name)
         if data is None:
             flask.abort(404)
-        return _jpeg(data)
+        response = _jpeg(data)
+        if name.endswith(".png"):  # the slicer's preview
+            response.headers["Content-Type"] = "image/png"
+        return response
 
     @octoprint.plugin.BlueprintPlugin.route("/incidents/<incident>/label", methods=["POST"])
     @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)

@@ -98,6 +98,7 @@ class Session:
             self.watch.snapshot,
             self.spend,
             logger,
+            host.printer.preview if host.printer is not None else (lambda: None),
         )
         logger.setLevel(logging.DEBUG if config.verbose_logging else logging.INFO)
         self.detector.configure(config)

@@ -620,6 +620,8 @@ $(function () {
                 label: ko.observable(incident.label || null),
                 open: ko.observable(false),
                 series: seriesOf(incident),
+                preview: incident.preview ? {url: api.incidentFrameUrl(incident.id, incident.preview),
+                    caption: tr("The slicer's preview of the finished object, as the model was shown it")} : null,
                 confirmed: incident.kind === "confirmed"
             };
             return view;
