@@ -7,7 +7,7 @@ from mqtt_subscriber import Subscriber
 
 from demo.camera_server import CameraServer
 from demo.model_server import ModelServer
-from demo.octoprint_instance import OctoPrintServer
+from demo.octoprint_instance import OctoPrintServer, wait_for
 from demo.rtsp_camera import RtspCamera
 
 from mosquitto_broker import Mosquitto
@@ -148,3 +148,14 @@ def printnanny():
     from demo.printnanny import fetch
 
     return fetch()
+
+
+def failure_confirmed(octoprint, camera, model) -> tuple[dict, list[dict]]:
+    """A failure shown to a watched print until it is confirmed: the status then, and the model's full-look
+    requests on the way (the series and each verification)."""
+    octoprint.wait_for_state("watching")
+    wait_for(lambda: octoprint.plugin_status()["last_verdict"], 30, "a first healthy verdict")
+    before = len(model.converse_requests)
+    camera.mode = "failed"
+    status = octoprint.wait_for_state("cooldown", timeout=60)
+    return status, [r for r in list(model.converse_requests)[before:] if not r["quick"]]

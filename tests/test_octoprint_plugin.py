@@ -8,7 +8,7 @@ from demo.octoprint_instance import wait_for
 from demo.rtsp_camera import RtspCamera
 from octoprint_failwatch.outcomes.alerts.paho_compat import new_client
 
-from conftest import MODEL_ID, SECRET_ACCESS_KEY, SECRET_NOTIFY_URL, SECRET_WEBHOOK, SECRETS
+from conftest import MODEL_ID, SECRET_ACCESS_KEY, SECRET_NOTIFY_URL, SECRET_WEBHOOK, SECRETS, failure_confirmed
 
 pytestmark = pytest.mark.octoprint
 
@@ -468,12 +468,7 @@ def test_a_past_print_is_not_replayed_while_a_print_is_watched_and_only_by_who_m
 
 
 def test_the_model_is_told_how_far_the_print_is_with_every_full_look_and_the_incident_keeps_it(printing, camera, model):
-    printing.wait_for_state("watching")
-    wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first healthy verdict")
-    before = len(model.converse_requests)
-    camera.mode = "failed"
-    status = printing.wait_for_state("cooldown", timeout=60)
-    told = [r for r in list(model.converse_requests)[before:] if not r["quick"]]
+    status, told = failure_confirmed(printing, camera, model)
     said = [t for r in told for t in r["texts"] if t.startswith("What the printer says of this print now")]
     assert told and len(said) == len(told)  # every full look: the series and each verification
     assert "failwatch_test.gcode: " in said[0] and "% printed" in said[0]

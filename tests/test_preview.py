@@ -9,6 +9,8 @@ from PIL import Image, ImageDraw
 from demo.octoprint_instance import long_gcode, wait_for, with_thumbnail
 from octoprint_failwatch.analysis.preview import SIDE, read_preview
 
+from conftest import failure_confirmed
+
 
 def drawn_part(size: int) -> bytes:
     """A picture of a finished object, as a slicer renders it: a grey box on a transparent background."""
@@ -39,12 +41,7 @@ def test_the_model_sees_the_preview_before_the_frames_with_every_full_look_in_a_
     wait_for(lambda: printing.job_state().startswith("Operational"), 60, "the first print to be cancelled")
     printing.upload("with_preview.gcode", with_thumbnail(long_gcode(600), drawn_part(300), 300, 300), True, True)
     wait_for(lambda: printing.job_state().startswith("Printing"), 60, "the print to start")
-    printing.wait_for_state("watching")
-    wait_for(lambda: printing.plugin_status()["last_verdict"], 30, "a first healthy verdict")
-    before = len(model.converse_requests)
-    camera.mode = "failed"
-    status = printing.wait_for_state("cooldown", timeout=60)
-    full = [r for r in list(model.converse_requests)[before:] if not r["quick"]]
+    status, full = failure_confirmed(printing, camera, model)
     assert full and all(r["images"][0].startswith(b"\x89PNG") and len(r["images"]) == 4 for r in full)
     assert all(r["texts"][0].startswith("The slicer's preview of the finished object") for r in full)
     quick = [r for r in model.converse_requests if r["quick"]]
