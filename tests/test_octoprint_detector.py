@@ -93,3 +93,15 @@ def test_offline_the_detector_alone_confirms_and_pauses_with_no_cloud_call(detec
     assert status["last_failure"]["explanation"].startswith("spaghetti, ")
     assert len(model.converse_requests) == before  # no cloud at all
     octoprint.cancel_print()
+
+
+def test_test_connection_offline_asks_the_on_device_detector_once_with_no_cloud_call(detector_on, model):
+    octoprint = detector_on
+    offline = {**DETECTOR_SETTINGS, "model_backend": "local"}
+    octoprint.save_settings(offline)
+    detector_ready(octoprint)
+    before = len(model.converse_requests)
+    answer = octoprint.failwatch("POST", "test_connection", json={"settings": offline}).json()
+    assert answer["ok"] is True, answer
+    assert answer["verdict"]["model"] == "on-device detector" and answer["verdict"]["print_failed"] is False
+    assert len(model.converse_requests) == before

@@ -10,7 +10,7 @@ import flask
 import octoprint.plugin
 from octoprint.access.permissions import Permissions
 
-from ..analysis import AnalysisError, make_analyser
+from ..analysis import AnalysisError
 from ..config import CONNECTION_KEYS, build_config, describe_errors, parse_roi, validate
 from ..frame import CameraError
 from ..outcomes.alerts import TEST, Alert
@@ -69,7 +69,7 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
             frame = camera()
         finally:
             camera.close()  # an RTSP stream opened for this one frame is not kept
-        verdict = make_analyser(config, session.assembly.clock, session.spend, session.detector)([frame])
+        verdict = session.assembly.analyser(config)([frame])  # as a watch would ask, offline too
         return {"ok": True, "verdict": verdict.as_dict(), "camera": describe_source(config)}
 
     def send_test_alert(self) -> dict[str, tuple[bool, str]]:
