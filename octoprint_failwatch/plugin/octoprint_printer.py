@@ -20,8 +20,7 @@ class OctoPrintPrinter:
         self._printer = printer  # OctoPrint's PrinterInterface
         self._name_setting = name_setting  # OctoPrint's settings: Settings → Appearance names the printer
         self._file_manager = file_manager  # its analysis of the file says the part's height
-        self._heights: dict[tuple, Optional[float]] = {}  # (origin, path) -> height: the analysis is read once
-        self._previews: dict[tuple, Optional[bytes]] = {}  # (origin, path) -> the slicer's preview, read once
+        self._facts: tuple = ((None, None), (None, None))  # (file key, (height, preview)), read once a file
 
     @property
     def state(self) -> PrinterState:
@@ -40,44 +39,43 @@ class OctoPrintPrinter:
     def problem(self) -> str:
         return ""
 
-    def busy(self) -> bool:
-        """A print is running (starting and finishing included) or paused."""
-        return self._printer.is_printing() or self._printer.is_paused()
-
     def job(self) -> dict:
         job = octoprint_job(self._printer.get_current_data() or {})
-        return {**job, "height": self._height(), "preview": self.preview() is not None}
+        height, preview = self._file_facts()
+        return {**job, "height": height, "preview": preview is not None}
 
     def preview(self) -> Optional[bytes]:
         """The slicer's preview in the file being printed (a file on OctoPrint's disk; an SD print has none)."""
-        key = self._file_key()
-        if self._file_manager is None or key[0] != "local" or key[1] is None:
-            return None
-        if key not in self._previews:
-            try:
-                path = Path(self._file_manager.path_on_disk(*key))
-            except Exception:  # the file is gone: no preview
-                path = None
-            self._previews = {key: read_preview(path) if path is not None else None}
-        return self._previews[key]
+        return self._file_facts()[1]
 
-    def _file_key(self) -> tuple:
+    def _file_facts(self) -> tuple[Optional[float], Optional[bytes]]:
+        """The part's final height (OctoPrint's analysis) and the slicer's preview of the file being printed, read
+        once a file (job() is asked several times a second): an SD print has neither, and a file whose analysis
+        ends after its print started has no height for that print."""
         file = ((self._printer.get_current_job() or {}).get("file")) or {}
-        return file.get("origin"), file.get("path")
+        key = (file.get("origin"), file.get("path"))
+        known_key, facts = self._facts
+        if key != known_key:
+            facts = self._read_facts(*key)
+            # one tuple: the threads asking never see the height of one file beside the preview of another
+            self._facts = (key, facts)
+        return facts
 
-    def _height(self) -> Optional[float]:
-        """The part's final height from OctoPrint's analysis of the file (None for SD prints, before the analysis)."""
-        key = self._file_key()
-        if self._file_manager is None or None in key:
-            return None
-        if key not in self._heights:
+    def _read_facts(self, origin: Optional[str], path: Optional[str]) -> tuple[Optional[float], Optional[bytes]]:
+        if self._file_manager is None or origin is None or path is None:
+            return None, None
+        try:
+            metadata = self._file_manager.get_metadata(origin, path) or {}
+        except Exception:  # a file gone: nothing known of it
+            metadata = {}
+        height = ((metadata.get("analysis") or {}).get("dimensions") or {}).get("height")
+        preview = None
+        if origin == "local":  # a file on OctoPrint's own disk; an SD card's cannot be read
             try:
-                metadata = self._file_manager.get_metadata(*key) or {}
-            except Exception:  # a file gone or an analysis not there yet: asked again next time
-                metadata = {}
-            height = ((metadata.get("analysis") or {}).get("dimensions") or {}).get("height")
-            self._heights = {key: float(height) if isinstance(height, (int, float)) and height > 0 else None}
-        return self._heights[key]
+                preview = read_preview(Path(self._file_manager.path_on_disk(origin, path)))
+            except Exception:  # the file is gone: no preview
+                preview = None
+        return (float(height) if isinstance(height, (int, float)) and height > 0 else None), preview
 
     def temperatures(self) -> dict:
         return self._printer.get_current_temperatures() or {}
