@@ -89,10 +89,17 @@ def test_a_failure_on_camera_is_verified_then_the_print_is_paused(printing, came
         answer = printing.failwatch("POST", path, json={"label": "not_a_failure"}).json()
         assert answer["resumed"] is False and answer["confirm_resume"] is True  # a wrong click resumes nothing
         assert printing.job_state() == "Paused"
+        paused_log = len(printing.serial_log())  # what comes after this is the resume's
         answer = printing.failwatch("POST", path, json={"label": "not_a_failure", "resume_print": True}).json()
         assert answer["resumed"] is True
         wait_for(lambda: printing.job_state() == "Printing", 30, "the print to resume")
-        resumed = wait_for(lambda: "G92 E" in printing.serial_log() and printing.serial_log(), 30, "the restore")
+
+        # the resume's sequence reaches the serial log a moment after the state: waited for, not read at once
+        def restored() -> str:
+            log = printing.serial_log()[paused_log:]
+            return log if "G1 E1 F2400" in log and "M82" in log[log.rindex("G1 E1 F2400") :] else ""
+
+        resumed = wait_for(restored, 30, "the restore: the retraction undone, absolute extrusion again")
         assert "G1 E1 F2400" in resumed and "M82" in resumed[resumed.rindex("G1 E1 F2400") :]
         status = printing.wait_for_state("grace")  # watched again after the grace period, not a cooldown
         assert status["last_failure"] is None and status["acknowledged"] is True
