@@ -75,9 +75,12 @@ def test_the_scripts_hook_adds_the_safe_sequence_to_our_pause_only():
         pause_temperature=SimpleNamespace(as_script_dict=lambda: {0: {"target": 210}}),
         pause_position=SimpleNamespace(x=5.0, y=6.0, z=7.0, e=None, f=None),
     )
+    # OctoPrint fires PrintResumed (our pause ends there) before it asks for the resume script: still undone
+    action.user_resumed()
     before, after = pause.script_hook(comm, "gcode", "beforePrintResumed")
     assert before == ["G90", "G1 X5 Y6 F6000", "G1 Z7 F600"] and after is None
-    assert pause.script_hook(comm, "gcode", "afterPrintPaused") is None  # the sequence was used up
+    assert pause.script_hook(comm, "gcode", "afterPrintPaused") is None  # the user's next pause: untouched
+    assert pause.script_hook(comm, "gcode", "beforePrintResumed") is None  # and its resume too
 
 
 def test_not_a_failure_resumes_only_our_pause_and_a_user_resume_names_our_incident():

@@ -51,10 +51,6 @@ class PrintAction:
         """Whether a pause of ours is under way or in force."""
         return self._pausing
 
-    def pause_ended(self) -> None:
-        """The print goes on after our pause."""
-        self._pausing = False
-
     def _paused(self) -> bool:
         return self._printer is not None and self._printer.state == PrinterState.PAUSED
 

@@ -19,10 +19,15 @@ class SafePause:
         self._config = config  # the current settings (they change on save)
         self._sent_mode: Optional[str] = None  # the extrusion mode (M82/M83) last sent to the printer
         self._mode_at_pause: Optional[str] = None  # what the resume must restore
+        # Whether the pause in force got our safe sequence. Kept here, not asked of the print action at resume:
+        # OctoPrint fires PrintResumed (which ends our pause there) before it asks for the resume script, so the
+        # action may already say "not ours" when the retraction still has to be undone.
+        self._sequence_added = False
 
     def new_print(self) -> None:
-        """A new print: the mode of the last one says nothing of this one's."""
+        """A new print: the mode of the last one says nothing of this one's, and no pause of ours is in force."""
         self._sent_mode = None
+        self._sequence_added = False
 
     def track_gcode(self, comm, phase, cmd, cmd_type, gcode, *args, **kwargs):
         """OctoPrint's gcode.sent hook: the extrusion mode in force is known at pause time without reading
@@ -32,14 +37,17 @@ class SafePause:
 
     def script_hook(self, comm, script_type, script_name, *args, **kwargs):
         """OctoPrint's scripts hook: the safe sequence after our pause, undone before the print resumes."""
-        action = self._action()
-        if script_type != "gcode" or action is None or not action.our_pause:
+        if script_type != "gcode":
             return None
         if script_name == "afterPrintPaused":
+            action = self._action()
+            if action is None or not action.our_pause:
+                return None
             self._mode_at_pause = self._sent_mode
+            self._sequence_added = True
             return None, pause_script(self._config(), self._mode_at_pause)
-        if script_name == "beforePrintResumed":
-            action.pause_ended()
+        if script_name == "beforePrintResumed" and self._sequence_added:
+            self._sequence_added = False
             temperatures = comm.pause_temperature.as_script_dict()
             target = (temperatures.get(0) or temperatures.get("0") or {}).get("target")
             return resume_script(self._config(), self._mode_at_pause, comm.pause_position, target), None
