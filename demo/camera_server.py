@@ -22,6 +22,7 @@ from demo.scene import encode_jpeg, render
 MODES = {  # what each scene is for, as the page says it
     "healthy": "a print going well",
     "failed": "spaghetti: tangled orange strands (a failure)",
+    "leftover": "an empty plate but for a part an earlier print left on it (the bed check's alarm)",
     "black": "a black picture (lens covered, lights off)",
     "frozen": "the picture stops changing (a frozen stream)",
     "html": "the camera answers with a web page instead of a JPEG",
@@ -146,7 +147,7 @@ class CameraServer(HttpService):
             photo = self._photos[self._next_photo % len(self._photos)]
             self._next_photo += 1
             return photo
-        scene = self.mode if self.mode in ("failed", "black") else "healthy"
+        scene = self.mode if self.mode in ("failed", "black", "leftover") else "healthy"
         return encode_jpeg(render(scene, time.monotonic() - self.started, *self.size))
 
     def stop(self) -> None:

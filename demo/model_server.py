@@ -29,9 +29,10 @@ import cv2
 import numpy as np
 
 from demo.http_service import HttpService
-from demo.scene import shows_failure
+from demo.scene import shows_failure, shows_leftover
 
 TOOL = "report_print_status"
+BED_TOOL = "report_build_plate"  # the bed check's question
 ERRORS = {
     "throttle": (429, "ThrottlingException", "Too many requests, please wait before trying again."),
     "5xx": (500, "InternalServerException", "The server encountered an internal error."),
@@ -122,6 +123,9 @@ class AccountQuota:
 class ModelServer(HttpService):
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.verdict = "scene"  # scene | healthy | failed | an answer (dict) given to every request
+        self.plate = (
+            "scene"  # the bed check's answer: scene (objects if the leftover part shows) | clear | objects | cannot_see
+        )
         self.judge: Optional[Callable[[bytes], bool]] = None  # "scene" on real photos: failed from the newest image
         self.false_positive_rate = 0.0  # share of healthy series wrongly called failed (repeatable)
         self.restart_false_alarms(5)
@@ -192,6 +196,10 @@ class ModelServer(HttpService):
             "time": time.monotonic(),
             # the quick question is the one about "this frame" alone
             "quick": "in this frame" in "".join(block.get("text", "") for block in request.get("system", [])),
+            # the bed check's look as a print starts, not the watch's
+            "bed": any(
+                t.get("toolSpec", {}).get("name") == BED_TOOL for t in request.get("toolConfig", {}).get("tools", [])
+            ),
         }
         with self._lock:
             self.converse_requests.append(record)
@@ -218,17 +226,22 @@ class ModelServer(HttpService):
         if fault in ERRORS:
             status, code, message = ERRORS[fault]
             return status, {"message": message}, {"x-amzn-ErrorType": f"{code}:http://internal.amazon.com/"}
-        failed = self._decide(images)
         tools = request.get("toolConfig", {}).get("tools") or [{}]
+        tool = tools[0].get("toolSpec", {}).get("name", TOOL)
         schema = tools[0].get("toolSpec", {}).get("inputSchema", {}).get("json", {})
-        failing = failed.get("print_failed") if isinstance(failed, dict) else failed
-        tool_input = _answer(
-            schema.get("properties"),
-            failed,
-            "Tangled strands of filament around the part." if failing else "The part is building normally.",
-        )
+        if tool == BED_TOOL:
+            failed = self._plate(images)
+            tool_input = dict(failed)
+        else:
+            failed = self._decide(images)
+            failing = failed.get("print_failed") if isinstance(failed, dict) else failed
+            tool_input = _answer(
+                schema.get("properties"),
+                failed,
+                "Tangled strands of filament around the part." if failing else "The part is building normally.",
+            )
         stop_reason = "tool_use"
-        blocks = [{"toolUse": {"toolUseId": "t1", "name": TOOL, "input": tool_input}}]
+        blocks = [{"toolUse": {"toolUseId": "t1", "name": tool, "input": tool_input}}]
         if fault == "malformed":
             blocks[0]["toolUse"]["input"] = {"print_failed": "yes", "confidence": "high"}
         elif fault == "max_tokens":
@@ -258,6 +271,12 @@ class ModelServer(HttpService):
             },
             {},
         )
+
+    @property
+    def watch_requests(self) -> list[dict]:
+        """The watch's Converse requests: every one but the bed checks' as prints start."""
+        with self._lock:
+            return [record for record in self.converse_requests if not record["bed"]]
 
     # ----- OpenAI-compatible chat completions -----
 
@@ -305,6 +324,17 @@ class ModelServer(HttpService):
         """Which healthy calls are answered "failed" from here on: the same draw number, the same calls in the same
         order."""
         self._random = random.Random(draw)
+
+    def _plate(self, images: list[bytes]) -> dict:
+        plate = self.plate
+        if plate == "scene":
+            plate = "objects" if images and shows_leftover(images[-1]) else "clear"
+        explanations = {
+            "clear": "The build plate is empty.",
+            "objects": "A green part from an earlier print lies on the left of the plate.",
+            "cannot_see": "The print head hides most of the plate.",
+        }
+        return {"plate": plate, "explanation": explanations[plate]}
 
     def _decide(self, images: list[bytes]):
         if isinstance(self.verdict, dict):

@@ -12,11 +12,13 @@ import cv2
 import numpy as np
 
 SPAGHETTI_BGR = (0, 140, 255)  # orange strands only drawn in the failure scene
+LEFTOVER_BGR = (60, 200, 60)  # a green part left on the plate: only drawn in the leftover scene
 SPAGHETTI_SEED = 7  # where the strands lie
 
 
 def render(mode: str, t: float, width: int = 1280, height: int = 720) -> np.ndarray:
-    """One BGR frame of the scene at time t (seconds); mode is 'healthy', 'failed' or 'black'."""
+    """One BGR frame of the scene at time t (seconds); mode is 'healthy', 'failed', 'leftover' (an empty plate but
+    for a part an earlier print left on it) or 'black'."""
     image = np.full((height, width, 3), (60, 60, 60), np.uint8)
     if mode == "black":
         return np.zeros_like(image)
@@ -24,7 +26,12 @@ def render(mode: str, t: float, width: int = 1280, height: int = 720) -> np.ndar
     cv2.rectangle(image, (int(width * 0.1), bed_top), (int(width * 0.9), int(height * 0.85)), (30, 30, 30), -1)
     part_height = int(40 + (t % 600) / 600 * height * 0.3)
     centre = width // 2
-    cv2.rectangle(image, (centre - 120, bed_top - part_height), (centre + 120, bed_top), (200, 80, 40), -1)
+    if mode == "leftover":
+        part_height = 0
+        left = int(width * 0.2)
+        cv2.rectangle(image, (left, bed_top - 90), (left + 160, bed_top), LEFTOVER_BGR, -1)
+    else:
+        cv2.rectangle(image, (centre - 120, bed_top - part_height), (centre + 120, bed_top), (200, 80, 40), -1)
     if mode == "failed":
         # the same tangle in every frame, as a real one stays where it fell (strands drawn anew every frame made
         # the failure's stream several times busier than the healthy print's)
@@ -83,6 +90,15 @@ def shows_failure(jpeg: bytes) -> bool:
     lower = np.array([0, 100, 200], np.uint8)
     upper = np.array([60, 180, 255], np.uint8)
     return int(cv2.inRange(image, lower, upper).sum() // 255) > image.shape[0] * image.shape[1] // 200
+
+
+def shows_leftover(jpeg: bytes) -> bool:
+    """True when the frame has the leftover scene's green part on the plate (what the local model 'sees')."""
+    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        return False
+    found = cv2.inRange(image, np.array([20, 150, 20], np.uint8), np.array([110, 255, 110], np.uint8))
+    return int(found.sum() // 255) > image.shape[0] * image.shape[1] // 200
 
 
 class SceneCamera:

@@ -262,6 +262,9 @@ class FailwatchConfig(_DerivedSettings):
     warmup_minutes: float = setting(2.0, "WARMUP_MINUTES", minimum=0, maximum=240, part="actions")
     warmup_layers: int = setting(0, "WARMUP_LAYERS", minimum=0, maximum=1000, part="actions")
     resume_grace_minutes: float = setting(2.0, "RESUME_GRACE_MINUTES", minimum=0, maximum=240, part="actions")
+    # one look at the build plate as a print starts: leftovers are alerted; held only when the user allows it
+    bed_check: bool = setting(True, "BED_CHECK", part="actions")
+    bed_check_hold: bool = setting(False, "BED_CHECK_HOLD", part="actions")
     # ----- alerts -----
     # this instance's name on MQTT and in Home Assistant: generated once by the plugin, never the display name
     instance_id: str = setting(

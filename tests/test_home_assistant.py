@@ -83,6 +83,7 @@ def test_buttons_are_announced_only_when_turned_on_and_a_retained_command_is_nev
             "Resume watching",
             "Pause print",
             "Resume print",
+            "Print anyway",
         }
         assert all(
             b["command_topic"] == "farm/mk4/command" and b["payload_press"] == name for name, b in buttons.items()

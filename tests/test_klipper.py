@@ -249,13 +249,14 @@ def test_the_daemon_judges_nothing_in_a_prints_warm_up_minutes(tmp_path, klippy,
     try:
         daemon.wait_said("the printer (Moonraker) is idle")
         scene.mode = "failed"  # strands from the first moment: without the warm-up this is confirmed in seconds
-        calls = len(model.converse_requests)
+        calls = len(model.watch_requests)
         klippy.start_print("first_layers.gcode")
         daemon.wait_said("print started (first_layers.gcode)")
         daemon.wait_said("warming up: analysis starts 120 s into the print")
+        daemon.wait_said("bed check: the plate is clear")  # the one look the warm-up allows: at the plate
         klippy.advance(90)  # a minute and a half printed, by Klipper's own print time
         time.sleep(3)  # three intervals in which a watch would have looked
-        assert len(model.converse_requests) == calls and "PAUSE" not in klippy.scripts
+        assert len(model.watch_requests) == calls and "PAUSE" not in klippy.scripts
         klippy.advance(31)  # past two minutes: judged from now on
         assert "action: paused" in daemon.wait_said("print failure confirmed", 60)
     finally:

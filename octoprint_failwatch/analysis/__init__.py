@@ -1,4 +1,5 @@
-"""The model call as the engine sees it: `analyse(frames, quick) -> Verdict`, or an `AnalysisError`.
+"""The model call as the engine sees it: `analyse(frames, quick) -> Verdict`, or an `AnalysisError`; and the bed
+check's, `check_bed(frame) -> PlateReading`.
 
 An `Analyser` prepares the frames (region of interest, size), asks the configured backend (Bedrock's
 Converse or an OpenAI-compatible server), prices the answer and keeps the daily budget. The offline backend
@@ -15,13 +16,14 @@ from ..config import FailwatchConfig
 from ..frame import Frame
 from .context import NO_BRIEFING, Briefing, PrintContext
 from .imaging import prepare
+from .plate import PlateReading
 from .pricing import cost_usd, price_per_1k
 from .spend import DailySpend
 from .verdict import AnalysisError, Verdict
 
 Backend = Callable[[Sequence[Frame], bool, Briefing], Verdict]  # (frames, quick, what the printer says of the print)
 
-__all__ = ["AnalysisError", "Analyser", "DailySpend", "Verdict", "make_analyser", "make_backend"]
+__all__ = ["AnalysisError", "Analyser", "DailySpend", "PlateReading", "Verdict", "make_analyser", "make_backend"]
 
 
 def make_backend(config: FailwatchConfig, clock, detector=None) -> Backend:
@@ -68,15 +70,32 @@ class Analyser:
         return Briefing(PrintContext.of(self._job()).words(), self._preview())
 
     def __call__(self, frames: Sequence[Frame], quick: bool = False) -> Verdict:
-        budget = self._config.daily_budget_usd
-        if budget and self._spend.today() >= budget:
-            raise AnalysisError(f"daily budget of ${budget:.2f} reached: no model calls until tomorrow")
+        self._within_budget()
         config = self._config
         prepared = [prepare(frame, config.image_long_side, config.jpeg_quality, config.roi) for frame in frames]
         verdict = self._backend(prepared, quick, NO_BRIEFING if quick else self._briefing())  # quick stays short
-        cost = cost_usd(self._prices, verdict.input_tokens, verdict.output_tokens)
+        return replace(verdict, cost_usd=self._paid(verdict.input_tokens, verdict.output_tokens))
+
+    def check_bed(self, frame: Frame) -> PlateReading:
+        """Whether the build plate is clear, from one frame (the region of interest, when set: finished parts on a
+        shelf behind the printer are no leftovers)."""
+        self._within_budget()
+        check = getattr(self._backend, "check_bed", None)
+        if check is None:
+            raise AnalysisError("this model backend has no bed check")
+        config = self._config
+        reading = check(prepare(frame, config.image_long_side, config.jpeg_quality, config.roi))
+        return replace(reading, cost_usd=self._paid(reading.input_tokens, reading.output_tokens))
+
+    def _within_budget(self) -> None:
+        budget = self._config.daily_budget_usd
+        if budget and self._spend.today() >= budget:
+            raise AnalysisError(f"daily budget of ${budget:.2f} reached: no model calls until tomorrow")
+
+    def _paid(self, input_tokens: int, output_tokens: int) -> float:
+        cost = cost_usd(self._prices, input_tokens, output_tokens)
         self._spend.add(cost)
-        return replace(verdict, cost_usd=cost)
+        return cost
 
 
 def make_analyser(

@@ -17,7 +17,7 @@ import json
 import logging
 import re
 import time
-from typing import Sequence
+from typing import Callable, Sequence
 
 import botocore
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
@@ -26,15 +26,18 @@ from ..config import FailwatchConfig
 from ..frame import Frame
 from .aws import AwsSession, CredentialError, is_expired_error
 from .context import NO_BRIEFING, Briefing
+from .plate import PlateReading, parse_plate
 from .prompt import (
+    BED,
+    FULL,
     PREVIEW_LABEL,
-    QUESTION,
-    TOOL_NAME,
+    QUICK,
+    Question,
     build_prompt,
     context_words,
     frame_labels,
     json_instruction,
-    schema,
+    question_for,
 )
 from .verdict import AnalysisError, Verdict, parse_verdict
 
@@ -67,36 +70,49 @@ class BedrockBackend:
     def __init__(self, config: FailwatchConfig, session: AwsSession):
         self._config = config
         self._session = session
-        self._system = {quick: [{"text": build_prompt(config.about_printer, quick)}] for quick in (False, True)}
+        self._system = {
+            question: [{"text": build_prompt(config.about_printer, question)}] for question in (FULL, QUICK, BED)
+        }
         self._forced_tool = True  # until the model refuses forced tool choice
         self._too_old = botocore_too_old()
 
     def __call__(self, frames: Sequence[Frame], quick: bool = False, briefing: Briefing = NO_BRIEFING) -> Verdict:
+        question = question_for(quick)
+        answer, costs = self._ask(question, lambda: self.build_request(frames, quick, briefing))
+        return Verdict(**{**parse_verdict(answer, quick).as_dict(), **costs})
+
+    def check_bed(self, frame: Frame) -> PlateReading:
+        """The bed check: is the build plate clear before the print starts?"""
+        answer, costs = self._ask(BED, lambda: self._request([frame], BED, NO_BRIEFING))
+        return PlateReading(**{**parse_plate(answer).as_dict(), **costs})
+
+    def _ask(self, question: Question, build: Callable[[], dict]) -> tuple[object, dict]:
+        """The model's answer to `question` (the tool's input, not yet validated) and what the call cost."""
         if self._too_old:
             raise AnalysisError(self._too_old)
         started = time.monotonic()
         try:
-            response = self._converse(self.build_request(frames, quick, briefing))
+            response = self._converse(build())
         except ToolChoiceRefused:
             self._forced_tool = False
             logger.warning(
                 "Failwatch: %s does not take forced tool choice; asking for JSON in text from now on",
                 self._config.model_name,
             )
-            response = self._converse(self.build_request(frames, quick, briefing))
-        verdict = self.parse_response(response, quick)
+            response = self._converse(build())
+        answer = self.tool_input(response, question)
         usage = response.get("usage") or {}
-        return Verdict(
-            **{
-                **verdict.as_dict(),
-                "latency": time.monotonic() - started,
-                "input_tokens": int(usage.get("inputTokens") or 0),
-                "output_tokens": int(usage.get("outputTokens") or 0),
-                "model": self._config.model_name,
-            }
-        )
+        return answer, {
+            "latency": time.monotonic() - started,
+            "input_tokens": int(usage.get("inputTokens") or 0),
+            "output_tokens": int(usage.get("outputTokens") or 0),
+            "model": self._config.model_name,
+        }
 
     def build_request(self, frames: Sequence[Frame], quick: bool = False, briefing: Briefing = NO_BRIEFING) -> dict:
+        return self._request(frames, question_for(quick), briefing)
+
+    def _request(self, frames: Sequence[Frame], question: Question, briefing: Briefing) -> dict:
         if not frames:
             raise AnalysisError("no frames to analyse")
         if len(frames) > MAX_IMAGES:
@@ -112,36 +128,27 @@ class BedrockBackend:
             content.append({"image": {"format": "jpeg", "source": {"bytes": frame.jpeg}}})
         if briefing.words:
             content.append({"text": context_words(briefing.words)})
-        if not self._forced_tool:  # the same answer, as a JSON object in text
-            content.append({"text": json_instruction(quick)})
-            return {
-                "modelId": self._config.inference_profile_arn,
-                "system": self._system[quick],
-                "messages": [{"role": "user", "content": content}],
-                "inferenceConfig": {"maxTokens": 400, "temperature": 0},
-            }
-        content.append({"text": QUESTION})
-        return {
+        request = {
             "modelId": self._config.inference_profile_arn,
-            "system": self._system[quick],
+            "system": self._system[question],
             "messages": [{"role": "user", "content": content}],
             "inferenceConfig": {"maxTokens": 400, "temperature": 0},
-            "toolConfig": {
-                "tools": [
-                    {
-                        "toolSpec": {
-                            "name": TOOL_NAME,
-                            "description": "Report whether the 3D print in the images is failing.",
-                            "inputSchema": {"json": schema(quick)},
-                        }
-                    }
-                ],
-                "toolChoice": {"tool": {"name": TOOL_NAME}},
-            },
         }
+        if not self._forced_tool:  # the same answer, as a JSON object in text
+            content.append({"text": json_instruction(question)})
+            return request
+        content.append({"text": question.ask})
+        spec = {"name": question.tool, "description": question.description, "inputSchema": {"json": question.schema}}
+        tool = {"toolSpec": spec}
+        return {**request, "toolConfig": {"tools": [tool], "toolChoice": {"tool": {"name": question.tool}}}}
 
     @staticmethod
     def parse_response(response: dict, quick: bool = False) -> Verdict:
+        return parse_verdict(BedrockBackend.tool_input(response, question_for(quick)), quick)
+
+    @staticmethod
+    def tool_input(response: dict, question: Question) -> object:
+        """What the model answered `question` with: its tool's input, or a JSON object in its text."""
         if not isinstance(response, dict):
             raise AnalysisError("Bedrock answer is not a JSON object")
         stop = response.get("stopReason")
@@ -153,16 +160,16 @@ class BedrockBackend:
         blocks = [block for block in content if isinstance(block, dict)] if isinstance(content, list) else []
         for block in blocks:
             tool_use = block.get("toolUse")
-            if isinstance(tool_use, dict) and tool_use.get("name") == TOOL_NAME:
-                return parse_verdict(tool_use.get("input"), quick)
+            if isinstance(tool_use, dict) and tool_use.get("name") == question.tool:
+                return tool_use.get("input")
         text = "".join(block["text"] for block in blocks if isinstance(block.get("text"), str))
         found = re.search(r"\{.*\}", text, re.DOTALL)  # a model without forced tools answers with JSON in text
         if found:
             try:
-                return parse_verdict(json.loads(found.group(0)), quick)
+                return json.loads(found.group(0))
             except ValueError:
                 pass
-        raise AnalysisError(f"model did not use the {TOOL_NAME} tool nor answer with JSON (stop reason: {stop})")
+        raise AnalysisError(f"model did not use the {question.tool} tool nor answer with JSON (stop reason: {stop})")
 
     def _converse(self, request: dict) -> dict:
         for attempt in (1, 2):

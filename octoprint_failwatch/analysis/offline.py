@@ -12,8 +12,11 @@ from typing import Optional, Sequence
 
 from ..frame import Frame
 from .context import NO_BRIEFING, Briefing
+from .plate import PlateReading
 from .print_detector import PrintDetector
 from .verdict import AnalysisError, Verdict
+
+NO_BED_CHECK = "the bed check needs a vision model: the on-device detector sees failures, not a plate's leftovers"
 
 
 class OfflineBackend:
@@ -24,3 +27,6 @@ class OfflineBackend:
         if self._detector is None:
             raise AnalysisError("the on-device detector is not set up for this watch")
         return self._detector.judge(frames)
+
+    def check_bed(self, frame: Frame) -> PlateReading:
+        raise AnalysisError(NO_BED_CHECK)

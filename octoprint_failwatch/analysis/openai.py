@@ -18,7 +18,8 @@ from ..config import FailwatchConfig
 from ..frame import Frame
 from ..redaction import mask_url
 from .context import NO_BRIEFING, Briefing
-from .prompt import PREVIEW_LABEL, QUESTION, TOOL_NAME, build_prompt, context_words, frame_labels, schema
+from .plate import PlateReading, parse_plate
+from .prompt import BED, FULL, PREVIEW_LABEL, QUICK, Question, build_prompt, context_words, frame_labels, question_for
 from .verdict import AnalysisError, Verdict, parse_verdict
 
 ATTEMPTS = 4
@@ -32,11 +33,14 @@ class OpenAIBackend:
     def __init__(self, config: FailwatchConfig, sleep=time.sleep):
         self._config = config
         self._url = config.openai_base_url.rstrip("/") + "/chat/completions"
-        self._prompt = {quick: build_prompt(config.about_printer, quick) for quick in (False, True)}
+        self._prompt = {question: build_prompt(config.about_printer, question) for question in (FULL, QUICK, BED)}
         self._session = requests.Session()
         self._sleep = sleep
 
     def build_request(self, frames: Sequence[Frame], quick: bool = False, briefing: Briefing = NO_BRIEFING) -> dict:
+        return self._request(frames, question_for(quick), briefing)
+
+    def _request(self, frames: Sequence[Frame], question: Question, briefing: Briefing) -> dict:
         if not frames:
             raise AnalysisError("no frames to analyse")
         content: list[dict] = []
@@ -50,20 +54,29 @@ class OpenAIBackend:
             content.append({"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{data}"}})
         if briefing.words:
             content.append({"type": "text", "text": context_words(briefing.words)})
-        content.append({"type": "text", "text": QUESTION})
+        content.append({"type": "text", "text": question.ask})
         return {
             "model": self._config.openai_model,
             "temperature": 0,
             "max_tokens": 400,
-            "messages": [{"role": "system", "content": self._prompt[quick]}, {"role": "user", "content": content}],
+            "messages": [{"role": "system", "content": self._prompt[question]}, {"role": "user", "content": content}],
             "response_format": {
                 "type": "json_schema",
-                "json_schema": {"name": TOOL_NAME, "schema": schema(quick), "strict": True},
+                "json_schema": {"name": question.tool, "schema": question.schema, "strict": True},
             },
         }
 
     def __call__(self, frames: Sequence[Frame], quick: bool = False, briefing: Briefing = NO_BRIEFING) -> Verdict:
-        request = self.build_request(frames, quick, briefing)
+        answer, costs = self._ask(self.build_request(frames, quick, briefing))
+        return Verdict(**{**parse_verdict(answer, quick).as_dict(), **costs})
+
+    def check_bed(self, frame: Frame) -> PlateReading:
+        """The bed check: is the build plate clear before the print starts?"""
+        answer, costs = self._ask(self._request([frame], BED, NO_BRIEFING))
+        return PlateReading(**{**parse_plate(answer).as_dict(), **costs})
+
+    def _ask(self, request: dict) -> tuple[object, dict]:
+        """The model's answer (parsed JSON, not yet validated) and what the call cost."""
         started = time.monotonic()
         answer = self._post(request)
         choices = answer.get("choices") if isinstance(answer, dict) else None
@@ -73,19 +86,16 @@ class OpenAIBackend:
         message = choice.get("message")
         text = message.get("content") if isinstance(message, dict) else None
         try:
-            verdict = parse_verdict(json.loads(text) if isinstance(text, str) else None, quick)
+            parsed = json.loads(text) if isinstance(text, str) else None
         except json.JSONDecodeError:
             raise AnalysisError("model answer is not JSON") from None
         usage: dict = answer["usage"] if isinstance(answer.get("usage"), dict) else {}
-        return Verdict(
-            **{
-                **verdict.as_dict(),
-                "latency": time.monotonic() - started,
-                "input_tokens": int(usage.get("prompt_tokens") or 0),
-                "output_tokens": int(usage.get("completion_tokens") or 0),
-                "model": self._config.openai_model,
-            }
-        )
+        return parsed, {
+            "latency": time.monotonic() - started,
+            "input_tokens": int(usage.get("prompt_tokens") or 0),
+            "output_tokens": int(usage.get("completion_tokens") or 0),
+            "model": self._config.openai_model,
+        }
 
     def _post(self, request: dict) -> dict:
         headers = {"Authorization": f"Bearer {self._config.openai_api_key}"} if self._config.openai_api_key else {}

@@ -1,13 +1,15 @@
 """What every model backend asks: the prompts, the frame labels and the answer schemas.
 
-Two questions are asked: the full one about a series (with an explanation for the owner) and the
-quick one about the newest frame alone (a yes/no and a confidence: a short prompt and a short answer,
-since it is asked at every frame and only decides whether to look closer).
+Three questions are asked: the full one about a series (with an explanation for the owner), the quick one about
+the newest frame alone (a yes/no and a confidence: a short prompt and a short answer, since it is asked at every
+frame and only decides whether to look closer), and the bed check's about the build plate before a print starts.
+Each is a `Question`: what a backend needs to ask it, whatever its API.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Sequence
 
@@ -69,9 +71,67 @@ detached or moved, blob on the nozzle, shifted layers, printing into mid-air. No
 lines, brims, infill, bed logos, glare, empty bed, a hand in view. confidence = how likely it is failing. \
 Answer with {tool}."""
 
+QUESTION = f"Is this print failing? Answer with {TOOL_NAME}."
 
-def build_prompt(about_printer: str = "", quick: bool = False) -> str:
-    prompt = (QUICK_PROMPT if quick else PROMPT).format(tool=TOOL_NAME)
+BED_TOOL_NAME = "report_build_plate"
+
+PLATE_STATES = ("clear", "objects", "cannot_see")
+
+BED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "plate": {
+            "type": "string",
+            "enum": list(PLATE_STATES),
+            "description": "clear: nothing on the plate where a print goes; objects: something is on it; "
+            "cannot_see: the plate is hidden or the picture too dark to tell",
+        },
+        "explanation": {"type": "string", "description": "one short sentence for the printer's owner"},
+    },
+    "required": ["plate", "explanation"],
+    "additionalProperties": False,
+}
+
+BED_PROMPT = """You look at a 3D printer's build plate through a camera, just before a new print starts. \
+Say whether the plate is clear for it.
+
+Objects: a finished or failed part left from an earlier print, a loose skirt, brim or blob, a tool, a scraper \
+or anything else lying on the plate where a print would go.
+Clear: an empty plate. Also clear: the plate's own texture, logos and markings, clips at its edges, a purge \
+line at its edge, glare and reflections, the print head, cables or the frame.
+Cannot see: the plate is mostly hidden (the print head or the gantry in front of it), or the picture is too \
+dark or blurred to tell. Say so rather than guess.
+
+Only report objects you can see. Answer with the {tool} tool."""
+
+BED_QUESTION = f"Is the build plate clear for a new print? Answer with {BED_TOOL_NAME}."
+
+
+@dataclass(frozen=True, eq=False)  # each question is one object: backends key their prompts by it
+class Question:
+    """One question a backend can ask: the system prompt, the tool (or JSON schema) the answer comes in, the words
+    that close the user's message."""
+
+    tool: str
+    description: str  # the tool's, for the model
+    prompt: str  # the system prompt, `{tool}` where the tool is named
+    schema: dict
+    ask: str
+
+
+FULL = Question(TOOL_NAME, "Report whether the 3D print in the images is failing.", PROMPT, VERDICT_SCHEMA, QUESTION)
+QUICK = Question(TOOL_NAME, FULL.description, QUICK_PROMPT, QUICK_SCHEMA, QUESTION)
+BED = Question(
+    BED_TOOL_NAME, "Report whether the build plate is clear for a new print.", BED_PROMPT, BED_SCHEMA, BED_QUESTION
+)
+
+
+def question_for(quick: bool) -> Question:
+    return QUICK if quick else FULL
+
+
+def build_prompt(about_printer: str = "", question: Question = FULL) -> str:
+    prompt = question.prompt.format(tool=question.tool)
     if about_printer.strip():
         prompt += "\n\nAbout this printer (from its owner): " + about_printer.strip()[:1000]
     return prompt
@@ -87,9 +147,6 @@ def frame_labels(frames: Sequence[Any]) -> list[str]:
     return labels
 
 
-QUESTION = f"Is this print failing? Answer with {TOOL_NAME}."
-
-
 PREVIEW_LABEL = "The slicer's preview of the finished object (a rendering of the file, not a camera picture):"
 
 
@@ -98,11 +155,7 @@ def context_words(context: str) -> str:
     return "What the printer says of this print now (not from the camera): " + context
 
 
-def schema(quick: bool) -> dict[str, Any]:
-    return QUICK_SCHEMA if quick else VERDICT_SCHEMA
-
-
-def json_instruction(quick: bool) -> str:
+def json_instruction(question: Question) -> str:
     """For a model without forced tool choice: the tool's fields, asked for as a JSON object in text."""
-    fields = json.dumps(schema(quick)["properties"])
+    fields = json.dumps(question.schema["properties"])
     return f"Answer with only a JSON object with these fields, nothing else: {fields}"

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Optional, Protocol
 
-from ..analysis import DailySpend
+from ..analysis import DailySpend, PlateReading
 from ..analysis.context import PrintContext
 from ..config import FailwatchConfig
 from ..engine.events import (
@@ -27,12 +27,19 @@ from ..engine.events import (
     StatusChanged,
     VerificationDecided,
 )
-from .alerts import FAILURE, PROBLEM, STATUS, Alert, AlertChannels
+from .alerts import BED, FAILURE, PROBLEM, STATUS, Alert, AlertChannels
 from .history import IncidentHistory
 
 NOTIFIED, PAUSED, CANCELLED = "notified", "paused", "cancelled"  # what was done: the keys of ACTION_WORDS
 # what a host re-broadcasts: OctoPrint's custom events are these, as plugin_failwatch_<name>
-OUTCOMES = ("failure_detected", "failure_confirmed", "verification_rejected", "camera_problem", "paused")
+OUTCOMES = (
+    "failure_detected",
+    "failure_confirmed",
+    "verification_rejected",
+    "camera_problem",
+    "paused",
+    "bed_not_clear",
+)
 
 
 class FailureAction(Protocol):
@@ -195,6 +202,14 @@ class Dispatcher:
     def _monitoring_stopped(self, event: MonitoringStopped) -> None:
         if self._config.alert_monitoring_stopped:
             self._problem("stopped", event.text)
+
+    # ----- the bed check, when a print starts -----
+
+    def bed_not_clear(self, reading: PlateReading, picture: bytes, held: bool) -> Outcome:
+        """Something on the build plate as the print starts: alerted with the look's picture."""
+        action = "held" if held else NOTIFIED
+        self._channels.publish(self._alert(BED, text=reading.explanation, action=action, snapshot=lambda: picture))
+        return Outcome("bed_not_clear", {"explanation": reading.explanation, "held": held})
 
     # ----- helpers -----
 

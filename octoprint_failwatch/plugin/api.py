@@ -106,6 +106,24 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
             flask.abort(404)
         return _jpeg(self.session.notice.snapshot)
 
+    ##~~ the bed check
+
+    @octoprint.plugin.BlueprintPlugin.route("/bed_check.jpg", methods=["GET"])
+    @Permissions.PLUGIN_FAILWATCH_VIEW.require(403)
+    def api_bed_check_picture(self):
+        picture = self.session.bed_check.picture  # kept only while the plate is not clear
+        if picture is None:
+            flask.abort(404)
+        return _jpeg(picture)
+
+    @octoprint.plugin.BlueprintPlugin.route("/bed_check/print_anyway", methods=["POST"])
+    @Permissions.PLUGIN_FAILWATCH_CONTROL.require(403)
+    def api_print_anyway(self):
+        ok, text = self.session.bed_check.print_anyway()
+        if not ok:
+            flask.abort(409, description=text)
+        return flask.jsonify(self.status())
+
     ##~~ incidents
 
     @octoprint.plugin.BlueprintPlugin.route("/incidents", methods=["GET"])

@@ -57,6 +57,7 @@ def of_session(session: Session, now: float, **shown) -> dict:
         daily_budget=config.daily_budget_usd,
         camera=describe_source(config),
         test=session.check_now.result,
+        bed_check=session.bed_check.result,
         detector=session.detector.status(),
         alerts=session.channels.status(),
         **shown,

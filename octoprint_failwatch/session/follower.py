@@ -40,6 +40,8 @@ class PrintFollower:
         logger: logging.Logger,
         printer: Optional[Printer] = None,
         macro_pause_seconds: float = 0.0,
+        began: Callable[[], None] = lambda: None,
+        finished: Callable[[], None] = lambda: None,
     ):
         self._watch = watch
         self._action = action
@@ -51,6 +53,8 @@ class PrintFollower:
         self._logger = logger
         self._printer = printer  # the daemon's, whose changes come through `changed`
         self._macro_pause_seconds = macro_pause_seconds
+        self._began = began  # a print starts from its beginning (the bed check looks), not one joined half-way
+        self._finished = finished  # the print being followed ended
         self._lock = threading.Lock()  # guards the print being followed: OctoPrint's and the printer's threads call
         self._file: Optional[str] = None  # the file of the print being watched
         self._following = False  # a print (or, without a printer, the camera) is being watched
@@ -112,11 +116,13 @@ class PrintFollower:
                 elif self._following and file == self._file and self._watch.state != State.IDLE:
                     pass  # the printer is back after an outage, still printing the same file: the same watch
                 else:
+                    fresh = old != PrinterState.OFFLINE  # from offline: a print under way when Failwatch came
                     self._start(
                         file,
                         f"print started ({file or 'unknown file'})"
-                        if old != PrinterState.OFFLINE
+                        if fresh
                         else f"the printer is printing ({file or 'unknown file'})",
+                        fresh,
                     )
             elif new == PrinterState.PAUSED:
                 if not self._following:  # already paused when Failwatch started: watched once resumed
@@ -141,10 +147,13 @@ class PrintFollower:
         self._file, self._following, self._paused_at = None, False, None
         self._action.new_print()
         self._watch.stop()
+        self._finished()
 
-    def _start(self, file: Optional[str], reason: str) -> None:
+    def _start(self, file: Optional[str], reason: str, fresh: bool = True) -> None:
         self._begin(file, already_running=False)
         self._watch.start(reason, self._config().test_mode)
+        if fresh:
+            self._began()
 
     def _resume(self) -> None:
         paused_for = self._clock.monotonic() - (

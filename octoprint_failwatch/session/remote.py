@@ -5,8 +5,9 @@ A command that the moment does not allow is refused, in words: no alarm to ackno
 *Resume print* resumes only a pause of Failwatch's own — after a failure, or asked for with *Pause print*;
 a print paused at the printer's host, by a filament runout or by another plugin is left for someone there to
 resume. *Not a failure* teaches the engine and ends the alarm but never resumes the print by itself (the
-OctoPrint page asks first; here there is no one to ask): *Resume print* does that. Every command is
-logged with its answer. Without a printer (the daemon watching a camera alone) the print commands are refused.
+OctoPrint page asks first; here there is no one to ask): *Resume print* does that. *Print anyway* lets a print
+the bed check holds go on. Every command is logged with its answer. Without a printer (the daemon watching a
+camera alone) the print commands are refused.
 """
 
 from __future__ import annotations
@@ -42,12 +43,14 @@ class RemoteCommands:
         printer: Optional[Printer],
         print_action: PrintAction,
         logger: logging.Logger,
+        print_anyway: Callable[[], tuple[bool, str]] = lambda: (False, "no bed check here"),
     ):
         self._controls = controls
         self._alarm = alarm  # the incident of the failure notice on show, if any
         self._printer = printer
         self._print_action = print_action
         self._logger = logger
+        self._release_bed_hold = print_anyway  # the bed check's: a print it holds goes on
 
     def run(self, command: str) -> tuple[bool, str]:
         if command not in COMMANDS:
@@ -101,3 +104,6 @@ class RemoteCommands:
             return False, f"refused: Failwatch did not pause this print; resume it in {self._printer.name}"
         self._print_action.resume_on_request(TAGS)
         return True, "print resumed"
+
+    def _print_anyway(self) -> tuple[bool, str]:
+        return self._release_bed_hold()

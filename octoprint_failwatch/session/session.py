@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from .. import config as cfg
-from ..analysis import DailySpend
+from ..analysis import DailySpend, PlateReading
 from ..analysis.local_model import DetectorSlot
 from ..analysis.print_detector import PrintDetector
 from ..engine.engine import BEAT_SECONDS, Engine
@@ -26,6 +26,7 @@ from ..outcomes.history import IncidentHistory
 from ..sources import describe_source
 from ..sources.base import FrameSource
 from .assembly import Assembly
+from .bed_check import BedCheck
 from .check_now import CheckNow
 from .controls import UserControls
 from .feedback import Feedback
@@ -66,7 +67,12 @@ class Session:
         )
         self.controls = UserControls(self.watch, self.notice, self.incidents, self.feedback, host.changed)
         self.remote = RemoteCommands(
-            self.controls, lambda: (self.notice.current or {}).get("incident"), host.printer, self.print_action, logger
+            self.controls,
+            lambda: (self.notice.current or {}).get("incident"),
+            host.printer,
+            self.print_action,
+            logger,
+            print_anyway=lambda: self.bed_check.print_anyway(),
         )
         self.check_now = CheckNow(
             lambda sink, log: self.engine(sink, self.new_camera(), gated=False, logger=log),
@@ -74,6 +80,16 @@ class Session:
             host.changed,
             logger,
             BEAT_SECONDS,
+        )
+        self.bed_check = BedCheck(
+            config=lambda: self.config,
+            check=lambda config, frame: self.assembly.analyser(config).check_bed(frame),
+            picture=self.watch.snapshot,
+            action=self.print_action,
+            not_clear=self._bed_not_clear,
+            changed=host.changed,
+            clock=host.clock,
+            logger=logger,
         )
         self.follower = PrintFollower(
             watch=self.watch,
@@ -86,6 +102,8 @@ class Session:
             logger=logger,
             printer=host.printer,
             macro_pause_seconds=host.macro_pause_seconds,
+            began=self.bed_check.print_started,
+            finished=self.bed_check.print_ended,
         )
         self.channels = self._make_channels()
         self.dispatcher = Dispatcher(
@@ -126,6 +144,9 @@ class Session:
             self.host.publish(outcome)
         if self._worth_telling(event):
             self.host.changed()
+
+    def _bed_not_clear(self, reading: PlateReading, picture: bytes, held: bool) -> None:
+        self.host.publish(self.dispatcher.bed_not_clear(reading, picture, held))
 
     def _worth_telling(self, event: EngineEvent) -> bool:
         if isinstance(event, LocalLooked):  # every 2 s: the pages hear of it with the next change

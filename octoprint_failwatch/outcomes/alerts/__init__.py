@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ...config import FailwatchConfig
-from .alert import ACTION_WORDS, FAILURE, PROBLEM, STATUS, TEST, Alert, AlertChannel
+from .alert import ACTION_WORDS, BED, FAILURE, PROBLEM, STATUS, TEST, Alert, AlertChannel
 from .mqtt_identity import Identity
 
 __all__ = [
     "ACTION_WORDS",
+    "BED",
     "FAILURE",
     "PROBLEM",
     "STATUS",

@@ -10,6 +10,7 @@ STATUS = "status"  # every analysis: the standalone tool's status JSON
 FAILURE = "failure"  # a confirmed failure: once per incident
 PROBLEM = "problem"  # the camera stopped giving pictures, or errors stopped monitoring: once until it clears
 TEST = "test"  # the Send test alert button
+BED = "bed"  # the bed check found something on the build plate as a print started
 ACTION_WORDS = {"paused": "Print paused", "cancelled": "Print cancelled", "notified": "Only notified"}
 
 
@@ -22,7 +23,7 @@ class Alert:
     verdict: Optional[dict] = None  # the model's verdict (status, failure)
     positives: int = 0  # verification series that agreed, of `series`
     series: int = 0
-    action: str = ""  # notified | paused | cancelled
+    action: str = ""  # notified | paused | cancelled; a bed alert's: held | notified
     action_words: str = ""  # what was done, as the alert says it ("Print paused through Moonraker")
     problem: str = ""  # camera | stopped
     text: str = ""

@@ -114,7 +114,7 @@ class DiscordNotifier:
         return False, "" if response.status_code >= 500 else PERMANENT
 
 
-COLOURS = {"failure": RED, "problem": ORANGE, "test": GREEN}
+COLOURS = {"failure": RED, "bed": ORANGE, "problem": ORANGE, "test": GREEN}
 
 
 def discord_message(words: Wording, snapshot) -> DiscordMessage:

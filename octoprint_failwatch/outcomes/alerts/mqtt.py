@@ -31,7 +31,7 @@ import paho.mqtt.client as mqtt
 
 from ...config import FailwatchConfig
 from ...redaction import mask_url
-from .alert import FAILURE, STATUS, Alert
+from .alert import BED, FAILURE, STATUS, Alert
 from .mqtt_identity import HA_PREFIX, FailureInForce, Identity, RetainedRecord, status_payload
 from .paho_compat import new_client, on_connect, on_disconnect
 
@@ -288,6 +288,10 @@ class MqttChannel:
             self._publish_status(alert)
         elif alert.kind == FAILURE and (alert.snapshot is None or alert.test_run):
             self._in_force.failure(alert)
+            self._publisher.publish_alert(status_payload(alert))
+        elif alert.kind == BED:  # the bed check's picture is in hand already
+            if alert.snapshot is not None:
+                self._publisher.publish_snapshot(alert.snapshot())
             self._publisher.publish_alert(status_payload(alert))
         elif alert.kind == FAILURE:  # the picture may take a camera's time: taken off the caller's thread
             with self._lock:

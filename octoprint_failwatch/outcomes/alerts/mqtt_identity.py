@@ -4,7 +4,7 @@ Home Assistant device.
 Each OctoPrint instance has its own id (generated once, kept in its settings), never its display name:
 two printers with the same or an empty name, or a renamed printer, stay one device each. The default
 topic carries the id, so instances sharing a broker never overwrite each other's state. Under that
-topic: `/availability`, `/snapshot` (the last failure's JPEG), `/command` and `/command/result` (Home
+topic: `/availability`, `/snapshot` (the last failure's or bed check's JPEG), `/command` and `/command/result` (Home
 Assistant's buttons, when turned on), `/test`.
 """
 
@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
-from .alert import FAILURE, Alert
+from .alert import BED, FAILURE, Alert
 
 TOPIC_ROOT = "octoprint/failwatch"  # default topic: TOPIC_ROOT/<instance id>
 HA_PREFIX = "homeassistant"
@@ -54,6 +54,7 @@ COMMANDS = {  # Home Assistant buttons (when controls are on): payload -> button
     "resume_watching": "Resume watching",
     "pause_print": "Pause print",
     "resume_print": "Resume print",
+    "print_anyway": "Print anyway",
 }
 
 
@@ -76,6 +77,9 @@ def status_payload(alert: Alert, failure_shown: bool = False) -> dict:
         "cost": alert.cost,
     }
     if failure:
+        payload["action"] = alert.action
+    if alert.kind == BED:  # not a print failure: a bed that was not clear as the print started
+        payload.update(state="bed_not_clear", description=alert.text, bed_check={"plate": "objects"})
         payload["action"] = alert.action
     if alert.test_run:
         payload["test"] = True
@@ -161,7 +165,7 @@ class Identity:
         entities = {key: {"state_topic": self.topic, **entity} for key, entity in ENTITIES.items()}
         if image:
             entities["image", "snapshot"] = {
-                "name": "Failure snapshot",
+                "name": "Alert snapshot",
                 "image_topic": self.snapshot_topic,
                 "content_type": "image/jpeg",
             }

@@ -76,7 +76,8 @@ class NotifyTarget:
     def _deliver_once(self, words: Wording, snapshot) -> bool:
         import apprise
 
-        kind = {"failure": apprise.NotifyType.FAILURE, "problem": apprise.NotifyType.WARNING}.get(
+        warning = apprise.NotifyType.WARNING
+        kind = {"failure": apprise.NotifyType.FAILURE, "bed": warning, "problem": warning}.get(
             words.kind, apprise.NotifyType.INFO
         )
         with tempfile.TemporaryDirectory(prefix="failwatch-") as folder:
@@ -104,7 +105,7 @@ class NotifyTarget:
 
 
 class NotifyChannel:
-    """Failures, camera problems and monitoring stopped, to every notification URL."""
+    """Failures, a bed that is not clear, camera problems and monitoring stopped, to every notification URL."""
 
     name = "notify"
 
@@ -122,7 +123,7 @@ class NotifyChannel:
     def publish(self, alert: Alert) -> None:
         words = wording(alert)
         if words is not None and words.kind != "test":
-            snapshot = alert.snapshot if words.kind == "failure" else None  # a camera problem has no picture
+            snapshot = alert.snapshot if words.kind in ("failure", "bed") else None  # a camera problem has none
             for target in self._targets:
                 target.send(words, snapshot)
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ...analysis.verdict import FAILURE_WORDS
-from .alert import ACTION_WORDS, FAILURE, PROBLEM, TEST, Alert
+from .alert import ACTION_WORDS, BED, FAILURE, PROBLEM, TEST, Alert
 
 
 @dataclass(frozen=True)
 class Wording:
-    kind: str  # failure | problem | test: what colour or type a channel gives it
+    kind: str  # failure | bed | problem | test: what colour or type a channel gives it
     title: str
     text: str
     facts: list = field(default_factory=list)  # (name, value) pairs
@@ -43,6 +43,23 @@ def wording(alert: Alert) -> Optional[Wording]:
                 ("Progress", f"{job['progress']:.0f}%" if job.get("progress") is not None else ""),
                 ("Elapsed", _duration(job.get("elapsed"))),
                 ("Action", alert.action_words or ACTION_WORDS.get(alert.action, alert.action)),
+            ],
+        )
+    if alert.kind == BED:
+        held = alert.action == "held"
+        return Wording(
+            "bed",
+            "🧹 Something on the build plate",
+            f"{alert.text}\n\n"
+            + (
+                "The print is held before its first layer: clear the plate, then press Print anyway."
+                if held
+                else "The print goes on: check the plate before its first layer."
+            ),
+            [
+                ("Printer", alert.printer),
+                ("File", alert.job.get("file") or ""),
+                ("Action", "Print held until you press Print anyway" if held else "Only notified"),
             ],
         )
     if alert.kind == PROBLEM:

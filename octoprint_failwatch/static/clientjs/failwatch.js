@@ -80,6 +80,12 @@
     FailwatchClient.prototype.incidentFrameUrl = function (incident, file) {
         return this.imageUrl("incidents/" + encodeURIComponent(incident) + "/" + encodeURIComponent(file), incident);
     };
+    FailwatchClient.prototype.printAnyway = function (opts) {
+        return this.base.postJson(this.path("bed_check/print_anyway"), {}, opts);
+    };
+    FailwatchClient.prototype.bedCheckPictureUrl = function (stamp) {
+        return this.imageUrl("bed_check.jpg", stamp);
+    };
     FailwatchClient.prototype.failureSnapshotUrl = function (stamp) {
         return this.imageUrl("failure_snapshot.jpg", stamp);
     };

@@ -182,6 +182,7 @@ $(function () {
                 self.status(status);
                 // a page opened (or reloaded) while a failure is on show shows its notice too
                 if (status.last_failure && !notice) showFailure(status.last_failure);
+                showBedCheck(status.bed_check);
             });
         };
         self.testNow = function () { api.testNow().done(self.status).fail(failed(tr("Test now"))); };
@@ -257,6 +258,61 @@ $(function () {
             });
         }
 
+        // the bed check's notice: something on the build plate as the print started; Print anyway while it holds
+        var bedNotice = null, bedShown = null;
+        self.bedCheck = ko.pureComputed(function () { return self.status().bed_check || null; });
+        var BED_WORDS = {
+            checking: tr("looking at the build plate…"),
+            clear: tr("the plate is clear"),
+            objects: tr("something on the plate"),
+            cannot_see: tr("the camera could not see the plate (no alarm)"),
+            error: tr("could not check (the print goes on)"),
+            unavailable: tr("not available")
+        };
+        self.bedCheckWords = ko.pureComputed(function () {
+            var check = self.bedCheck();
+            if (!check) return "";
+            var words = BED_WORDS[check.state] || check.state;
+            return check.state === "checking" ? words : words + ": " + check.explanation;
+        });
+        self.canPrintAnyway = ko.pureComputed(function () {
+            var check = self.bedCheck();
+            return !!(check && check.held) && self.canControl();
+        });
+        self.printAnyway = function () {
+            api.printAnyway().done(self.status).fail(failed(tr("Print anyway")));
+        };
+        function showBedCheck(check) {
+            var shown = check && check.state === "objects" ? check.time + ":" + check.held : null;
+            if (shown === bedShown) return;
+            bedShown = shown;
+            if (bedNotice) bedNotice.remove();
+            bedNotice = null;
+            if (!shown) return;
+            var html = "<p>" + _.escape(check.explanation) + "</p><p>" + _.escape(check.held
+                ? tr("The print is held before its first layer: clear the plate, then press Print anyway.")
+                : tr("The print goes on: check the plate before its first layer.")) + "</p>" +
+                '<img class="failwatch-snapshot" src="' + _.escape(api.bedCheckPictureUrl(check.time)) + '">';
+            var buttons = [{text: tr("Open"), click: function () { self.openTab(); }}];
+            if (check.held && self.canControl()) {
+                buttons.push({text: tr("Print anyway"), addClass: "btn-primary", click: function (n) {
+                    self.printAnyway();
+                    n.remove();
+                }});
+            }
+            bedNotice = new PNotify({
+                title: tr("Something on the build plate"),
+                text: html,
+                text_escape: false,
+                type: "notice",
+                hide: false,
+                addclass: "stack-bottomright failwatch-notice failwatch-bed-notice",
+                stack: {dir1: "up", dir2: "left", firstpos1: 25, firstpos2: 25},
+                confirm: {confirm: true, buttons: buttons},
+                buttons: {closer: true, sticker: false}
+            });
+        }
+
         function showSaved(message) {
             _.each(message.refused || [], function (refusal) {
                 // an empty value kept is said in words: "Kept: " with nothing after it says nothing
@@ -276,6 +332,7 @@ $(function () {
             if (plugin !== "failwatch" || !message) return;
             if (message.type === "status") {
                 self.status(message.status);
+                showBedCheck(message.status.bed_check);
                 if (notice && !message.status.last_failure) {
                     notice.remove();  // acknowledged or dismissed elsewhere
                     notice = null;
