@@ -75,6 +75,19 @@ def read_stamp(jpeg: bytes) -> float:
     return value / 10
 
 
+def drawn_part(size: int) -> bytes:
+    """A picture of a finished object, as a slicer renders it for its preview: a box on a transparent background."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    ImageDraw.Draw(image).rectangle((size // 4, size // 3, 3 * size // 4, 5 * size // 6), fill=(120, 120, 200, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 def encode_jpeg(image: np.ndarray, quality: int = 85) -> bytes:
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:

@@ -158,4 +158,4 @@ def failure_confirmed(octoprint, camera, model) -> tuple[dict, list[dict]]:
     before = len(model.converse_requests)
     camera.mode = "failed"
     status = octoprint.wait_for_state("cooldown", timeout=60)
-    return status, [r for r in list(model.converse_requests)[before:] if not r["quick"]]
+    return status, [r for r in list(model.converse_requests)[before:] if not r["quick"] and not r["bed"]]

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from ..analysis.preview import read_preview
 from ..printers.base import PrinterState, octoprint_job
+from ..printers.preview import read_preview
 
 
 class OctoPrintPrinter:

@@ -133,7 +133,7 @@ class PrinterBase:
         return {}
 
     def preview(self) -> Optional[bytes]:
-        return None  # Moonraker's metadata has thumbnails: not read yet
+        return None  # a printer that says nothing of the file's preview (Moonraker's does)
 
 
 class PrinterError(Exception):

@@ -4,21 +4,25 @@ Moonraker's HTTP API (what Mainsail and Fluidd send), its camera from Moonraker'
 `PRINTER_URL=moonraker://host:7125` (moonraker+https:// behind TLS); `PRINTER_API_KEY` when Moonraker asks for one.
 The websocket subscribes to print_stats, pause_resume, virtual_sdcard and webhooks; it reconnects by itself
 (Moonraker restarted, the network gone) and subscribes again when Klippy says it is ready. Nothing here blocks
-the engine: state arrives on this printer's own thread.
+the engine: state arrives on this printer's own thread. What the slicer said of the file being printed — the
+part's height, the estimated time, its preview — comes from Moonraker's file metadata, read once a file.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Optional
-from urllib.parse import urlsplit
+import posixpath
+import time
+from typing import NamedTuple, Optional
+from urllib.parse import quote, urlsplit
 
 import requests
 import websocket  # websocket-client, which OctoPrint itself depends on
 
 from ..redaction import mask_url
 from .base import PrinterBase, PrinterError, PrinterState, absolute
+from .preview import small_png
 
 OBJECTS = {
     "print_stats": ["state", "filename", "print_duration", "total_duration", "message", "info"],
@@ -31,6 +35,15 @@ RECONNECT_FIRST, RECONNECT_MAX = 1.0, 10.0  # seconds between attempts to reach 
 QUIET_SECONDS = 30.0  # no message for this long: ask Moonraker something, to find a dead connection
 DEFAULT_IDLE_TIMEOUT = 600.0  # Klipper's [idle_timeout] timeout when printer.cfg does not set it
 SUBSCRIBE_ID = 1
+METADATA_RETRY = 30.0  # seconds: Moonraker reads a new file's metadata a moment after it arrives; asked again then
+
+
+class FileFacts(NamedTuple):
+    """What the slicer said of a file, from Moonraker's metadata; None where it said nothing."""
+
+    height: Optional[float] = None  # the part's final height, mm
+    estimated: Optional[float] = None  # the slicer's estimated print time, seconds
+    preview: Optional[bytes] = None  # its largest thumbnail, small
 
 
 class MoonrakerPrinter(PrinterBase):
@@ -50,6 +63,8 @@ class MoonrakerPrinter(PrinterBase):
         self._objects: dict[str, dict] = {}  # Klipper's objects as subscribed, under the lock
         self.idle_timeout = DEFAULT_IDLE_TIMEOUT  # seconds a pause lasts before Klipper turns the heaters off
         self._connection: Optional[websocket.WebSocket] = None
+        # (file, when read, its facts): one tuple, so no thread sees one file's height beside another's preview
+        self._facts: tuple[Optional[str], float, FileFacts] = (None, 0.0, FileFacts())
 
     # ----- state -----
 
@@ -68,14 +83,67 @@ class MoonrakerPrinter(PrinterBase):
             progress = self._objects.get("virtual_sdcard", {}).get("progress")
             position = self._objects.get("toolhead", {}).get("position") or []
             info = stats.get("info") or {}  # the layers, when the slicer's macros tell Klipper (SET_PRINT_STATS_INFO)
-            return {
-                "file": stats.get("filename") or None,
+            file, elapsed = stats.get("filename") or None, stats.get("print_duration")
+            job = {
+                "file": file,
                 "progress": progress * 100 if progress is not None else None,
-                "elapsed": stats.get("print_duration"),
+                "elapsed": elapsed,
                 "z": position[2] if len(position) > 2 else None,
                 "layer": info.get("current_layer"),
                 "layers": info.get("total_layer"),
             }
+        facts = self._file_facts(file)
+        left = facts.estimated - elapsed if facts.estimated and isinstance(elapsed, (int, float)) else None
+        return {
+            **job,
+            "height": facts.height,
+            "left": max(0.0, left) if left is not None else None,
+            "preview": facts.preview is not None,
+        }
+
+    def preview(self) -> Optional[bytes]:
+        """The slicer's preview of the file being printed, from Moonraker's thumbnails."""
+        with self._lock:
+            file = self._objects.get("print_stats", {}).get("filename") or None
+        return self._file_facts(file).preview
+
+    def _file_facts(self, file: Optional[str]) -> FileFacts:
+        """The file's facts, read once (job() is asked several times a second); a file whose metadata Moonraker
+        has not read yet is asked again after METADATA_RETRY."""
+        known, read_at, facts = self._facts
+        now = time.monotonic()
+        if file == known and (facts != FileFacts() or now - read_at < METADATA_RETRY):
+            return facts
+        facts = self._read_facts(file) if file else FileFacts()
+        self._facts = (file, now, facts)
+        return facts
+
+    def _read_facts(self, file: str) -> FileFacts:
+        try:
+            metadata = self._get(f"/server/files/metadata?filename={quote(file)}")
+        except PrinterError:  # not read yet, or the file is gone: nothing known of it for now
+            return FileFacts()
+        height, estimated = metadata.get("object_height"), metadata.get("estimated_time")
+        return FileFacts(
+            float(height) if isinstance(height, (int, float)) and height > 0 else None,
+            float(estimated) if isinstance(estimated, (int, float)) and estimated > 0 else None,
+            self._read_thumbnail(file, metadata.get("thumbnails") or []),
+        )
+
+    def _read_thumbnail(self, file: str, thumbnails: list) -> Optional[bytes]:
+        """The largest thumbnail Moonraker extracted (paths relative to the file's folder), small."""
+        sized = [t for t in thumbnails if isinstance(t, dict) and isinstance(t.get("relative_path"), str)]
+        for thumbnail in sorted(sized, key=lambda t: (t.get("width") or 0) * (t.get("height") or 0), reverse=True):
+            path = posixpath.join(posixpath.dirname(file), thumbnail["relative_path"])
+            try:
+                response = self._session.get(
+                    f"{self._http}/server/files/gcodes/{quote(path)}", headers=self._headers, timeout=self._timeout
+                )
+                response.raise_for_status()
+                return small_png(response.content)
+            except (requests.RequestException, ValueError, OSError):
+                continue
+        return None
 
     def close(self) -> None:
         super().close()
