@@ -4,7 +4,9 @@ Tokens per call are measured: real boto3 sends the demo scene's frames to the lo
 whose `usage` counts image tokens like Claude (width x height / 750, at most 1600 per image) and text
 at about 4 characters a token (Nova counts differently: read the ratios, not the dollars). Calls per
 hour, by kind, come from the same simulations as bench/latency.py (3 s model latency): a healthy print,
-and one whose model wrongly says "failed" on 5 % of calls, which is what makes verification cost.
+and one whose model wrongly says "failed" on 5 % of calls, which is what makes verification cost. Failwatch's
+full looks (series and verification) carry what ships with them: the slicer's preview (a 300 px thumbnail, sent
+at 256 px) and the print's context in words; the quick look carries neither. The bed check is one call a print.
 Run: make bench   (or .venv/bin/python -m bench.cost)
 """
 
@@ -14,21 +16,33 @@ from collections import Counter
 
 from bench.latency import Truth, baseline_policy, failwatch
 from demo.model_server import ModelServer
-from demo.scene import encode_jpeg, render
+from demo.scene import drawn_part, encode_jpeg, render
 from octoprint_failwatch.analysis import DailySpend, make_analyser
 from octoprint_failwatch.analysis.pricing import PRICES_PER_1K
 from octoprint_failwatch.config import build_config
 from octoprint_failwatch.engine.engine import SystemClock
 from octoprint_failwatch.frame import Frame
+from octoprint_failwatch.printers.preview import small_png
 
 MODELS = ("nova-lite", "nova-pro", "nova-premier")
 HOURS = 20.0
 
 
+PRINT = {"file": "gearbox.gcode", "progress": 42.0, "elapsed": 4200.0, "left": 5700.0, "z": 12.4, "height": 31.0}
+
+
 def tokens_per_call(
-    server: ModelServer, long_side: int, images: int = 3, quick: bool = False, width: int = 1920, height: int = 1080
+    server: ModelServer,
+    long_side: int,
+    images: int = 3,
+    quick: bool = False,
+    width: int = 1920,
+    height: int = 1080,
+    briefed: bool = False,
+    bed: bool = False,
 ) -> tuple[int, int]:
-    """(input, output) tokens of one call on 1080p demo frames, as the local server counts them."""
+    """(input, output) tokens of one call on 1080p demo frames, as the local server counts them; `briefed`: with
+    the slicer's preview and the print's context, as Failwatch's full looks go; `bed`: the bed check's question."""
     config, _ = build_config(
         {
             "inference_profile_arn": "us.amazon.nova-lite-v1:0",
@@ -39,8 +53,16 @@ def tokens_per_call(
         }
     )
     frames = [Frame(encode_jpeg(render("healthy", t, width, height)), t, 1.7e9 + t) for t in (0.0, 10.0, 20.0)]
-    verdict = make_analyser(config, SystemClock(), DailySpend())(frames[-images:], quick)
-    return verdict.input_tokens, verdict.output_tokens
+    preview = small_png(drawn_part(300))
+    analyser = make_analyser(
+        config,
+        SystemClock(),
+        DailySpend(),
+        job=lambda: {**PRINT, "preview": briefed} if briefed else {},
+        preview=lambda: preview if briefed else None,
+    )
+    answer = analyser.check_bed(frames[-1]) if bed else analyser(frames[-images:], quick)
+    return answer.input_tokens, answer.output_tokens
 
 
 def calls_per_hour(policy: str = "failwatch", fp: float = 0.0, hours: float = HOURS, **settings) -> Counter:
@@ -68,8 +90,10 @@ def main() -> None:
     server = ModelServer().start()
     try:
         baseline_series = tokens_per_call(server, 0)
-        series = tokens_per_call(server, 768)
+        bare_series = tokens_per_call(server, 768)
+        series = tokens_per_call(server, 768, briefed=True)
         quick = tokens_per_call(server, 768, images=1, quick=True)
+        bed = tokens_per_call(server, 768, bed=True)
     finally:
         server.stop()
     policies = {
@@ -80,9 +104,12 @@ def main() -> None:
     print(
         "Tokens per call (in / out), 1080p demo frames: "
         f"baseline series (full size, 3 images) {baseline_series[0]} / {baseline_series[1]}; "
-        f"series at 768 px {series[0]} / {series[1]}; quick check (1 image, short question) "
-        f"{quick[0]} / {quick[1]}\n"
+        f"series at 768 px {bare_series[0]} / {bare_series[1]}, with the slicer's preview and the print's context "
+        f"{series[0]} / {series[1]}; quick check (1 image, short question) {quick[0]} / {quick[1]}; "
+        f"bed check (1 image, once a print) {bed[0]} / {bed[1]}\n"
     )
+    price_in, price_out = dict(PRICES_PER_1K)["nova-lite"]
+    print(f"The bed check costs ${(bed[0] * price_in + bed[1] * price_out) / 1000:.5f} a print on Nova Lite\n")
     print(f"Model cost per monitored print-hour (3 s latency, {HOURS:g} simulated hours each)\n")
     print(
         f"{'policy':<20}{'false pos.':>11}{'calls/h: quick':>16}{'series':>8}{'verif.':>8}{'in tok/h':>10}"

@@ -115,7 +115,7 @@ def start_prints(servers: dict, cameras: dict, nanny, model: ModelServer) -> Bas
         cameras[name].show_photos([nanny.photo(n) for n in HEALTHY])
         if server.job_state().startswith(("Printing", "Paused", "Pausing")):
             server.cancel_print()
-        server.start_print(seconds=3600)
+        server.start_print(seconds=3600, preview=True)  # a sliced file: the full looks carry its preview
     config, errors = build_config(settings("baseline", cameras["baseline"], model))
     assert not errors, errors
     baseline = BaselinePolicy(servers["baseline"], config)

@@ -141,7 +141,7 @@ def one_onset(
         cameras[name].mode = "healthy"
         if server.job_state().startswith(("Printing", "Paused", "Pausing")):
             server.cancel_print()
-        server.start_print(seconds=3600)
+        server.start_print(seconds=3600, preview=True)  # a sliced file: the full looks carry its preview
     baseline = BaselinePolicy(servers["baseline"], baseline_config)
     baseline.start()
     servers["failwatch"].wait_for_state("watching", timeout=60)
@@ -177,7 +177,7 @@ def one_onset(
     camera = cameras["failwatch"]
     calls = calls_after(model, "failwatch", onset)
     quick = [r["time"] - onset for r in calls if r["quick"] and shows_failure(r["images"][-1])]
-    full = [r["time"] - onset for r in calls if not r["quick"]]
+    full = [r["time"] - onset for r in calls if not r["quick"] and not r["bed"]]
     result.update(
         quick=quick[0] if quick else None,
         series=full[0] if full else None,

@@ -276,9 +276,15 @@ class OctoPrintServer:
         )
         response.raise_for_status()
 
-    def start_print(self, seconds: int = 600, name: str = "failwatch_test.gcode") -> None:
+    def start_print(self, seconds: int = 600, name: str = "failwatch_test.gcode", preview: bool = False) -> None:
+        """A print of about `seconds`; `preview`: its file carries a slicer's preview, as a sliced file does."""
         self.connect_printer()
-        self.upload(name, long_gcode(seconds), select=True, start=True)
+        gcode = long_gcode(seconds)
+        if preview:
+            from demo.scene import drawn_part
+
+            gcode = with_thumbnail(gcode, drawn_part(300), 300, 300)
+        self.upload(name, gcode, select=True, start=True)
         wait_for(lambda: self.job_state().startswith("Printing"), 60, "the print to start")
 
     def cancel_print(self) -> None:
