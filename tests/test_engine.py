@@ -286,6 +286,34 @@ def test_paused_print_is_not_watched_and_resume_starts_a_fresh_series():
     assert h.model.calls[0][0].captured_at >= 1075
 
 
+def test_a_short_pause_leaves_the_watch_as_it_was_and_the_next_frame_comes_on_schedule():
+    """A macro's pause (a timelapse frame parking the head for two seconds every twenty) never blinds the watch: the
+    frames go on at their 10 s schedule, a series' frames taken before a pause count after it."""
+    h = Harness(always(False), quick_check=False, start_spread=1.0, seed=3)
+    h.engine.start()
+    for _ in range(6):  # a pause of 2 s every 20 s, for two minutes
+        h.run(18)
+        h.engine.suspend()
+        h.run(2)
+        h.engine.start(resumed=True)
+    h.run(1)
+    times = h.camera.times
+    assert times[0] <= 1010.1  # the print's first look within one interval
+    assert max(b - a for a, b in zip(times, times[1:])) <= 12.0  # at most a pause late, never restarted
+    assert len(times) >= 12 and len(h.model.calls) >= 3  # series made of frames from both sides of pauses
+
+
+def test_a_long_pause_looks_again_at_once_on_resume():
+    h = Harness(always(False))
+    h.engine.start()
+    h.run(15)
+    h.engine.suspend()
+    h.run(60)
+    h.engine.start(resumed=True)
+    h.run(0.5)
+    assert h.camera.times[-1] == pytest.approx(1075, abs=0.11)
+
+
 def test_once_mode_runs_one_cycle_and_returns_to_idle():
     h = Harness(always(False))
     h.engine.start(test_run=True)

@@ -183,8 +183,42 @@ def test_a_short_pause_a_macro_makes_gives_no_grace_period_and_a_user_resume_doe
         daemon.wait_said("a short pause ended")
         calls = len(model.converse_requests)
         wait_for(lambda: len(model.converse_requests) > calls, 30, "looks again at once, with no grace period")
-        assert not daemon.said("watching again in 10.0 min")
+        assert not daemon.said("watching again when the grace period ends")
     finally:
+        daemon.stop()
+
+
+def test_a_timelapse_pause_every_20_s_never_blinds_the_watch_and_the_first_look_comes_within_an_interval(
+    tmp_path, klippy, moonraker, scene, model
+):
+    env = daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}", INTERVAL_BETWEEN_IMAGES="10")
+    env["VERIFICATION_INTERVAL"] = "2"  # the defaults' timings: a look every 10 s, verification frames 2 s apart
+    daemon = Daemon(env)
+    stop = threading.Event()
+
+    def timelapse() -> None:  # a PAUSE/RESUME macro every 20 s: the head parked for 2 s while a frame is taken
+        while not stop.wait(18):
+            klippy.set_state(print_stats={"state": "paused"}, pause_resume={"is_paused": True})
+            if stop.wait(2) or "PAUSE" in klippy.scripts:
+                return
+            klippy.set_state(print_stats={"state": "printing"}, pause_resume={"is_paused": False})
+
+    try:
+        daemon.wait_said("the printer (Moonraker) is idle")
+        started = time.monotonic()
+        klippy.start_print("timelapse.gcode")
+        first = wait_for(
+            lambda: [r for r in model.watch_requests if r["time"] >= started], 30, "the print's first look"
+        )[0]
+        assert first["time"] - started <= 10 + 1  # within one interval of the start (its random spread included)
+        threading.Thread(target=timelapse, name="timelapse", daemon=True).start()
+        wait_for(lambda: len(daemon.said("a short pause ended")) >= 2, 60, "two timelapse frames")
+        onset = time.monotonic()
+        scene.mode = "failed"
+        wait_for(lambda: "PAUSE" in klippy.scripts, 30, "the print paused within 30 s of the onset")
+        assert time.monotonic() - onset <= 30
+    finally:
+        stop.set()
         daemon.stop()
 
 

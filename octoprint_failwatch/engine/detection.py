@@ -130,6 +130,20 @@ class Detection:
         self._camera.forget()
         self._reset_series()
 
+    def pause(self) -> None:
+        """The print is paused: the calls still out and a verification under way no longer count; the frames of
+        the series so far and the schedule are kept for the print going on (`resume`)."""
+        self._calls.new_run()
+        self._camera.forget()
+        frames = self._frames
+        self._reset_series()
+        self._frames = frames
+
+    def resume(self, now: float) -> None:
+        """The same print goes on after a pause: the next frame when it was due (at once after a long pause)."""
+        self._pace.looks_resume()
+        self._next_capture_at = max(self._next_capture_at, now)
+
     def _reset_series(self) -> None:
         self._frames = []
         self._local.clear()

@@ -70,8 +70,10 @@ class Engine:
 
     # ----- what the print and the user do (OctoPrint's event handlers, the API, the daemon) -----
 
-    def start(self, test_run: bool = False) -> None:
-        """Starts (or resumes) watching; `test_run` runs a single cycle (Test now)."""
+    def start(self, test_run: bool = False, resumed: bool = False) -> None:
+        """Starts watching; `test_run` runs a single cycle (Test now). `resumed`: the same print goes on (after a
+        pause): the watch goes on as it was — the series so far kept, the next frame on its schedule, no start
+        spread (that is for a farm's prints starting together)."""
         with self._state_lock:
             self._print_paused = False
             if self._config.not_ready():
@@ -82,6 +84,10 @@ class Engine:
             self._test_run = test_run
             if self._status.watching_since is None:
                 self._status.watching_since = self._clock.time()
+            if resumed and not test_run and self._state == State.PAUSED:
+                self._detection.resume(self._clock.monotonic())
+                self.set_state(State.WATCHING, "watching")
+                return
             self._begin_watching_the_print(self._clock.monotonic())
 
     def run_test(self, stopping: threading.Event, tick_seconds: float, limit: float) -> None:
@@ -95,7 +101,7 @@ class Engine:
         with self._state_lock:
             self._print_paused = True
             if self._state != State.COOLDOWN:
-                self._detection.end_run()
+                self._detection.pause()
                 self.set_state(State.PAUSED, "print paused: monitoring suspended")
 
     def stop(self) -> None:
@@ -111,11 +117,13 @@ class Engine:
                 return False
             return self._hold(State.SNOOZED, seconds, f"snoozed for {seconds / 60:.0f} min")
 
-    def grace(self, seconds: float) -> None:
-        """After the user resumed a print: detection restarts only after `seconds` (not during a cooldown)."""
+    def grace(self, seconds: float, reason: str = "print resumed") -> None:
+        """After the user resumed a print (or said an alarm was not a failure): detection restarts only after
+        `seconds` (not during a cooldown). The message names no figure: the time left is the status's `until`,
+        which the pages count down."""
         with self._state_lock:
             if self._state != State.COOLDOWN and seconds > 0:
-                self._hold(State.GRACE, seconds, f"print resumed: watching again in {seconds / 60:.1f} min")
+                self._hold(State.GRACE, seconds, f"{reason}: watching again when the grace period ends")
 
     def resume_watching(self) -> bool:
         """Ends a snooze, a cooldown, a grace period or an error backoff now; False when none is running."""
@@ -136,7 +144,7 @@ class Engine:
             if self._state == State.COOLDOWN:
                 self._end_hold(self._clock.monotonic(), "watching again: not a failure")
                 if self._state == State.WATCHING and grace_seconds > 0:
-                    self.grace(grace_seconds)
+                    self.grace(grace_seconds, "not a failure")
 
     def withdraw_dismissal(self, incident: str) -> None:
         """The user changed their mind: that incident's look-alike counts as a failure again."""

@@ -35,22 +35,24 @@ class Watch:
     def start(self, reason: str, test_mode: bool, same_print: bool = False) -> None:
         """Starts watching; `same_print` keeps the print's engine: its counters and any cooldown (a resume)."""
         with self._lock:
-            if not (same_print and self._engine is not None):
+            engine = self._engine
+            resumed = same_print and engine is not None
+            if engine is None or not same_print:
                 self._stop_ticking()
-                if self._engine is not None:
-                    self._engine.stop()
+                if engine is not None:
+                    engine.stop()
                 self._close_camera()
                 self._camera = self._make_camera()
-                self._engine = self._make_engine(self._camera)
+                engine = self._engine = self._make_engine(self._camera)
             self._logger.info("Failwatch: %s", reason)
             if test_mode:  # only Test now runs a cycle
-                self._engine.stop()
+                engine.stop()
                 return
-            self._engine.start()
+            engine.start(resumed=resumed)
             if self._stopping is None:
                 self._stopping = threading.Event()
                 threading.Thread(
-                    target=self._engine.run,
+                    target=engine.run,
                     args=(self._stopping, self._tick_seconds),
                     name="failwatch-watch",
                     daemon=True,
