@@ -380,6 +380,9 @@ class ModelServer(HttpService):
 
 
 def _access_key(authorization: str) -> str:
+    """The access key a request was signed with, or "bearer:<key>" for a Bedrock API key."""
+    if authorization.startswith("Bearer "):
+        return "bearer:" + authorization[len("Bearer ") :]
     marker = "Credential="
     if marker not in authorization:
         return ""

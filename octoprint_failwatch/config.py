@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 FAILURE_ACTIONS = ("notify", "pause", "cancel")
 CAMERA_SOURCES = ("auto", "webcam", "rtsp", "snapshot", "mjpeg", "printer")  # printer: the daemon's printer's
+SOURCE_URLS = {"rtsp": "rtsp_url", "snapshot": "snapshot_url", "mjpeg": "mjpeg_url"}  # a camera source's URL setting
 PRINTER_SCHEMES = ("moonraker", "moonraker+https", "octoprint", "octoprint+https")
 MODEL_BACKENDS = ("bedrock", "openai", "local")  # local: the on-device detector alone, no cloud
 _ROI = re.compile(r"^\s*(0|1|0?\.\d+)\s*(,\s*(0|1|0?\.\d+)\s*){3}$")
@@ -168,7 +169,7 @@ class _DerivedSettings:
 
     def missing_for_monitoring(self) -> list[str]:
         """What still has to be set before a print can be watched, in words (empty when ready)."""
-        source_url = {"rtsp": "rtsp_url", "snapshot": "snapshot_url", "mjpeg": "mjpeg_url"}.get(self.camera_source)
+        source_url = SOURCE_URLS.get(self.camera_source)
         missing = [source_url] if source_url and not getattr(self, source_url) else []
         return [label(key) for key in missing + self.missing_model_settings()]
 
@@ -203,6 +204,8 @@ class FailwatchConfig(_DerivedSettings):
     )
     aws_profile: str = setting("default", "APP_AWS_PROFILE", part="model")
     credentials_file: str = setting("/creds/credentials", "AWS_CREDENTIALS_FILE", part="model")
+    # a Bedrock API key (one key, sent as a bearer token): used before any other credentials when set
+    aws_bearer_token: str = setting("", "AWS_BEARER_TOKEN_BEDROCK", secret=True, part="model")
     aws_access_key_id: str = setting("", "AWS_ACCESS_KEY_ID", secret=True, part="model")
     aws_secret_access_key: str = setting("", "AWS_SECRET_ACCESS_KEY", secret=True, part="model")
     bedrock_endpoint_url: str = setting("", "BEDROCK_ENDPOINT_URL", check=_url_check("http", "https"), part="model")
@@ -305,9 +308,22 @@ FIELDS: tuple[Field, ...] = tuple(
 )
 FIELDS_BY_KEY = {field.key: field for field in FIELDS}
 SECRET_KEYS = tuple(field.key for field in FIELDS if field.secret)
+# where each secret is sent: a stored secret goes only to the endpoint it was stored with (a Test connection to a
+# changed endpoint needs the secret typed again)
+SECRET_ENDPOINTS = {
+    "openai_api_key": ("openai_base_url",),
+    "aws_bearer_token": ("bedrock_endpoint_url",),
+    "aws_access_key_id": ("bedrock_endpoint_url", "sts_endpoint_url"),
+    "aws_secret_access_key": ("bedrock_endpoint_url", "sts_endpoint_url"),
+    "mqtt_password": ("mqtt_broker_url",),
+}
+# URLs that may carry a login or a token (rtsp://user:pass@, ?token=): admin-only, and masked wherever shown
+URL_KEYS = tuple(field.key for field in FIELDS if field.key.endswith("_url") and not field.secret)
 DEFAULTS = {field.key: field.default for field in FIELDS}
 # the plugin's settings: all but the daemon's printer and data folder (the plugin watches OctoPrint's own)
 PLUGIN_DEFAULTS = {key: default for key, default in DEFAULTS.items() if FIELDS_BY_KEY[key].part != "printer"}
+# /creds/credentials is the daemon's container's path: in OctoPrint no file unless one is named (boto3's own chain)
+PLUGIN_DEFAULTS["credentials_file"] = ""
 # the settings a connection test (one frame, one model call) depends on: a change makes its last answer stale
 CONNECTION_KEYS = tuple(field.key for field in FIELDS if field.part in ("camera", "model"))
 
@@ -424,8 +440,10 @@ _WORDS = {
 
 _LABELS = {
     "inference_profile_arn": "Inference profile ARN or model id",
-    "openai_base_url": "Local model URL",
-    "openai_model": "Local model name",
+    "openai_base_url": "OpenAI-compatible server URL",
+    "openai_model": "OpenAI-compatible model",
+    "openai_api_key": "OpenAI-compatible API key",
+    "aws_bearer_token": "Bedrock API key",
     "local_detector": "On-device detector",
 }
 

@@ -181,6 +181,38 @@ def test_credential_file_problems_are_named(server, camera, tmp_path, problem, e
         backend(frames_from(camera))
 
 
+def test_a_bedrock_api_key_is_sent_as_a_bearer_token_and_nothing_is_signed_or_assumed(server, camera):
+    _, backend = bedrock(
+        server, aws_bearer_token="BEARERMARKER-4711", aws_access_key_id="", aws_secret_access_key="", aws_role_arn=ROLE
+    )
+    roles = len(server.assume_role_requests)
+    verdict = backend(frames_from(camera))
+    assert verdict.print_failed is False and verdict.input_tokens > 0
+    assert server.converse_requests[-1]["access_key"] == "bearer:BEARERMARKER-4711"
+    assert len(server.assume_role_requests) == roles  # the key is the credential: no role in between
+
+
+def test_no_credentials_anywhere_is_said_as_credentials_with_what_was_tried(server, camera):
+    from botocore.exceptions import NoCredentialsError
+
+    config, _ = bedrock(server, aws_access_key_id="", aws_secret_access_key="", credentials_file="")
+
+    class NoCredentials(AwsSession):  # boto3's chain found nothing (no network asked here: no instance role probed)
+        def bedrock_client(self):
+            class Client:
+                def converse(self, **request):
+                    raise NoCredentialsError()
+
+            return Client()
+
+    backend = BedrockBackend(config, NoCredentials(config, SystemClock()))
+    with pytest.raises(AnalysisError) as error:
+        backend(frames_from(camera))
+    said = str(error.value)
+    assert said.startswith("no AWS credentials found: tried no access key in the settings, no credentials file")
+    assert "~/.aws/credentials" in said and "unreachable" not in said and error.value.retryable is False
+
+
 @pytest.mark.parametrize(
     "fault, expected",
     [

@@ -155,6 +155,35 @@ def test_the_navbar_goes_idle_watching_failure_and_the_notice_carries_its_action
     expect(page.locator(".failwatch-now")).to_contain_text("Cooldown")  # the tab says what the navbar says
 
 
+def test_a_part_left_on_the_plate_is_shown_with_its_picture_and_print_anyway_lets_the_print_go_on(
+    login, idle_printer, camera
+):
+    printing = idle_printer
+    printing.save_settings({"bed_check_hold": True})
+    try:
+        page = login("admin", "admin-password")
+        camera.mode = "leftover"  # a part from the last print still on the plate
+        printing.start_print()
+        notice = page.locator(NOTICE).filter(has_text="Something on the build plate")
+        expect(notice).to_be_visible(timeout=60_000)
+        expect(notice).to_contain_text("green part")
+        expect(notice).to_contain_text("clear the plate, then press Print anyway")
+        expect(notice.locator("img.failwatch-snapshot")).to_be_visible(timeout=30_000)
+        wait_for(lambda: printing.job_state() == "Paused", 30, "the print to be held")
+        show_tab(page)
+        expect(page.locator(".failwatch-bed-check")).to_contain_text("something on the plate: A green part")
+        expect(page.locator(".failwatch-bed-check button", has_text="Print anyway")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "bed-check.png"))
+
+        camera.mode = "healthy"  # cleared by hand
+        notice.locator("button", has_text="Print anyway").click()
+        wait_for(lambda: printing.job_state() == "Printing", 30, "the print to go on")
+        expect(page.locator(NOTICE).filter(has_text="Something on the build plate")).to_have_count(0)
+        expect(page.locator(".failwatch-bed-check button", has_text="Print anyway")).to_be_hidden(timeout=10_000)
+    finally:
+        printing.save_settings({"bed_check_hold": False})
+
+
 def test_a_refused_save_keeps_the_snooze_says_why_at_once_and_resume_watching_ends_it(login, idle_printer):
     printing = idle_printer
     page = login("admin", "admin-password")
@@ -277,10 +306,12 @@ def test_test_now_is_marked_as_a_test_and_raises_no_alarm(login, idle_printer, c
     assert printing.failwatch("GET", "incidents").json()["total"] == incidents
 
 
-def test_the_settings_page_draws_the_region_of_interest_on_a_live_snapshot(login, octoprint):
+def test_the_settings_page_draws_the_region_of_interest_on_a_live_snapshot(login, octoprint, model):
     page = login("admin", "admin-password")
     page.click("#navbar_show_settings")
     page.click("#settings_plugin_failwatch_link a")
+    # the test OctoPrint, like the demo, sends model calls to the local stand-in: said at the top of the model's part
+    expect(page.locator(".failwatch-endpoint-override")).to_contain_text(model.url)
     page.click("#settings_plugin_failwatch button:has-text('Live snapshot')")
     snapshot = page.locator(".failwatch-roi img")
     expect(snapshot).to_be_visible(timeout=30_000)

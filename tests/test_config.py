@@ -78,8 +78,11 @@ def test_the_standalone_tools_environment_variables_configure_standalone_mode():
     assert config.camera_source == "rtsp"
     assert config.aws_profile == "printer" and config.images_per_series == 2
     assert config.interval_between_images == 5.0 and config.test_mode is True
-    assert config.credentials_file == "/creds/credentials"
+    assert config.credentials_file == "/creds/credentials"  # the daemon's container mounts it there
     assert config.missing_for_monitoring() == []
+    from octoprint_failwatch.config import PLUGIN_DEFAULTS
+
+    assert PLUGIN_DEFAULTS["credentials_file"] == ""  # in OctoPrint no such path: boto3's own chain
 
 
 def test_every_setting_has_a_field_on_the_settings_page():

@@ -58,7 +58,22 @@ def test_missing_variables_are_listed_in_one_message_with_exit_code_2():
     process = daemon({"AWS_REGION": "us-west-2"})
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 2
-    assert "missing required environment variables: RTSP_URL, INFERENCE_PROFILE_ARN" in output
+    assert (
+        "missing required environment variables: RTSP_URL (or SNAPSHOT_URL or MJPEG_URL), INFERENCE_PROFILE_ARN"
+        in output
+    )
+
+
+def test_help_is_asked_for_on_stdout_and_a_wrong_command_is_an_error():
+    for asked in ("--help", "-h", "help"):
+        answer = subprocess.run(
+            [sys.executable, "-m", "octoprint_failwatch", asked], capture_output=True, text=True, timeout=60
+        )
+        assert answer.returncode == 0 and "failwatch once" in answer.stdout and answer.stderr == ""
+    wrong = subprocess.run(
+        [sys.executable, "-m", "octoprint_failwatch", "wach"], capture_output=True, text=True, timeout=60
+    )
+    assert wrong.returncode == 2 and "failwatch once" in wrong.stderr
 
 
 def test_a_bad_variable_is_named():

@@ -1,6 +1,9 @@
 """AWS credentials the standalone tool's way and boto3's way, refreshed before they expire.
 
-Base credentials come from, in order: the access key in the (admin-only) settings, the credentials
+A Bedrock API key (`aws_bearer_token`, the daemon's `AWS_BEARER_TOKEN_BEDROCK`) comes first: Converse calls go
+unsigned with `Authorization: Bearer <key>` (added to each request here, so any botocore with Converse takes it),
+and no role is assumed. Otherwise base credentials come from, in order: the access key in the (admin-only) settings,
+the credentials
 file + profile (the standalone tool's `/creds/credentials` and `APP_AWS_PROFILE`), or boto3's default chain
 (env, SSO, instance/container role). With a role ARN they are exchanged through STS AssumeRole;
 the temporary keys are renewed five minutes before expiry and at once when a call reports them
@@ -16,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 import boto3
+from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -25,6 +29,7 @@ _SESSION_LOCK = threading.Lock()  # guards the one boto3 session every client is
 _boto_session = None
 REFRESH_MARGIN = 300.0  # renew assumed-role keys this many seconds before they expire
 SESSION_SECONDS = 3600  # role chaining caps sessions at one hour
+DAEMON_CREDENTIALS = "/creds/credentials"  # the standalone tool's mount in its container
 EXPIRED_CODES = {"ExpiredTokenException", "ExpiredToken", "UnrecognizedClientException", "InvalidClientTokenId"}
 
 
@@ -50,6 +55,8 @@ class AwsSession:
     def describe(self) -> str:
         """Where the credentials come from, for the status and error texts (never the keys)."""
         config = self._config
+        if config.aws_bearer_token:
+            return "Bedrock API key from the settings"
         if config.aws_access_key_id:
             source = "access key from the settings"
         elif self._file_in_use():
@@ -63,9 +70,23 @@ class AwsSession:
     def bedrock_client(self):
         with self._lock:
             if self._client is None or self._needs_refresh():
-                self._keys = self._load_keys()
-                self._client = self._make_client("bedrock-runtime", self._config.bedrock_endpoint_url, self._keys)
+                if self._config.aws_bearer_token:
+                    self._client = self._bearer_client()
+                else:
+                    self._keys = self._load_keys()
+                    self._client = self._make_client("bedrock-runtime", self._config.bedrock_endpoint_url, self._keys)
             return self._client
+
+    def _bearer_client(self):
+        """A Bedrock client that sends the API key as a bearer token instead of signing."""
+        client = self._make_client("bedrock-runtime", self._config.bedrock_endpoint_url, {}, signed=False)
+        token = self._config.aws_bearer_token
+
+        def authorize(request, **_):
+            request.headers["Authorization"] = f"Bearer {token}"
+
+        client.meta.events.register("before-send.bedrock-runtime.*", authorize)
+        return client
 
     def invalidate(self) -> None:
         with self._lock:
@@ -78,7 +99,25 @@ class AwsSession:
         return self._expires_at is not None and self._clock.time() >= self._expires_at - REFRESH_MARGIN
 
     def _file_in_use(self) -> bool:
-        return os.path.exists(self._config.credentials_file) or self._config.credentials_file != "/creds/credentials"
+        """A named file; the daemon's default path only when something is mounted there."""
+        path = self._config.credentials_file
+        return bool(path) and (os.path.exists(path) or path != DAEMON_CREDENTIALS)
+
+    def tried(self) -> str:
+        """What was tried for credentials, in words, for a message that none were found."""
+        config = self._config
+        file = (
+            f"the credentials file {config.credentials_file}"
+            if self._file_in_use()
+            else "no credentials file (none named)"
+            if not config.credentials_file
+            else f"the credentials file {config.credentials_file} (not there)"
+        )
+        return (
+            f"no access key in the settings, {file}, then boto3's chain: the AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY variables, ~/.aws/credentials and ~/.aws/config of the user OctoPrint runs as, "
+            "an instance or container role"
+        )
 
     def _base_keys(self) -> dict[str, Any]:
         config = self._config
@@ -142,9 +181,10 @@ class AwsSession:
             "aws_session_token": credentials["SessionToken"],
         }
 
-    def _make_client(self, service: str, endpoint_url: str, keys: dict[str, Any]):
+    def _make_client(self, service: str, endpoint_url: str, keys: dict[str, Any], signed: bool = True):
         config = self._config
         botocore_config = Config(
+            **({} if signed else {"signature_version": UNSIGNED}),
             region_name=config.aws_region,
             # Converse calls are retried by the engine on its clock (analysis/bedrock.py); STS by botocore
             retries={"mode": "standard", "total_max_attempts": 1 if service == "bedrock-runtime" else 4},

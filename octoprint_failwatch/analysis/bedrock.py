@@ -20,7 +20,7 @@ import time
 from typing import Callable, Sequence
 
 import botocore
-from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ReadTimeoutError
 
 from ..config import FailwatchConfig
 from ..frame import Frame
@@ -194,6 +194,8 @@ class BedrockBackend:
                     retryable=code in TRANSIENT,
                     throttled=code in THROTTLED,
                 ) from None
+            except NoCredentialsError:  # boto3's chain found nothing: said as credentials, not as a network fault
+                raise AnalysisError(f"no AWS credentials found: tried {self._session.tried()}") from None
             except ReadTimeoutError:
                 raise AnalysisError(f"Bedrock did not answer within {self._config.model_timeout:g} s") from None
             except BotoCoreError as exc:  # connection refused, reset, DNS: worth another try later

@@ -32,7 +32,10 @@ def _jpeg(data: bytes) -> flask.Response:
 
 
 def _json_body() -> dict:
-    body = flask.request.get_json(silent=True)
+    try:
+        body = flask.request.get_json(silent=True)
+    except RecursionError:  # nested thousands of levels deep: a bad request, not a crash
+        flask.abort(400, description="the request body is nested too deeply")
     if not isinstance(body, dict):
         flask.abort(400, description="the request body must be a JSON object")
     return body
@@ -58,7 +61,15 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
 
     def test_connection(self, unsaved: dict) -> dict:
         """One frame now and one model call, with the settings as they are in the form (not saved)."""
-        config, errors = build_config(self.with_stored_secrets(unsaved))
+        settings, retype = settings_form.stored_secrets_for_test(self._settings.get_all_data(merged=True), unsaved)
+        if retype:  # a stored secret is never sent to an endpoint the user has just typed
+            return {
+                "ok": False,
+                "error": "the endpoint changed: type "
+                + " and ".join(retype)
+                + " again to test against it (a stored secret goes only where it was saved for)",
+            }
+        config, errors = build_config(settings)
         if errors:
             return {"ok": False, "error": "; ".join(describe_errors(errors))}
         if config.not_ready():

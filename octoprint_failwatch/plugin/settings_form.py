@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..config import DEFAULTS, SECRET_KEYS, label, validate
+from ..config import DEFAULTS, SECRET_ENDPOINTS, SECRET_KEYS, URL_KEYS, label, validate
+from ..redaction import mask_url
 
 SECRET_PLACEHOLDER = "********"  # what the settings page shows for a secret that is set
 
@@ -22,6 +23,19 @@ def with_stored_secrets(stored: Mapping[str, Any], form: Mapping[str, Any]) -> d
     }
 
 
+def stored_secrets_for_test(stored: Mapping[str, Any], form: Mapping[str, Any]) -> tuple[dict, list[str]]:
+    """Like `with_stored_secrets`, for a test that sends the secrets: a stored one goes only to the endpoint it was
+    stored with. A placeholder beside a changed endpoint is refused: what the user must type again, in words."""
+    retype = [
+        label(key)
+        for key, endpoints in SECRET_ENDPOINTS.items()
+        if form.get(key) == SECRET_PLACEHOLDER
+        and stored.get(key)
+        and any(key_ in form and form[key_] != stored.get(key_, DEFAULTS.get(key_)) for key_ in endpoints)
+    ]
+    return with_stored_secrets(stored, form), retype
+
+
 def accepted_and_refused(stored: Mapping[str, Any], form: Mapping[str, Any]) -> tuple[dict, dict[str, str]]:
     """The form's values that may be saved, and the refused ones with why (the last good value stays)."""
     changes = {key: value for key, value in form.items() if not (key in SECRET_KEYS and value == SECRET_PLACEHOLDER)}
@@ -31,10 +45,13 @@ def accepted_and_refused(stored: Mapping[str, Any], form: Mapping[str, Any]) -> 
 
 
 def refusals(refused: Mapping[str, str], form: Mapping[str, Any], stored: Mapping[str, Any]) -> list[dict]:
-    """What the user is told at Save: the setting, the value refused, why, and the value kept (secrets unsaid)."""
+    """What the user is told at Save: the setting, the value refused, why, and the value kept — secrets unsaid and
+    URLs masked, as every page with Failwatch's View permission hears of it."""
 
     def shown(key: str, value: Any) -> Any:
-        return ("(hidden)" if value else "") if key in SECRET_KEYS else value
+        if key in SECRET_KEYS:
+            return "(hidden)" if value else ""
+        return mask_url(value) if key in URL_KEYS and isinstance(value, str) else value
 
     return [
         {

@@ -29,7 +29,8 @@ class FailwatchSettings(octoprint.plugin.SettingsPlugin):
         return dict(cfg.PLUGIN_DEFAULTS)
 
     def get_settings_restricted_paths(self):
-        return {"admin": [[key] for key in cfg.SECRET_KEYS]}
+        # a URL may hold a login or a token: readers of OctoPrint's settings who are not admins get None for it
+        return {"admin": [[key] for key in (*cfg.SECRET_KEYS, *cfg.URL_KEYS)]}
 
     def on_settings_load(self):
         # non-admins already get None for the secrets here; admins get the placeholder

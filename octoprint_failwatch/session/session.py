@@ -102,7 +102,8 @@ class Session:
             logger=logger,
             printer=host.printer,
             macro_pause_seconds=host.macro_pause_seconds,
-            began=self.bed_check.print_started,
+            # a camera watched alone starts no print: nothing to check the plate before
+            began=self.bed_check.print_started if host.printer is not None else lambda: None,
             finished=self.bed_check.print_ended,
         )
         self.channels = self._make_channels()

@@ -82,8 +82,10 @@ $(function () {
         return parts.join(" — ");
     }
 
+    // a toast shows text, never HTML: server answers and refused values go in as they are (lines kept)
     function notify(title, text, type) {
-        new PNotify({title: title, text: text, type: type || "info", hide: type !== "error"});
+        new PNotify({title: _.escape(title), text: _.escape(text), text_escape: false, type: type || "info",
+                     hide: type !== "error", addclass: "failwatch-toast"});
     }
 
     // The one store of the page: the status the server pushes, what it says the user may do now, the actions,
@@ -283,7 +285,9 @@ $(function () {
             api.printAnyway().done(self.status).fail(failed(tr("Print anyway")));
         };
         function showBedCheck(check) {
-            var shown = check && check.state === "objects" ? check.time + ":" + check.held : null;
+            // shown while it is news: once the user printed anyway it is not shown again
+            var shown = check && check.state === "objects" && !check.printed_anyway ? check.time + ":" + check.held
+                : null;
             if (shown === bedShown) return;
             bedShown = shown;
             if (bedNotice) bedNotice.remove();
@@ -317,14 +321,13 @@ $(function () {
             _.each(message.refused || [], function (refusal) {
                 // an empty value kept is said in words: "Kept: " with nothing after it says nothing
                 var kept = String(refusal.kept === null || refusal.kept === undefined ? "" : refusal.kept);
-                var values = {setting: _.escape(refusal.setting), value: _.escape(String(refusal.refused)),
-                              why: _.escape(refusal.why), kept: _.escape(kept)};
+                var values = {setting: refusal.setting, value: String(refusal.refused), why: refusal.why, kept: kept};
                 notify(tr("Failwatch did not save a setting"), kept === ""
                     ? tr("%(setting)s: %(value)s — %(why)s. It stays empty.", values)
                     : tr("%(setting)s: %(value)s — %(why)s. Kept: %(kept)s", values), "error");
             });
             if ((message.notes || []).length) {
-                notify(tr("Failwatch settings applied"), _.map(message.notes, _.escape).join("<br>"), "info");
+                notify(tr("Failwatch settings applied"), message.notes.join("\n"), "info");
             }
         }
 
