@@ -312,6 +312,23 @@ def test_the_settings_page_draws_the_region_of_interest_on_a_live_snapshot(login
     page.click("#settings_plugin_failwatch_link a")
     # the test OctoPrint, like the demo, sends model calls to the local stand-in: said at the top of the model's part
     expect(page.locator(".failwatch-endpoint-override")).to_contain_text(model.url)
+    # a backend's own fields only while it is chosen; the detector is a choice, a path only for a file of one's own
+    expect(page.locator("#failwatch-aws_role_arn")).to_be_visible()
+    expect(page.locator("#failwatch-openai_base_url")).to_be_hidden()
+    page.select_option("#failwatch-model_backend", "openai")
+    expect(page.locator("#failwatch-openai_base_url")).to_be_visible()
+    expect(page.locator("#failwatch-aws_role_arn")).to_be_hidden()
+    page.select_option("#failwatch-model_backend", "bedrock")
+    expect(page.locator(".failwatch-detector-file")).to_be_hidden()
+    page.select_option("#failwatch-local_detector", "file")
+    expect(page.locator(".failwatch-detector-file")).to_be_visible()
+    page.fill(".failwatch-detector-file", "/home/pi/detector.bin")  # not a model file: said as it is typed
+    page.locator(".failwatch-detector-file").press("Tab")
+    expect(page.locator("#settings_plugin_failwatch .control-group.error")).to_contain_text(
+        "the path of a .tflite model", timeout=10_000
+    )
+    page.select_option("#failwatch-local_detector", "off")
+    expect(page.locator(".failwatch-detector-file")).to_be_hidden()
     page.click("#settings_plugin_failwatch button:has-text('Live snapshot')")
     snapshot = page.locator(".failwatch-roi img")
     expect(snapshot).to_be_visible(timeout=30_000)

@@ -54,6 +54,7 @@ def test_the_detector_raises_the_alarm_the_model_confirms_it_and_the_print_is_pa
 ):
     octoprint = detector_on
     octoprint.save_settings(DETECTOR_SETTINGS)
+    assert octoprint.plugin_status()["last_save"]["notes"][0] == "the on-device detector: loading printnanny…"
     assert "ready" in detector_ready(octoprint)["message"]
     octoprint.start_print()
     octoprint.wait_for_state("watching")

@@ -217,7 +217,13 @@ class Session:
             # the print started before the settings were complete: it is watched from now on, not from the next
             self.follower.watch_now("settings complete: watching this print")
             return ["the settings are complete: this print is watched from now on"]
-        return change_notes(parts, describe_source(config)) if watched else []
+        notes = change_notes(parts, describe_source(config)) if watched else []
+        if old.local_detector != config.local_detector:  # said with or without a print: it loads now
+            chosen = config.local_detector
+            notes.insert(
+                0, "the on-device detector: off" if chosen == "off" else f"the on-device detector: loading {chosen}…"
+            )
+        return notes
 
     def tell_state(self) -> None:
         """MQTT and Home Assistant learn the state at once (at start, and on a new connection)."""

@@ -404,6 +404,33 @@ $(function () {
             });
         };
 
+        // the detector setting (off, printnanny or a path) as a choice and, for a file of one's own, its path;
+        // "a file of my own" chosen before a path is typed changes nothing yet
+        var typedFile = ko.observable(""), fileChosen = ko.observable(false);
+        function detectorSetting() { return self.settings.plugins.failwatch.local_detector; }
+        self.detectorChoice = ko.pureComputed({
+            read: function () {
+                var value = detectorSetting()();
+                if (fileChosen() || (value !== "off" && value !== "printnanny")) return "file";
+                return value;
+            },
+            write: function (choice) {
+                fileChosen(choice === "file");
+                if (choice !== "file") detectorSetting()(choice);
+                else if (typedFile()) detectorSetting()(typedFile());
+            }
+        });
+        self.detectorFile = ko.pureComputed({
+            read: function () {
+                var value = detectorSetting()();
+                return value !== "off" && value !== "printnanny" ? value : typedFile();
+            },
+            write: function (path) {
+                typedFile(path);
+                if (path) detectorSetting()(path);
+            }
+        });
+
         self.alertResult = ko.observable("");
         self.alertStatus = ko.pureComputed(function () {
             return self.store.status().alerts || {discord: "", notify: "", mqtt: ""};
@@ -494,6 +521,8 @@ $(function () {
         };
 
         self.onSettingsShown = function () {
+            fileChosen(false);  // what the dialog shows is what is saved, not a choice left in a cancelled one
+            typedFile("");
             self.connectionResult("");
             self.snapshotError("");
             self.alertResult("");
