@@ -60,7 +60,7 @@ def main() -> None:
         octoprint.login("admin", "admin")
         # connected first: a file selected before the printer is connected is not shown as loaded
         octoprint.connect_printer()
-        octoprint.upload(DEMO_GCODE, long_gcode(30 * 60), select=True)  # ~32 min by OctoPrint's estimate
+        octoprint.upload(DEMO_GCODE, long_gcode(30 * 60), select=True)  # 30 min printing; OctoPrint estimates ~40
         wait_for(
             lambda: (
                 (octoprint.api("GET", "/api/job").json().get("job") or {}).get("file", {}).get("name") == DEMO_GCODE

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from demo.octoprint_instance import wait_for
+from demo.octoprint_instance import OctoPrintServer, wait_for
 
-from conftest import SECRETS
+from conftest import MODEL_ID, SECRETS
 
 pytestmark = pytest.mark.octoprint
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -145,6 +145,12 @@ def test_the_navbar_goes_idle_watching_failure_and_the_notice_carries_its_action
     # the notice never covers the incident list (its label buttons are at the right edge)
     listed, shown = page.locator(".failwatch-incidents").bounding_box(), notice.bounding_box()
     assert listed["x"] + listed["width"] <= shown["x"], (listed, shown)
+    assert not overlaps(page.locator("svg.failwatch-timeline").bounding_box(), shown)  # nor the chart
+    # the likelihood drawn as steps: a look's value holds until the next one, no slope between two looks
+    corners = page.locator(".failwatch-timeline-line").get_attribute("points").split()
+    assert len(corners) >= 3 and len(corners) % 2 == 1
+    assert all(corners[i].split(",")[0] == corners[i + 1].split(",")[0] for i in range(1, len(corners) - 1, 2))
+    assert all(corners[i].split(",")[1] == corners[i - 1].split(",")[1] for i in range(1, len(corners), 2))
     notice.locator("button", has_text="Acknowledge").click()
     expect(page.locator(NOTICE)).to_have_count(0)
     expect(page.locator(LABEL)).to_contain_text("Cooldown")
@@ -409,3 +415,64 @@ def test_a_past_print_is_replayed_from_the_tab_and_the_alarm_it_would_have_raise
     timeline = result.locator("img.failwatch-replay-timeline")
     wait_for(lambda: timeline.evaluate("image => image.complete && image.naturalWidth > 0"), 30, "the timeline")
     page.locator(".failwatch-past-prints").screenshot(path=str(ARTIFACTS / "past-print-replay.png"))
+
+
+@pytest.fixture
+def fresh_octoprint(tmp_path, camera, model):
+    """An OctoPrint where Failwatch was just installed: nothing of it set, but its model calls go to the stand-in."""
+    webcam = {"snapshot": camera.url, "_config_version": 1}
+    server = OctoPrintServer(
+        tmp_path / "fresh",
+        {"bedrock_endpoint_url": model.url, "sts_endpoint_url": model.url},
+        plugins_config={"classicwebcam": webcam},
+    )
+    server.prepare()
+    server.start()
+    yield server
+    if server.job_state().startswith(("Printing", "Paused", "Pausing")):
+        server.cancel_print()
+    server.stop()
+
+
+def test_a_new_owner_sets_failwatch_up_in_the_wizard_and_the_next_print_is_watched(chromium, fresh_octoprint, model):
+    server = fresh_octoprint
+    assert server.plugin_status()["state"] == "not_configured"
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/", wait_until="domcontentloaded")
+        page.fill("#login-user", "admin")
+        page.fill("#login-password", "admin-password")
+        page.click("#login-button")
+        wizard = page.locator("#wizard_plugin_failwatch")
+        expect(wizard).to_be_visible(timeout=60_000)  # not configured: the wizard opens by itself
+
+        page.click(".failwatch-wizard-picture")  # 1. the camera: OctoPrint's webcam, seen
+        expect(page.locator(".failwatch-wizard-snapshot")).to_be_visible(timeout=30_000)
+        page.select_option("#failwatch-wizard-model", "bedrock_key")  # 2. the model, with one key
+        page.fill("#failwatch-wizard-inference_profile_arn", MODEL_ID)
+        page.fill("#failwatch-wizard-aws_bearer_token", "WIZARD-BEARER-4711")
+        expect(page.locator("#failwatch-wizard-aws_access_key_id")).to_be_hidden()
+        page.click(".failwatch-wizard-test")  # 3. one frame, one model call, before anything is saved
+        expect(page.locator(".failwatch-wizard-result")).to_contain_text("It works", timeout=60_000)
+        assert model.converse_requests[-1]["access_key"] == "bearer:WIZARD-BEARER-4711"
+        page.check("input[name=failwatch-wizard-action][value=pause]")  # 4. the action
+        page.screenshot(path=str(ARTIFACTS / "wizard.png"))
+        page.click("#wizard_dialog .button-finish")
+        expect(page.locator("#wizard_dialog")).to_be_hidden(timeout=30_000)
+
+        status = wait_for(lambda: (s := server.plugin_status())["state"] == "idle" and s, 30, "Failwatch set up")
+        assert status["action"] == "pause" and status["model"] == MODEL_ID
+        server.save_settings({"warmup_minutes": 0})  # not the wizard's: the default 2 minutes would only slow the test
+        server.start_print()
+        server.wait_for_state("watching")
+        wait_for(lambda: server.plugin_status()["last_verdict"], 60, "the print's first look")
+        assert model.converse_requests[-1]["access_key"] == "bearer:WIZARD-BEARER-4711"  # the key was saved
+
+        page.click("#navbar_show_settings")  # the wizard again, from the settings page
+        page.click("#settings_plugin_failwatch_link a")
+        page.click(".failwatch-run-wizard")
+        expect(page.locator("#wizard_plugin_failwatch")).to_be_visible(timeout=60_000)
+        expect(page.locator("#failwatch-wizard-inference_profile_arn")).to_have_value(MODEL_ID)
+    finally:
+        context.close()

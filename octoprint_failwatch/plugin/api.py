@@ -6,6 +6,8 @@ The browser reaches it through the client component in static/clientjs/failwatch
 
 from __future__ import annotations
 
+import base64
+
 import flask
 import octoprint.plugin
 from octoprint.access.permissions import Permissions
@@ -82,6 +84,20 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
             camera.close()  # an RTSP stream opened for this one frame is not kept
         verdict = session.assembly.analyser(config)([frame])  # as a watch would ask, offline too
         return {"ok": True, "verdict": verdict.as_dict(), "camera": describe_source(config)}
+
+    def ask_for_wizard_again(self) -> None:
+        raise NotImplementedError
+
+    def form_picture(self, unsaved: dict) -> bytes:
+        """One frame from the camera as the form sets it (not saved): the wizard shows it."""
+        config, errors = build_config(self.with_stored_secrets(unsaved))
+        if errors:
+            raise ValueError("; ".join(describe_errors(errors)))
+        camera = self.session.host.make_camera(config)
+        try:
+            return camera().jpeg
+        finally:
+            camera.close()
 
     def send_test_alert(self) -> dict[str, tuple[bool, str]]:
         session = self.session
@@ -261,6 +277,25 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
             return _jpeg(self.take_snapshot())
         except CameraError as exc:
             flask.abort(502, description=str(exc))
+
+    @octoprint.plugin.BlueprintPlugin.route("/camera_picture", methods=["POST"])
+    @Permissions.SETTINGS.require(403)
+    def api_camera_picture(self):
+        """A picture through the camera the unsaved form names (the wizard's camera step), as a data URL."""
+        unsaved = _json_body().get("settings")
+        if not isinstance(unsaved, dict):
+            flask.abort(400, description="settings must be an object")
+        try:
+            picture = base64.b64encode(self.form_picture(unsaved)).decode()
+        except (ValueError, CameraError) as exc:
+            return flask.jsonify(ok=False, error=str(exc))
+        return flask.jsonify(ok=True, picture="data:image/jpeg;base64," + picture)
+
+    @octoprint.plugin.BlueprintPlugin.route("/wizard/again", methods=["POST"])
+    @Permissions.SETTINGS.require(403)
+    def api_wizard_again(self):
+        self.ask_for_wizard_again()
+        return flask.jsonify(reload=True)
 
     @octoprint.plugin.BlueprintPlugin.route("/settings/validate", methods=["POST"])
     @Permissions.SETTINGS.require(403)

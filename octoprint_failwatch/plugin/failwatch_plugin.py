@@ -33,6 +33,7 @@ from .recent_checks import RecentChecks
 from .safe_pause import SafePause
 from .settings_mixin import FailwatchSettings
 from .webcam import OctoPrintWebcam
+from .wizard import FailwatchWizard
 
 PRINT_ENDED = (Events.PRINT_DONE, Events.PRINT_FAILED, Events.PRINT_CANCELLED, Events.DISCONNECTED)
 
@@ -44,6 +45,7 @@ class FailwatchPlugin(
     octoprint.plugin.TemplatePlugin,
     octoprint.plugin.AssetPlugin,
     octoprint.plugin.EventHandlerPlugin,
+    FailwatchWizard,
     FailwatchApi,
 ):
     def __init__(self) -> None:
@@ -175,6 +177,7 @@ class FailwatchPlugin(
             {"type": "navbar", "custom_bindings": True, "classes": ["dropdown"]},
             {"type": "settings", "custom_bindings": True},
             {"type": "tab", "custom_bindings": True},
+            {"type": "wizard", "custom_bindings": True, "name": "Failwatch"},
         ]
 
     def is_template_autoescaped(self):

@@ -53,6 +53,12 @@
     FailwatchClient.prototype.testConnection = function (settings, opts) {
         return this.base.postJson(this.path("test_connection"), {settings: settings}, opts);
     };
+    FailwatchClient.prototype.cameraPicture = function (settings, opts) {
+        return this.base.postJson(this.path("camera_picture"), {settings: settings}, opts);
+    };
+    FailwatchClient.prototype.wizardAgain = function (opts) {
+        return this.base.postJson(this.path("wizard/again"), {}, opts);
+    };
     FailwatchClient.prototype.testAlert = function (opts) {
         return this.base.postJson(this.path("test_alert"), {}, opts);
     };

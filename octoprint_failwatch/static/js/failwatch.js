@@ -520,6 +520,12 @@ $(function () {
             }).always(function () { self.connectionTesting(false); });
         };
 
+        self.runWizard = function () {
+            api.wizardAgain().done(function () { location.reload(); }).fail(function (xhr) {
+                notify("Failwatch", tr("Setup wizard: HTTP %(status)s", {status: xhr.status}), "error");
+            });
+        };
+
         self.onSettingsShown = function () {
             fileChosen(false);  // what the dialog shows is what is saved, not a choice left in a cancelled one
             typedFile("");
@@ -644,8 +650,16 @@ $(function () {
                         failed: p.failed};
             });
         }
+        // steps, not slopes: a look's likelihood holds until the next look (a line from 8 % to 92 % drew a rise
+        // that never happened)
         function line(points) {
-            return points.length ? scale(points).map(function (p) { return p.x + "," + p.y; }).join(" ") : "";
+            if (!points.length) return "";
+            var corners = [];
+            scale(points).forEach(function (p, i, all) {
+                if (i > 0) corners.push(p.x + "," + all[i - 1].y);
+                corners.push(p.x + "," + p.y);
+            });
+            return corners.join(" ");
         }
         self.timelinePoints = ko.pureComputed(function () { return line(self.modelChecks()); });
         self.detectorPoints = ko.pureComputed(function () { return line(self.detectorLooks()); });
@@ -776,6 +790,68 @@ $(function () {
         self.onStartupComplete = self.loadIncidents;
     }
 
+    // the first-run wizard: the camera (with a picture from it), the model and its credentials, one test, the action;
+    // its fields are OctoPrint's settings observables, saved by OctoPrint when the wizard is finished
+    function FailwatchWizardViewModel(parameters) {
+        var self = this;
+        self.settingsViewModel = parameters[0];
+        self.settings = undefined;
+        self.picture = ko.observable("");
+        self.pictureError = ko.observable("");
+        self.pictureLoading = ko.observable(false);
+        self.testResult = ko.observable("");
+        self.testFailed = ko.observable(false);
+        self.testing = ko.observable(false);
+        var choice = ko.observable("bedrock_key");
+        function form() { return ko.mapping.toJS(self.settings.plugins.failwatch); }
+
+        self.onBeforeBinding = function () {
+            self.settings = self.settingsViewModel.settings;
+            var s = self.settings.plugins.failwatch;
+            // what is set already: the wizard starts from it
+            choice(s.model_backend() === "openai" ? "openai" : s.model_backend() === "local" ? "detector"
+                : s.aws_access_key_id() ? "access_key" : s.aws_role_arn() || s.credentials_file() ? "role"
+                : "bedrock_key");
+        };
+        self.modelChoice = ko.pureComputed({
+            read: choice,
+            write: function (value) {
+                var s = self.settings.plugins.failwatch;
+                choice(value);
+                s.model_backend(value === "openai" ? "openai" : value === "detector" ? "local" : "bedrock");
+                if (value === "detector" && s.local_detector() === "off") s.local_detector("printnanny");
+            }
+        });
+        self.bedrock = ko.pureComputed(function () {
+            return ["bedrock_key", "access_key", "role", "machine"].indexOf(choice()) >= 0;
+        });
+        self.showPicture = function () {
+            self.pictureLoading(true);
+            self.pictureError("");
+            api.cameraPicture(form()).done(function (answer) {
+                self.picture(answer.ok ? answer.picture : "");
+                self.pictureError(answer.ok ? "" : answer.error);
+            }).fail(function (xhr) {
+                self.picture("");
+                self.pictureError(tr("Request failed: HTTP %(status)s", {status: xhr.status}));
+            }).always(function () { self.pictureLoading(false); });
+        };
+        self.test = function () {
+            self.testing(true);
+            self.testFailed(false);
+            self.testResult(tr("Testing…"));
+            api.testConnection(form()).done(function (answer) {
+                self.testFailed(!answer.ok);
+                self.testResult(answer.ok ? tr("It works: %(verdict)s — %(explanation)s", {
+                    verdict: describeVerdict(answer.verdict), explanation: answer.verdict.explanation})
+                    : answer.error);
+            }).fail(function (xhr) {
+                self.testFailed(true);
+                self.testResult(tr("Request failed: HTTP %(status)s", {status: xhr.status}));
+            }).always(function () { self.testing(false); });
+        };
+    }
+
     OCTOPRINT_VIEWMODELS.push({
         construct: FailwatchStoreViewModel,
         dependencies: ["loginStateViewModel", "accessViewModel"],
@@ -790,6 +866,11 @@ $(function () {
         construct: FailwatchSettingsViewModel,
         dependencies: ["settingsViewModel", "failwatchStoreViewModel"],
         elements: ["#settings_plugin_failwatch"]
+    });
+    OCTOPRINT_VIEWMODELS.push({
+        construct: FailwatchWizardViewModel,
+        dependencies: ["settingsViewModel"],
+        elements: ["#wizard_plugin_failwatch"]
     });
     OCTOPRINT_VIEWMODELS.push({
         construct: FailwatchTabViewModel,
