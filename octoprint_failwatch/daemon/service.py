@@ -88,6 +88,15 @@ class Daemon:
                 verdict.confidence * 100,
                 verdict.explanation,
             )
+            # VERBOSE_LOGGING: what each answer took (never the images, the keys or the URLs)
+            self.logger.debug(
+                "model answer: %d image(s), %d in / %d out tokens, %.1f s, $%.5f",
+                len(event.frames),
+                verdict.input_tokens,
+                verdict.output_tokens,
+                verdict.latency,
+                verdict.cost_usd,
+            )
 
     def run(self, once: bool) -> int:
         session = self.session
