@@ -110,12 +110,12 @@ def test_the_daemon_log_at_verbose_logging_holds_no_secret(tmp_path, camera, mod
     lines: list[str] = []
     try:
         assert process.stdout is not None
-        wait_for(lambda: lines.append(process.stdout.readline()) or "verdict" in lines[-1], 60, "a verdict")
+        wait_for(lambda: lines.append(process.stdout.readline()) or "model answer" in lines[-1], 60, "a verdict")
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)
     log = "".join(lines) + output
-    assert "DEBUG" in log  # verbose: Failwatch's own detail is there
+    assert "DEBUG model answer: 1 image(s)" in log  # verbose: Failwatch's own detail is there
     token = webhook.url.rsplit("/", 1)[-1]
     for secret in (URL_MARKER, "AKIAMARKER4711", "SECRETMARKER4711", token):
         assert secret not in log, secret
