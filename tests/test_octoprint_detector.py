@@ -75,6 +75,12 @@ def test_the_detector_raises_the_alarm_the_model_confirms_it_and_the_print_is_pa
     timeline = octoprint.failwatch("GET", "timeline").json()["timeline"]
     assert any(p["source"] == "detector" and p["failed"] for p in timeline)
     assert any(p["source"] == "model" for p in timeline)
+    assert octoprint.plugin_status()["detector"]["last"]["flagged"] is True
+    octoprint.cancel_print()
+    camera.show_photos([printnanny.photo(2), printnanny.photo(4)])  # the next print is a healthy one
+    octoprint.start_print()
+    last = octoprint.plugin_status()["detector"]["last"]  # the last print's flagged score is not this one's
+    assert last is None or last["flagged"] is False
     octoprint.cancel_print()
 
 

@@ -224,5 +224,9 @@ class DetectorSlot:
         }
         return reading
 
+    def new_print(self) -> None:
+        """A new print: the last print's reading (perhaps a flagged 0.97) is not this one's."""
+        self.last = None
+
     def status(self) -> dict:
         return {"state": self.state, "message": self.message, "last": self.last}

@@ -162,6 +162,7 @@ class Session:
         )
 
     def _new_print(self) -> None:
+        self.detector.new_print()
         self.feedback.new_print()
         self.check_now.new_print()
         self.host.new_print()
