@@ -119,20 +119,26 @@ def test_quick_check_looks_at_the_newest_frame_alone_at_every_frame():
     h = Harness(always(False))
     h.engine.start()
     h.run(45)
-    # from the moment a full series is in hand, each new frame is asked about alone, with the short question
-    assert [[f.captured_at for f in call] for call in h.model.calls] == [[1020], [1030], [1040]]
-    assert h.model.quick == [True, True, True]
+    # from the watch's first frame, each new frame is asked about alone, with the short question
+    assert [[f.captured_at for f in call] for call in h.model.calls] == [[1000], [1010], [1020], [1030], [1040]]
+    assert h.model.quick == [True] * 5
     assert h.named("failure_detected") == []
 
 
+def failing_from(moment: float) -> ScriptedModel:
+    """A print that fails at `moment`: every call whose newest frame is from then on says failed."""
+    return ScriptedModel(lambda n, frames: frames[-1].captured_at >= moment)
+
+
 def test_quick_alarm_is_confirmed_on_full_evidence_a_positive_series_and_three_of_four():
-    h = Harness(always(True), latency=3.0)
+    h = Harness(failing_from(1020), latency=3.0)
     h.engine.start()
     h.run(40)
-    quick, series, *verification = h.model.calls
+    healthy, (quick, series, *verification) = h.model.calls[:2], h.model.calls[2:]
+    assert [[f.captured_at for f in call] for call in healthy] == [[1000], [1010]]
     assert [f.captured_at for f in quick] == [1020]
     # at the quick alarm the full series (the newest three frames) is sent beside the verification
-    assert [f.captured_at for f in series] == [1000, 1010, 1020] and h.model.quick[1] is False
+    assert [f.captured_at for f in series] == [1000, 1010, 1020] and h.model.quick[3] is False
     assert not {1000, 1010, 1020} & {f.captured_at for call in verification for f in call}
     confirmed = h.named("failure_confirmed")
     assert len(confirmed) == 1
@@ -147,12 +153,12 @@ def test_quick_alarm_is_confirmed_on_full_evidence_a_positive_series_and_three_o
 
 
 def test_quick_alarm_is_rejected_when_the_full_series_says_healthy():
-    def answer(n, frames):  # the quick look and the verification say failed, the full series does not
-        return not (len(frames) == 3 and frames[0].captured_at == 1000)
+    def answer(n, frames):  # from 1020 the quick look and the verification say failed, the full series does not
+        return frames[-1].captured_at >= 1020 and not (len(frames) == 3 and frames[0].captured_at == 1000)
 
     h = Harness(ScriptedModel(answer), latency=3.0)
     h.engine.start()
-    h.run(40)
+    h.run(30)  # rejected at 1026 (the quick look's answer at 1023, the series' 3 s later)
     assert h.named("failure_confirmed") == []
     rejected = h.named("verification_rejected")
     assert len(rejected) == 1 and rejected[0][1].series_check is False
@@ -160,14 +166,14 @@ def test_quick_alarm_is_rejected_when_the_full_series_says_healthy():
 
 
 def test_cooldown_makes_no_model_calls_and_logs_at_most_every_30_seconds(caplog):
-    h = Harness(always(True))
+    h = Harness(failing_from(1020))
     h.engine.start()
     h.run(40)
     assert h.state() == "cooldown"
     calls_before = len(h.model.calls)
     caplog.clear()
     with caplog.at_level(logging.INFO):
-        h.run(15 * 60 - 10)
+        h.run(15 * 60 - 20)  # the cooldown, confirmed at about 1027, ends at about 1927
         assert len(h.model.calls) == calls_before
         cooldown_lines = [r for r in caplog.records if "cooldown" in r.getMessage()]
         assert 25 <= len(cooldown_lines) <= 31
@@ -243,7 +249,7 @@ def test_a_frozen_picture_is_reported_after_the_frozen_time_and_stops_analysis()
 
 
 def test_a_camera_failing_during_verification_abandons_it_without_an_alarm():
-    h = Harness(always(True), latency=3.0)
+    h = Harness(failing_from(1020), latency=3.0)
     h.engine.start()
     h.run(24)  # the trigger series is positive at 1023; verification starts
     assert h.state() == "verifying"
@@ -264,7 +270,7 @@ def test_unconfigured_engine_says_what_is_missing():
 
 
 def test_a_verdict_arriving_after_stop_is_dropped():
-    h = Harness(always(True), latency=5.0)
+    h = Harness(failing_from(1020), latency=5.0)
     h.engine.start()
     h.run(21)  # the series is with the model
     h.engine.stop()
@@ -278,12 +284,12 @@ def test_paused_print_is_not_watched_and_resume_starts_a_fresh_series():
     h.engine.start()
     h.run(15)
     h.engine.suspend()
-    frames = len(h.camera.times)
+    frames, calls = len(h.camera.times), len(h.model.calls)
     h.run(60)
     assert len(h.camera.times) == frames and h.state() == "paused"
     h.engine.start()
     h.run(25)
-    assert h.model.calls[0][0].captured_at >= 1075
+    assert h.model.calls[calls][0].captured_at >= 1075
 
 
 def test_a_short_pause_leaves_the_watch_as_it_was_and_the_next_frame_comes_on_schedule():
@@ -333,7 +339,7 @@ def test_a_broken_event_handler_does_not_stop_detection():
 
 
 def test_snooze_stops_captures_until_the_time_is_up_and_acknowledge_clears_the_alarm():
-    h = Harness(always(True))
+    h = Harness(failing_from(1020))
     h.engine.start()
     h.run(40)
     assert h.engine.status()["acknowledged"] is False
@@ -348,12 +354,12 @@ def test_snooze_stops_captures_until_the_time_is_up_and_acknowledge_clears_the_a
     frames = len(h.camera.times)
     h.run(10 * 60 - 1)
     assert h.state() == "snoozed" and len(h.camera.times) == frames
-    h.run(2)
-    assert h.state() == "watching"
+    h.run(2)  # the snooze is over: a look at once (the model still sees the failure: verifying it again)
+    assert h.state() in ("watching", "verifying") and len(h.camera.times) > frames
 
 
 def test_pausing_and_resuming_during_cooldown_keeps_the_cooldown_as_a_grace_period():
-    h = Harness(always(True))
+    h = Harness(failing_from(1020))
     h.engine.start()
     h.run(40)
     calls = len(h.model.calls)
@@ -364,10 +370,9 @@ def test_pausing_and_resuming_during_cooldown_keeps_the_cooldown_as_a_grace_peri
     assert h.state() == "cooldown"
     h.run(60)
     assert len(h.model.calls) == calls
-    h.run(1926 - h.clock.now)  # the cooldown started at 1025.2 ends at 1925.2
-    assert h.state() == "watching"
-    h.run(30)
-    assert len(h.model.calls) > calls
+    ends = h.named("failure_confirmed")[0][0] + 15 * 60
+    h.run(ends + 1 - h.clock.now)  # once the cooldown ends, a look at once
+    assert len(h.model.calls) > calls and h.model.times[calls] == pytest.approx(ends, abs=0.2)
 
 
 def test_no_analysis_while_the_gate_says_warming_up_then_watching():
@@ -398,7 +403,7 @@ def test_frames_taken_while_a_quick_look_is_out_are_dropped_when_it_says_healthy
     h.engine.start()
     h.run(60)
     assert all(quick for quick in h.model.quick)  # only quick looks: one per regular frame
-    assert len(h.model.calls) == 5  # frames at 1020, 1030, 1040, 1050, 1060
+    assert len(h.model.calls) == 7  # frames at 1000, 1010 … 1060
     prefetched = [t for t in h.camera.times if t % 10]
     assert prefetched and all(0 < t % 10 <= 3.0 + 0.11 for t in prefetched)  # only while a look was out
 
@@ -489,7 +494,7 @@ def test_a_cooldown_that_ends_while_our_pause_holds_the_print_captures_nothing()
 def test_the_first_failed_model_call_says_so_while_still_watching():
     h = Harness(ScriptedModel(lambda n, frames: model_error()))
     h.engine.start()
-    h.run(21)
+    h.run(1)  # the watch's first look, at its first frame
     status = h.engine.status()
     assert status["state"] == "watching" and status["consecutive_errors"] == 1
     assert status["message"].startswith("analysis failing (1 in a row), retrying: model: Bedrock AccessDeniedException")
@@ -510,18 +515,23 @@ def test_new_settings_keep_a_snooze_and_take_effect_at_once():
 
 
 def test_a_doubtful_look_waits_for_the_full_series_before_verification_calls_are_spent():
-    def answer(n, frames):  # a glare: the quick look says failed at 0.6, the full series sees nothing
-        return failure(0.6) if len(frames) == 1 else Verdict(False, 0.1, "none", "fine")
+    def answer(n, frames):  # a glare from 1020: the quick look says failed at 0.6, the full series sees nothing
+        glare = frames[-1].captured_at >= 1020 and len(frames) == 1
+        return failure(0.6) if glare else Verdict(False, 0.1, "none", "fine")
 
     h = Harness(ScriptedModel(answer), latency=3.0)
     h.engine.start()
     h.run(40)
     assert len(h.named("verification_rejected")) >= 1
-    assert [len(call) for call in h.model.calls] == [1, 3]  # the quick look and the series: no verification call
+    # the healthy looks, the doubtful one and the series: no verification call
+    assert [len(call) for call in h.model.calls] == [1, 1, 1, 3]
 
 
 def test_a_doubtful_look_is_still_confirmed_once_the_series_agrees():
-    h = Harness(ScriptedModel(lambda n, frames: failure(0.7)), latency=3.0)
+    doubtful_from_1020 = ScriptedModel(
+        lambda n, frames: failure(0.7) if frames[-1].captured_at >= 1020 else Verdict(False, 0.1, "none", "fine")
+    )
+    h = Harness(doubtful_from_1020, latency=3.0)
     h.engine.start()
     h.run(40)
     confirmed = h.named("failure_confirmed")
@@ -564,9 +574,11 @@ def test_throttled_series_and_verification_calls_are_retried_with_jitter_and_sti
 
 
 def test_a_call_that_keeps_failing_is_tried_a_bounded_number_of_times_and_never_confirms():
-    def answer(n, frames):  # the series (frames 10 s apart) keeps failing; looks and verifications say failed
+    def answer(n, frames):  # from 1020 the series (frames 10 s apart) keeps failing; the rest says failed
         series = len(frames) == 3 and frames[1].captured_at - frames[0].captured_at > 5
-        return AnalysisError("Bedrock InternalServerException: oops", retryable=True) if series else True
+        if series:
+            return AnalysisError("Bedrock InternalServerException: oops", retryable=True)
+        return frames[-1].captured_at >= 1020
 
     h = Harness(ScriptedModel(answer), latency=1.0)
     h.engine.start()

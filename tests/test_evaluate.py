@@ -75,13 +75,13 @@ def test_the_evaluator_gives_the_numbers_the_local_models_behaviour_implies(tmp_
         assert overall["false_alarms_per_print_hour"] == 0 and overall["errors"] == 0
         assert overall["input_tokens"] > 0 and overall["cost_usd"] > 0
     # healthy prints of 300 s: the standalone schedule makes one call per 30 s; quick checks one per frame
-    # from 20 s on, each of a single image and a short question
+    # from the first, each of a single image and a short question
     healthy = {
         name: [p for p in report[name]["prints"] if p["onset"] is None]
         for name in ("quick_check=false", "settings as configured")
     }
     assert [p["calls"] for p in healthy["quick_check=false"]] == [10, 10]
-    assert [p["calls"] for p in healthy["settings as configured"]] == [28, 28]
+    assert [p["calls"] for p in healthy["settings as configured"]] == [30, 30]
     per_call = {
         name: sum(p["input_tokens"] for p in prints) / sum(p["calls"] for p in prints)
         for name, prints in healthy.items()

@@ -188,7 +188,7 @@ def test_a_short_pause_a_macro_makes_gives_no_grace_period_and_a_user_resume_doe
         daemon.stop()
 
 
-def test_a_timelapse_pause_every_20_s_never_blinds_the_watch_and_the_print_is_paused_within_30_s(
+def test_a_timelapse_pause_every_20_s_never_blinds_the_watch_and_the_first_look_comes_within_an_interval(
     tmp_path, klippy, moonraker, scene, model
 ):
     env = daemon_env(tmp_path, model, f"moonraker://127.0.0.1:{moonraker.port}", INTERVAL_BETWEEN_IMAGES="10")
@@ -210,8 +210,7 @@ def test_a_timelapse_pause_every_20_s_never_blinds_the_watch_and_the_print_is_pa
         first = wait_for(
             lambda: [r for r in model.watch_requests if r["time"] >= started], 30, "the print's first look"
         )[0]
-        # the first quick look waits for the series' three frames: the start spread, then two intervals
-        assert first["time"] - started <= 10 + 2 * 10 + 1
+        assert first["time"] - started <= 10 + 1  # within one interval of the start (its random spread included)
         threading.Thread(target=timelapse, name="timelapse", daemon=True).start()
         wait_for(lambda: len(daemon.said("a short pause ended")) >= 2, 60, "two timelapse frames")
         onset = time.monotonic()

@@ -60,7 +60,7 @@ class Lifecycle(Protocol):
 
     def verification_progress(self, progress: Optional[dict]) -> None: ...
 
-    def begin_watching(self, now: float, message: str) -> None: ...
+    def begin_watching(self, now: float, message: str, at_once: bool = True) -> None: ...
 
     def confirmed(self, explanation: str) -> None: ...
 
@@ -98,6 +98,7 @@ class Detection:
         self._camera_released = True  # told the camera no frame is due soon
         self._pace = LookPace(parts.rng)  # the looks slow down while the account's quota is spent
         self._local = LocalLooks(config, parts.detector)  # the on-device detector's first look, when it is ready
+        self._look_at_once = True  # the next quick look goes out at the next frame, not after a full series
         self._detector_failing = False  # said once in the log, not at every frame
 
     def reconfigure(
@@ -113,11 +114,13 @@ class Detection:
 
     # ----- what the engine asks for -----
 
-    def restart(self, now: float) -> None:
-        """Watching (again): whatever was under way no longer counts, the next frame is due now."""
+    def restart(self, now: float, at_once: bool = True) -> None:
+        """Watching (again): whatever was under way no longer counts, the next frame is due now; `at_once`: its
+        quick look too (a print's start, a hold's end, the camera back), not after a full series of frames."""
         self.end_run()
         self._pace.looks_resume()
         self._next_capture_at = now
+        self._look_at_once = at_once
 
     def spread_first_look(self, now: float) -> None:
         """A print's first look at a random point of the first `start_spread` intervals."""
@@ -227,7 +230,9 @@ class Detection:
                 self._frames = []
             return
         self._frames = self._frames[-size:]  # the newest N frames are kept for the series check
-        if len(self._frames) == size and not self._calls:
+        # a watch's first looks go out from its first frame (their series check takes the frames there are so far);
+        # after a rejected alarm, only once a full series of new frames is in hand
+        if not self._calls and (len(self._frames) == size or self._look_at_once):
             self._look_quickly(frame)
 
     def _look_quickly(self, frame: Frame) -> None:
@@ -380,7 +385,9 @@ class Detection:
         if self._engine.test_run:
             self._engine.test_run_finished()
         elif not confirmed:
-            self._engine.begin_watching(now, "watching (last alarm not confirmed)")
+            # after a rejected alarm the next look waits for a full series of new frames: a look-alike that stays
+            # in view is not asked about at every frame
+            self._engine.begin_watching(now, "watching (last alarm not confirmed)", at_once=False)
 
     def _publish_progress(self) -> None:
         if self._round is not None:

@@ -273,8 +273,8 @@ class Engine:
         self._status.message = message
         self.emit_status()
 
-    def begin_watching(self, now: float, message: str) -> None:
-        self._detection.restart(now)
+    def begin_watching(self, now: float, message: str, at_once: bool = True) -> None:
+        self._detection.restart(now, at_once)
         self.set_state(State.WATCHING, message)
 
     def confirmed(self, explanation: str) -> None:
