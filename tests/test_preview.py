@@ -60,7 +60,10 @@ def test_the_model_sees_the_preview_before_the_frames_with_every_full_look_in_a_
     printing.upload("with_preview.gcode", with_thumbnail(long_gcode(600), drawn_part(300), 300, 300), True, True)
     wait_for(lambda: printing.job_state().startswith("Printing"), 60, "the print to start")
     status, full = failure_confirmed(printing, camera, model)
-    assert full and all(r["images"][0].startswith(b"\x89PNG") and len(r["images"]) == 4 for r in full)
+    # the preview first, then the frames: the alarm's series takes the frames the print has so far (one to three),
+    # each verification series three
+    assert full and all(r["images"][0].startswith(b"\x89PNG") and 2 <= len(r["images"]) <= 4 for r in full)
+    assert sum(len(r["images"]) == 4 for r in full) >= 3
     assert all(r["texts"][0].startswith("The slicer's preview of the finished object") for r in full)
     quick = [r for r in model.converse_requests if r["quick"]]
     assert quick and all(len(r["images"]) == 1 for r in quick)  # the quick look stays one image
