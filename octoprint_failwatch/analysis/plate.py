@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .prompt import PLATE_STATES
-from .verdict import AnalysisError
+from .verdict import AnalysisError, explanation_of
 
 CLEAR, OBJECTS, CANNOT_SEE = PLATE_STATES
 
@@ -34,7 +34,4 @@ def parse_plate(answer: Any) -> PlateReading:
     plate = answer.get("plate")
     if plate not in PLATE_STATES:
         raise AnalysisError("model answer has no 'plate' of clear, objects or cannot_see")
-    explanation = answer.get("explanation")
-    if not isinstance(explanation, str) or not explanation.strip():
-        raise AnalysisError("model answer has an empty explanation")
-    return PlateReading(plate=plate, explanation=explanation.strip()[:500])
+    return PlateReading(plate=plate, explanation=explanation_of(answer.get("explanation")))

@@ -53,6 +53,13 @@ class Verdict:
         return asdict(self)
 
 
+def explanation_of(explanation: Any) -> str:
+    """A model's explanation for the owner, trimmed and bounded; a missing or empty one raises AnalysisError."""
+    if not isinstance(explanation, str) or not explanation.strip():
+        raise AnalysisError("model answer has an empty explanation")
+    return explanation.strip()[:500]
+
+
 def parse_verdict(answer: Any, quick: bool = False) -> Verdict:
     """Validates the tool input a model returned; anything off raises AnalysisError.
 
@@ -74,11 +81,9 @@ def parse_verdict(answer: Any, quick: bool = False) -> Verdict:
     if quick and explanation is None:
         # the verdict's words (failed or fine, the likelihood) are shown beside it: this says only what it was
         explanation = "a quick look at the newest frame alone"
-    if not isinstance(explanation, str) or not explanation.strip():
-        raise AnalysisError("model answer has an empty explanation")
     return Verdict(
         print_failed=failed,
         confidence=float(confidence),
         failure_type=failure_type,
-        explanation=explanation.strip()[:500],
+        explanation=explanation_of(explanation),
     )
