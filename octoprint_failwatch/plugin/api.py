@@ -14,7 +14,7 @@ from octoprint.access.permissions import Permissions
 
 from ..analysis import AnalysisError
 from ..config import CONNECTION_KEYS, build_config, describe_errors, parse_roi, validate
-from ..frame import CameraError
+from ..frame import CameraError, Frame
 from ..outcomes.alerts import TEST, Alert
 from ..outcomes.history import LABELS, PAGE_LIMIT
 from ..session.session import Session
@@ -76,13 +76,8 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
             return {"ok": False, "error": "; ".join(describe_errors(errors))}
         if config.not_ready():
             return {"ok": False, "error": config.not_ready()}
-        session = self.session
-        camera = session.host.make_camera(config)
-        try:
-            frame = camera()
-        finally:
-            camera.close()  # an RTSP stream opened for this one frame is not kept
-        verdict = session.assembly.analyser(config)([frame])  # as a watch would ask, offline too
+        frame = self._one_frame(config)
+        verdict = self.session.assembly.analyser(config)([frame])  # as a watch would ask, offline too
         return {"ok": True, "verdict": verdict.as_dict(), "camera": describe_source(config)}
 
     def ask_for_wizard_again(self) -> None:
@@ -93,9 +88,14 @@ class FailwatchApi(octoprint.plugin.BlueprintPlugin):
         config, errors = build_config(self.with_stored_secrets(unsaved))
         if errors:
             raise ValueError("; ".join(describe_errors(errors)))
+        return self._one_frame(config).jpeg
+
+    def _one_frame(self, config) -> Frame:
+        """A frame through a camera of its own, made from `config` and closed after (an RTSP stream opened for this
+        one frame is not kept)."""
         camera = self.session.host.make_camera(config)
         try:
-            return camera().jpeg
+            return camera()
         finally:
             camera.close()
 
