@@ -138,17 +138,16 @@ class Detection:
         the series so far and the schedule are kept for the print going on (`resume`)."""
         self._calls.new_run()
         self._camera.forget()
-        frames = self._frames
-        self._reset_series()
-        self._frames = frames
+        self._reset_series(keep_frames=True)
 
     def resume(self, now: float) -> None:
         """The same print goes on after a pause: the next frame when it was due (at once after a long pause)."""
         self._pace.looks_resume()
         self._next_capture_at = max(self._next_capture_at, now)
 
-    def _reset_series(self) -> None:
-        self._frames = []
+    def _reset_series(self, keep_frames: bool = False) -> None:
+        if not keep_frames:
+            self._frames = []
         self._local.clear()
         self._round = None
         if self._progress_shown:
