@@ -82,6 +82,22 @@ $(function () {
         return parts.join(" — ");
     }
 
+    // a notice that waits for the user (a failure, a plate not clear): at the bottom right, never over the tabs or
+    // the navbar; `html` is built from escaped text and our own API's URLs
+    function stickyNotice(title, html, type, buttons, extraClass) {
+        return new PNotify({
+            title: title,
+            text: html,
+            text_escape: false,
+            type: type,
+            hide: false,
+            addclass: "stack-bottomright failwatch-notice" + (extraClass ? " " + extraClass : ""),
+            stack: {dir1: "up", dir2: "left", firstpos1: 25, firstpos2: 25},
+            confirm: {confirm: true, buttons: buttons},
+            buttons: {closer: true, sticker: false}
+        });
+    }
+
     // a toast shows text, never HTML: server answers and refused values go in as they are (lines kept)
     function notify(title, text, type) {
         new PNotify({title: _.escape(title), text: _.escape(text), text_escape: false, type: type || "info",
@@ -247,17 +263,8 @@ $(function () {
                     n.remove();
                 }});
             }
-            notice = new PNotify({
-                title: message.test_run ? tr("Test: print failure detected") : tr("Print failure detected"),
-                text: html,
-                text_escape: false,
-                type: "error",
-                hide: false,
-                addclass: "stack-bottomright failwatch-notice",  // never over the tabs or the navbar
-                stack: {dir1: "up", dir2: "left", firstpos1: 25, firstpos2: 25},
-                confirm: {confirm: true, buttons: buttons},
-                buttons: {closer: true, sticker: false}
-            });
+            notice = stickyNotice(message.test_run ? tr("Test: print failure detected") : tr("Print failure detected"),
+                html, "error", buttons);
         }
 
         // the bed check's notice: something on the build plate as the print started; Print anyway while it holds
@@ -304,17 +311,7 @@ $(function () {
                     n.remove();
                 }});
             }
-            bedNotice = new PNotify({
-                title: tr("Something on the build plate"),
-                text: html,
-                text_escape: false,
-                type: "notice",
-                hide: false,
-                addclass: "stack-bottomright failwatch-notice failwatch-bed-notice",
-                stack: {dir1: "up", dir2: "left", firstpos1: 25, firstpos2: 25},
-                confirm: {confirm: true, buttons: buttons},
-                buttons: {closer: true, sticker: false}
-            });
+            bedNotice = stickyNotice(tr("Something on the build plate"), html, "notice", buttons, "failwatch-bed-notice");
         }
 
         function showSaved(message) {
@@ -408,11 +405,11 @@ $(function () {
         // "a file of my own" chosen before a path is typed changes nothing yet
         var typedFile = ko.observable(""), fileChosen = ko.observable(false);
         function detectorSetting() { return self.settings.plugins.failwatch.local_detector; }
+        function ownFile(value) { return value !== "off" && value !== "printnanny"; }
         self.detectorChoice = ko.pureComputed({
             read: function () {
                 var value = detectorSetting()();
-                if (fileChosen() || (value !== "off" && value !== "printnanny")) return "file";
-                return value;
+                return fileChosen() || ownFile(value) ? "file" : value;
             },
             write: function (choice) {
                 fileChosen(choice === "file");
@@ -423,7 +420,7 @@ $(function () {
         self.detectorFile = ko.pureComputed({
             read: function () {
                 var value = detectorSetting()();
-                return value !== "off" && value !== "printnanny" ? value : typedFile();
+                return ownFile(value) ? value : typedFile();
             },
             write: function (path) {
                 typedFile(path);
