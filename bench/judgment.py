@@ -43,8 +43,8 @@ def build(folder: Path, minutes: float, onset: float) -> Path:
     nanny = fetch()
     frames, before = round(minutes * 60 / INTERVAL), round(onset * 60 / INTERVAL)
     labels = []
-    for seed, (name, photo) in enumerate(HEALTHY_PRINTS.items()):
-        write_recording(folder / name, [(photo, frames)], nanny, seed)
+    for draw, (name, photo) in enumerate(HEALTHY_PRINTS.items()):
+        write_recording(folder / name, [(photo, frames)], nanny, draw)
         labels.append(
             {"print": name, "frames": name, "frame_interval": INTERVAL, "onset": None, "print_time_at_start": 600}
         )

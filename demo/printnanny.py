@@ -41,17 +41,17 @@ def fetch() -> PrintNanny:
     return PrintNanny(root / "models", model, photos)
 
 
-def still_camera_frames(photo: bytes, count: int, seed: int = 0, width: int = 640) -> list[bytes]:
+def still_camera_frames(photo: bytes, count: int, draw: int = 0, width: int = 640) -> list[bytes]:
     """`count` JPEG frames of one photo as a still camera gives them: the picture scaled to `width`, each frame with
     its own sensor noise and exposure drift of a grey level or two (a frozen camera gives the same picture every
-    time, and is said to be frozen)."""
+    time, and is said to be frozen). `draw` numbers the noise: the same draw, the same frames."""
     import numpy as np
     from PIL import Image
 
     image = Image.open(io.BytesIO(photo)).convert("RGB")
     image = image.resize((width, round(image.height * width / image.width)))
     pixels = np.asarray(image, dtype=np.int16)
-    noise = np.random.default_rng(seed)
+    noise = np.random.default_rng(draw)
     frames = []
     for _ in range(count):
         exposure = noise.uniform(-2.0, 2.0)
@@ -62,12 +62,12 @@ def still_camera_frames(photo: bytes, count: int, seed: int = 0, width: int = 64
     return frames
 
 
-def write_recording(folder: Path, parts: list[tuple[int, int]], photos: PrintNanny, seed: int = 0) -> Path:
+def write_recording(folder: Path, parts: list[tuple[int, int]], photos: PrintNanny, draw: int = 0) -> Path:
     """A folder of frames: for each (photo number, frames) part, that many frames of that photo, in order."""
     folder.mkdir(parents=True, exist_ok=True)
-    index, draw = 0, random.Random(seed)
+    index, draws = 0, random.Random(draw)
     for number, count in parts:
-        for jpeg in still_camera_frames(photos.photo(number), count, draw.randrange(1 << 30)):
+        for jpeg in still_camera_frames(photos.photo(number), count, draws.randrange(1 << 30)):
             (folder / f"{index:05d}.jpg").write_bytes(jpeg)
             index += 1
     return folder

@@ -199,7 +199,7 @@ def test_a_folder_of_timelapses_is_replayed_as_healthy_prints_with_a_report_nami
     timelapses = tmp_path / "timelapse"
     timelapses.mkdir()
     # an organic print (a look-alike from the start), and one with strands appearing after 5 healthy minutes
-    write_timelapse(timelapses / "organic_20261201.mp4", still_camera_frames(printnanny.photo(1), 60, seed=1))
+    write_timelapse(timelapses / "organic_20261201.mp4", still_camera_frames(printnanny.photo(1), 60, draw=1))
     healthy, strands = still_camera_frames(printnanny.photo(4), 30, 2), still_camera_frames(printnanny.photo(3), 30, 3)
     write_timelapse(timelapses / "strands_20261202.mp4", healthy + strands)
     env = with_detector_cache(evaluate_environment(healthy_model, tmp_path), tmp_path, printnanny)
