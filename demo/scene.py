@@ -18,33 +18,38 @@ SPAGHETTI_SEED = 7  # where the strands lie
 
 def render(mode: str, t: float, width: int = 1280, height: int = 720) -> np.ndarray:
     """One BGR frame of the scene at time t (seconds); mode is 'healthy', 'failed', 'leftover' (an empty plate but
-    for a part an earlier print left on it) or 'black'."""
+    for a part an earlier print left on it) or 'black'. Drawn for 1280x720 and in proportion at any other size."""
     image = np.full((height, width, 3), (60, 60, 60), np.uint8)
     if mode == "black":
         return np.zeros_like(image)
+
+    def px(value: float) -> int:  # a length drawn for 1280 px wide, at this width
+        return max(1, round(value * width / 1280))
+
     bed_top = int(height * 0.7)
     cv2.rectangle(image, (int(width * 0.1), bed_top), (int(width * 0.9), int(height * 0.85)), (30, 30, 30), -1)
-    part_height = int(40 + (t % 600) / 600 * height * 0.3)
+    part_height = int(px(40) + (t % 3600) / 3600 * height * 0.3)  # a tall part in an hour
     centre = width // 2
     if mode == "leftover":
         part_height = 0
         left = int(width * 0.2)
-        cv2.rectangle(image, (left, bed_top - 90), (left + 160, bed_top), LEFTOVER_BGR, -1)
+        cv2.rectangle(image, (left, bed_top - px(90)), (left + px(160), bed_top), LEFTOVER_BGR, -1)
     else:
-        cv2.rectangle(image, (centre - 120, bed_top - part_height), (centre + 120, bed_top), (200, 80, 40), -1)
+        cv2.rectangle(image, (centre - px(120), bed_top - part_height), (centre + px(120), bed_top), (200, 80, 40), -1)
     if mode == "failed":
         # the same tangle in every frame, as a real one stays where it fell (strands drawn anew every frame made
         # the failure's stream several times busier than the healthy print's)
         rng = np.random.default_rng(SPAGHETTI_SEED)
         for _ in range(40):
-            points = rng.integers([centre - 300, bed_top - 300], [centre + 300, bed_top], size=(6, 2))
-            cv2.polylines(image, [points.astype(np.int32)], False, SPAGHETTI_BGR, 4)
+            points = rng.integers([centre - px(300), bed_top - px(300)], [centre + px(300), bed_top], size=(6, 2))
+            cv2.polylines(image, [points.astype(np.int32)], False, SPAGHETTI_BGR, px(4))
     # the head goes on moving over the part, and over a tangle: a failing print's picture changes too (a still
     # one would be taken for a frozen camera)
-    nozzle_x = int(centre + 250 * math.sin(t))
-    nozzle_y = bed_top - part_height - 30
-    cv2.rectangle(image, (nozzle_x - 40, nozzle_y - 70), (nozzle_x + 40, nozzle_y), (180, 180, 180), -1)
-    cv2.putText(image, f"t={t:8.1f}", (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2)
+    nozzle_x = int(centre + px(250) * math.sin(t))
+    nozzle_y = bed_top - part_height - px(30)
+    cv2.rectangle(image, (nozzle_x - px(40), nozzle_y - px(70)), (nozzle_x + px(40), nozzle_y), (180, 180, 180), -1)
+    # the scene time as a camera's clock shows it, in a corner
+    cv2.putText(image, f"t={t:8.1f}", (px(20), px(40)), cv2.FONT_HERSHEY_SIMPLEX, width / 1280, (255, 255, 255), px(2))
     _draw_stamp(image, t)
     return image
 
@@ -53,14 +58,21 @@ STAMP_BITS = 24
 STAMP_CELL = 16  # px per bit, big enough to survive JPEG and H.264
 
 
+def stamp_cell(width: int) -> int:
+    """A stamp bit's cell in a picture this wide: STAMP_CELL where it is read (640 px or more), in proportion below
+    (a small picture's stamp is no bigger a part of it than a camera's clock)."""
+    return STAMP_CELL if width >= 640 else max(2, STAMP_CELL * width // 1280)
+
+
 def _draw_stamp(image: np.ndarray, t: float) -> None:
-    """The scene time in tenths of a second as a strip of black/white cells along the bottom edge."""
-    value = int(t * 10) % (1 << STAMP_BITS)
-    height = image.shape[0]
+    """The scene time in tenths of a second as a strip of black/white cells along the bottom edge, in Gray code: one
+    cell changes at a time, as a clock's digits do (a binary carry would flip a row of cells at once)."""
+    tenths = int(t * 10) % (1 << STAMP_BITS)
+    value = tenths ^ (tenths >> 1)
+    height, cell = image.shape[0], stamp_cell(image.shape[1])
     for bit in range(STAMP_BITS):
         shade = 255 if value >> bit & 1 else 0
-        x = bit * STAMP_CELL
-        image[height - STAMP_CELL : height, x : x + STAMP_CELL] = shade
+        image[height - cell : height, bit * cell : (bit + 1) * cell] = shade
 
 
 def read_stamp(jpeg: bytes) -> float:
@@ -72,7 +84,11 @@ def read_stamp(jpeg: bytes) -> float:
         x = bit * STAMP_CELL
         cell = image[height - STAMP_CELL + 4 : height - 4, x + 4 : x + STAMP_CELL - 4]
         value |= (1 if cell.mean() > 127 else 0) << bit
-    return value / 10
+    tenths, shift = value, 1
+    while value >> shift:  # from Gray code
+        tenths ^= value >> shift
+        shift += 1
+    return tenths / 10
 
 
 def drawn_part(size: int) -> bytes:
