@@ -64,12 +64,20 @@ def still_camera_frames(photo: bytes, count: int, draw: int = 0, width: int = 64
 
 def write_recording(folder: Path, parts: list[tuple[int, int]], photos: PrintNanny, draw: int = 0) -> Path:
     """A folder of frames: for each (photo number, frames) part, that many frames of that photo, in order."""
+    draws = random.Random(draw)
+    frames = [
+        jpeg
+        for number, count in parts
+        for jpeg in still_camera_frames(photos.photo(number), count, draws.randrange(1 << 30))
+    ]
+    return write_frames(folder, frames)
+
+
+def write_frames(folder: Path, frames: list[bytes]) -> Path:
+    """A recording as `failwatch evaluate` reads one: a folder of JPEGs in the order of their names."""
     folder.mkdir(parents=True, exist_ok=True)
-    index, draws = 0, random.Random(draw)
-    for number, count in parts:
-        for jpeg in still_camera_frames(photos.photo(number), count, draws.randrange(1 << 30)):
-            (folder / f"{index:05d}.jpg").write_bytes(jpeg)
-            index += 1
+    for index, jpeg in enumerate(frames):
+        (folder / f"{index:05d}.jpg").write_bytes(jpeg)
     return folder
 
 

@@ -17,6 +17,21 @@ from ..frame import Frame
 from .verdict import AnalysisError
 
 
+def crop_to_roi(image: Image.Image, roi: Optional[tuple[float, float, float, float]]) -> Image.Image:
+    """The region of interest (x, y, width, height as shares of the picture) of the image; all of it for None."""
+    if roi is None:
+        return image
+    x, y, width, height = roi
+    return image.crop(
+        (
+            round(x * image.width),
+            round(y * image.height),
+            round((x + width) * image.width),
+            round((y + height) * image.height),
+        )
+    )
+
+
 def prepare(frame: Frame, long_side: int, quality: int, roi: Optional[tuple[float, float, float, float]]) -> Frame:
     """Returns the frame as the model should see it; unchanged when nothing is to be done."""
     if not long_side and roi is None:
@@ -26,10 +41,7 @@ def prepare(frame: Frame, long_side: int, quality: int, roi: Optional[tuple[floa
         image.load()
     except (OSError, ValueError):
         raise AnalysisError("a camera frame is not a decodable JPEG") from None
-    if roi is not None:
-        width, height = image.size
-        x, y, w, h = roi
-        image = image.crop((int(x * width), int(y * height), int((x + w) * width), int((y + h) * height)))
+    image = crop_to_roi(image, roi)
     width, height = image.size
     scale = long_side / max(height, width) if long_side else 1.0
     if scale < 1.0:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
+from .imaging import crop_to_roi
 from .verdict import AnalysisError, Verdict
 
 DETECTOR_NAME = "on-device detector"
@@ -62,14 +63,7 @@ class DetectorReading:
     def where(self) -> str:
         if self.box is None:
             return ""
-        middle = (self.box[1] + self.box[3]) / 2
-        return (
-            "at the left of the picture"
-            if middle < 1 / 3
-            else "in the middle of the picture"
-            if middle < 2 / 3
-            else "at the right of the picture"
-        )
+        return where_in_picture((self.box[1] + self.box[3]) / 2)
 
     def words(self) -> str:
         """What the detector saw, e.g. 'spaghetti, 0.93, at the left of the picture'."""
@@ -91,6 +85,13 @@ class DetectorReading:
             model=DETECTOR_NAME,
             source="detector",
         )
+
+
+def where_in_picture(middle: float) -> str:
+    """Words for a place across the picture (0 its left edge, 1 its right)."""
+    if middle < 1 / 3:
+        return "at the left of the picture"
+    return "in the middle of the picture" if middle < 2 / 3 else "at the right of the picture"
 
 
 def read_labels(path: Path) -> list[str]:
@@ -189,14 +190,4 @@ class LocalDetector:
             image = opened.convert("RGB")
         except Exception as exc:  # PIL raises several kinds for a picture it cannot read
             raise AnalysisError(f"not a picture the detector can read ({type(exc).__name__})") from exc
-        if roi is not None:
-            x, y, width, height = roi
-            image = image.crop(
-                (
-                    round(x * image.width),
-                    round(y * image.height),
-                    round((x + width) * image.width),
-                    round((y + height) * image.height),
-                )
-            )
-        return image.resize((int(self._width), int(self._height)), Image.Resampling.BILINEAR)
+        return crop_to_roi(image, roi).resize((int(self._width), int(self._height)), Image.Resampling.BILINEAR)

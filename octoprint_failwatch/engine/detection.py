@@ -28,7 +28,7 @@ from ..sources.health import CameraHealth
 from .events import Analysed, EngineEvent, FailureDetected, LocalLooked
 from .evidence import Evidence
 from .frame_taker import FrameTaker, Purpose
-from .local_looks import LocalLooks
+from .local_looks import LOCAL_EYES, LocalLooks
 from .model_calls import Call, ModelCalls
 from .pacing import LookPace
 from .parts import Analyse, EngineParts
@@ -50,7 +50,7 @@ class Lifecycle(Protocol):
 
     def not_ready_to_judge(self, state: State, message: str) -> None: ...
 
-    def alarm_raised(self) -> None: ...
+    def alarm_raised(self, eye: str) -> None: ...
 
     def count(self, counter: str, amount: int = 1) -> None: ...
 
@@ -118,6 +118,7 @@ class Detection:
         """Watching (again): whatever was under way no longer counts, the next frame is due now; `at_once`: its
         quick look too (a print's start, a hold's end, the camera back), not after a full series of frames."""
         self.end_run()
+        self._local.new_watch()
         self._pace.looks_resume()
         self._next_capture_at = now
         self._look_at_once = at_once
@@ -256,11 +257,12 @@ class Detection:
             self._detector_failing = False
             self._engine.count("local_looks")
             self._engine.emit(LocalLooked(local, self._engine.state.value))
-            if counts and self._local.may_trigger(now) and self._local.enough_flagged():
+            if counts and self._local.may_trigger(now, local.source) and self._local.enough_flagged():
                 series = self._local.series()
                 self._begin_verification(local, series, quick=local)
                 self._submit(Call.SERIES, series)  # the full series to the model, beside the verification
                 return
+            self._prefetch_while_a_change_begins(local, frame)
         elif local is not None and not self._detector_failing:  # said once; the model's looks go on meanwhile
             self._detector_failing = True
             self._logger.warning("Failwatch on-device detector failed, the model's looks go on: %s", local)
@@ -270,6 +272,21 @@ class Detection:
             self._local.model_look_in(now, self._pace.next_gap(every, now))
             self._frames = self._local.series()
             self._look_quickly(frame)
+
+    def _prefetch_while_a_change_begins(self, local: Verdict, frame: Frame) -> None:
+        """While the change eye waits for its looks in a row, the verification's frames are taken (dropped if the
+        change does not last), as they are while a quick look is out: its alarm is then no slower to decide."""
+        beginning = local.source == "change" and self._local.may_trigger(frame.captured_at, "change")
+        prefetch = self._round is not None and not self._round.alarmed and not self._calls  # not a quick look's
+        if (
+            beginning
+            and self._round is None
+            and self._config.pipeline_verification
+            and self._config.prefetch_verification
+        ):
+            self._round = VerificationRound(self._config, frame.captured_at, self.evidence.counts)
+        elif not beginning and prefetch:
+            self._round = None
 
     def _camera_recovered(self, frame: Frame) -> None:
         if self._engine.state != State.CAMERA_PROBLEM:
@@ -341,7 +358,8 @@ class Detection:
         verification.raise_alarm(trigger, frames, quick)
         self._round = verification
         self._frames = []  # verification never reuses the frames that triggered it
-        self._engine.alarm_raised()
+        eye = LOCAL_EYES.get(trigger.source) or ("the model's quick look" if quick else "the model's series check")
+        self._engine.alarm_raised(eye)
         self._submit_verifications()  # series prefetched while the quick look was out go at once
         self._engine.emit(FailureDetected(trigger))
 
@@ -375,11 +393,11 @@ class Detection:
             self._engine.confirmed(decided.trigger.explanation)
         else:
             self._engine.count("rejected")
-            if verification.quick is not None and verification.quick.source == "detector":
-                wait = self._local.alarm_rejected(now)
-                self._logger.info(
-                    "Failwatch: the on-device detector's alarm was not confirmed; its alarms wait %.0f s", wait
-                )
+            eye = verification.quick.source if verification.quick is not None else "model"
+            if eye in LOCAL_EYES:
+                wait = self._local.alarm_rejected(now, eye)
+                words = LOCAL_EYES[eye]
+                self._logger.info("Failwatch: %s's alarm was not confirmed; its alarms wait %.0f s", words, wait)
         self._engine.emit(decided)
         if self._engine.test_run:
             self._engine.test_run_finished()

@@ -245,8 +245,9 @@ class Engine:
         """Heating, or the print's first minutes: the gate says to wait (said once as it begins)."""
         self.set_state(state, message, log=state != self._state)
 
-    def alarm_raised(self) -> None:
-        self.set_state(State.VERIFYING, "possible failure, verifying")
+    def alarm_raised(self, eye: str) -> None:
+        """`eye`: which raised it, in words (the status says so; so does the incident)."""
+        self.set_state(State.VERIFYING, f"possible failure seen by {eye}, verifying")
 
     def count(self, counter: str, amount: int = 1) -> None:
         self._status.counters[counter] += amount

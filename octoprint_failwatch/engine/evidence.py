@@ -36,7 +36,7 @@ class LookAlike:
     @classmethod
     def of(cls, incident: str, verdicts: Iterable[Optional[dict]]) -> LookAlike:
         failing = [v for v in verdicts if v and v.get("print_failed")]
-        model = [v for v in failing if v.get("source", "model") != "detector"]
+        model = [v for v in failing if v.get("source", "model") == "model"]
         detector = [v for v in failing if v.get("source") == "detector"]
         return cls(
             incident,
@@ -69,6 +69,8 @@ class Evidence:
                 if verdict.source == "detector":
                     if look_alike.detector_score and verdict.confidence < look_alike.detector_score + self._margin:
                         return look_alike
+                    continue
+                if verdict.source == "change":  # a change since the watch began: a dismissed one is in the past
                     continue
                 new_type = (
                     verdict.failure_type not in UNSPECIFIED and verdict.failure_type not in look_alike.failure_types

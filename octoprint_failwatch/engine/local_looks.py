@@ -1,4 +1,8 @@
-"""The local first look: with an on-device detector ready, every frame is looked at for free, on the machine.
+"""The local first look: with an on-device detector ready, every frame is looked at for free, on the machine, by two
+local eyes: the detector, and the picture-change eye (`analysis.picture_change`) for the failures the detector was
+not trained to see — a part knocked loose or swept off, a layer shift. A frame the detector flags is its alarm;
+otherwise a change of the picture beyond the print's growth is the change eye's (not offline: the detector, the
+judge there, sees spaghetti only, so it could confirm no change).
 
 A frame every `local_interval` seconds goes to the detector (on the camera's thread, beside the capture).
 A flagged frame starts at once what a failing quick look starts — the full series, from frames already
@@ -9,23 +13,25 @@ rejected by the same rule that judges it. The vision
 model's quick look goes on every `model_look_interval` seconds as the safety net for what the detector
 was not trained to see (detachment, a layer shift).
 
-A detector that keeps flagging a look-alike must not cost more than today: after an alarm it raised is
-rejected, its triggers wait `MUTE_FIRST` seconds, twice as long after each further rejection, up to
-`MUTE_MAX` (a persistent look-alike then costs a verification every 15 minutes: with the safety-net looks about
-124 calls an hour, against the 360 quick looks of an hour without the detector). A confirmed failure
-ends the mute.
+An eye that keeps flagging a look-alike must not cost more than today: after an alarm it raised is rejected, its
+triggers wait `MUTE_FIRST` seconds, twice as long after each further rejection, up to `MUTE_MAX` (a persistent
+look-alike then costs a verification every 15 minutes: with the safety-net looks about 124 calls an hour, against
+the 360 quick looks of an hour without the detector). Each eye has its own wait: a spaghetti look-alike does not
+blind the change eye. A confirmed failure ends them.
 """
 
 from __future__ import annotations
 
 from typing import Optional, Protocol
 
+from ..analysis.picture_change import PictureChange
 from ..analysis.verdict import Verdict
 from ..config import FailwatchConfig
 from ..frame import Frame
 
 MUTE_FIRST = 60.0  # seconds the detector's triggers wait after the first of its alarms is rejected
 MUTE_MAX = 15 * 60.0
+LOCAL_EYES = {"detector": "the on-device detector", "change": "the picture-change eye"}
 
 
 class Detector(Protocol):
@@ -43,8 +49,9 @@ class LocalLooks:
         self.detector = detector
         # the frames of the last series' span, each with whether the detector flagged it: the series is picked here
         self._history: list[tuple[Frame, bool]] = []
-        self._muted_until = 0.0
-        self._mute = MUTE_FIRST
+        self._changes = PictureChange()
+        self._muted_until = dict.fromkeys(LOCAL_EYES, 0.0)
+        self._mute = dict.fromkeys(LOCAL_EYES, MUTE_FIRST)
         self._next_model_look = 0.0
 
     def reconfigure(self, config: FailwatchConfig) -> None:
@@ -55,8 +62,17 @@ class LocalLooks:
         return self.detector is not None and self.detector.ready
 
     def look(self, frame: Frame) -> Optional[Verdict]:
-        """The detector's verdict on the frame (None while it is not ready)."""
-        return self.detector.look(frame) if self.detector is not None else None
+        """The local eyes' verdict on the frame: the detector's, or the change eye's when the detector flags nothing
+        and the picture changed (None while the detector is not ready). Runs on the camera's thread."""
+        verdict = self.detector.look(frame) if self.detector is not None else None
+        if verdict is None or verdict.print_failed or self.offline:
+            return verdict
+        change = self._changes.observe(frame, self._config.roi)
+        return change.verdict() if change is not None else verdict
+
+    def new_watch(self) -> None:
+        """A watch (re)starts: the change eye holds new frames against the picture as it is from now."""
+        self._changes.forget()
 
     @property
     def gap(self) -> float:
@@ -107,18 +123,21 @@ class LocalLooks:
 
     # ----- the triggers and the safety net -----
 
-    def may_trigger(self, now: float) -> bool:
-        return now >= self._muted_until
+    def may_trigger(self, now: float, eye: str) -> bool:
+        return now >= self._muted_until[eye]
 
-    def alarm_rejected(self, now: float) -> float:
-        """An alarm the detector raised was not confirmed: its triggers wait; returns for how long."""
-        wait = self._mute
-        self._muted_until = now + wait
-        self._mute = min(MUTE_MAX, self._mute * 2)
+    def alarm_rejected(self, now: float, eye: str) -> float:
+        """An alarm that local `eye` raised was not confirmed: its triggers wait; returns for how long."""
+        if eye == "change":
+            self._changes.dismiss_last()
+        wait = self._mute[eye]
+        self._muted_until[eye] = now + wait
+        self._mute[eye] = min(MUTE_MAX, wait * 2)
         return wait
 
     def alarm_confirmed(self) -> None:
-        self._mute, self._muted_until = MUTE_FIRST, 0.0
+        self._mute = dict.fromkeys(LOCAL_EYES, MUTE_FIRST)
+        self._muted_until = dict.fromkeys(LOCAL_EYES, 0.0)
 
     def model_look_due(self, now: float) -> bool:
         return not self.offline and now >= self._next_model_look

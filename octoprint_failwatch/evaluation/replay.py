@@ -21,6 +21,7 @@ from ..analysis.local_model import DetectorSlot, default_cache
 from ..config import FailwatchConfig, build_config
 from ..engine.events import Analysed, FailureDetected, LocalLooked, VerificationDecided
 from ..engine.evidence import LookAlike
+from ..engine.local_looks import LOCAL_EYES
 from ..engine.parts import Analyse
 from ..engine.simulation import Simulation
 from ..frame import Frame
@@ -36,7 +37,7 @@ Progress = Callable[[int, int, str], None]  # (prints done, prints in all, the o
 @dataclass
 class Alarm:
     at: float  # seconds into the recording
-    eye: str  # "detector" or "model": which raised it
+    eye: str  # "detector", "change" (the picture-change eye) or "model": which raised it
     confirmed: Optional[bool] = None  # None: still verifying when the recording ended
     decided_at: Optional[float] = None
 
@@ -172,7 +173,8 @@ def replay(
             verdict = event.verdict
             result.timeline.append([now, verdict.source, verdict.confidence, verdict.print_failed])
         elif isinstance(event, FailureDetected):
-            result.alarms.append(Alarm(now, "detector" if event.verdict.source == "detector" else "model"))
+            source = event.verdict.source
+            result.alarms.append(Alarm(now, source if source in LOCAL_EYES else "model"))
         elif isinstance(event, VerificationDecided) and result.alarms:
             result.alarms[-1].confirmed, result.alarms[-1].decided_at = event.confirmed, now
             if event.confirmed:
@@ -229,6 +231,7 @@ def summarise(results: list[PrintResult]) -> dict:
         "onset_to_confirmed_p90": _percentile(delays, 0.9),
         "onset_to_confirmed_max": max(delays) if delays else None,
         "alarms_raised_by_detector": sum(1 for alarm in alarms if alarm.eye == "detector"),
+        "alarms_raised_by_change": sum(1 for alarm in alarms if alarm.eye == "change"),
         "alarms_raised_by_model": sum(1 for alarm in alarms if alarm.eye == "model"),
         "calls": sum(r.calls for r in results),
         "calls_per_print_hour": sum(r.calls for r in results) / hours if hours else 0.0,

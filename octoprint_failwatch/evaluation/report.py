@@ -21,6 +21,7 @@ ROWS = (  # (key in the overall report, words, digits)
     ("onset_to_confirmed_p90", "onset -> confirmed p90 (s)", 1),
     ("onset_to_confirmed_max", "onset -> confirmed max (s)", 1),
     ("alarms_raised_by_detector", "alarms raised by the detector", 0),
+    ("alarms_raised_by_change", "alarms raised by a picture change", 0),
     ("alarms_raised_by_model", "alarms raised by the model", 0),
     ("calls", "model calls", 0),
     ("healthy_calls_per_print_hour", "calls / healthy print-h", 1),
@@ -76,7 +77,7 @@ text-align:left;border-bottom:1px solid #ddd}} svg{{background:#fafafa;border:1p
 margin-right:1.5em}}</style></head><body><h1>Failwatch replay</h1><p>Frame spacing: {spacing}.</p>
 <p class="legend"><span style="color:#888">● detector score</span><span style="color:#1f5fbf">● model, not failed
 </span><span style="color:#d22">● failed</span><span style="color:#e98b00">┆ onset</span><span>▼ alarm (D: detector,
-M: model)</span><span style="color:#d22">│ confirmed</span></p>{"".join(sections)}</body></html>""")
+C: picture change, M: model)</span><span style="color:#d22">│ confirmed</span></p>{"".join(sections)}</body></html>""")
 
 
 def _print_section(entry: dict) -> str:
@@ -113,10 +114,10 @@ def timeline_svg(entry: dict, duration: float) -> str:
         f'<text x="{WIDTH - MARGIN + 2}" y="{HEIGHT - MARGIN}" font-size="10">{duration / 60:.0f} min</text>',
     ]
     for seconds, eye, confidence, failed in _thinned(entry["timeline"], duration):
-        colour = "#d22" if failed else ("#888" if eye == "detector" else "#1f5fbf")
+        local = eye != "model"
+        colour = "#d22" if failed else ("#888" if local else "#1f5fbf")
         marks.append(
-            f'<circle cx="{x(seconds):.1f}" cy="{y(confidence):.1f}" r="{2 if eye == "detector" else 3}" '
-            f'fill="{colour}"/>'
+            f'<circle cx="{x(seconds):.1f}" cy="{y(confidence):.1f}" r="{2 if local else 3}" fill="{colour}"/>'
         )
     if entry["onset"] is not None:
         marks.append(

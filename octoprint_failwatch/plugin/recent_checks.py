@@ -48,6 +48,8 @@ class RecentChecks:
     def add_local(self, event: LocalLooked, wall_time: float) -> None:
         """The detector's score, beside the model's on the timeline (its frames are not kept: too many)."""
         verdict = event.verdict
+        if verdict.source != "detector":  # a picture change is no score: its alarm is in the incidents
+            return
         with self._lock:
             last = self._detector[-1] if self._detector else None
             if last is not None and wall_time - last["since"] < DETECTOR_BUCKET:

@@ -15,6 +15,11 @@ $(function () {
 
     var api = OctoPrint.plugins.failwatch;
 
+    // the local eye that raised an alarm (undefined: the model), as the incidents and the replay name it
+    function eyeWords(source) {
+        return {detector: tr("the on-device detector"), change: tr("the picture-change eye")}[source];
+    }
+
     // one word per state, the same in the navbar, the tab and the README
     var STATES = {
         idle: {label: tr("Idle"), icon: "fa-eye-slash"},
@@ -592,7 +597,7 @@ $(function () {
             var result = self.result();
             return result ? result.alarms.map(function (alarm) {
                 var values = {minutes: (alarm.at / 60).toFixed(1),
-                              eye: alarm.eye === "detector" ? tr("the on-device detector") : tr("the model")};
+                              eye: eyeWords(alarm.eye) || tr("the model")};
                 if (alarm.confirmed === true) return tr("%(minutes)s min in: raised by %(eye)s, confirmed", values);
                 if (alarm.confirmed === false) return tr("%(minutes)s min in: raised by %(eye)s, not confirmed", values);
                 return tr("%(minutes)s min in: raised by %(eye)s, still verifying at the end", values);
@@ -699,6 +704,8 @@ $(function () {
 
         function describe(incident) {
             var trigger = incident.trigger || {}, job = incident.job || {};
+            var eye = incident.quick ? eyeWords(incident.quick.source) || tr("the model's quick look")
+                : tr("the model's series check");
             var counts = {positives: incident.positives, series: incident.series_count};
             var what = incident.kind === "confirmed" ? tr("Failure confirmed (%(positives)s of %(series)s)", counts)
                 : tr("Alarm rejected (%(positives)s of %(series)s)", counts);
@@ -706,6 +713,7 @@ $(function () {
                 id: incident.id,
                 when: new Date(incident.time * 1000).toLocaleString(),
                 what: what,
+                raisedBy: tr("raised by %(eye)s", {eye: eye}),
                 test: !!incident.test_run,
                 file: (job.file || "–") + (job.progress !== null && job.progress !== undefined
                     ? " (" + Math.round(job.progress) + "%)" : ""),
