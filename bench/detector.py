@@ -1,11 +1,11 @@
 """The on-device detector, end to end on real photos: onset → Paused, cloud calls per healthy hour, CPU and memory.
 
 Three OctoPrint servers print on their virtual printers at the same time, each watched through its own HTTP
-snapshot camera serving PrintNanny's real camera photos (healthy: photos 2 and 4 in turn; the failure:
-spaghetti photos 0 and 6 in turn), all asking one local Converse stand-in through real boto3 (each answer
-takes `--latency` seconds). The stand-in is a model that is right on these photos: it says "failed" when
-the newest image of a request is nearest (16x16 thumbnails) to a spaghetti photo — it never runs the
-detector, so the detector and the judge are not the same eyes. Side by side:
+snapshot camera serving PrintNanny's real camera photos (healthy: photo 4 as a working printer shows it, its head
+and bed moving, `demo.printnanny_motion`; the failure: spaghetti photos 0 and 6 in turn), all asking one local
+Converse stand-in through real boto3 (each answer takes `--latency` seconds). The stand-in is a model that is
+right on these pictures (`demo.photo_judge`): it never runs the detector, so the detector and the judge are not
+the same eyes. Side by side:
 
 - local first look: Failwatch's defaults with `local_detector: printnanny` (a frame every 2 s to the
   detector, the model's quick look every 30 s);
@@ -16,11 +16,13 @@ First a healthy window of `--healthy` seconds: cloud calls and dollars per hour 
 (% of one core) and resident memory of each OctoPrint process — the local one minus the defaults one is
 what the detector adds (`--healthy 0` skips it). Then `--onsets` failures: each starts a fresh print on all
 three, waits for the steady state and switches all three cameras to spaghetti at a delay spread over the
-baseline's cycle; onset → Paused is read from each OctoPrint's job API every 50 ms. Then `--missed`
-failures the detector was not trained to see: the healthy photos with the part moved a quarter of the
-picture (a layer shift, a part knocked loose), which the detector scores near 0 and the stand-in model
-knows as failed — what the model's look every 30 s is for. Last, the detector alone in this process: ms
-per frame on the 7 photos (as they are, and at 1280x720), and the memory it adds.
+baseline's cycle; onset → Paused is read from each OctoPrint's job API every 50 ms. Then `--missed` failures
+of each kind the detector was not trained to see — the part knocked loose, swept off the plate, a layer shift
+(`failed_photo`), which the detector scores near 0 and the stand-in model knows as failed: what the picture-change
+eye and the model's look every 30 s are for. Their onsets come `UNTRAINED_SETTLE` seconds into the watch: the
+change eye learns the picture for its first minute and a half. Which eye raised each local alarm is counted. Last,
+the detector alone in this process: ms per frame on the 7 photos (as they are, and at 1280x720), and the memory it
+adds.
 Run: .venv/bin/python -m bench.detector [--onsets 8] [--missed 6] [--latency 3] [--healthy 300]
 """
 
@@ -41,7 +43,9 @@ from bench.e2e import BaselinePolicy
 from demo.camera_server import CameraServer
 from demo.model_server import ModelServer
 from demo.octoprint_instance import OctoPrintServer, wait_for
-from demo.printnanny import HEALTHY, SPAGHETTI, fetch
+from demo.photo_judge import PhotoJudge
+from demo.printnanny import SPAGHETTI, fetch
+from demo.printnanny_motion import UNTRAINED, failed_photo, moving_frames
 from octoprint_failwatch.config import build_config
 
 MODEL = "us.amazon.nova-lite-v1:0"
@@ -49,36 +53,9 @@ NAMES = ("local", "failwatch", "baseline")
 KEYS = {"local": "AKIAFAILWATCHLOCAL", "failwatch": "AKIAFAILWATCHDEFAULT", "baseline": "AKIAFAILWATCHBASELINE"}
 BASELINE_CYCLE = 24.4  # s between the baseline's judged pictures at 3 s (bench/e2e.py): onsets are spread over it
 SETTLE = 12.0  # s after every policy has had a verdict before an onset
-
-
-def thumbnail(jpeg: bytes) -> list[int]:
-    image = Image.open(io.BytesIO(jpeg))
-    image.draft("L", (64, 64))
-    return list(image.convert("L").resize((16, 16)).tobytes())
-
-
-class PhotoJudge:
-    """The stand-in model's eyes: the nearest of the known photos says failed or healthy."""
-
-    def __init__(self, photos: dict, spaghetti: tuple):
-        self._known = [(thumbnail(jpeg), number in spaghetti) for number, jpeg in photos.items()]
-
-    def __call__(self, jpeg: bytes) -> bool:
-        try:
-            seen = thumbnail(jpeg)
-        except Exception:
-            return False
-        return min(self._known, key=lambda known: sum(abs(a - b) for a, b in zip(known[0], seen)))[1]
-
-
-def moved(jpeg: bytes) -> bytes:
-    """The photo with everything moved a quarter of its width: the part is no longer where it was printed."""
-    from PIL import ImageChops
-
-    image = Image.open(io.BytesIO(jpeg)).convert("RGB")
-    out = io.BytesIO()
-    ImageChops.offset(image, image.width // 4, 0).save(out, "JPEG", quality=90)
-    return out.getvalue()
+UNTRAINED_SETTLE = 100.0  # s before an untrained failure's onset: past the change eye's learning
+WORKING = 4  # the healthy photo a working printer is made of (its part is big enough to be knocked loose)
+FRAMES = 60  # frames of each picture the cameras serve in turn
 
 
 def settings(name: str, camera: CameraServer, model: ModelServer) -> dict:
@@ -110,9 +87,9 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def start_prints(servers: dict, cameras: dict, nanny, model: ModelServer) -> BaselinePolicy:
+def start_prints(servers: dict, cameras: dict, healthy: list, model: ModelServer) -> BaselinePolicy:
     for name, server in servers.items():
-        cameras[name].show_photos([nanny.photo(n) for n in HEALTHY])
+        cameras[name].show_photos(healthy)
         if server.job_state().startswith(("Printing", "Paused", "Pausing")):
             server.cancel_print()
         server.start_print(seconds=3600, preview=True)  # a sliced file: the full looks carry its preview
@@ -127,8 +104,8 @@ def start_prints(servers: dict, cameras: dict, nanny, model: ModelServer) -> Bas
     return baseline
 
 
-def healthy_window(servers, cameras, nanny, model, seconds: float) -> dict:
-    baseline = start_prints(servers, cameras, nanny, model)
+def healthy_window(servers, cameras, healthy, model, seconds: float) -> dict:
+    baseline = start_prints(servers, cameras, healthy, model)
     start, started = time.monotonic(), {}
     for name in ("local", "failwatch"):
         pid = servers[name].process.pid
@@ -155,11 +132,11 @@ def healthy_window(servers, cameras, nanny, model, seconds: float) -> dict:
     return figures
 
 
-def one_onset(servers, cameras, nanny, model, delay: float, failure: list) -> dict:
-    baseline = start_prints(servers, cameras, nanny, model)
+def one_onset(servers, cameras, healthy, model, delay: float, failure: list, settle: float = SETTLE) -> dict:
+    baseline = start_prints(servers, cameras, healthy, model)
     local = servers["local"]
     wait_for(lambda: local.plugin_status()["counters"]["local_looks"] >= 3, 60, "the detector's looks")
-    time.sleep(SETTLE + delay)  # the onset's phase is the experiment: a wall-clock delay on purpose
+    time.sleep(settle + delay)  # the onset's phase is the experiment: a wall-clock delay on purpose
     onset = time.monotonic()
     for name in NAMES:
         cameras[name].show_photos(failure)
@@ -240,15 +217,25 @@ def main() -> None:
     args = parser.parse_args()
     nanny = fetch()
     spaghetti = [nanny.photo(n) for n in (0, 6)]
-    shifted = [moved(nanny.photo(n)) for n in HEALTHY]
+    healthy = moving_frames(nanny.photo(WORKING), WORKING, FRAMES, draw=1)
+    untrained = {
+        kind: moving_frames(failed_photo(nanny.photo(WORKING), WORKING, kind), WORKING, FRAMES, draw=2 + number)
+        for number, kind in enumerate(UNTRAINED)
+    }
     model = ModelServer().start()
     model.latency = args.latency
     model.judge = PhotoJudge(
-        {**nanny.photos, "shifted 2": shifted[0], "shifted 4": shifted[1]}, (*SPAGHETTI, "shifted 2", "shifted 4")
+        [
+            *((jpeg, False) for jpeg in healthy),
+            *((jpeg, number in SPAGHETTI) for number, jpeg in nanny.photos.items()),
+            *((jpeg, True) for frames in untrained.values() for jpeg in frames),
+        ]
     )
     cameras = {name: CameraServer().start() for name in NAMES}
     servers: dict[str, OctoPrintServer] = {}
-    onsets, missed, healthy = [], [], None
+    onsets: list = []
+    missed: dict = {kind: [] for kind in UNTRAINED}
+    healthy_figures = None
     try:
         with tempfile.TemporaryDirectory(prefix="failwatch-detector-") as folder:
             for name in NAMES:
@@ -263,19 +250,18 @@ def main() -> None:
                 servers[name].start()
             wait_for(lambda: servers["local"].plugin_status()["detector"]["state"] == "ready", 120, "the detector")
             if args.healthy:
-                healthy = healthy_window(servers, cameras, nanny, model, args.healthy)
+                healthy_figures = healthy_window(servers, cameras, healthy, model, args.healthy)
                 print(
                     "healthy window:",
-                    {k: {m: round(v, 3) for m, v in f.items()} for k, f in healthy.items()},
+                    {k: {m: round(v, 3) for m, v in f.items()} for k, f in healthy_figures.items()},
                     flush=True,
                 )
-            for results, count, failure, what in (
-                (onsets, args.onsets, spaghetti, "spaghetti"),
-                (missed, args.missed, shifted, "shifted part"),
-            ):
+            runs = [(onsets, args.onsets, spaghetti, "spaghetti", SETTLE)]
+            runs += [(missed[kind], args.missed, untrained[kind], kind, UNTRAINED_SETTLE) for kind in UNTRAINED]
+            for results, count, failure, what, settle in runs:
                 for number in range(1, count + 1):
                     delay = (number - 0.5) / count * BASELINE_CYCLE
-                    results.append(one_onset(servers, cameras, nanny, model, delay, failure))
+                    results.append(one_onset(servers, cameras, healthy, model, delay, failure, settle))
                     print(
                         f"{what} onset {number} ({delay:.1f} s into the spread): paused after "
                         + ", ".join(f"{name} {results[-1]['paused'].get(name, float('nan')):.1f} s" for name in NAMES)
@@ -288,7 +274,7 @@ def main() -> None:
         model.stop()
         for camera in cameras.values():
             camera.stop()
-    report(healthy, onsets, missed, detector_speed(nanny), detector_memory(nanny), args)
+    report(healthy_figures, onsets, missed, detector_speed(nanny), detector_memory(nanny), args)
 
 
 def onset_table(title: str, onsets: list, args) -> None:
@@ -313,14 +299,18 @@ def onset_table(title: str, onsets: list, args) -> None:
         print(f"{words:<36}{p50:>7.1f}{worst:>7.1f}{count:>5}/{len(onsets):<2}{p50 / base[0]:>12.2f}")
     raised = [o["raised_by"] for o in onsets]
     print(
-        f"the local first look's alarms raised by: detector {raised.count('detector')}, "
-        f"the model's look {len(raised) - raised.count('detector')}"
+        f"the local first look's alarms raised by: the detector {raised.count('detector')}, the picture-change eye "
+        f"{raised.count('change')}, the model's look {len(raised) - raised.count('detector') - raised.count('change')}"
     )
 
 
-def report(healthy: Optional[dict], onsets: list, missed: list, speed: dict, memory: float, args) -> None:
+UNTRAINED_WORDS = {"moved": "the part knocked loose", "swept": "the part swept off", "layer_shift": "a layer shift"}
+
+
+def report(healthy: Optional[dict], onsets: list, missed: dict, speed: dict, memory: float, args) -> None:
     onset_table("Spaghetti (PrintNanny's photos 0 and 6)", onsets, args)
-    onset_table("A failure the detector was not trained for (the part moved)", missed, args)
+    for kind, results in missed.items():
+        onset_table(f"A failure the detector was not trained for: {UNTRAINED_WORDS[kind]}", results, args)
     if healthy:
         healthy_table(healthy, args)
     print(
