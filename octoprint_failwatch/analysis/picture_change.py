@@ -2,21 +2,20 @@
 the plate, a layer shift — changes the picture in a way the print's own progress does not.
 
 Each frame the local eyes look at becomes a small grey thumbnail, its brightness and contrast evened out (a lamp
-dimmed or the camera's exposure is no change). It is held against the frames of the last `WINDOW`
-seconds that are at least `settle` seconds old, block by block: a block's difference is the one to the most alike
-of those frames. The print head and a bed-slinger's bed are somewhere in most of them, so where they are now is
-rarely new; a print grows a layer at a time, which in `settle` seconds changes little. A block has changed when its
-difference is over `CHANGED` (in units of the picture's own contrast). A block that changes in many looks (`RESTLESS`: a
-camera's clock, a fan, the head's usual path) is no evidence: only calm blocks count. A change is raised when the
-same calm blocks changed in `IN_A_ROW` looks in a row (the head moves on between looks, a moved part stays moved)
-and cover at least `MIN_SHARE` of the picture; before that it is beginning (the engine takes the verification's
-frames meanwhile).
+dimmed or the camera's exposure is no change). It is held against the frames of the last `WINDOW` seconds that are
+at least `settle` seconds old, block by block: a block's difference is the one to the most alike of those frames.
+The print head and a bed-slinger's bed are somewhere in most of them, so where they are now is rarely new; a print
+grows a layer at a time, which in `settle` seconds changes little. A block has changed when its difference is over
+`CHANGED` (in units of the picture's own contrast). A block that changes in many looks (`RESTLESS`: a camera's
+clock, a fan, the head's usual path) is no evidence: only calm blocks count. A change is raised when the same calm
+blocks changed in `IN_A_ROW` looks in a row (the head moves on between looks, a moved part stays moved) and cover at
+least `MIN_SHARE` of the picture; before that it is beginning (the engine takes the verification's frames meanwhile).
 
 A change that stays is among the frames held against once it is `settle` seconds old: the eye raises it once, then
-sees it as the print. A new watch (a print's start, a hold's end) starts with no frames: the eye judges once it holds
-`MIN_HELD` frames and has learned the blocks' restlessness over `LEARNING_LOOKS` looks — a minute and a half at a look
-every 2 s. NumPy is imported when a frame is looked at: the local eyes run only beside the detector, whose runtime
-brings it.
+sees it as the print; one the judge rejected stays the print's own (`dismiss_last`). A new watch (a print's start, a
+hold's end, after a rejected alarm) starts with no frames: the eye judges once it holds `MIN_HELD` frames and has
+learned the blocks' restlessness over `LEARNING_LOOKS` looks — a minute and a half at a look every 2 s. NumPy is
+imported when a frame is looked at: the local eyes run only beside the detector, whose runtime brings it.
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ IN_A_ROW = 3  # looks in a row that must show a change in the same blocks
 RESTLESS = 0.25  # a block changed in this share of the recent looks is restless (a clock, a fan, the head's path)
 RESTLESS_WEIGHT = 0.05  # a look's weight in that share: it remembers about the last 20 looks
 LEARNING_LOOKS = 20  # looks judged before a change is raised: the blocks' restlessness is learned first
-MIN_SHARE = 0.01  # of the picture's blocks, changed in two looks in a row
+MIN_SHARE = 0.01  # of the picture's blocks, changed in all the looks in a row
 MIN_BLOCKS = 3
 FLAT_CONTRAST = 4.0  # grey levels: a near-uniform picture's noise is not stretched into contrast
 

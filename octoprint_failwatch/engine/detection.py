@@ -7,8 +7,8 @@ sends the series, beside the verification whose frames were already being taken 
 the same evidence, sooner and cheaper. A series or verification call refused for a passing reason is retried
 after a jittered wait (`model_calls.py`); a quick look refused by the account's quota (throttled) is not an
 error of the print's watch: the looks slow down instead (`pacing.py`). What counts as a failing verdict is
-`evidence.Evidence`'s call. With an on-device detector ready, the detector takes the first look at every frame
-and the quick look becomes a rarer safety net (`local_looks.py`).
+`evidence.Evidence`'s call. With an on-device detector ready, the local eyes (the detector and the picture-change
+eye) take the first look at every frame and the quick look becomes a rarer safety net (`local_looks.py`).
 
 The line between the two classes: `Detection` owns the evidence under way (frames, calls, the round) and
 never changes the engine's state or status itself; it tells its `Lifecycle` (the engine) what happened — a
@@ -81,7 +81,6 @@ class Detection:
     def __init__(self, config: FailwatchConfig, parts: EngineParts, lifecycle: Lifecycle):
         self._config = config
         self._engine = lifecycle
-        self._progress_shown = False  # the round's progress is in the engine's status
         self._clock = parts.clock
         self._logger = parts.logger
         self._gate = parts.gate  # why not to analyse yet: (state, words), or None
@@ -95,11 +94,9 @@ class Detection:
         self._frames: list[Frame] = []  # the newest regular frames: the next series
         self._next_capture_at = 0.0
         self._round: Optional[VerificationRound] = None  # a verification, or its prefetch during a quick look
-        self._camera_released = True  # told the camera no frame is due soon
         self._pace = LookPace(parts.rng)  # the looks slow down while the account's quota is spent
-        self._local = LocalLooks(config, parts.detector)  # the on-device detector's first look, when it is ready
+        self._local = LocalLooks(config, parts.detector, parts.logger)  # the local eyes, once the detector is ready
         self._look_at_once = True  # the next quick look goes out at the next frame, not after a full series
-        self._detector_failing = False  # said once in the log, not at every frame
 
     def reconfigure(
         self, config: FailwatchConfig, capture: Optional[Callable[[], Frame]], analyse: Optional[Analyse]
@@ -128,18 +125,13 @@ class Detection:
         self._next_capture_at = now + self._random.uniform(0, self._start_spread * self._config.interval_between_images)
         self._local.model_look_in(now, self._random.uniform(0, self._start_spread * self._config.model_look_interval))
 
-    def end_run(self) -> None:
-        """Drops the series being built, the frame and the calls still out: whatever they say no longer counts."""
+    def end_run(self, keep_frames: bool = False) -> None:
+        """Drops the series being built, the frame and the calls still out: whatever they say no longer counts.
+        `keep_frames` (the print is paused): the frames of the series so far and the schedule are kept for the print
+        going on (`resume`)."""
         self._calls.new_run()
         self._camera.forget()
-        self._reset_series()
-
-    def pause(self) -> None:
-        """The print is paused: the calls still out and a verification under way no longer count; the frames of
-        the series so far and the schedule are kept for the print going on (`resume`)."""
-        self._calls.new_run()
-        self._camera.forget()
-        self._reset_series(keep_frames=True)
+        self._reset_series(keep_frames)
 
     def resume(self, now: float) -> None:
         """The same print goes on after a pause: the next frame when it was due (at once after a long pause)."""
@@ -150,10 +142,9 @@ class Detection:
         if not keep_frames:
             self._frames = []
         self._local.clear()
-        self._round = None
-        if self._progress_shown:
-            self._progress_shown = False
+        if self._round is not None and self._round.shown:
             self._engine.verification_progress(None)
+        self._round = None
 
     def advance(self, now: float) -> None:
         """Retries that are due, and the frame that is due, if the camera is free."""
@@ -166,33 +157,26 @@ class Detection:
         state, verification = self._engine.state, self._round
         if state == State.CAMERA_PROBLEM and now >= self._next_capture_at:
             self._next_capture_at = now + self._config.interval_between_images
-            self._request(Purpose.RECHECK)
+            self._camera.request(Purpose.RECHECK)
         elif state == State.WATCHING and now >= self._next_capture_at and (self._quick_checks() or not self._calls):
             # the regular frame first: frames taken during a quick look are a guess, it is not
             if self._local_first():
                 self._next_capture_at = now + self._local.gap  # free looks: no pacing for the quota
-                self._request(Purpose.LOOK, self._local.look)
+                self._camera.request(Purpose.LOOK, self._local.look)
             else:
                 self._next_capture_at = now + self._pace.next_gap(self._config.interval_between_images, now)
-                self._request(Purpose.LOOK)
+                self._camera.request(Purpose.LOOK)
         elif state in ACTIVE and verification and verification.due(now) and (verification.pipelined or not self._calls):
-            self._request(Purpose.VERIFY)  # one after the other: a series waits for the previous verdict
-        elif not self._camera_released and not self._frame_due_soon(now, state):
-            self._camera_released = True
+            self._camera.request(Purpose.VERIFY)  # one after the other: a series waits for the previous verdict
+        elif not self._frame_due_soon(now, state):
             self._camera.release()
-
-    def _request(self, purpose: Purpose, inspect=None) -> None:
-        self._camera_released = False
-        self._camera.request(purpose, inspect)
 
     def _frame_due_soon(self, now: float, state: State) -> bool:
         """Whether a frame will be asked for within RELEASE_CAMERA_AFTER (a stream worth keeping open)."""
-        if state not in (*ACTIVE, State.CAMERA_PROBLEM):
-            return False
-        verification = self._round
-        if verification is not None and not verification.all_captured():
-            return True  # a verification, or the frames taken while a quick look is out
-        return self._next_capture_at - now < RELEASE_CAMERA_AFTER
+        verifying = self._round is not None and not self._round.all_captured()  # or prefetching
+        return state in (*ACTIVE, State.CAMERA_PROBLEM) and (
+            verifying or self._next_capture_at - now < RELEASE_CAMERA_AFTER
+        )
 
     # ----- frames -----
 
@@ -238,8 +222,12 @@ class Detection:
     def _look_quickly(self, frame: Frame) -> None:
         """The newest frame alone to the model; the verification's frames are taken while the look is out."""
         self._submit(Call.QUICK, [frame])
+        self._prefetch(frame.captured_at)
+
+    def _prefetch(self, at: float) -> None:
+        """The verification's frames are taken from `at` on, before an alarm: dropped if none comes."""
         if self._config.pipeline_verification and self._config.prefetch_verification:
-            self._round = VerificationRound(self._config, frame.captured_at, self.evidence.counts)
+            self._round = VerificationRound(self._config, at, self.evidence.counts)
 
     def _quick_checks(self) -> bool:
         return self._config.quick_check and not self._engine.test_run  # a test run runs the full cycle
@@ -248,45 +236,33 @@ class Detection:
         return self._quick_checks() and self._local.active
 
     def _locally_looked(self, frame: Frame, local: Union[Verdict, Exception, None]) -> None:
-        """A frame the detector has looked at: a flagged one raises the alarm at once; every
-        `model_look_interval` the model looks too, for what the detector cannot see."""
+        """A frame the local eyes have looked at: a flag raises the alarm at once; every `model_look_interval` the
+        model looks too, for what they cannot see."""
         now = self._clock.monotonic()
         counts = isinstance(local, Verdict) and self.evidence.counts(local)
         self._local.add(frame, counts)
+        self._local.answered(local)
         if isinstance(local, Verdict):
-            self._detector_failing = False
             self._engine.count("local_looks")
             self._engine.emit(LocalLooked(local, self._engine.state.value))
-            if counts and self._local.may_trigger(now, local.source) and self._local.enough_flagged():
+            if counts and self._local.may_alarm(now, local):
                 series = self._local.series()
                 self._begin_verification(local, series, quick=local)
                 self._submit(Call.SERIES, series)  # the full series to the model, beside the verification
                 return
             self._prefetch_while_a_change_begins(local, frame)
-        elif local is not None and not self._detector_failing:  # said once; the model's looks go on meanwhile
-            self._detector_failing = True
-            self._logger.warning("Failwatch on-device detector failed, the model's looks go on: %s", local)
-        if self._local.model_look_due(now) and not self._calls:
-            # while the detector fails, the model looks at today's pace: the watch is no blinder than without it
-            every = self._config.interval_between_images if self._detector_failing else self._config.model_look_interval
-            self._local.model_look_in(now, self._pace.next_gap(every, now))
+        if not self._calls and self._local.model_look_now(now, self._pace):
             self._frames = self._local.series()
             self._look_quickly(frame)
 
     def _prefetch_while_a_change_begins(self, local: Verdict, frame: Frame) -> None:
         """While the change eye waits for its looks in a row, the verification's frames are taken (dropped if the
         change does not last), as they are while a quick look is out: its alarm is then no slower to decide."""
-        beginning = local.source == "change" and self._local.may_trigger(frame.captured_at, "change")
-        prefetch = self._round is not None and not self._round.alarmed and not self._calls  # not a quick look's
-        if (
-            beginning
-            and self._round is None
-            and self._config.pipeline_verification
-            and self._config.prefetch_verification
-        ):
-            self._round = VerificationRound(self._config, frame.captured_at, self.evidence.counts)
-        elif not beginning and prefetch:
-            self._round = None
+        beginning = self._local.change_beginning(local, frame.captured_at)
+        if beginning and self._round is None:
+            self._prefetch(frame.captured_at)
+        elif not beginning and self._round is not None and not self._round.alarmed and not self._calls:
+            self._round = None  # the change eye's prefetch (a quick look's is the look's to drop)
 
     def _camera_recovered(self, frame: Frame) -> None:
         if self._engine.state != State.CAMERA_PROBLEM:
@@ -343,8 +319,7 @@ class Detection:
             self._decide_verification()
 
     def _record(self, verdict: Verdict, frames: list[Frame]) -> None:
-        recovered = self._pace.throttled_in_a_row > 0  # no longer "throttled"
-        self._pace.got_through(self._clock.monotonic())
+        recovered = self._pace.got_through(self._clock.monotonic())  # no longer "throttled"
         like = self.evidence.resembles(verdict) if verdict.print_failed else None
         self._engine.verdict_recorded(
             verdict.as_dict(), self.evidence.counts(verdict), like.incident if like else None, recovered
@@ -367,14 +342,10 @@ class Detection:
         verification = self._round
         if verification is None:
             return
-        if not verification.ready_to_analyse():
-            if not self._progress_shown:
-                self._publish_progress()
-            return
-        series = verification.complete_series()
+        series = verification.complete_series() if verification.ready_to_analyse() else []
         for frames in series:
             self._submit(Call.VERIFY, frames)
-        if series or not self._progress_shown:
+        if series or not verification.shown:
             self._publish_progress()
 
     def _decide_verification(self) -> None:
@@ -393,11 +364,7 @@ class Detection:
             self._engine.confirmed(decided.trigger.explanation)
         else:
             self._engine.count("rejected")
-            eye = verification.quick.source if verification.quick is not None else "model"
-            if eye in LOCAL_EYES:
-                wait = self._local.alarm_rejected(now, eye)
-                words = LOCAL_EYES[eye]
-                self._logger.info("Failwatch: %s's alarm was not confirmed; its alarms wait %.0f s", words, wait)
+            self._local.alarm_rejected(now, verification.quick)
         self._engine.emit(decided)
         if self._engine.test_run:
             self._engine.test_run_finished()
@@ -408,5 +375,5 @@ class Detection:
 
     def _publish_progress(self) -> None:
         if self._round is not None:
-            self._progress_shown = True
+            self._round.shown = True
             self._engine.verification_progress(self._round.progress())

@@ -101,7 +101,7 @@ class Engine:
         with self._state_lock:
             self._print_paused = True
             if self._state != State.COOLDOWN:
-                self._detection.pause()
+                self._detection.end_run(keep_frames=True)
                 self.set_state(State.PAUSED, "print paused: monitoring suspended")
 
     def stop(self) -> None:
@@ -153,9 +153,7 @@ class Engine:
 
     def acknowledge(self) -> None:
         with self._state_lock:
-            self._status.acknowledged = True
-            if self._state == State.COOLDOWN:  # seen: no longer news, "FAILURE confirmed" would still shout it
-                self._status.message = "cooldown after the failure you acknowledged: no model calls until it ends"
+            self._status.acknowledge()
             self.emit_status()
 
     def reconfigure(
@@ -254,9 +252,7 @@ class Engine:
 
     def verdict_recorded(self, verdict: dict, counted: bool, like_dismissed: Optional[str], recovered: bool) -> None:
         """A model call came back: errors (or throttles) in a row end, the verdict and its cost are counted."""
-        if (self._status.consecutive_errors or recovered) and self._state == State.WATCHING:
-            self._status.message = "watching"  # no longer "analysis failing" or "throttled"
-        self._status.record_verdict(verdict, counted, like_dismissed, self._clock.time())
+        self._status.record_verdict(verdict, counted, like_dismissed, self._clock.time(), recovered)
 
     def verification_progress(self, progress: Optional[dict]) -> None:
         """The round's progress as the pages show it; None once it is over (told with the next change)."""
@@ -304,23 +300,20 @@ class Engine:
 
     def camera_back(self, now: float) -> None:
         self._logger.info("Failwatch: camera is back")
-        self._status.camera_problem = None
-        self._status.error = ""
+        self._status.camera_problem, self._status.error = None, ""
         self.emit(CameraRecovered())
         self.begin_watching(now, "camera is back, watching")
 
     def throttled(self, error: BaseException, in_a_row: int) -> None:
         """The account's quota refused a routine look: said, not counted towards the error backoff (a farm
         over its quota would otherwise stop watching, and alert, everywhere at once)."""
-        self._status.error = f"model: {error}"
+        self._status.throttled(f"model: {error}", in_a_row)
         if in_a_row == 1 or in_a_row % 30 == 0:
             self._logger.warning(
                 "Failwatch: the model's account quota refused %d look(s) in a row (throttled); "
                 "looking less often until calls get through",
                 in_a_row,
             )
-        if self._state == State.WATCHING:
-            self._status.message = f"watching, but the account's quota refused the last {in_a_row} look(s) (throttled)"
         self.emit_status()
 
     def count_error(self, text: str) -> None:

@@ -46,6 +46,7 @@ class FrameTaker:
         self._executor = executor
         self._on_taken = on_taken  # told (on the camera's thread) when a frame is there: the engine ticks at once
         self._pending: Optional[tuple[Purpose, Future]] = None
+        self._released = True  # the camera was told no frame is due soon
 
     def replace(self, capture: Callable[[], Frame], health: CameraHealth) -> None:
         """Another camera from the next frame on (the settings changed)."""
@@ -53,12 +54,16 @@ class FrameTaker:
 
     def request(self, purpose: Purpose, inspect: Optional[Inspect] = None) -> None:
         """Asks for a frame; `inspect` runs on it on the camera's thread once it is known to be live."""
+        self._released = False
         future = self._executor.submit(self._take, inspect)
         self._pending = (purpose, future)
         future.add_done_callback(lambda _: self._on_taken())
 
     def release(self) -> None:
-        """No frame is due soon: a camera that holds a stream open (RTSP) closes it now."""
+        """No frame is due soon: a camera that holds a stream open (RTSP) closes it now (told once)."""
+        if self._released:
+            return
+        self._released = True
         release = getattr(self._capture, "release", None)
         if release is not None and self._pending is None:
             release()

@@ -9,9 +9,8 @@ A flagged frame starts at once what a failing quick look starts — the full ser
 taken `interval_between_images` apart, and the verification — with no cloud call first. Offline (the
 detector judges the series too, 2 flagged frames of N), the alarm waits for a second flagged frame among
 the newest N and its series is those newest frames: a series reaching back before the onset would be
-rejected by the same rule that judges it. The vision
-model's quick look goes on every `model_look_interval` seconds as the safety net for what the detector
-was not trained to see (detachment, a layer shift).
+rejected by the same rule that judges it. The vision model's quick look goes on every `model_look_interval`
+seconds as the safety net for what neither eye sees.
 
 An eye that keeps flagging a look-alike must not cost more than today: after an alarm it raised is rejected, its
 triggers wait `MUTE_FIRST` seconds, twice as long after each further rejection, up to `MUTE_MAX` (a persistent
@@ -22,14 +21,16 @@ blind the change eye. A confirmed failure ends them.
 
 from __future__ import annotations
 
-from typing import Optional, Protocol
+import logging
+from typing import Optional, Protocol, Union
 
 from ..analysis.picture_change import PictureChange
 from ..analysis.verdict import Verdict
 from ..config import FailwatchConfig
 from ..frame import Frame
+from .pacing import LookPace
 
-MUTE_FIRST = 60.0  # seconds the detector's triggers wait after the first of its alarms is rejected
+MUTE_FIRST = 60.0  # seconds an eye's triggers wait after the first of its alarms is rejected
 MUTE_MAX = 15 * 60.0
 LOCAL_EYES = {"detector": "the on-device detector", "change": "the picture-change eye"}
 
@@ -44,9 +45,11 @@ class Detector(Protocol):
 
 
 class LocalLooks:
-    def __init__(self, config: FailwatchConfig, detector: Optional[Detector]):
+    def __init__(self, config: FailwatchConfig, detector: Optional[Detector], logger: logging.Logger):
         self._config = config
         self.detector = detector
+        self._logger = logger
+        self._detector_failing = False  # said once in the log, not at every frame
         # the frames of the last series' span, each with whether the detector flagged it: the series is picked here
         self._history: list[tuple[Frame, bool]] = []
         self._changes = PictureChange()
@@ -123,24 +126,45 @@ class LocalLooks:
 
     # ----- the triggers and the safety net -----
 
-    def may_trigger(self, now: float, eye: str) -> bool:
-        return now >= self._muted_until[eye]
+    def answered(self, local: Union[Verdict, Exception, None]) -> None:
+        """What the local eyes made of a frame: a detector that fails is said once (the model's looks go on)."""
+        if isinstance(local, Exception) and not self._detector_failing:
+            self._logger.warning("Failwatch on-device detector failed, the model's looks go on: %s", local)
+        self._detector_failing = isinstance(local, Exception)
 
-    def alarm_rejected(self, now: float, eye: str) -> float:
-        """An alarm that local `eye` raised was not confirmed: its triggers wait; returns for how long."""
+    def may_alarm(self, now: float, local: Verdict) -> bool:
+        """Whether a flag of a local eye raises the alarm now (not while the eye waits after a rejected one)."""
+        return now >= self._muted_until[local.source] and self.enough_flagged()
+
+    def change_beginning(self, local: Verdict, now: float) -> bool:
+        """The change eye sees a change that may be raised once it has lasted its looks in a row."""
+        return local.source == "change" and now >= self._muted_until["change"]
+
+    def alarm_rejected(self, now: float, quick: Optional[Verdict]) -> None:
+        """An alarm was not confirmed: if a local eye raised it (`quick`), that eye's alarms wait, twice as long
+        after each one; a rejected change is the print's own."""
+        eye = quick.source if quick is not None else "model"
+        if eye not in LOCAL_EYES:
+            return
         if eye == "change":
             self._changes.dismiss_last()
         wait = self._mute[eye]
         self._muted_until[eye] = now + wait
         self._mute[eye] = min(MUTE_MAX, wait * 2)
-        return wait
+        self._logger.info("Failwatch: %s's alarm was not confirmed; its alarms wait %.0f s", LOCAL_EYES[eye], wait)
 
     def alarm_confirmed(self) -> None:
         self._mute = dict.fromkeys(LOCAL_EYES, MUTE_FIRST)
         self._muted_until = dict.fromkeys(LOCAL_EYES, 0.0)
 
-    def model_look_due(self, now: float) -> bool:
-        return not self.offline and now >= self._next_model_look
+    def model_look_now(self, now: float, pace: LookPace) -> bool:
+        """Whether the model's safety-net look is due now; if so, the next is scheduled (later while the account's
+        quota is spent; at today's pace while the detector fails: the watch is no blinder than without it)."""
+        if self.offline or now < self._next_model_look:
+            return False
+        every = self._config.interval_between_images if self._detector_failing else self._config.model_look_interval
+        self.model_look_in(now, pace.next_gap(every, now))
+        return True
 
     def model_look_in(self, now: float, seconds: float) -> None:
         """The next safety-net look comes `seconds` from now."""

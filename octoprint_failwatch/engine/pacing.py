@@ -71,7 +71,9 @@ class LookPace:
         self.throttled_in_a_row += 1
         self._pace, self._since = min(MAX_PACE, pace * 2), now
 
-    def got_through(self, now: float) -> None:
+    def got_through(self, now: float) -> bool:
+        """A look got through; True if looks were refused (throttled) until it."""
+        recovered = self.throttled_in_a_row > 0
         pace = self.pace(now)
         if pace >= NORMAL_PACE_BELOW:
             self._normal_pace_since = None
@@ -79,3 +81,4 @@ class LookPace:
             self._normal_pace_since = now
         self.throttled_in_a_row = 0
         self._pace, self._since = max(1.0, pace - RECOVERY_PER_LOOK), now
+        return recovered

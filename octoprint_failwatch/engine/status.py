@@ -77,8 +77,13 @@ class Status:
     verification: Optional[dict] = None
     counters: dict = field(default_factory=_counters)
 
-    def record_verdict(self, verdict: dict, counted: bool, like_dismissed: Optional[str], wall_time: float) -> None:
-        """A model call came back: errors in a row end, the verdict and what it cost are counted."""
+    def record_verdict(
+        self, verdict: dict, counted: bool, like_dismissed: Optional[str], wall_time: float, recovered: bool = False
+    ) -> None:
+        """A model call came back: errors (or, `recovered`, throttles) in a row end, the verdict and what it cost are
+        counted."""
+        if (self.consecutive_errors or recovered) and self.state == State.WATCHING.value:
+            self.message = "watching"  # no longer "analysis failing" or "throttled"
         if like_dismissed is not None:
             self.counters["like_dismissed"] += 1
         self.consecutive_errors = 0
@@ -88,6 +93,18 @@ class Status:
         self.counters["input_tokens"] += verdict["input_tokens"]
         self.counters["output_tokens"] += verdict["output_tokens"]
         self.counters["cost_usd"] += verdict["cost_usd"]
+
+    def throttled(self, text: str, in_a_row: int) -> None:
+        """The account's quota refused a routine look (`in_a_row` of them): said while watching."""
+        self.error = text
+        if self.state == State.WATCHING.value:
+            self.message = f"watching, but the account's quota refused the last {in_a_row} look(s) (throttled)"
+
+    def acknowledge(self) -> None:
+        """The user saw the failure: in a cooldown, "FAILURE confirmed" is no longer news to shout."""
+        self.acknowledged = True
+        if self.state == State.COOLDOWN.value:
+            self.message = "cooldown after the failure you acknowledged: no model calls until it ends"
 
     def count_error(self, text: str) -> int:
         """A model or camera call failed; returns how many have failed in a row."""

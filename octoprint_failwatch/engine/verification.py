@@ -10,8 +10,9 @@ round ends as soon as that is reached, or as soon as it can no longer be.
 Frames are cheap and model calls are not: while a quick look is still with the model, the round's
 frames are already being taken (a prefetch). If the look comes back healthy they are dropped; if it
 says "failed", verification is already under way. Its series go to the model at once when the look is
-sure (a failure likelihood of EARLY_CONFIDENCE or more); a doubtful look's verification waits for the
-full series' verdict, so a false alarm it rejects costs no verification calls.
+sure (a failure likelihood of EARLY_CONFIDENCE or more, or a change of the picture that lasted its looks in a row);
+a doubtful look's verification waits for the full series' verdict, so a false alarm it rejects costs no
+verification calls.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class VerificationRound:
         self.results: list[Optional[Verdict]] = []  # None = the call failed
         self.frames: list[list[Frame]] = []  # the series behind each result
         self.series_captured = 0
+        self.shown = False  # its progress is in the status the pages read
         self._buckets: list[list[Frame]] = [[] for _ in range(config.verification_series)]
         self._complete: list[list[Frame]] = []  # series captured and not yet handed out for analysis
         self._frames_taken = 0
@@ -66,9 +68,13 @@ class VerificationRound:
     # ----- frames -----
 
     def ready_to_analyse(self) -> bool:
-        """Whether complete series may go to the model now (not while a doubtful look's series is out)."""
+        """Whether complete series may go to the model now (not while a doubtful look's series is out). A change of
+        the picture is no doubtful look: it lasted its looks in a row before it was raised."""
+        quick = self.quick
         return self.series_check is True or (
-            self.quick is not None and self.series_check is None and self.quick.confidence >= EARLY_CONFIDENCE
+            quick is not None
+            and self.series_check is None
+            and (quick.confidence >= EARLY_CONFIDENCE or quick.source == "change")
         )
 
     def all_captured(self) -> bool:
