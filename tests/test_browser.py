@@ -142,6 +142,10 @@ def test_the_navbar_goes_idle_watching_failure_and_the_notice_carries_its_action
     notice.locator("button", has_text="Open").click()
     expect(page.locator("#tab_plugin_failwatch")).to_be_visible()
     expect(page.locator(".failwatch-incidents")).to_contain_text("Failure confirmed", timeout=30_000)
+    # which eye raised it: at the defaults, the model's quick look
+    expect(page.locator(".failwatch-incident").first.locator(".failwatch-raised-by")).to_have_text(
+        "raised by the model's quick look"
+    )
     # the notice never covers the incident list (its label buttons are at the right edge)
     listed, shown = page.locator(".failwatch-incidents").bounding_box(), notice.bounding_box()
     assert listed["x"] + listed["width"] <= shown["x"], (listed, shown)

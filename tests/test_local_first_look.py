@@ -120,3 +120,38 @@ def test_the_offline_watch_makes_no_quick_looks_of_its_own():
     # the alarm waited for a second flagged frame, so its series (the newest frames) was not rejected by its own rule
     assert h.named("verification_rejected") == []
     assert sum(frame.captured_at >= 1120 for frame in h.model.calls[0]) >= 2  # frames of the onset, flagged
+
+
+def test_a_part_knocked_off_is_raised_by_the_picture_change_eye_said_in_the_status_and_confirmed_by_the_model():
+    from demo.scene import shows_leftover
+
+    # the detector sees no strands in it; the model knows a part lying where it was not printed
+    h = Harness(ScriptedModel(lambda n, frames: shows_leftover(frames[-1].jpeg)), latency=3.0, detector=SceneDetector())
+    h.engine.start()
+    h.run(200)  # past the change eye's learning: a healthy print, its head moving
+    assert h.named("failure_detected") == []
+    h.camera.scene = "leftover"  # the part gone from the middle, one lying on the left
+    h.run(40)
+    detected = h.named("failure_detected")
+    assert len(detected) == 1 and detected[0][1].verdict.source == "change"
+    assert detected[0][0] - 1200 <= 6.1  # three looks 2 s apart
+    said = [event.status["message"] for _, event in h.named("status") if event.status["state"] == "verifying"]
+    assert said and said[0] == "possible failure seen by the picture-change eye, verifying"
+    confirmed = h.named("failure_confirmed")
+    assert len(confirmed) == 1 and confirmed[0][1].quick.source == "change"
+    assert confirmed[0][0] - 1200 < 13  # the verification's frames were taken while the change lasted its looks
+
+
+def test_a_rejected_picture_change_waits_alone_the_detector_still_raises_its_alarm_at_once():
+    h = Harness(sees_the_scene(), latency=1.0, detector=SceneDetector())
+    h.engine.start()
+    h.run(200)
+    h.camera.scene = "leftover"  # a change the model calls healthy: rejected, its blocks the print's own
+    h.run(60)
+    rejected = h.named("verification_rejected")
+    assert len(rejected) == 1 and rejected[0][1].quick.source == "change"
+    h.camera.scene = "failed"  # strands: the detector's flag is not muted by the change eye's rejection
+    h.run(30)
+    detected = h.named("failure_detected")
+    assert detected[-1][1].verdict.source == "detector" and detected[-1][0] - 1260 <= 2.1
+    assert len(h.named("failure_confirmed")) == 1
