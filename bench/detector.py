@@ -169,7 +169,22 @@ def detector_speed(nanny) -> dict:
         detector.inspect(photos[0])  # the first run allocates
         times = [detector.inspect(jpeg).ms for _ in range(5) for jpeg in photos.values()]
         figures[label] = (median(times), max(times))
+    figures["the picture-change eye"] = change_eye_speed(moving_frames(nanny.photo(WORKING), WORKING, 150, draw=9))
     return figures
+
+
+def change_eye_speed(frames: list) -> tuple[float, float]:
+    """ms per look of the picture-change eye, a look every 2 s, once it holds a full window of frames to compare."""
+    from octoprint_failwatch.analysis.picture_change import PictureChange
+    from octoprint_failwatch.frame import Frame
+
+    eye, times = PictureChange(), []
+    for number, jpeg in enumerate(frames * 2):  # 10 minutes: the window (5 min) full for the second half
+        started = time.perf_counter()
+        eye.observe(Frame(jpeg, number * 2.0, number * 2.0))
+        if number >= len(frames):
+            times.append((time.perf_counter() - started) * 1000)
+    return median(times), max(times)
 
 
 MEMORY_PROBE = """
@@ -317,7 +332,7 @@ def report(healthy: Optional[dict], onsets: list, missed: dict, speed: dict, mem
         f"the detector alone adds {memory:.0f} MiB to a process (its runtime, NumPy, the model; measured apart: "
         "the RSS of two OctoPrints differs by more than that from run to run)"
     )
-    print("\nThe detector alone, ms per frame (decode, crop, resize, inference), one thread:")
+    print("\nThe local eyes alone, ms per frame (the detector: decode, crop, resize, inference), one thread:")
     for label, (p50, worst) in speed.items():
         print(f"  {label:<24} p50 {p50:>5.1f}   worst {worst:>5.1f}")
 

@@ -7,8 +7,10 @@ The recordings (fetched with pip as the tests do, nothing tuned to them): each p
 it — its own sensor noise and exposure drift every frame, a frame every 2 s, `pause` on failure. Healthy prints:
 photos 2 and 4, and photo 1, a draped organic print the detector scores as spaghetti (the look-alike every
 detector user meets). Failing prints: a healthy photo, then from `--onset` minutes a spaghetti photo (0, 3, 5, 6).
-The model is the local Converse stand-in through real boto3, right on these photos: "failed" when the newest image
-is nearest to a spaghetti photo (bench/detector.py's PhotoJudge) — it never runs the detector.
+A working printer too (photo 4 with its head and bed moving, `demo.printnanny_motion`: 60 frames served in turn):
+healthy, and with the failures the detector was not trained for from `--onset` minutes (the part knocked loose,
+swept off, a layer shift). The model is the local Converse stand-in through real boto3, right on these pictures
+(`demo.photo_judge`) — it never runs the detector.
 Run: .venv/bin/python -m bench.judgment [--minutes 20] [--onset 10] [--latency 3]
 """
 
@@ -21,9 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.detector import PhotoJudge
 from demo.model_server import ModelServer
-from demo.printnanny import SPAGHETTI, fetch, write_recording
+from demo.photo_judge import PhotoJudge
+from demo.printnanny import SPAGHETTI, fetch, write_frames, write_recording
+from demo.printnanny_motion import UNTRAINED, failed_photo, moving_frames
 from octoprint_failwatch.config import raw_from_environment
 from octoprint_failwatch.evaluation.recordings import load_dataset
 from octoprint_failwatch.evaluation.replay import evaluate
@@ -32,6 +35,8 @@ from octoprint_failwatch.evaluation.report import print_table
 INTERVAL = 2.0
 HEALTHY_PRINTS = {"healthy-2": 2, "healthy-4": 4, "organic-1": 1}
 FAILING_PRINTS = {"spaghetti-0": (2, 0), "spaghetti-3": (4, 3), "spaghetti-5": (2, 5), "spaghetti-6": (4, 6)}
+WORKING = 4  # the photo a working printer is made of
+CYCLE = 60  # distinct frames of a working printer, served in turn
 GROUPS = (
     "failure_action=pause",
     "failure_action=pause,local_detector=printnanny",
@@ -39,20 +44,39 @@ GROUPS = (
 )
 
 
-def build(folder: Path, minutes: float, onset: float) -> Path:
+def working_printer(nanny) -> dict:
+    """A working printer's frames, healthy and with each failure the detector was not trained for."""
+    photo = nanny.photo(WORKING)
+    frames = {"healthy": moving_frames(photo, WORKING, CYCLE, draw=1)}
+    for number, kind in enumerate(UNTRAINED):
+        frames[kind] = moving_frames(failed_photo(photo, WORKING, kind), WORKING, CYCLE, draw=2 + number)
+    return frames
+
+
+def cycled(frames: list, count: int) -> list:
+    return [frames[index % len(frames)] for index in range(count)]
+
+
+def build(folder: Path, minutes: float, onset: float, working: dict) -> Path:
     nanny = fetch()
     frames, before = round(minutes * 60 / INTERVAL), round(onset * 60 / INTERVAL)
     labels = []
+    write_frames(folder / "working-4", cycled(working["healthy"], frames))
+    labels.append({"print": "working-4", "frames": "working-4", "frame_interval": INTERVAL, "onset": None})
+    for step, kind in enumerate(UNTRAINED):
+        start = before + 2 * step
+        name = f"{kind}-4"
+        write_frames(folder / name, cycled(working["healthy"], start) + cycled(working[kind], frames - start))
+        labels.append({"print": name, "frames": name, "frame_interval": INTERVAL, "onset": start * INTERVAL})
     for draw, (name, photo) in enumerate(HEALTHY_PRINTS.items()):
         write_recording(folder / name, [(photo, frames)], nanny, draw)
-        labels.append(
-            {"print": name, "frames": name, "frame_interval": INTERVAL, "onset": None, "print_time_at_start": 600}
-        )
+        labels.append({"print": name, "frames": name, "frame_interval": INTERVAL, "onset": None})
     for step, (name, (healthy, failed)) in enumerate(FAILING_PRINTS.items()):
         start = before + 2 * step  # onsets 4 s apart: spread over the 10 s between the defaults' looks
         write_recording(folder / name, [(healthy, start), (failed, frames - start)], nanny, 10 + step)
         entry = {"print": name, "frames": name, "frame_interval": INTERVAL, "onset": start * INTERVAL}
-        labels.append({**entry, "print_time_at_start": 600})
+        labels.append(entry)
+    labels = [{**entry, "print_time_at_start": 600} for entry in labels]
     (folder / "labels.json").write_text(json.dumps(labels, indent=1))
     return folder
 
@@ -64,15 +88,21 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=3.0, help="simulated seconds a model call takes")
     args = parser.parse_args()
     nanny = fetch()
+    working = working_printer(nanny)
     model = ModelServer().start()
-    model.judge = PhotoJudge(nanny.photos, SPAGHETTI)
+    model.judge = PhotoJudge(
+        [
+            *((jpeg, number in SPAGHETTI) for number, jpeg in nanny.photos.items()),
+            *((jpeg, kind != "healthy") for kind, frames in working.items() for jpeg in frames),
+        ]
+    )
     try:
         with tempfile.TemporaryDirectory(prefix="failwatch-judgment-") as scratch:
             os.environ["XDG_CACHE_HOME"] = str(nanny.cache.parent / "xdg")  # where the replay finds the detector
             (nanny.cache.parent / "xdg").mkdir(exist_ok=True)
             if not (nanny.cache.parent / "xdg" / "failwatch").exists():
                 (nanny.cache.parent / "xdg" / "failwatch").symlink_to(nanny.cache)
-            dataset = load_dataset(build(Path(scratch), args.minutes, args.onset))
+            dataset = load_dataset(build(Path(scratch), args.minutes, args.onset, working))
             base = raw_from_environment(
                 {
                     "INFERENCE_PROFILE_ARN": "us.amazon.nova-lite-v1:0",

@@ -48,7 +48,7 @@ FLAT_CONTRAST = 4.0  # grey levels: a near-uniform picture's noise is not stretc
 
 
 @dataclass(frozen=True)
-class Change:
+class ChangeSeen:
     """A change of the picture beyond the print's growth, in the same blocks for `looks` looks in a row: raised at
     `IN_A_ROW`, beginning before."""
 
@@ -104,7 +104,7 @@ class PictureChange:
             self._kept, self._row, self._last_look, self._gap = [], [], None, 0.0
             self._restlessness, self._judged = None, 0
 
-    def observe(self, frame: Frame, roi: Optional[tuple[float, float, float, float]] = None) -> Optional[Change]:
+    def observe(self, frame: Frame, roi: Optional[tuple[float, float, float, float]] = None) -> Optional[ChangeSeen]:
         """The change this frame shows, if any; None too for a frame that cannot be read."""
         thumbnail = _thumbnail(frame.jpeg, roi)
         if thumbnail is None:
@@ -129,7 +129,7 @@ class PictureChange:
             return None
         columns = steady.nonzero()[1]
         middle = (float(columns.mean()) + 0.5) / steady.shape[1]
-        return Change(share=int(steady.sum()) / steady.size, middle=middle, looks=looks)
+        return ChangeSeen(share=int(steady.sum()) / steady.size, middle=middle, looks=looks)
 
     def _calm(self, changed):
         """The changed blocks that were calm until now; each look's changes count in the blocks' restlessness."""
