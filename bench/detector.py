@@ -23,7 +23,7 @@ eye and the model's look every 30 s are for. Their onsets come `UNTRAINED_SETTLE
 change eye learns the picture for its first minute and a half. Which eye raised each local alarm is counted. Last,
 the detector alone in this process: ms per frame on the 7 photos (as they are, and at 1280x720), and the memory it
 adds.
-Run: .venv/bin/python -m bench.detector [--onsets 8] [--missed 6] [--latency 3] [--healthy 300]
+Run: .venv/bin/python -m bench.detector [--onsets 8] [--missed 6] [--latency 3] [--healthy 300] [--kinds moved ...]
 """
 
 from __future__ import annotations
@@ -229,6 +229,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=3.0)
     parser.add_argument("--missed", type=int, default=6)
     parser.add_argument("--healthy", type=float, default=300.0)
+    parser.add_argument("--kinds", nargs="+", choices=UNTRAINED, default=UNTRAINED, help="the untrained failures")
     args = parser.parse_args()
     nanny = fetch()
     spaghetti = [nanny.photo(n) for n in (0, 6)]
@@ -249,7 +250,7 @@ def main() -> None:
     cameras = {name: CameraServer().start() for name in NAMES}
     servers: dict[str, OctoPrintServer] = {}
     onsets: list = []
-    missed: dict = {kind: [] for kind in UNTRAINED}
+    missed: dict = {kind: [] for kind in args.kinds}
     healthy_figures = None
     try:
         with tempfile.TemporaryDirectory(prefix="failwatch-detector-") as folder:
@@ -272,7 +273,7 @@ def main() -> None:
                     flush=True,
                 )
             runs = [(onsets, args.onsets, spaghetti, "spaghetti", SETTLE)]
-            runs += [(missed[kind], args.missed, untrained[kind], kind, UNTRAINED_SETTLE) for kind in UNTRAINED]
+            runs += [(missed[kind], args.missed, untrained[kind], kind, UNTRAINED_SETTLE) for kind in args.kinds]
             for results, count, failure, what, settle in runs:
                 for number in range(1, count + 1):
                     delay = (number - 0.5) / count * BASELINE_CYCLE

@@ -21,7 +21,7 @@ ROWS = (  # (key in the overall report, words, digits)
     ("onset_to_confirmed_p90", "onset -> confirmed p90 (s)", 1),
     ("onset_to_confirmed_max", "onset -> confirmed max (s)", 1),
     ("alarms_raised_by_detector", "alarms raised by the detector", 0),
-    ("alarms_raised_by_change", "alarms raised by a picture change", 0),
+    ("alarms_raised_by_change", "alarms raised by the change eye", 0),
     ("alarms_raised_by_model", "alarms raised by the model", 0),
     ("calls", "model calls", 0),
     ("healthy_calls_per_print_hour", "calls / healthy print-h", 1),
