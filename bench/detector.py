@@ -43,9 +43,9 @@ from bench.e2e import BaselinePolicy
 from demo.camera_server import CameraServer
 from demo.model_server import ModelServer
 from demo.octoprint_instance import OctoPrintServer, wait_for
-from demo.photo_judge import PhotoJudge
-from demo.printnanny import SPAGHETTI, fetch
-from demo.printnanny_motion import UNTRAINED, failed_photo, moving_frames
+from demo.photo_judge import printnanny_judge
+from demo.printnanny import fetch
+from demo.printnanny_motion import UNTRAINED, WORKING, moving_frames, working_printer
 from octoprint_failwatch.config import build_config
 
 MODEL = "us.amazon.nova-lite-v1:0"
@@ -54,7 +54,6 @@ KEYS = {"local": "AKIAFAILWATCHLOCAL", "failwatch": "AKIAFAILWATCHDEFAULT", "bas
 BASELINE_CYCLE = 24.4  # s between the baseline's judged pictures at 3 s (bench/e2e.py): onsets are spread over it
 SETTLE = 12.0  # s after every policy has had a verdict before an onset
 UNTRAINED_SETTLE = 100.0  # s before an untrained failure's onset: past the change eye's learning
-WORKING = 4  # the healthy photo a working printer is made of (its part is big enough to be knocked loose)
 FRAMES = 60  # frames of each picture the cameras serve in turn
 
 
@@ -233,20 +232,11 @@ def main() -> None:
     args = parser.parse_args()
     nanny = fetch()
     spaghetti = [nanny.photo(n) for n in (0, 6)]
-    healthy = moving_frames(nanny.photo(WORKING), WORKING, FRAMES, draw=1)
-    untrained = {
-        kind: moving_frames(failed_photo(nanny.photo(WORKING), WORKING, kind), WORKING, FRAMES, draw=2 + number)
-        for number, kind in enumerate(UNTRAINED)
-    }
+    working = working_printer(nanny.photo(WORKING), FRAMES)
+    healthy = working["healthy"]
     model = ModelServer().start()
     model.latency = args.latency
-    model.judge = PhotoJudge(
-        [
-            *((jpeg, False) for jpeg in healthy),
-            *((jpeg, number in SPAGHETTI) for number, jpeg in nanny.photos.items()),
-            *((jpeg, True) for frames in untrained.values() for jpeg in frames),
-        ]
-    )
+    model.judge = printnanny_judge(nanny.photos, working)
     cameras = {name: CameraServer().start() for name in NAMES}
     servers: dict[str, OctoPrintServer] = {}
     onsets: list = []
@@ -273,7 +263,7 @@ def main() -> None:
                     flush=True,
                 )
             runs = [(onsets, args.onsets, spaghetti, "spaghetti", SETTLE)]
-            runs += [(missed[kind], args.missed, untrained[kind], kind, UNTRAINED_SETTLE) for kind in args.kinds]
+            runs += [(missed[kind], args.missed, working[kind], kind, UNTRAINED_SETTLE) for kind in args.kinds]
             for results, count, failure, what, settle in runs:
                 for number in range(1, count + 1):
                     delay = (number - 0.5) / count * BASELINE_CYCLE

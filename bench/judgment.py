@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 from demo.model_server import ModelServer
-from demo.photo_judge import PhotoJudge
-from demo.printnanny import SPAGHETTI, fetch, write_frames, write_recording
-from demo.printnanny_motion import UNTRAINED, failed_photo, moving_frames
+from demo.photo_judge import printnanny_judge
+from demo.printnanny import fetch, write_frames, write_recording
+from demo.printnanny_motion import UNTRAINED, WORKING, working_printer
 from octoprint_failwatch.config import raw_from_environment
 from octoprint_failwatch.evaluation.recordings import load_dataset
 from octoprint_failwatch.evaluation.replay import evaluate
@@ -35,22 +35,12 @@ from octoprint_failwatch.evaluation.report import print_table
 INTERVAL = 2.0
 HEALTHY_PRINTS = {"healthy-2": 2, "healthy-4": 4, "organic-1": 1}
 FAILING_PRINTS = {"spaghetti-0": (2, 0), "spaghetti-3": (4, 3), "spaghetti-5": (2, 5), "spaghetti-6": (4, 6)}
-WORKING = 4  # the photo a working printer is made of
 CYCLE = 60  # distinct frames of a working printer, served in turn
 GROUPS = (
     "failure_action=pause",
     "failure_action=pause,local_detector=printnanny",
     "failure_action=pause,model_backend=local,local_detector=printnanny",
 )
-
-
-def working_printer(nanny) -> dict:
-    """A working printer's frames, healthy and with each failure the detector was not trained for."""
-    photo = nanny.photo(WORKING)
-    frames = {"healthy": moving_frames(photo, WORKING, CYCLE, draw=1)}
-    for number, kind in enumerate(UNTRAINED):
-        frames[kind] = moving_frames(failed_photo(photo, WORKING, kind), WORKING, CYCLE, draw=2 + number)
-    return frames
 
 
 def cycled(frames: list, count: int) -> list:
@@ -88,14 +78,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=3.0, help="simulated seconds a model call takes")
     args = parser.parse_args()
     nanny = fetch()
-    working = working_printer(nanny)
+    working = working_printer(nanny.photo(WORKING), CYCLE)
     model = ModelServer().start()
-    model.judge = PhotoJudge(
-        [
-            *((jpeg, number in SPAGHETTI) for number, jpeg in nanny.photos.items()),
-            *((jpeg, kind != "healthy") for kind, frames in working.items() for jpeg in frames),
-        ]
-    )
+    model.judge = printnanny_judge(nanny.photos, working)
     try:
         with tempfile.TemporaryDirectory(prefix="failwatch-judgment-") as scratch:
             os.environ["XDG_CACHE_HOME"] = str(nanny.cache.parent / "xdg")  # where the replay finds the detector

@@ -11,6 +11,8 @@ from typing import Iterable
 
 from PIL import Image
 
+from demo.printnanny import SPAGHETTI
+
 
 def thumbnail(jpeg: bytes) -> list[int]:
     image = Image.open(io.BytesIO(jpeg))
@@ -28,3 +30,14 @@ class PhotoJudge:
         except Exception:
             return False
         return min(self._known, key=lambda known: sum(abs(a - b) for a, b in zip(known[0], seen)))[1]
+
+
+def printnanny_judge(photos: dict[int, bytes], working: dict[str, list[bytes]]) -> PhotoJudge:
+    """Right on PrintNanny's photos (its spaghetti ones failed) and on a working printer's frames
+    (`printnanny_motion.working_printer`: all but the healthy ones failed)."""
+    return PhotoJudge(
+        [
+            *((jpeg, number in SPAGHETTI) for number, jpeg in photos.items()),
+            *((jpeg, kind != "healthy") for kind, frames in working.items() for jpeg in frames),
+        ]
+    )

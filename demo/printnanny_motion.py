@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass
 
 UNTRAINED = ("moved", "swept", "layer_shift")
+WORKING = 4  # the healthy photo a working printer is made of (its part is big enough to be knocked loose)
 
 
 @dataclass(frozen=True)
@@ -94,3 +95,11 @@ def failed_photo(photo: bytes, number: int, kind: str, width: int = 640) -> byte
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90)
     return out.getvalue()
+
+
+def working_printer(photo: bytes, count: int) -> dict[str, list[bytes]]:
+    """`count` frames of a working printer made of photo WORKING: "healthy", and with each failure of UNTRAINED."""
+    frames = {"healthy": moving_frames(photo, WORKING, count, draw=1)}
+    for number, kind in enumerate(UNTRAINED):
+        frames[kind] = moving_frames(failed_photo(photo, WORKING, kind), WORKING, count, draw=2 + number)
+    return frames
