@@ -285,7 +285,8 @@ class OctoPrintServer:
 
             gcode = with_thumbnail(gcode, drawn_part(300), 300, 300)
         self.upload(name, gcode, select=True, start=True)
-        wait_for(lambda: self.job_state().startswith("Printing"), 60, "the print to start")
+        # A bed check that holds the print may pause it within a poll of its start: paused counts as started.
+        wait_for(lambda: self.job_state().startswith(("Printing", "Pausing", "Paused")), 60, "the print to start")
 
     def cancel_print(self) -> None:
         self.api("POST", "/api/job", json={"command": "cancel"})
