@@ -1,6 +1,7 @@
 """The on-device detector in a real OctoPrint: PrintNanny's model on its real photos, served by an HTTP snapshot
 camera, watching a print on the virtual printer and pausing it — with the vision model (the local Bedrock
-stand-in, through boto3) as the judge, and with no cloud at all."""
+stand-in, through boto3) as the judge, and with no cloud at all. Beside it the picture-change eye: a part knocked
+loose on a working printer (its head and bed moving), which the detector does not see, is raised and paused."""
 
 from __future__ import annotations
 
@@ -116,3 +117,48 @@ def test_test_connection_offline_asks_the_on_device_detector_once_with_no_cloud_
     assert answer["ok"] is True, answer
     assert answer["verdict"]["model"] == "on-device detector" and answer["verdict"]["print_failed"] is False
     assert len(model.converse_requests) == before
+
+
+def test_a_part_knocked_loose_is_raised_by_the_picture_change_eye_confirmed_by_the_model_and_paused(
+    detector_on, printnanny, camera, model
+):
+    from demo.photo_judge import PhotoJudge
+    from demo.printnanny_motion import WORKING, failed_photo, moving_frames
+    from octoprint_failwatch.analysis.picture_change import KEEP_EVERY, LEARNING_LOOKS, MIN_HELD, SETTLE
+
+    octoprint = detector_on
+    photo = printnanny.photo(WORKING)
+    healthy = moving_frames(photo, WORKING, 40, draw=1)  # a working printer: its head and bed move every frame
+    moved = moving_frames(failed_photo(photo, WORKING, "moved"), WORKING, 40, draw=2)  # the part knocked aside
+    model.verdict = "scene"  # the model judges each picture; the detector sees no strands in either
+    model.judge = PhotoJudge([*((jpeg, False) for jpeg in healthy), *((jpeg, True) for jpeg in moved)])
+    try:
+        camera.show_photos(healthy)
+        octoprint.save_settings(DETECTOR_SETTINGS)
+        detector_ready(octoprint)
+        octoprint.start_print()
+        octoprint.wait_for_state("watching")
+        looks = octoprint.plugin_status()["counters"]["local_looks"]
+        # a look a second: the eye holds frames SETTLE s old, then learns which blocks of the picture are restless
+        learning = SETTLE + MIN_HELD * KEEP_EVERY + LEARNING_LOOKS + 10
+        wait_for(
+            lambda: octoprint.plugin_status()["counters"]["local_looks"] >= looks + learning,
+            3 * learning,
+            "the picture-change eye to learn the picture",
+        )
+        status = octoprint.plugin_status()
+        assert status["state"] == "watching" and status["counters"]["confirmed"] == 0  # moving, nothing failed
+        before = len(model.converse_requests)
+
+        camera.show_photos(moved)
+        status = octoprint.wait_for_state("cooldown", timeout=60)
+        assert status["counters"]["confirmed"] == 1 and status["last_failure"]["action"] == "paused"
+        wait_for(lambda: octoprint.job_state() == "Paused", 30, "the print to be paused")
+        after = model.converse_requests[before:]
+        assert after and not after[0]["quick"]  # the change eye's alarm went straight to the full series
+        incident = octoprint.failwatch("GET", "incidents").json()["incidents"][0]
+        assert incident["quick"]["source"] == "change"
+        assert incident["quick"]["explanation"].startswith("the picture changed beyond the print's own growth")
+        octoprint.cancel_print()
+    finally:
+        model.judge = None
