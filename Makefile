@@ -28,7 +28,7 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 # the declared minimum versions on Python 3.9 (with OctoPrint 1.9 and OctoPrint-MQTT) and the newest on 3.13
 compat:
