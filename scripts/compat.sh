@@ -15,8 +15,10 @@ MINIMUMS=("OctoPrint==1.9.3" "boto3==1.34.116" "botocore==1.34.116" "paho-mqtt==
           "websocket-client==1.8.0")
 # no browser here (test_browser) and no package build (test_packaging): the main test run has both
 # in each, the real parts once: OctoPrint, and the daemon through a real Moonraker (the rest of both in the main run)
+# nor the eight simulated print hours of tests/test_reliability.py (two minutes each run): the main run keeps them
 TESTS=(tests -p no:cacheprovider -q --ignore=tests/test_browser.py --ignore=tests/test_packaging.py
-       --ignore=tests/test_restart.py --ignore=tests/test_fleet.py --ignore=tests/test_klipper.py -m "not octoprint")
+       --ignore=tests/test_restart.py --ignore=tests/test_fleet.py --ignore=tests/test_klipper.py -m "not octoprint"
+       --deselect tests/test_reliability.py::test_eight_print_hours_with_a_fault_mix_keep_threads_sockets_and_memory_flat)
 REAL_PARTS=(tests/test_octoprint_plugin.py::test_a_failure_on_camera_is_verified_then_the_print_is_paused
             tests/test_klipper.py::test_a_klipper_print_is_watched_while_it_prints_and_a_failure_pauses_it_through_moonraker)
 
