@@ -23,12 +23,12 @@ def photo_model(model):
     model.judge = None
 
 
-def changes_seen(frames: list[bytes], eye=None) -> list[tuple[int, object]]:
-    """(look number, change) for every look of `frames`, taken INTERVAL seconds apart, that raised a change (not one
-    that is only beginning)."""
+def changes_seen(frames: list[bytes], eye=None, first: int = 0) -> list[tuple[int, object]]:
+    """(look number, change) for every look of `frames`, taken INTERVAL seconds apart from look number `first` on,
+    that raised a change (not one that is only beginning)."""
     eye = eye or PictureChange()
     seen = []
-    for number, jpeg in enumerate(frames):
+    for number, jpeg in enumerate(frames, first):
         change = eye.observe(Frame(jpeg, number * INTERVAL, 1_700_000_000 + number * INTERVAL))
         if change is not None and change.raised:
             seen.append((number, change))
@@ -75,6 +75,29 @@ def test_a_new_watch_holds_the_picture_as_it_is_from_then(printnanny):
     eye.forget()  # e.g. the print resumed after the user took the part off and started again
     swept = moving_frames(failed_photo(printnanny.photo(4), 4, "swept"), 4, 60, draw=2)
     assert changes_seen(swept, eye) == []
+
+
+def test_a_change_the_judge_rejected_leaves_no_blind_spot_unless_it_comes_back_there(printnanny):
+    eye, photo, looks = PictureChange(), printnanny.photo(4), [0]
+    healthy = moving_frames(photo, 4, 100, draw=1)
+    moved = moving_frames(failed_photo(photo, 4, "moved"), 4, 10, draw=2)  # e.g. the user moved it on purpose
+    moved_learned = moving_frames(failed_photo(photo, 4, "moved"), 4, 100, draw=3)
+
+    def raised_after_learning(learned: list[bytes], changed: list[bytes]) -> bool:
+        """Whether the eye, having learned the picture `learned` shows, raises what `changed` shows; then the judge
+        rejects it and a new watch begins, as after a rejected alarm."""
+        eye.forget()
+        seen = []
+        for frames in (learned, changed):
+            seen.append(changes_seen(frames, eye, looks[0]) != [])
+            looks[0] += len(frames)
+        eye.last_rejected()
+        assert not seen[0]  # nothing while it learns the picture
+        return seen[1]
+
+    assert raised_after_learning(healthy, moved)  # rejected once: the part's place is no blind spot
+    assert raised_after_learning(moved_learned, healthy[:10])  # the part back where it was, rejected again there
+    assert not raised_after_learning(healthy, moved)  # a change that keeps coming back there is the print's own
 
 
 def test_a_part_knocked_loose_is_raised_by_the_change_eye_and_confirmed_no_slower_than_the_defaults(

@@ -12,10 +12,12 @@ blocks changed in `IN_A_ROW` looks in a row (the head moves on between looks, a 
 least `MIN_SHARE` of the picture; before that it is beginning (the engine takes the verification's frames meanwhile).
 
 A change that stays is among the frames held against once it is `settle` seconds old: the eye raises it once, then
-sees it as the print; one the judge rejected stays the print's own (`dismiss_last`). A new watch (a print's start, a
-hold's end, after a rejected alarm) starts with no frames: the eye judges once it holds `MIN_HELD` frames and has
-learned the blocks' restlessness over `LEARNING_LOOKS` looks — a minute and a half at a look every 2 s. NumPy is
-imported when a frame is looked at: the local eyes run only beside the detector, whose runtime brings it.
+sees it as the print. One the judge rejected (a lamp switched on) is held against from then on like any; one that
+comes back where the judge rejected one before (a camera's clock, a blinking light) is the print's own for the rest
+of the print (`last_rejected`). A new watch (a print's start, a hold's end, after a rejected alarm) starts with no
+frames: the eye judges once it holds `MIN_HELD` frames and has learned the blocks' restlessness over `LEARNING_LOOKS`
+looks — a minute and a half at a look every 2 s. NumPy is imported when a frame is looked at: the local eyes run only
+beside the detector, whose runtime brings it.
 """
 
 from __future__ import annotations
@@ -86,22 +88,31 @@ class PictureChange:
         self._row: list[tuple[float, Any]] = []  # the looks in a row that changed in the same blocks, newest last
         self._restlessness: Any = None  # per block, the share of the recent looks in which it changed
         self._judged = 0  # looks judged since the watch began
-        self._raised: Any = None  # the blocks of the last change raised
-        self._dismissed: Any = None  # blocks of changes the judge rejected: the print's own
+        self._raised: Any = None  # the blocks of the changes raised in this watch (a change is raised look by look)
+        self._rejected: Any = None  # blocks of changes the judge rejected
+        self._dismissed: Any = None  # blocks of changes it rejected where it had rejected one before: the print's own
         self._last_look: Optional[float] = None
         self._gap = 0.0  # s between the last two looks
 
-    def dismiss_last(self) -> None:
-        """The judge rejected the last change raised: a change in its blocks is the print's own for the rest of the
-        print (a camera's clock, a light in view) and no evidence again."""
+    def last_rejected(self) -> None:
+        """The judge rejected the change this watch raised. If it came back where one was rejected before (a camera's
+        clock, a blinking light), a change in its blocks is the print's own for the rest of the print and no evidence
+        again; a change rejected once (a lamp switched on) leaves no blind spot: it is part of the picture held
+        against from then on."""
         with self._lock:
-            if self._raised is not None:
-                self._dismissed = self._raised if self._dismissed is None else self._dismissed | self._raised
+            raised = self._raised
+            if raised is None:
+                return
+            if _same_shape(self._rejected, raised) and (self._rejected & raised).any():
+                # with the blocks about it: the head and a bed-slinger's bed move what changed by a block or so
+                dismissed = _with_neighbours(raised)
+                self._dismissed = dismissed | self._dismissed if _same_shape(self._dismissed, raised) else dismissed
+            self._rejected = raised | self._rejected if _same_shape(self._rejected, raised) else raised
 
     def forget(self) -> None:
         """A new watch: what the picture was before is not what it should be now (what was dismissed stays so)."""
         with self._lock:
-            self._kept, self._row, self._last_look, self._gap = [], [], None, 0.0
+            self._kept, self._row, self._last_look, self._gap, self._raised = [], [], None, 0.0, None
             self._restlessness, self._judged = None, 0
 
     def observe(self, frame: Frame, roi: Optional[tuple[float, float, float, float]] = None) -> Optional[ChangeSeen]:
@@ -124,7 +135,7 @@ class PictureChange:
                 self._kept = [(when, old) for when, old in self._kept if at - when <= window] + [(at, thumbnail)]
             looks = len(self._row)
             if steady is not None and looks >= IN_A_ROW:
-                self._raised = steady
+                self._raised = steady | self._raised if _same_shape(self._raised, steady) else steady
         if steady is None:
             return None
         columns = steady.nonzero()[1]
@@ -138,7 +149,7 @@ class PictureChange:
             restless, self._judged = changed * 0.0, 0
         self._judged += 1
         calm = changed & (restless < RESTLESS) & (self._judged > LEARNING_LOOKS)
-        if self._dismissed is not None and self._dismissed.shape == calm.shape:
+        if _same_shape(self._dismissed, calm):
             calm &= ~self._dismissed
         self._restlessness = restless * (1 - RESTLESS_WEIGHT) + changed * RESTLESS_WEIGHT
         return calm
@@ -155,6 +166,21 @@ class PictureChange:
             row, steady = [(at, changed)], changed
         self._row = row
         return steady
+
+
+def _same_shape(blocks, other) -> bool:
+    """Whether `blocks` (or None) is a mask of the same picture's blocks as `other` (the roi may have changed)."""
+    return blocks is not None and blocks.shape == other.shape
+
+
+def _with_neighbours(blocks):
+    """The blocks and the blocks beside, above and below them."""
+    grown = blocks.copy()
+    grown[1:, :] |= blocks[:-1, :]
+    grown[:-1, :] |= blocks[1:, :]
+    grown[:, 1:] |= blocks[:, :-1]
+    grown[:, :-1] |= blocks[:, 1:]
+    return grown
 
 
 def _enough(blocks) -> bool:

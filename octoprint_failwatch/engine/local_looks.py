@@ -142,12 +142,12 @@ class LocalLooks:
 
     def alarm_rejected(self, now: float, quick: Optional[Verdict]) -> None:
         """An alarm was not confirmed: if a local eye raised it (`quick`), that eye's alarms wait, twice as long
-        after each one; a rejected change is the print's own."""
+        after each one; the change eye is told its change was rejected (one that comes back there is the print's)."""
         eye = quick.source if quick is not None else "model"
         if eye not in LOCAL_EYES:
             return
         if eye == "change":
-            self._changes.dismiss_last()
+            self._changes.last_rejected()
         wait = self._mute[eye]
         self._muted_until[eye] = now + wait
         self._mute[eye] = min(MUTE_MAX, wait * 2)
