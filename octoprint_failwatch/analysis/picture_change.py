@@ -105,9 +105,8 @@ class PictureChange:
                 return
             if _same_shape(self._rejected, raised) and (self._rejected & raised).any():
                 # with the blocks about it: the head and a bed-slinger's bed move what changed by a block or so
-                dismissed = _with_neighbours(raised)
-                self._dismissed = dismissed | self._dismissed if _same_shape(self._dismissed, raised) else dismissed
-            self._rejected = raised | self._rejected if _same_shape(self._rejected, raised) else raised
+                self._dismissed = _joined(self._dismissed, _with_neighbours(raised))
+            self._rejected = _joined(self._rejected, raised)
 
     def forget(self) -> None:
         """A new watch: what the picture was before is not what it should be now (what was dismissed stays so)."""
@@ -135,7 +134,7 @@ class PictureChange:
                 self._kept = [(when, old) for when, old in self._kept if at - when <= window] + [(at, thumbnail)]
             looks = len(self._row)
             if steady is not None and looks >= IN_A_ROW:
-                self._raised = steady | self._raised if _same_shape(self._raised, steady) else steady
+                self._raised = _joined(self._raised, steady)
         if steady is None:
             return None
         columns = steady.nonzero()[1]
@@ -171,6 +170,11 @@ class PictureChange:
 def _same_shape(blocks, other) -> bool:
     """Whether `blocks` (or None) is a mask of the same picture's blocks as `other` (the roi may have changed)."""
     return blocks is not None and blocks.shape == other.shape
+
+
+def _joined(blocks, more):
+    """`more` with `blocks` (or None) added, unless those are of another picture's blocks (the roi changed)."""
+    return more | blocks if _same_shape(blocks, more) else more
 
 
 def _with_neighbours(blocks):
