@@ -80,8 +80,8 @@ def test_a_new_watch_holds_the_picture_as_it_is_from_then(printnanny):
 def test_a_change_the_judge_rejected_leaves_no_blind_spot_unless_it_comes_back_there(printnanny):
     eye, photo, looks = PictureChange(), printnanny.photo(4), [0]
     healthy = moving_frames(photo, 4, 100, draw=1)
-    moved = moving_frames(failed_photo(photo, 4, "moved"), 4, 10, draw=2)  # e.g. the user moved it on purpose
-    moved_learned = moving_frames(failed_photo(photo, 4, "moved"), 4, 100, draw=3)
+    moved_photo = failed_photo(photo, 4, "moved")  # e.g. the user moved the part on purpose
+    moved, moved_learned = moving_frames(moved_photo, 4, 10, draw=2), moving_frames(moved_photo, 4, 100, draw=3)
 
     def raised_after_learning(learned: list[bytes], changed: list[bytes]) -> bool:
         """Whether the eye, having learned the picture `learned` shows, raises what `changed` shows; then the judge
